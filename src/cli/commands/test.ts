@@ -1,0 +1,23 @@
+import { checkExamples } from "../../run/check-examples.js";
+import { loadPlan } from "../load-plan.js";
+
+/** `projector test`: checks the examples the specs carry, with no database. */
+export function testCommand(dir: string): number {
+  const plan = loadPlan(dir);
+  const results = checkExamples(plan);
+  let failed = 0;
+  for (const { example, failures } of results) {
+    const where = `${example.pos.file}:${example.pos.line}:${example.pos.col}`;
+    if (failures.length === 0) {
+      process.stdout.write(`ok   ${example.name}\n`);
+      continue;
+    }
+    failed++;
+    process.stdout.write(`FAIL ${example.name}\n`);
+    for (const f of failures) process.stderr.write(`${where}: example "${example.name}": ${f}\n`);
+  }
+  process.stdout.write(`\n${results.length - failed} passed, ${failed} failed\n`);
+  if (results.length === 0)
+    process.stderr.write("no examples in the specs (add examples: to a projection file)\n");
+  return failed > 0 ? 1 : 0;
+}

@@ -1,0 +1,17 @@
+import { formatIssue } from "../../spec/issues.js";
+import { loadSpecDir } from "../../spec/load.js";
+
+/** `projector validate`: every issue as file:line:col: message; exit 1 on any. */
+export function validateCommand(dir: string): number {
+  const { spec, issues } = loadSpecDir(dir);
+  if (issues.length > 0) {
+    for (const i of issues) process.stderr.write(`${formatIssue(i)}\n`);
+    process.stderr.write(`\n${issues.length} problem${issues.length === 1 ? "" : "s"} in ${dir}\n`);
+    return 1;
+  }
+  const actions = [...spec.events.values()].reduce((n, a) => n + a.length, 0);
+  process.stdout.write(
+    `ok: ${spec.files.length} files, ${spec.tables.size} tables, ${spec.events.size} event types, ${actions} actions, ${spec.examples.length} examples\n`,
+  );
+  return 0;
+}

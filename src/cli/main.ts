@@ -1,0 +1,59 @@
+import { Command, Option } from "commander";
+import { SpecError } from "../spec/issues.js";
+import { ddlCommand } from "./commands/ddl.js";
+import { testCommand } from "./commands/test.js";
+import { validateCommand } from "./commands/validate.js";
+import { UserError } from "./errors.js";
+import { DEFAULT_PROJECTIONS } from "./load-plan.js";
+
+const program = new Command("projector")
+  .description("Project Kafka domain events into MySQL tables, driven by YAML specs")
+  .showHelpAfterError();
+
+const projections = () =>
+  new Option("--projections <dir>", "folder of projection specs (env PROJECTOR_PROJECTIONS)").default(
+    DEFAULT_PROJECTIONS,
+  );
+
+/** Runs a command body and turns its result or error into an exit code. */
+function action<A extends unknown[]>(fn: (...args: A) => number | Promise<number>) {
+  return async (...args: A) => {
+    process.exitCode = await fn(...args);
+  };
+}
+
+program
+  .command("validate")
+  .description("load and check the specs; exit 1 with file:line:col: message lines on any problem")
+  .addOption(projections())
+  .action(action((o: { projections: string }) => validateCommand(o.projections)));
+
+program
+  .command("ddl")
+  .description("print CREATE TABLE IF NOT EXISTS for every table, parents before children")
+  .addOption(projections())
+  .option("--statements", "also print the statement every action compiles to")
+  .action(action((o: { projections: string; statements?: boolean }) => ddlCommand(o.projections, o)));
+
+program
+  .command("test")
+  .description("check the examples carried by the specs (event in, row operations out), no database")
+  .addOption(projections())
+  .action(action((o: { projections: string }) => testCommand(o.projections)));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof SpecError) {
+    process.stderr.write(
+      `${e.message}\n\n${e.issues.length} problem(s) in the specs; run projector validate\n`,
+    );
+    process.exitCode = 1;
+  } else if (e instanceof UserError) {
+    process.stderr.write(`projector: ${e.message}\n`);
+    process.exitCode = e.exitCode;
+  } else {
+    process.stderr.write(`projector: internal error (a bug, please report it): ${(e as Error).stack ?? e}\n`);
+    process.exitCode = 70;
+  }
+}

@@ -1,0 +1,212 @@
+import type { ColumnType } from "../spec/types.js";
+
+/** A value that does not fit its column. An ordinary value, not an exception: the hot path stays cheap. */
+export class CoerceFailure {
+  constructor(readonly message: string) {}
+}
+
+/** Turns a JSON value into the value bound for a column, or a CoerceFailure saying why it can't. */
+export type Coercer = (value: unknown) => unknown;
+
+const INT_RANGES = {
+  tinyint: [-128, 127],
+  smallint: [-32768, 32767],
+  int: [-2147483648, 2147483647],
+  bigint: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+} as const;
+
+/** Deeper JSON than this is refused: MariaDB's JSON functions stop at 32 levels. */
+export const MAX_JSON_DEPTH = 32;
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "string") {
+    const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+    return `the string ${JSON.stringify(shown)}`;
+  }
+  if (typeof value === "object") return "an object";
+  return `${typeof value} ${String(value)}`;
+}
+
+export function coercerFor(type: ColumnType): Coercer {
+  switch (type.name) {
+    case "varchar":
+    case "char":
+      return stringCoercer(type.length, "characters");
+    case "text":
+      return stringCoercer(65535, "bytes");
+    case "mediumtext":
+      return stringCoercer(16777215, "bytes");
+    case "tinyint":
+    case "smallint":
+    case "int":
+    case "bigint": {
+      const [min, max] = INT_RANGES[type.name];
+      const name = type.name;
+      return (v) => {
+        if (typeof v !== "number") return new CoerceFailure(`expected an integer, got ${describe(v)}`);
+        if (!Number.isInteger(v)) return new CoerceFailure(`expected an integer, got the fraction ${v}`);
+        if (v < min || v > max) return new CoerceFailure(`${v} is out of range for ${name} (${min}..${max})`);
+        return v;
+      };
+    }
+    case "boolean":
+      return (v) => {
+        if (v === true || v === 1) return 1;
+        if (v === false || v === 0) return 0;
+        return new CoerceFailure(`expected a boolean, got ${describe(v)}`);
+      };
+    case "double":
+      return (v) => (typeof v === "number" ? v : new CoerceFailure(`expected a number, got ${describe(v)}`));
+    case "decimal":
+      return decimalCoercer(type.precision, type.scale);
+    case "date":
+      return (v) => {
+        if (typeof v !== "string")
+          return new CoerceFailure(`expected a date (YYYY-MM-DD), got ${describe(v)}`);
+        const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
+        if (!m || !validDate(+m[1]!, +m[2]!, +m[3]!))
+          return new CoerceFailure(`expected a date (YYYY-MM-DD), got ${describe(v)}`);
+        return v;
+      };
+    case "datetime":
+      return (v) =>
+        typeof v === "string"
+          ? parseIsoDatetime(v, type.fsp)
+          : new CoerceFailure(`expected an ISO-8601 timestamp, got ${describe(v)}`);
+    case "json":
+      return (v) => {
+        if (jsonDepth(v, 0) > MAX_JSON_DEPTH)
+          return new CoerceFailure(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+        return JSON.stringify(v);
+      };
+    case "enum": {
+      const allowed = new Set(type.values);
+      return (v) =>
+        typeof v === "string" && allowed.has(v)
+          ? v
+          : new CoerceFailure(`${describe(v)} is not one of ${type.values.join(", ")}`);
+    }
+  }
+}
+
+function stringCoercer(max: number, unit: "characters" | "bytes"): Coercer {
+  return (v) => {
+    let s: string;
+    if (typeof v === "string") s = v;
+    else if (typeof v === "number" || typeof v === "boolean") s = String(v);
+    else
+      return new CoerceFailure(
+        `expected a string, got ${describe(v)} (map it to a json column to keep it whole)`,
+      );
+    // UTF-16 length is an upper bound of both code points and (for ASCII) bytes: skip the exact count when short.
+    if (s.length > max / (unit === "bytes" ? 3 : 1)) {
+      const size = unit === "bytes" ? Buffer.byteLength(s, "utf8") : codePoints(s);
+      if (size > max)
+        return new CoerceFailure(`string of ${size} ${unit} is longer than the column's ${max}`);
+    }
+    if (s.indexOf("\u0000") !== -1) return new CoerceFailure("string contains a NUL character (U+0000)");
+    if (!s.isWellFormed())
+      return new CoerceFailure("string contains an unpaired surrogate (not valid UTF-8)");
+    return s;
+  };
+}
+
+function codePoints(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) i++;
+    n++;
+  }
+  return n;
+}
+
+function decimalCoercer(precision: number, scale: number): Coercer {
+  const intDigits = precision - scale;
+  return (v) => {
+    let text: string;
+    if (typeof v === "number") {
+      if (!Number.isFinite(v)) return new CoerceFailure(`expected a decimal, got ${v}`);
+      text = v.toFixed(scale); // binary floats carry no exact decimal digits; round to the column's scale
+    } else if (typeof v === "string" && /^-?\d+(\.\d+)?$/.test(v)) {
+      text = v;
+      const frac = v.split(".")[1] ?? "";
+      if (frac.length > scale) return new CoerceFailure(`${v} has more than ${scale} decimal places`);
+    } else return new CoerceFailure(`expected a decimal number, got ${describe(v)}`);
+    const digits = text
+      .replace(/^-/, "")
+      .split(".")[0]!
+      .replace(/^0+(?=\d)/, "");
+    if (digits.length > intDigits && digits !== "0") {
+      return new CoerceFailure(`${text} is out of range for decimal(${precision},${scale})`);
+    }
+    return text;
+  };
+}
+
+function jsonDepth(v: unknown, depth: number): number {
+  if (v === null || typeof v !== "object") return depth;
+  if (depth >= MAX_JSON_DEPTH) return depth + 1;
+  let max = depth + 1;
+  for (const child of Array.isArray(v) ? v : Object.values(v)) {
+    const d = jsonDepth(child, depth + 1);
+    if (d > max) max = d;
+    if (max > MAX_JSON_DEPTH) break;
+  }
+  return max;
+}
+
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+function validDate(y: number, m: number, d: number): boolean {
+  if (y < 1000 || m < 1 || m > 12 || d < 1) return false;
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  return d <= (m === 2 && leap ? 29 : DAYS[m - 1]!);
+}
+
+const ISO =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, "0");
+}
+
+/**
+ * ISO-8601 (any offset, none meaning UTC) → `YYYY-MM-DD HH:MM:SS.ffffff` in UTC, the text MySQL
+ * and MariaDB both accept for DATETIME(6). Hand-written: Date would drop the microseconds.
+ */
+export function parseIsoDatetime(s: string, fsp = 6): string | CoerceFailure {
+  const m = ISO.exec(s);
+  if (!m) return new CoerceFailure(`expected an ISO-8601 timestamp, got ${describe(s)}`);
+  let y = +m[1]!;
+  let mo = +m[2]!;
+  let d = +m[3]!;
+  let h = +m[4]!;
+  let mi = +m[5]!;
+  const sec = m[6] === undefined ? 0 : +m[6];
+  const micros = m[7] === undefined ? 0 : Number(m[7].slice(0, 6).padEnd(6, "0"));
+  if (!validDate(y, mo, d) || h > 23 || mi > 59 || sec > 59) {
+    return new CoerceFailure(`${describe(s)} is not a valid date and time`);
+  }
+  const zone = m[8];
+  if (zone && zone !== "Z" && zone !== "z") {
+    const sign = zone[0] === "-" ? -1 : 1;
+    const digits = zone.slice(1).replace(":", "");
+    const oh = +digits.slice(0, 2);
+    const om = digits.length > 2 ? +digits.slice(2, 4) : 0;
+    if (oh > 23 || om > 59) return new CoerceFailure(`${describe(s)} has an invalid UTC offset`);
+    const offsetMin = sign * (oh * 60 + om);
+    if (offsetMin !== 0) {
+      const t = new Date(Date.UTC(y, mo - 1, d, h, mi) - offsetMin * 60_000);
+      y = t.getUTCFullYear();
+      mo = t.getUTCMonth() + 1;
+      d = t.getUTCDate();
+      h = t.getUTCHours();
+      mi = t.getUTCMinutes();
+      if (y < 1000 || y > 9999) return new CoerceFailure(`${describe(s)} is outside the DATETIME range`);
+    }
+  }
+  const base = `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)} ${pad(h, 2)}:${pad(mi, 2)}:${pad(sec, 2)}`;
+  return fsp > 0 ? `${base}.${pad(micros, 6).slice(0, fsp)}` : base;
+}

@@ -1,0 +1,51 @@
+import { sqlType } from "../spec/column-type.js";
+import type { ColumnSpec, Scalar, Spec, TableSpec } from "../spec/types.js";
+import { quoteId } from "./sql.js";
+
+/** Tables sorted so that every parent comes before its children (then by name: output is stable). */
+export function orderTables(spec: Spec): TableSpec[] {
+  const out: TableSpec[] = [];
+  const done = new Set<string>();
+  const visit = (t: TableSpec) => {
+    if (done.has(t.name)) return;
+    done.add(t.name);
+    const parent = t.parent && spec.tables.get(t.parent.table);
+    if (parent) visit(parent);
+    out.push(t);
+  };
+  [...spec.tables.values()].sort((a, b) => (a.name < b.name ? -1 : 1)).forEach(visit);
+  return out;
+}
+
+/** A DDL literal for a validated default (strings escaped the MySQL way). */
+export function sqlLiteral(value: Scalar): string {
+  if (value === null) return "NULL";
+  if (typeof value === "boolean") return value ? "1" : "0";
+  if (typeof value === "number") return String(value);
+  return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "''")}'`;
+}
+
+export function columnDefinition(col: ColumnSpec): string {
+  let def = `${quoteId(col.name)} ${sqlType(col.type)} ${col.nullable ? "NULL" : "NOT NULL"}`;
+  if (col.default !== undefined) def += ` DEFAULT ${sqlLiteral(col.default)}`;
+  return def;
+}
+
+export function foreignKeyName(table: TableSpec): string {
+  return `fk_${table.name}_${table.parent!.table}`.slice(0, 64);
+}
+
+/** `CREATE TABLE IF NOT EXISTS` with types, keys, indexes and the parent foreign key. */
+export function createTableSql(table: TableSpec, parent: TableSpec | undefined): string {
+  const lines = [...table.columns.values()].map(columnDefinition);
+  const cols = (cs: readonly string[]) => cs.map(quoteId).join(", ");
+  lines.push(`PRIMARY KEY (${cols(table.primaryKey)})`);
+  for (const u of table.uniques) lines.push(`UNIQUE KEY ${quoteId(u.name)} (${cols(u.columns)})`);
+  for (const i of table.indexes) lines.push(`KEY ${quoteId(i.name)} (${cols(i.columns)})`);
+  if (table.parent && parent) {
+    lines.push(
+      `CONSTRAINT ${quoteId(foreignKeyName(table))} FOREIGN KEY (${cols(table.parent.columns)}) REFERENCES ${quoteId(parent.name)} (${cols(parent.primaryKey)}) ON DELETE CASCADE`,
+    );
+  }
+  return `CREATE TABLE IF NOT EXISTS ${quoteId(table.name)} (\n  ${lines.join(",\n  ")}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`;
+}

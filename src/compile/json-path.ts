@@ -1,0 +1,108 @@
+import { JSONPath } from "jsonpath-plus";
+
+/** Marks a path that matched nothing: the column is left alone (update) or defaulted (insert). */
+export const ABSENT: unique symbol = Symbol("absent");
+export type Absent = typeof ABSENT;
+
+export type Accessor = (root: unknown) => unknown;
+
+const SIMPLE_SEGMENT = /\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\['([^'\\]*)'\]|\["([^"\\]*)"\]/y;
+
+/**
+ * The segments of a simple path (`$.a.b[0]['c d']`), or undefined when the path needs a real
+ * JSONPath engine (wildcards, filters, recursive descent, slices…).
+ */
+export function simpleSegments(path: string): (string | number)[] | undefined {
+  if (path[0] !== "$" && path[0] !== "@") return undefined;
+  const segments: (string | number)[] = [];
+  let i = 1;
+  while (i < path.length) {
+    SIMPLE_SEGMENT.lastIndex = i;
+    const m = SIMPLE_SEGMENT.exec(path);
+    if (!m) return undefined;
+    if (m[1] !== undefined) segments.push(m[1]);
+    else if (m[2] !== undefined) segments.push(Number(m[2]));
+    else segments.push(m[3] ?? m[4] ?? "");
+    i = SIMPLE_SEGMENT.lastIndex;
+  }
+  return segments;
+}
+
+/**
+ * Compiles a path to a function. Simple paths become direct property access (the hot path runs
+ * millions of times); others go through jsonpath-plus. Semantics: a missing key → ABSENT; walking
+ * through an explicit null → null; several matches → an array of them.
+ */
+export function compilePath(path: string): Accessor {
+  const segments = simpleSegments(path);
+  if (segments) return compileSimple(segments);
+  const jsonPath = path[0] === "@" ? `$${path.slice(1)}` : path;
+  return (root: unknown) => {
+    if (root === null || typeof root !== "object") return ABSENT;
+    const found = JSONPath({ path: jsonPath, json: root as object, wrap: true, eval: "safe" }) as unknown[];
+    if (found.length === 0) return ABSENT;
+    return found.length === 1 ? found[0] : found;
+  };
+}
+
+function compileSimple(segments: (string | number)[]): Accessor {
+  const hasOwn = Object.prototype.hasOwnProperty;
+  const step = (value: unknown, seg: string | number): unknown => {
+    if (value === null) return null;
+    if (typeof value !== "object") return ABSENT;
+    if (typeof seg === "number") {
+      return Array.isArray(value) && seg < value.length ? value[seg] : ABSENT;
+    }
+    return hasOwn.call(value, seg) ? (value as Record<string, unknown>)[seg] : ABSENT;
+  };
+  switch (segments.length) {
+    case 0:
+      return (root) => root;
+    case 1: {
+      const [a] = segments as [string | number];
+      return (root) => step(root, a);
+    }
+    case 2: {
+      const [a, b] = segments as [string | number, string | number];
+      return (root) => {
+        const v = step(root, a);
+        return v === ABSENT || v === null ? v : step(v, b);
+      };
+    }
+    default:
+      return (root) => {
+        let v = root;
+        for (let i = 0; i < segments.length; i++) {
+          v = step(v, segments[i]!);
+          if (v === ABSENT || v === null) return v;
+        }
+        return v;
+      };
+  }
+}
+
+/** Why a path does not compile, or undefined when it does. */
+export function checkPath(path: string): string | undefined {
+  if (path[0] !== "$" && path[0] !== "@")
+    return "a path starts with $ (the envelope) or @ (the for_each element)";
+  if (simpleSegments(path)) return undefined;
+  let depth = 0;
+  let quote: string | undefined;
+  for (const ch of path) {
+    if (quote) {
+      if (ch === quote) quote = undefined;
+    } else if (ch === "'" || ch === '"') quote = ch;
+    else if (ch === "[" || ch === "(") depth++;
+    else if (ch === "]" || ch === ")") depth--;
+    if (depth < 0) return "unbalanced brackets";
+  }
+  if (quote) return "unterminated quote";
+  if (depth !== 0) return "unbalanced brackets";
+  if (/\.\.$|\.$|\.\[|\.\.\.|\[\]/.test(path)) return "incomplete path segment";
+  try {
+    JSONPath({ path: path[0] === "@" ? `$${path.slice(1)}` : path, json: {}, wrap: true, eval: "safe" });
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return undefined;
+}

@@ -1,0 +1,112 @@
+import { CoerceFailure } from "./coerce.js";
+import { ABSENT } from "./json-path.js";
+import type { CompiledAction, CompiledColumn } from "./plan.js";
+
+/** One row operation produced from an event: values aligned with the action's columns. */
+export interface MappedOp {
+  readonly action: CompiledAction;
+  /** Per action.columns; ABSENT where the path matched nothing. (replace: unused, see rows.) */
+  readonly values: readonly unknown[];
+  /** Per action.where. */
+  readonly where: readonly unknown[];
+  /** replace: one value list per element, aligned with action.columns. */
+  readonly rows: readonly (readonly unknown[])[] | undefined;
+  /** Which columns are present ("1") or absent ("0"): rows with equal signatures share a statement. */
+  readonly signature: string;
+}
+
+/** Why an event cannot be mapped: names the table, column and path. Goes to the dead letters. */
+export class MapError {
+  constructor(readonly reason: string) {}
+}
+
+function fail(action: CompiledAction, col: CompiledColumn, message: string): MapError {
+  return new MapError(`${action.table.name}.${col.name} ← ${col.source}: ${message}`);
+}
+
+/** Reads and coerces one column; returns the bound value, ABSENT, or a MapError. */
+function read(
+  action: CompiledAction,
+  col: CompiledColumn,
+  envelope: unknown,
+  element: unknown,
+  key: string | number,
+  required: boolean,
+): unknown {
+  const raw = col.get(envelope, element, key);
+  if (raw === ABSENT) return required ? fail(action, col, "is missing (it is part of the key)") : ABSENT;
+  if (raw === null || raw === undefined) {
+    if (required) return fail(action, col, "is null (it is part of the key)");
+    return col.nullable ? null : fail(action, col, "is null, but the column is NOT NULL");
+  }
+  const value = col.coerce(raw);
+  return value instanceof CoerceFailure ? fail(action, col, value.message) : value;
+}
+
+function readRow(
+  action: CompiledAction,
+  envelope: unknown,
+  element: unknown,
+  key: string | number,
+  out: unknown[],
+): MapError | string {
+  const cols = action.columns;
+  let signature: string | undefined;
+  for (let i = 0; i < cols.length; i++) {
+    const v = read(action, cols[i]!, envelope, element, key, action.required[i]!);
+    if (v instanceof MapError) return v;
+    if (v === ABSENT && signature === undefined) signature = action.fullSignature.slice(0, i);
+    if (signature !== undefined) signature += v === ABSENT ? "0" : "1";
+    out[i] = v;
+  }
+  return signature ?? action.fullSignature;
+}
+
+/**
+ * Maps an envelope through the actions of its event type. Pure; a value that does not fit is a
+ * MapError for the whole event (an event is applied entirely or not at all).
+ */
+export function mapEvent(actions: readonly CompiledAction[], envelope: unknown): MappedOp[] | MapError {
+  const ops: MappedOp[] = [];
+  for (const action of actions) {
+    const where: unknown[] = new Array(action.where.length);
+    for (let i = 0; i < action.where.length; i++) {
+      const v = read(action, action.where[i]!, envelope, undefined, 0, true);
+      if (v instanceof MapError) return v;
+      where[i] = v;
+    }
+    if (action.mode === "replace") {
+      const list = action.forEach!(envelope);
+      if (list === ABSENT) continue; // selective payload without the collection: children left alone
+      const rows: unknown[][] = [];
+      if (Array.isArray(list)) {
+        for (let i = 0; i < list.length; i++) {
+          const row: unknown[] = new Array(action.columns.length);
+          const r = readRow(action, envelope, list[i], i, row);
+          if (r instanceof MapError)
+            return new MapError(`${r.reason} (element ${i} of ${action.forEachSource})`);
+          rows.push(row);
+        }
+      } else if (list !== null && typeof list === "object") {
+        for (const [k, element] of Object.entries(list)) {
+          const row: unknown[] = new Array(action.columns.length);
+          const r = readRow(action, envelope, element, k, row);
+          if (r instanceof MapError)
+            return new MapError(`${r.reason} (element "${k}" of ${action.forEachSource})`);
+          rows.push(row);
+        }
+      } else if (list !== null) {
+        return new MapError(
+          `${action.table.name}: for_each ${action.forEachSource} must be an array or an object, got ${typeof list}`,
+        );
+      }
+      ops.push({ action, values: [], where, rows, signature: "" });
+      continue;
+    }
+    const values: unknown[] = new Array(action.columns.length);
+    const signature = readRow(action, envelope, undefined, 0, values);
+    if (signature instanceof MapError) return signature;
+    ops.push({ action, values, where, rows: undefined, signature });
+  }
+  return ops;
+}

@@ -1,0 +1,181 @@
+import type { ActionMode, ActionSpec, ColumnValue, Spec, TableSpec, ValueSpec } from "../spec/types.js";
+import { type Coercer, coercerFor } from "./coerce.js";
+import { createTableSql, orderTables } from "./ddl.js";
+import { ABSENT, type Accessor, compilePath } from "./json-path.js";
+import { quoteId } from "./sql.js";
+
+/** Reads one value for a column: from the envelope, the for_each element, its key/index, or a constant. */
+export type Getter = (envelope: unknown, element: unknown, key: string | number) => unknown;
+
+export interface CompiledColumn {
+  readonly name: string;
+  readonly quoted: string;
+  /** The value's source as written (for error messages). */
+  readonly source: string;
+  readonly get: Getter;
+  readonly coerce: Coercer;
+  readonly keepExisting: boolean;
+  readonly nullable: boolean;
+}
+
+export interface CompiledTable {
+  readonly spec: TableSpec;
+  readonly name: string;
+  readonly quoted: string;
+  readonly primaryKey: readonly string[];
+  readonly guard: string | undefined;
+  readonly parent: string | undefined;
+  readonly ddl: string;
+}
+
+export interface CompiledAction {
+  readonly mode: ActionMode;
+  readonly table: CompiledTable;
+  readonly eventType: string;
+  readonly index: number;
+  /** upsert/append/replace: row columns; update/soft_delete: SET columns; delete: stamp (for the guard). */
+  readonly columns: readonly CompiledColumn[];
+  /** update/soft_delete/delete: the row's key; replace: the parent key. */
+  readonly where: readonly CompiledColumn[];
+  readonly forEach: Accessor | undefined;
+  readonly forEachSource: string | undefined;
+  /** Index of the guard column in `columns`, or -1. */
+  readonly guardIndex: number;
+  /** upsert/append: index in `columns` of each primary key column. */
+  readonly keyIndexes: readonly number[];
+  /** update/soft_delete/delete: does `where` use the primary key (else a unique key)? */
+  readonly whereIsPrimary: boolean;
+  /** Per column: absent or null is an error (key and guard columns). */
+  readonly required: readonly boolean[];
+  /** The signature when every column is present. */
+  readonly fullSignature: string;
+}
+
+/** Everything the runtime needs, computed once from the specs: pure data and functions, no I/O. */
+export interface Plan {
+  readonly spec: Spec;
+  /** Parents before children. */
+  readonly tables: readonly CompiledTable[];
+  readonly tableByName: ReadonlyMap<string, CompiledTable>;
+  readonly events: ReadonlyMap<string, readonly CompiledAction[]>;
+  /** Kafka topics: the event-type prefixes, sorted. */
+  readonly topics: readonly string[];
+}
+
+export function topicOf(eventType: string): string {
+  const dot = eventType.indexOf(".");
+  return dot < 0 ? eventType : eventType.slice(0, dot);
+}
+
+/** Compiles validated specs into a plan. Pure and synchronous. */
+export function compile(spec: Spec): Plan {
+  const tables = orderTables(spec).map(
+    (t): CompiledTable => ({
+      spec: t,
+      name: t.name,
+      quoted: quoteId(t.name),
+      primaryKey: t.primaryKey,
+      guard: t.guard,
+      parent: t.parent?.table,
+      ddl: createTableSql(t, t.parent ? spec.tables.get(t.parent.table) : undefined),
+    }),
+  );
+  const tableByName = new Map(tables.map((t) => [t.name, t]));
+  const events = new Map<string, CompiledAction[]>();
+  for (const [eventType, actions] of [...spec.events].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    events.set(
+      eventType,
+      actions.map((a) => compileAction(a, tableByName.get(a.table)!)),
+    );
+  }
+  const topics = [...new Set([...events.keys()].map(topicOf))].sort();
+  return { spec, tables, tableByName, events, topics };
+}
+
+function sourceText(v: ValueSpec): string {
+  switch (v.kind) {
+    case "path":
+      return v.path;
+    case "coalesce":
+      return `coalesce(${v.paths.map((p) => p.path).join(", ")})`;
+    case "const":
+      return `constant ${JSON.stringify(v.value)}`;
+    default:
+      return `@${v.kind}`;
+  }
+}
+
+function getterFor(v: ValueSpec): Getter {
+  switch (v.kind) {
+    case "const": {
+      const value = v.value;
+      return () => value;
+    }
+    case "key":
+      return (_e, _el, key) => (typeof key === "string" ? key : String(key));
+    case "index":
+      return (_e, _el, key) => key;
+    case "position":
+      return (_e, _el, key) => (key as number) + 1;
+    case "path": {
+      const read = compilePath(v.path);
+      return v.root === "event" ? (e) => read(e) : (_e, el) => read(el);
+    }
+    case "coalesce": {
+      const getters = v.paths.map(getterFor);
+      return (e, el, key) => {
+        let result: unknown = ABSENT;
+        for (const g of getters) {
+          const value = g(e, el, key);
+          if (value !== ABSENT && value !== null) return value;
+          if (value === null) result = null;
+        }
+        return result;
+      };
+    }
+  }
+}
+
+function compileColumn(table: TableSpec, cv: ColumnValue): CompiledColumn {
+  const col = table.columns.get(cv.column)!;
+  return {
+    name: cv.column,
+    quoted: quoteId(cv.column),
+    source: sourceText(cv.value),
+    get: getterFor(cv.value),
+    coerce: coercerFor(col.type),
+    keepExisting: cv.keepExisting,
+    nullable: col.nullable,
+  };
+}
+
+function compileAction(action: ActionSpec, table: CompiledTable): CompiledAction {
+  const spec = table.spec;
+  // The table's stamp columns are written by every action, unless the action maps them itself.
+  const own = new Set(action.columns.map((c) => c.column));
+  const stamp: ColumnValue[] = [...spec.stamp]
+    .filter(([col]) => !own.has(col))
+    .map(([column, value]) => ({ column, value, keepExisting: false, pos: value.pos }));
+  const mapped = action.mode === "delete" ? stamp : [...action.columns, ...stamp];
+  const columns = mapped.map((c) => compileColumn(spec, c));
+  const where = action.where.map((c) => compileColumn(spec, c));
+  const whereNames = where.map((w) => w.name);
+  const keyIndexes = spec.primaryKey.map((k) => columns.findIndex((c) => c.name === k));
+  const guardIndex = spec.guard ? columns.findIndex((c) => c.name === spec.guard) : -1;
+  return {
+    mode: action.mode,
+    table,
+    eventType: action.eventType,
+    index: action.index,
+    columns,
+    where,
+    forEach: action.forEach ? compilePath(action.forEach.path) : undefined,
+    forEachSource: action.forEach?.path,
+    guardIndex,
+    keyIndexes,
+    required: columns.map((_, i) => i === guardIndex || keyIndexes.includes(i)),
+    whereIsPrimary:
+      whereNames.length === spec.primaryKey.length && spec.primaryKey.every((k) => whereNames.includes(k)),
+    fullSignature: "1".repeat(columns.length),
+  };
+}

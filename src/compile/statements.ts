@@ -1,0 +1,212 @@
+import { ABSENT } from "./json-path.js";
+import type { MappedOp } from "./map-event.js";
+import type { CompiledAction, CompiledColumn } from "./plan.js";
+import { guardCondition, guardWhere, placeholders, quoteId, rowsOf } from "./sql.js";
+
+/** A statement with `?` placeholders and the values bound to them, in order. */
+export interface Statement {
+  readonly sql: string;
+  readonly params: unknown[];
+}
+
+/**
+ * The SQL around the rows of a multi-row statement. Ops whose shapes have the same `key` can share
+ * one statement; for inserts the key is the statement text itself.
+ */
+export interface RowShape {
+  readonly key: string;
+  readonly prefix: string;
+  readonly suffix: string;
+  /** Indexes into op.values of the columns in the statement, in order. */
+  readonly present: readonly number[];
+  /** The row template when every listed column has a value. */
+  readonly row: string;
+}
+
+const shapeCache = new WeakMap<CompiledAction, Map<string, RowShape>>();
+
+function cached(action: CompiledAction, signature: string, build: () => RowShape): RowShape {
+  let byAction = shapeCache.get(action);
+  if (!byAction) {
+    byAction = new Map();
+    shapeCache.set(action, byAction);
+  }
+  let shape = byAction.get(signature);
+  if (!shape) {
+    shape = build();
+    byAction.set(signature, shape);
+  }
+  return shape;
+}
+
+function presentIndexes(signature: string): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < signature.length; i++) if (signature[i] === "1") out.push(i);
+  return out;
+}
+
+const names = (cols: readonly CompiledColumn[]) => cols.map((c) => c.quoted).join(",");
+
+/**
+ * `INSERT … ON DUPLICATE KEY UPDATE` for the columns present in `signature`. Key and keep_existing
+ * columns are not updated; with a guard, every assignment is conditional and the guard is assigned
+ * last (assignments run left to right and see columns already updated).
+ */
+export function upsertShape(action: CompiledAction, signature: string): RowShape {
+  return cached(action, signature, () => {
+    const present = presentIndexes(signature);
+    const cols = present.map((i) => action.columns[i]!);
+    const table = action.table;
+    const guard = table.guard;
+    const keys = new Set(table.primaryKey);
+    const updated = cols.filter((c) => !keys.has(c.name) && !c.keepExisting && c.name !== guard);
+    if (guard && cols.some((c) => c.name === guard)) updated.push(cols.find((c) => c.name === guard)!);
+    let assignments: string;
+    if (updated.length === 0) {
+      const k = quoteId(table.primaryKey[0]!);
+      assignments = `${k} = ${k}`;
+    } else if (guard) {
+      const cond = guardCondition(quoteId(guard));
+      assignments = updated
+        .map((c) => `${c.quoted} = IF(${cond}, VALUES(${c.quoted}), ${c.quoted})`)
+        .join(", ");
+    } else {
+      assignments = updated.map((c) => `${c.quoted} = VALUES(${c.quoted})`).join(", ");
+    }
+    const prefix = `INSERT INTO ${table.quoted} (${names(cols)}) VALUES `;
+    const suffix = ` ON DUPLICATE KEY UPDATE ${assignments}`;
+    return { key: prefix + suffix, prefix, suffix, present, row: placeholders(cols.length) };
+  });
+}
+
+/**
+ * Plain inserts (append, replace's new children): every column listed; an absent value becomes
+ * DEFAULT in that row. Append is idempotent by the table's key (a no-op update on duplicates).
+ */
+export function insertShape(action: CompiledAction): RowShape {
+  return cached(action, "insert", () => {
+    const table = action.table;
+    const cols = action.mode === "replace" ? [...action.where, ...action.columns] : action.columns;
+    const k = quoteId(table.primaryKey[0]!);
+    const prefix = `INSERT INTO ${table.quoted} (${names(cols)}) VALUES `;
+    const suffix = action.mode === "append" ? ` ON DUPLICATE KEY UPDATE ${k} = ${k}` : "";
+    return {
+      key: prefix + suffix,
+      prefix,
+      suffix,
+      present: action.columns.map((_, i) => i),
+      row: placeholders(cols.length),
+    };
+  });
+}
+
+/** Appends one row to a multi-row INSERT: `?` per value, DEFAULT where the value is absent. */
+export function appendRow(
+  parts: string[],
+  params: unknown[],
+  lead: readonly unknown[],
+  values: readonly unknown[],
+): void {
+  let text = "(";
+  let first = true;
+  for (const v of lead) {
+    text += first ? "?" : ",?";
+    first = false;
+    params.push(v);
+  }
+  for (const v of values) {
+    if (v === ABSENT) text += first ? "DEFAULT" : ",DEFAULT";
+    else {
+      text += first ? "?" : ",?";
+      params.push(v);
+    }
+    first = false;
+  }
+  parts.push(`${text})`);
+}
+
+/** Multi-row upsert of ops sharing one shape. */
+export function upsertStatement(shape: RowShape, ops: readonly MappedOp[]): Statement {
+  const params: unknown[] = [];
+  for (const op of ops) for (const i of shape.present) params.push(op.values[i]);
+  return { sql: shape.prefix + rowsOf(shape.row, ops.length) + shape.suffix, params };
+}
+
+/** Multi-row insert (append or new child rows); rows carry the parent key first for replace. */
+export function insertStatement(
+  shape: RowShape,
+  rows: readonly { lead: readonly unknown[]; values: readonly unknown[] }[],
+): Statement {
+  const params: unknown[] = [];
+  const parts: string[] = [];
+  for (const r of rows) appendRow(parts, params, r.lead, r.values);
+  return { sql: shape.prefix + parts.join(",") + shape.suffix, params };
+}
+
+/** `DELETE FROM child WHERE (parent key) IN (…)`: the first half of replace, for many parents at once. */
+export function deleteChildrenStatement(
+  action: CompiledAction,
+  parentKeys: readonly (readonly unknown[])[],
+): Statement {
+  const cols = action.where;
+  const params = parentKeys.flat();
+  const lhs = cols.length === 1 ? cols[0]!.quoted : `(${names(cols)})`;
+  const one = cols.length === 1 ? "?" : placeholders(cols.length);
+  const list = `${one},`.repeat(parentKeys.length - 1) + one;
+  return { sql: `DELETE FROM ${action.table.quoted} WHERE ${lhs} IN (${list})`, params };
+}
+
+/** `UPDATE … SET … WHERE key [AND guard]` for the SET columns present in `signature`. */
+export function updateStatement(op: MappedOp): Statement {
+  const action = op.action;
+  const table = action.table;
+  const params: unknown[] = [];
+  const sets: string[] = [];
+  if (action.mode !== "delete") {
+    action.columns.forEach((c, i) => {
+      const v = op.values[i];
+      if (v === ABSENT) return;
+      sets.push(`${c.quoted} = ?`);
+      params.push(v);
+    });
+  }
+  const where = action.where.map((w) => `${w.quoted} = ?`).join(" AND ");
+  params.push(...op.where);
+  let sql =
+    action.mode === "delete"
+      ? `DELETE FROM ${table.quoted} WHERE ${where}`
+      : `UPDATE ${table.quoted} SET ${sets.join(", ")} WHERE ${where}`;
+  if (table.guard && action.guardIndex >= 0) {
+    sql += guardWhere(quoteId(table.guard));
+    params.push(op.values[action.guardIndex]);
+  }
+  return { sql, params };
+}
+
+/** The statements an action compiles to, for one row with every value present (golden tests, `ddl --statements`). */
+export function describeAction(action: CompiledAction): string[] {
+  const all = action.fullSignature;
+  const fake = {
+    action,
+    values: action.columns.map(() => 0),
+    where: action.where.map(() => 0),
+    rows: undefined,
+    signature: all,
+  };
+  switch (action.mode) {
+    case "upsert": {
+      const s = upsertShape(action, all);
+      return [s.prefix + s.row + s.suffix];
+    }
+    case "append": {
+      const s = insertShape(action);
+      return [s.prefix + s.row + s.suffix];
+    }
+    case "replace": {
+      const s = insertShape(action);
+      return [deleteChildrenStatement(action, [action.where.map(() => 0)]).sql, s.prefix + s.row + s.suffix];
+    }
+    default:
+      return [updateStatement(fake).sql];
+  }
+}

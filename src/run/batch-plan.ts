@@ -1,0 +1,228 @@
+import type { MappedOp } from "../compile/map-event.js";
+import type { CompiledAction, CompiledTable, Plan } from "../compile/plan.js";
+import type { KeySpec } from "../spec/types.js";
+import { compareGuard, keyString, type RowState } from "./row-state.js";
+
+/** An event of the batch that mapped cleanly. */
+export interface MappedEvent {
+  readonly index: number;
+  readonly eventType: string;
+  readonly ops: readonly MappedOp[];
+}
+
+/** Rows whose current state the planner needs, per table: by primary key and by unique keys. */
+export interface RowRequest {
+  readonly table: CompiledTable;
+  readonly keys: Map<string, readonly unknown[]>;
+  readonly uniques: Map<string, { key: KeySpec; values: Map<string, readonly unknown[]> }>;
+}
+
+/** An operation that survived the stale check, with the row it touches. */
+export interface PlannedOp {
+  readonly op: MappedOp;
+  readonly eventIndex: number;
+  /** Primary key string of the row (parent key for replace); undefined for append. */
+  readonly rowKey: string | undefined;
+}
+
+export interface EventResult {
+  readonly stale: readonly string[];
+  readonly unmatched: readonly string[];
+}
+
+export interface BatchDecision {
+  readonly ops: readonly PlannedOp[];
+  /** Per event index (same order as the input). */
+  readonly results: readonly EventResult[];
+}
+
+const uniqueCache = new WeakMap<CompiledAction, KeySpec | null>();
+
+/** The unique key an update/delete selects its row by, or undefined when it uses the primary key. */
+export function whereUnique(action: CompiledAction): KeySpec | undefined {
+  if (action.whereIsPrimary) return undefined;
+  let u = uniqueCache.get(action);
+  if (u === undefined) {
+    const names = action.where.map((w) => w.name);
+    u =
+      action.table.spec.uniques.find(
+        (k) => k.columns.length === names.length && k.columns.every((c) => names.includes(c)),
+      ) ?? null;
+    uniqueCache.set(action, u);
+  }
+  return u ?? undefined;
+}
+
+/** Values of `where` put in the order of the key's columns. */
+function orderedWhere(action: CompiledAction, key: KeySpec, where: readonly unknown[]): unknown[] {
+  return key.columns.map((c) => where[action.where.findIndex((w) => w.name === c)]);
+}
+
+function pkOfValues(action: CompiledAction, values: readonly unknown[]): unknown[] {
+  return action.keyIndexes.map((i) => values[i]);
+}
+
+/** Unique keys (that some action selects by) of an upserted row, when all their columns are present. */
+function uniquesOf(
+  action: CompiledAction,
+  values: readonly unknown[],
+  wanted: ReadonlySet<string>,
+): Map<string, string> | undefined {
+  let out: Map<string, string> | undefined;
+  for (const u of action.table.spec.uniques) {
+    if (!wanted.has(`${action.table.name}.${u.name}`)) continue;
+    const vals = u.columns.map((c) => values[action.columns.findIndex((col) => col.name === c)]);
+    if (vals.some((v) => v === undefined || typeof v === "symbol")) continue;
+    out ??= new Map();
+    out.set(u.name, keyString(vals));
+  }
+  return out;
+}
+
+/** Unique keys some action of the plan selects rows by, as `table.keyName`. */
+export function selectingUniques(plan: Plan): Set<string> {
+  const out = new Set<string>();
+  for (const actions of plan.events.values()) {
+    for (const a of actions) {
+      const u = whereUnique(a);
+      if (u) out.add(`${a.table.name}.${u.name}`);
+    }
+  }
+  return out;
+}
+
+/** Collects the rows the planner must know about before deciding the batch. */
+export function rowRequests(events: readonly MappedEvent[], plan: Plan): RowRequest[] {
+  const byTable = new Map<string, RowRequest>();
+  const req = (table: CompiledTable) => {
+    let r = byTable.get(table.name);
+    if (!r) {
+      r = { table, keys: new Map(), uniques: new Map() };
+      byTable.set(table.name, r);
+    }
+    return r;
+  };
+  for (const ev of events) {
+    for (const op of ev.ops) {
+      const a = op.action;
+      switch (a.mode) {
+        case "upsert":
+          if (a.table.guard) {
+            const k = pkOfValues(a, op.values);
+            req(a.table).keys.set(keyString(k), k);
+          }
+          break;
+        case "update":
+        case "soft_delete":
+        case "delete": {
+          const u = whereUnique(a);
+          if (!u) {
+            req(a.table).keys.set(keyString(op.where), op.where);
+          } else {
+            const r = req(a.table);
+            let e = r.uniques.get(u.name);
+            if (!e) {
+              e = { key: u, values: new Map() };
+              r.uniques.set(u.name, e);
+            }
+            const vals = orderedWhere(a, u, op.where);
+            e.values.set(keyString(vals), vals);
+          }
+          break;
+        }
+        case "replace": {
+          const parent = plan.tableByName.get(a.table.parent!)!;
+          req(parent).keys.set(keyString(op.where), op.where);
+          break;
+        }
+        case "append":
+          break;
+      }
+    }
+  }
+  return [...byTable.values()];
+}
+
+/**
+ * Decides the batch: walks the events in order against the known row state, drops operations of
+ * stale events (guard older than the row's) and updates that match no row, and keeps the state
+ * current as it goes, so later events of the same batch see earlier ones. Pure: the caller loads
+ * `state` (from MySQL, or the in-memory state of `projector test`).
+ */
+export function decideBatch(
+  events: readonly MappedEvent[],
+  plan: Plan,
+  state: RowState,
+  wantedUniques: ReadonlySet<string>,
+): BatchDecision {
+  const ops: PlannedOp[] = [];
+  const results: EventResult[] = [];
+  const childrenOf = (t: CompiledTable) => plan.tables.filter((c) => c.parent === t.name);
+  for (const ev of events) {
+    const stale: string[] = [];
+    const unmatched: string[] = [];
+    // Rows this event found stale, so that its child replaces are skipped as well.
+    const staleRows = new Set<string>();
+    for (const op of ev.ops) {
+      const a = op.action;
+      const t = a.table;
+      const guard = a.guardIndex >= 0 ? op.values[a.guardIndex] : undefined;
+      switch (a.mode) {
+        case "upsert": {
+          const key = keyString(pkOfValues(a, op.values));
+          const row = state.get(t.name, key);
+          if (t.guard && row && row.guard != null && compareGuard(guard, row.guard) < 0) {
+            stale.push(t.name);
+            staleRows.add(`${t.name}|${key}`);
+            continue;
+          }
+          state.set(t.name, key, t.guard ? guard : null, uniquesOf(a, op.values, wantedUniques));
+          ops.push({ op, eventIndex: ev.index, rowKey: key });
+          break;
+        }
+        case "update":
+        case "soft_delete":
+        case "delete": {
+          const u = whereUnique(a);
+          const key = u
+            ? state.resolveUnique(t.name, u.name, keyString(orderedWhere(a, u, op.where)))
+            : keyString(op.where);
+          const row = key === undefined ? undefined : state.get(t.name, key);
+          if (key === undefined || !row) {
+            unmatched.push(t.name);
+            continue;
+          }
+          if (t.guard && row.guard != null && compareGuard(guard, row.guard) < 0) {
+            stale.push(t.name);
+            staleRows.add(`${t.name}|${key}`);
+            continue;
+          }
+          if (a.mode === "delete") state.delete(t, key, childrenOf(t));
+          else state.set(t.name, key, t.guard ? guard : undefined);
+          ops.push({ op, eventIndex: ev.index, rowKey: key });
+          break;
+        }
+        case "replace": {
+          const key = keyString(op.where);
+          if (staleRows.has(`${t.parent}|${key}`)) {
+            stale.push(t.name);
+            continue;
+          }
+          const parentRow = state.get(t.parent!, key);
+          if (!parentRow) {
+            // Child rows need their parent (foreign key): nothing to attach them to.
+            unmatched.push(t.name);
+            continue;
+          }
+          ops.push({ op, eventIndex: ev.index, rowKey: key });
+          break;
+        }
+        case "append":
+          ops.push({ op, eventIndex: ev.index, rowKey: undefined });
+          break;
+      }
+    }
+    results.push({ stale, unmatched });
+  }
+  return { ops, results };
+}

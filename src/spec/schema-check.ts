@@ -1,0 +1,147 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { packageRoot } from "../package-root.js";
+import { didYouMean, issue, type SpecIssue } from "./issues.js";
+import type { SourceDoc } from "./source-doc.js";
+
+export const SCHEMA_PATH = join(packageRoot, "schema", "projection.schema.json");
+
+let validator: ValidateFunction | undefined;
+function getValidator(): ValidateFunction {
+  if (validator) return validator;
+  const schema = JSON.parse(readFileSync(SCHEMA_PATH, "utf8"));
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: false });
+  validator = ajv.compile(schema);
+  return validator;
+}
+
+/** Which oneOf branch the data was meant for, judged by a discriminating key. */
+const BRANCH_KEYS: Record<string, string[]> = {
+  value: ["", "const", "coalesce", "path"],
+  key: ["", "columns"],
+};
+
+const ONE_OF_MESSAGES: Record<string, string> = {
+  value:
+    "invalid value: expected a path ($… or @…), a constant, { const: … }, { coalesce: [...] } or { path: …, keep_existing: true }",
+  key: "invalid key: expected a column list like [a, b] or { name: …, columns: [a, b] }",
+};
+
+function pointerToPath(pointer: string): (string | number)[] {
+  if (pointer === "") return [];
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function definitionOf(schemaPath: string): string | undefined {
+  return /#\/definitions\/([A-Za-z]+)\/oneOf/.exec(schemaPath)?.[1];
+}
+
+/** Checks a document against the JSON Schema; turns ajv errors into positioned, actionable issues. */
+export function checkSchema(source: SourceDoc, data: unknown): SpecIssue[] {
+  const validate = getValidator();
+  if (validate(data)) return [];
+  const errors = validate.errors ?? [];
+  // oneOf failures: report the branch the author meant, or one summary message.
+  const oneOfs = errors.filter((e) => e.keyword === "oneOf");
+  const chosen: ErrorObject[] = [];
+  const handled = new Set<ErrorObject>();
+  for (const o of oneOfs) {
+    const def = definitionOf(o.schemaPath);
+    const branchErrors = errors.filter(
+      (e) =>
+        e !== o && e.schemaPath.startsWith(`${o.schemaPath}/`) && e.instancePath.startsWith(o.instancePath),
+    );
+    branchErrors.forEach((e) => handled.add(e));
+    handled.add(o);
+    const value = o.data;
+    const keys = def ? (BRANCH_KEYS[def] ?? []) : [];
+    let branch = -1;
+    if (value && typeof value === "object" && !Array.isArray(value)) {
+      branch = keys.findIndex((k) => k !== "" && k in (value as object));
+    }
+    const mine =
+      branch >= 0 ? branchErrors.filter((e) => e.schemaPath.startsWith(`${o.schemaPath}/${branch}/`)) : [];
+    if (mine.length > 0) chosen.push(...mine);
+    else chosen.push({ ...o, message: (def && ONE_OF_MESSAGES[def]) || o.message || "is invalid" });
+  }
+  const rest = errors.filter((e) => !handled.has(e) && e.keyword !== "if");
+  const issues: SpecIssue[] = [];
+  const seen = new Set<string>();
+  for (const e of [...rest, ...chosen]) {
+    const i = toIssue(source, e);
+    const k = `${i.line}:${i.col}:${i.message}`;
+    if (!seen.has(k)) {
+      seen.add(k);
+      issues.push(i);
+    }
+  }
+  return issues;
+}
+
+function toIssue(source: SourceDoc, e: ErrorObject): SpecIssue {
+  const path = pointerToPath(e.instancePath);
+  const where = path.length ? path.join(".") : "the file";
+  switch (e.keyword) {
+    case "additionalProperties": {
+      const prop = String(e.params.additionalProperty);
+      const allowed = Object.keys((e.parentSchema as { properties?: object })?.properties ?? {});
+      return issue(
+        source.pos([...path, prop], true),
+        `unknown key "${prop}" in ${where}`,
+        didYouMean(prop, allowed) ?? `allowed keys: ${allowed.join(", ")}`,
+      );
+    }
+    case "required":
+      return issue(
+        source.pos(path),
+        `${where} is missing the required key "${String(e.params.missingProperty)}"`,
+        `add ${String(e.params.missingProperty)}: …`,
+      );
+    case "propertyNames":
+    case "pattern": {
+      const name = e.keyword === "propertyNames" ? String(e.params.propertyName) : String(e.data);
+      const isId = /identifier/.test(e.schemaPath) || /identifier/.test(JSON.stringify(e.parentSchema ?? {}));
+      if (e.keyword === "propertyNames") {
+        return issue(
+          source.pos([...path, name], true),
+          `"${name}" is not a valid name here`,
+          /eventType/.test(e.schemaPath)
+            ? "event types look like topic.action, e.g. order.created"
+            : "names use letters, digits and underscore only, start with a letter or _, at most 64 characters",
+        );
+      }
+      if (/path/.test(e.schemaPath)) {
+        return issue(
+          source.pos(path),
+          `"${name}" is not a path`,
+          "paths start with $ (the envelope) or @ (the for_each element)",
+        );
+      }
+      return issue(
+        source.pos(path),
+        `"${name}" is not a valid name`,
+        isId
+          ? "names use letters, digits and underscore only, start with a letter or _, at most 64 characters"
+          : undefined,
+      );
+    }
+    case "type":
+      return issue(source.pos(path), `${where} must be ${String(e.params.type).replace(/,/g, " or ")}`);
+    case "enum":
+      return issue(
+        source.pos(path),
+        `${where} must be one of ${(e.params.allowedValues as unknown[]).join(", ")}`,
+        didYouMean(String(e.data), (e.params.allowedValues as unknown[]).map(String)),
+      );
+    case "minItems":
+    case "minProperties":
+      return issue(source.pos(path), `${where} must not be empty`);
+    default:
+      return issue(source.pos(path), `${where}: ${e.message ?? "is invalid"}`);
+  }
+}

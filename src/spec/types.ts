@@ -1,0 +1,137 @@
+/** Where something was written in a spec file (1-based line and column). */
+export interface SourcePos {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+}
+
+export type Scalar = string | number | boolean | null;
+
+/** A parsed column type. `name` is the SQL type keyword in lower case. */
+export type ColumnType =
+  | { readonly name: "varchar" | "char"; readonly length: number }
+  | { readonly name: "text" | "mediumtext" }
+  | { readonly name: "tinyint" | "smallint" | "int" | "bigint" }
+  | { readonly name: "boolean" }
+  | { readonly name: "decimal"; readonly precision: number; readonly scale: number }
+  | { readonly name: "double" }
+  | { readonly name: "date" }
+  | { readonly name: "datetime"; readonly fsp: number }
+  | { readonly name: "json" }
+  | { readonly name: "enum"; readonly values: readonly string[] };
+
+export interface ColumnSpec {
+  readonly name: string;
+  readonly type: ColumnType;
+  /** The type as written, for messages. */
+  readonly typeText: string;
+  readonly nullable: boolean;
+  /** undefined: no DEFAULT clause. */
+  readonly default: Scalar | undefined;
+  readonly pos: SourcePos;
+}
+
+export interface KeySpec {
+  readonly name: string;
+  readonly columns: readonly string[];
+  readonly pos: SourcePos;
+}
+
+export interface ParentSpec {
+  readonly table: string;
+  readonly columns: readonly string[];
+  readonly pos: SourcePos;
+}
+
+export interface TableSpec {
+  readonly name: string;
+  readonly columns: ReadonlyMap<string, ColumnSpec>;
+  readonly primaryKey: readonly string[];
+  readonly uniques: readonly KeySpec[];
+  readonly indexes: readonly KeySpec[];
+  readonly parent: ParentSpec | undefined;
+  readonly guard: string | undefined;
+  readonly stamp: ReadonlyMap<string, ValueSpec>;
+  readonly pos: SourcePos;
+}
+
+/** A value source: where a column's value comes from. */
+export type ValueSpec =
+  | {
+      readonly kind: "path";
+      readonly root: "event" | "element";
+      readonly path: string;
+      readonly pos: SourcePos;
+    }
+  | { readonly kind: "const"; readonly value: Scalar; readonly pos: SourcePos }
+  | {
+      readonly kind: "coalesce";
+      readonly paths: readonly (ValueSpec & { kind: "path" })[];
+      readonly pos: SourcePos;
+    }
+  | { readonly kind: "key" | "index" | "position"; readonly pos: SourcePos };
+
+export interface ColumnValue {
+  readonly column: string;
+  readonly value: ValueSpec;
+  /** Upsert only: written on insert, never overwritten. */
+  readonly keepExisting: boolean;
+  /** Position of the column name (the map key). */
+  readonly pos: SourcePos;
+}
+
+export type ActionMode = "upsert" | "update" | "soft_delete" | "delete" | "append" | "replace";
+
+export const ACTION_MODES: readonly ActionMode[] = [
+  "upsert",
+  "update",
+  "soft_delete",
+  "delete",
+  "append",
+  "replace",
+];
+
+export interface ActionSpec {
+  readonly mode: ActionMode;
+  readonly table: string;
+  /** upsert/append/replace: the row's columns. update/soft_delete: the SET list (incl. the timestamp column). */
+  readonly columns: readonly ColumnValue[];
+  /** update/soft_delete/delete: the key that selects the row; replace: the parent key. */
+  readonly where: readonly ColumnValue[];
+  /** replace: the array or object map to explode. */
+  readonly forEach: (ValueSpec & { kind: "path" }) | undefined;
+  readonly eventType: string;
+  readonly index: number;
+  readonly pos: SourcePos;
+  /** Position of the table name. */
+  readonly tablePos: SourcePos;
+}
+
+export interface ExpectedOp {
+  readonly mode: ActionMode;
+  readonly table: string;
+  readonly row?: Readonly<Record<string, Scalar>>;
+  readonly rows?: readonly Readonly<Record<string, Scalar>>[];
+  readonly where?: Readonly<Record<string, Scalar>>;
+  readonly set?: Readonly<Record<string, Scalar>>;
+  readonly absent?: readonly string[];
+  readonly pos: SourcePos;
+}
+
+export interface ExampleSpec {
+  readonly name: string;
+  readonly given: readonly unknown[];
+  readonly event: unknown;
+  readonly expect: readonly ExpectedOp[] | undefined;
+  readonly stale: readonly string[];
+  readonly error: string | undefined;
+  readonly pos: SourcePos;
+}
+
+/** All projection files, merged and validated. */
+export interface Spec {
+  readonly tables: ReadonlyMap<string, TableSpec>;
+  readonly events: ReadonlyMap<string, readonly ActionSpec[]>;
+  readonly examples: readonly ExampleSpec[];
+  readonly files: readonly string[];
+}

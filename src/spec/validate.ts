@@ -1,0 +1,429 @@
+import { CoerceFailure, coercerFor } from "../compile/coerce.js";
+import { checkPath } from "../compile/json-path.js";
+import { didYouMean, issue, type SpecIssue } from "./issues.js";
+import type { ActionSpec, ColumnValue, SourcePos, Spec, TableSpec, ValueSpec } from "./types.js";
+
+/**
+ * Checks what the JSON Schema cannot: references between tables, columns, keys and actions, path
+ * syntax, constants against column types. Collects every issue instead of stopping at the first.
+ */
+export function validateSpec(spec: Spec): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  for (const table of spec.tables.values()) checkTable(spec, table, issues);
+  checkParentCycles(spec, issues);
+  for (const [eventType, actions] of spec.events) {
+    const seen = new Map<string, ActionSpec>();
+    for (const action of actions) {
+      const table = spec.tables.get(action.table);
+      if (!table) {
+        issues.push(
+          issue(
+            action.tablePos,
+            `table "${action.table}" is not defined`,
+            didYouMean(action.table, spec.tables.keys()) ??
+              "declare it under tables: in one of the projection files",
+          ),
+        );
+        continue;
+      }
+      const first = seen.get(action.table);
+      if (first && first.mode !== "append") {
+        issues.push(
+          issue(
+            action.pos,
+            `${eventType} writes table ${action.table} twice (also at ${first.pos.file}:${first.pos.line}:${first.pos.col})`,
+            "merge the two actions into one so the outcome does not depend on their order",
+          ),
+        );
+      }
+      seen.set(action.table, action);
+      checkAction(table, action, issues);
+    }
+  }
+  for (const ex of spec.examples) {
+    const type = (ex.event as { event_type?: unknown } | null)?.event_type;
+    if (typeof type !== "string" || !spec.events.has(type)) {
+      issues.push(
+        issue(
+          ex.pos,
+          `example "${ex.name}": event_type ${JSON.stringify(type)} has no projection`,
+          didYouMean(String(type), spec.events.keys()),
+        ),
+      );
+    }
+    for (const op of ex.expect ?? []) {
+      const table = spec.tables.get(op.table);
+      if (!table) {
+        issues.push(
+          issue(
+            op.pos,
+            `example "${ex.name}": table "${op.table}" is not defined`,
+            didYouMean(op.table, spec.tables.keys()),
+          ),
+        );
+        continue;
+      }
+      const cols = [
+        ...Object.keys(op.row ?? {}),
+        ...(op.rows ?? []).flatMap((r) => Object.keys(r)),
+        ...Object.keys(op.where ?? {}),
+        ...Object.keys(op.set ?? {}),
+        ...(op.absent ?? []),
+      ];
+      for (const c of new Set(cols)) {
+        if (!table.columns.has(c)) {
+          issues.push(
+            issue(
+              op.pos,
+              `example "${ex.name}": column "${c}" is not defined in table ${table.name}`,
+              didYouMean(c, table.columns.keys()),
+            ),
+          );
+        }
+      }
+    }
+  }
+  return issues;
+}
+
+function unknownColumn(table: TableSpec, column: string, pos: SourcePos): SpecIssue {
+  return issue(
+    pos,
+    `column "${column}" is not defined in table ${table.name}`,
+    didYouMean(column, table.columns.keys()) ?? `add it under tables.${table.name}.columns`,
+  );
+}
+
+function checkColumns(
+  table: TableSpec,
+  cols: readonly string[],
+  pos: SourcePos,
+  what: string,
+  issues: SpecIssue[],
+) {
+  for (const c of cols) if (!table.columns.has(c)) issues.push(unknownColumn(table, c, pos));
+  if (new Set(cols).size !== cols.length)
+    issues.push(issue(pos, `${what} of ${table.name} lists a column twice`));
+}
+
+function checkTable(spec: Spec, table: TableSpec, issues: SpecIssue[]) {
+  checkColumns(table, table.primaryKey, table.pos, "primary key", issues);
+  for (const c of table.primaryKey) {
+    if (table.columns.get(c)?.nullable) {
+      issues.push(
+        issue(
+          table.columns.get(c)!.pos,
+          `primary key column ${table.name}.${c} cannot be nullable`,
+          "remove nullable: true",
+        ),
+      );
+    }
+  }
+  const names = new Map<string, SourcePos>();
+  for (const k of [...table.uniques, ...table.indexes]) {
+    checkColumns(table, k.columns, k.pos, "key", issues);
+    const prev = names.get(k.name);
+    if (prev)
+      issues.push(
+        issue(
+          k.pos,
+          `index name ${k.name} is used twice in table ${table.name}`,
+          "give one of them another name",
+        ),
+      );
+    names.set(k.name, k.pos);
+    if (k.name.length > 64)
+      issues.push(issue(k.pos, `index name ${k.name} is longer than 64 characters`, "set a shorter name"));
+  }
+  if (table.guard !== undefined && !table.columns.has(table.guard))
+    issues.push(unknownColumn(table, table.guard, table.pos));
+  if (table.guard !== undefined) {
+    const t = table.columns.get(table.guard)?.type.name;
+    if (t && !["datetime", "date", "int", "bigint", "smallint", "tinyint", "decimal", "double"].includes(t)) {
+      issues.push(
+        issue(
+          table.pos,
+          `guard column ${table.name}.${table.guard} must be a timestamp or a number, not ${t}`,
+        ),
+      );
+    }
+  }
+  for (const [col, value] of table.stamp) {
+    if (!table.columns.has(col)) issues.push(unknownColumn(table, col, value.pos));
+    else checkValue(table, col, value, false, issues);
+  }
+  for (const col of table.columns.values()) {
+    if (col.default === undefined) continue;
+    if (col.default === null) {
+      if (!col.nullable)
+        issues.push(
+          issue(
+            col.pos,
+            `column ${table.name}.${col.name} is NOT NULL but defaults to null`,
+            "add nullable: true or another default",
+          ),
+        );
+      continue;
+    }
+    const r = coercerFor(col.type)(col.default);
+    if (r instanceof CoerceFailure)
+      issues.push(issue(col.pos, `default of ${table.name}.${col.name}: ${r.message}`));
+    if (col.type.name === "text" || col.type.name === "json" || col.type.name === "mediumtext") {
+      issues.push(
+        issue(
+          col.pos,
+          `${col.type.name} column ${table.name}.${col.name} cannot have a default in MySQL`,
+          "remove default",
+        ),
+      );
+    }
+  }
+  const parent = table.parent;
+  if (parent) {
+    const p = spec.tables.get(parent.table);
+    if (!p) {
+      issues.push(
+        issue(
+          parent.pos,
+          `parent table "${parent.table}" of ${table.name} is not defined`,
+          didYouMean(parent.table, spec.tables.keys()) ?? "declare the parent table",
+        ),
+      );
+    } else {
+      checkColumns(table, parent.columns, parent.pos, "parent key", issues);
+      if (parent.columns.length !== p.primaryKey.length) {
+        issues.push(
+          issue(
+            parent.pos,
+            `parent columns [${parent.columns.join(", ")}] must match the primary key of ${p.name} [${p.primaryKey.join(", ")}]`,
+          ),
+        );
+      } else {
+        parent.columns.forEach((c, i) => {
+          const mine = table.columns.get(c);
+          const theirs = p.columns.get(p.primaryKey[i]!);
+          if (mine && theirs && mine.type.name !== theirs.type.name) {
+            issues.push(
+              issue(
+                parent.pos,
+                `${table.name}.${c} (${mine.typeText}) must have the type of ${p.name}.${theirs.name} (${theirs.typeText})`,
+              ),
+            );
+          }
+        });
+      }
+      const leading = table.primaryKey.slice(0, parent.columns.length);
+      if (leading.join() !== parent.columns.join()) {
+        issues.push(
+          issue(
+            parent.pos,
+            `the primary key of child table ${table.name} must start with its parent columns [${parent.columns.join(", ")}]`,
+            "child rows are replaced per parent, so their key is (parent key, element key)",
+          ),
+        );
+      }
+    }
+  }
+}
+
+function checkParentCycles(spec: Spec, issues: SpecIssue[]) {
+  for (const table of spec.tables.values()) {
+    const seen = new Set<string>([table.name]);
+    let cur = table.parent?.table;
+    while (cur) {
+      if (seen.has(cur)) {
+        issues.push(
+          issue(
+            table.parent!.pos,
+            `parent chain of ${table.name} loops back to ${cur}`,
+            "parent relations must form a tree",
+          ),
+        );
+        break;
+      }
+      seen.add(cur);
+      cur = spec.tables.get(cur)?.parent?.table;
+    }
+  }
+}
+
+function checkValue(
+  table: TableSpec,
+  column: string,
+  value: ValueSpec,
+  inElement: boolean,
+  issues: SpecIssue[],
+) {
+  const col = table.columns.get(column);
+  const paths = value.kind === "path" ? [value] : value.kind === "coalesce" ? value.paths : [];
+  for (const p of paths) {
+    const err = checkPath(p.path);
+    if (err)
+      issues.push(
+        issue(
+          p.pos,
+          `path ${p.path} does not compile: ${err}`,
+          "write paths like $.data.customer.user_id or @.product_snapshot.name",
+        ),
+      );
+    if (p.root === "element" && !inElement) {
+      issues.push(
+        issue(
+          p.pos,
+          `${p.path} refers to the for_each element, but this is not a replace action`,
+          "use an envelope path starting with $",
+        ),
+      );
+    }
+  }
+  if ((value.kind === "key" || value.kind === "index" || value.kind === "position") && !inElement) {
+    issues.push(issue(value.pos, `@${value.kind} is only available in the columns of a replace action`));
+  }
+  if (value.kind === "const" && col) {
+    if (value.value === null) {
+      if (!col.nullable)
+        issues.push(
+          issue(value.pos, `column ${table.name}.${column} is NOT NULL; the constant null cannot be written`),
+        );
+    } else {
+      const r = coercerFor(col.type)(value.value);
+      if (r instanceof CoerceFailure)
+        issues.push(issue(value.pos, `constant for ${table.name}.${column}: ${r.message}`));
+    }
+  }
+}
+
+function checkAction(table: TableSpec, action: ActionSpec, issues: SpecIssue[]) {
+  const inElement = action.mode === "replace";
+  const check = (values: readonly ColumnValue[], element: boolean) => {
+    const names = new Set<string>();
+    for (const v of values) {
+      if (!table.columns.has(v.column)) {
+        issues.push(unknownColumn(table, v.column, v.pos));
+        continue;
+      }
+      if (names.has(v.column))
+        issues.push(issue(v.pos, `column ${v.column} is written twice by this action`));
+      names.add(v.column);
+      if (v.keepExisting && action.mode !== "upsert") {
+        issues.push(
+          issue(
+            v.pos,
+            `keep_existing only applies to upsert (the row is new in ${action.mode})`,
+            "remove keep_existing",
+          ),
+        );
+      }
+      checkValue(table, v.column, v.value, element, issues);
+    }
+  };
+  check(action.columns, inElement);
+  check(action.where, false);
+  const written = new Set([...action.columns.map((c) => c.column), ...table.stamp.keys()]);
+  const whereCols = action.where.map((w) => w.column);
+  const pk = table.primaryKey;
+  const sameSet = (a: readonly string[], b: readonly string[]) =>
+    a.length === b.length && a.every((c) => b.includes(c));
+
+  switch (action.mode) {
+    case "upsert":
+    case "append": {
+      const missing = pk.filter((c) => !written.has(c));
+      if (missing.length) {
+        issues.push(
+          issue(
+            action.tablePos,
+            `${action.mode} into ${table.name} does not write its primary key column${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`,
+            `map ${missing.map((c) => `${c}: $…`).join(", ")} under columns`,
+          ),
+        );
+      }
+      checkRequired(table, written, action, issues);
+      break;
+    }
+    case "replace": {
+      if (!table.parent) {
+        issues.push(
+          issue(
+            action.tablePos,
+            `replace needs a child table, but ${table.name} has no parent`,
+            `add parent: { table: …, columns: [...] } to ${table.name}`,
+          ),
+        );
+        break;
+      }
+      if (!sameSet(whereCols, table.parent.columns)) {
+        issues.push(
+          issue(
+            action.pos,
+            `replace into ${table.name}: where must give exactly the parent columns [${table.parent.columns.join(", ")}]`,
+          ),
+        );
+      }
+      const all = new Set([...written, ...whereCols]);
+      const missing = pk.filter((c) => !all.has(c));
+      if (missing.length) {
+        issues.push(
+          issue(
+            action.tablePos,
+            `replace into ${table.name} does not write its primary key column${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`,
+            `map ${missing.join(", ")} under columns (e.g. "@key" or "@position")`,
+          ),
+        );
+      }
+      checkRequired(table, all, action, issues);
+      break;
+    }
+    case "update":
+    case "soft_delete":
+    case "delete": {
+      const keys = [pk, ...table.uniques.map((u) => u.columns)];
+      if (!keys.some((k) => sameSet(k, whereCols))) {
+        const allowed = action.mode === "delete" ? [pk] : keys;
+        issues.push(
+          issue(
+            action.pos,
+            `${action.mode} of ${table.name} must select the row by its primary key or a unique key, not [${whereCols.join(", ")}]`,
+            `use where: { ${allowed.map((k) => k.join(", ")).join(" } or { ")} }`,
+          ),
+        );
+      } else if (action.mode === "delete" && !sameSet(pk, whereCols)) {
+        issues.push(
+          issue(
+            action.pos,
+            `delete of ${table.name} must select the row by its primary key [${pk.join(", ")}]`,
+          ),
+        );
+      }
+      for (const c of action.columns) {
+        if (pk.includes(c.column))
+          issues.push(issue(c.pos, `${action.mode} must not change primary key column ${c.column}`));
+      }
+      break;
+    }
+  }
+  if (table.guard && action.mode !== "append" && action.mode !== "replace" && !written.has(table.guard)) {
+    issues.push(
+      issue(
+        action.tablePos,
+        `${table.name} is guarded by ${table.guard}, but this ${action.mode} does not write it`,
+        `add ${table.guard} to the table's stamp or to this action's columns`,
+      ),
+    );
+  }
+}
+
+/** An insert that can never succeed: a NOT NULL column without default that the action never writes. */
+function checkRequired(table: TableSpec, written: Set<string>, action: ActionSpec, issues: SpecIssue[]) {
+  for (const col of table.columns.values()) {
+    if (!col.nullable && col.default === undefined && !written.has(col.name)) {
+      issues.push(
+        issue(
+          action.tablePos,
+          `${action.mode} into ${table.name} never writes NOT NULL column ${col.name}, which has no default`,
+          `map ${col.name}, or make it nullable: true or give it a default`,
+        ),
+      );
+    }
+  }
+}
