@@ -1,6 +1,8 @@
 import { Command, Option } from "commander";
 import { SpecError } from "../spec/issues.js";
 import { ddlCommand } from "./commands/ddl.js";
+import { migrateCommand } from "./commands/migrate.js";
+import { replayCommand } from "./commands/replay.js";
 import { testCommand } from "./commands/test.js";
 import { validateCommand } from "./commands/validate.js";
 import { UserError } from "./errors.js";
@@ -40,6 +42,46 @@ program
   .description("check the examples carried by the specs (event in, row operations out), no database")
   .addOption(projections())
   .action(action((o: { projections: string }) => testCommand(o.projections)));
+
+const mysqlOption = () => new Option("--mysql-url <url>", "MySQL URL (env MYSQL_URL)");
+
+program
+  .command("migrate")
+  .description("create the database and missing tables, add missing columns and indexes; never drop")
+  .addOption(projections())
+  .addOption(mysqlOption())
+  .option("--dry-run", "print the statements without running them")
+  .action(
+    action((o: { projections: string; dryRun?: boolean; mysqlUrl?: string }) =>
+      migrateCommand(o.projections, o),
+    ),
+  );
+
+program
+  .command("replay")
+  .description(
+    "apply envelope events from a JSONL file or stdin (-) to MySQL, through the same runtime as run",
+  )
+  .argument("<input>", "JSONL file, or - for stdin")
+  .addOption(projections())
+  .addOption(mysqlOption())
+  .option("--batch-size <n>", "events per transaction", process.env.PROJECTOR_BATCH_SIZE ?? "1000")
+  .option("--linger-ms <ms>", "longest wait to fill a batch from a slow input", "50")
+  .option(
+    "--max-retries <n>",
+    "give up after this many failed attempts of one batch (MySQL unavailable)",
+    "12",
+  )
+  .option(
+    "--dead-letter-unknown",
+    "dead-letter events of unknown types instead of counting and skipping them",
+  )
+  .option("--json", "print the summary as JSON")
+  .action(
+    action((input: string, o: { projections: string } & Parameters<typeof replayCommand>[2]) =>
+      replayCommand(o.projections, input, o),
+    ),
+  );
 
 try {
   await program.parseAsync(process.argv);

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { parseColumnType } from "./column-type.js";
+import { parseColumnType, TYPE_NAMES } from "./column-type.js";
 import { issue, SpecError, type SpecIssue } from "./issues.js";
 import { checkSchema } from "./schema-check.js";
 import { type JsonPath, SourceDoc } from "./source-doc.js";
@@ -179,6 +179,7 @@ class FileReader {
         stale: ex.stale ?? [],
         error: ex.error,
         pos: this.src.pos(path),
+        eventTypePos: this.src.pos([...path, "event", "event_type"]),
       });
     });
   }
@@ -193,7 +194,7 @@ class FileReader {
           issue(
             this.src.pos([...cpath, "type"]),
             `column ${name}.${col}: ${parsed.error}`,
-            `use one of: varchar(n), char(n), text, int, bigint, boolean, decimal(p,s), double, date, datetime(6), json, enum('a','b')`,
+            `use one of: ${TYPE_NAMES.join(", ")}`,
           ),
         );
         continue;
@@ -223,9 +224,16 @@ class FileReader {
       uniques: (t.unique ?? []).map((k, i) => key(k, i, "unique", "uq")),
       indexes: (t.indexes ?? []).map((k, i) => key(k, i, "indexes", "idx")),
       parent: t.parent
-        ? { table: t.parent.table, columns: t.parent.columns, pos: this.src.pos([...path, "parent"]) }
+        ? {
+            table: t.parent.table,
+            columns: t.parent.columns,
+            pos: this.src.pos([...path, "parent"]),
+            tablePos: this.src.pos([...path, "parent", "table"]),
+            columnsPos: this.src.pos([...path, "parent", "columns"]),
+          }
         : undefined,
       guard: t.guard,
+      ...(t.guard === undefined ? {} : { guardPos: this.src.pos([...path, "guard"]) }),
       stamp: new Map(this.values(t.stamp ?? {}, [...path, "stamp"]).map((v) => [v.column, v.value])),
       pos: this.src.pos(path, true),
     };
@@ -236,7 +244,8 @@ class FileReader {
     if (modes.length !== 1) {
       this.issues.push(
         issue(
-          this.src.pos(path),
+          // several modes: point at the second one, the one to remove
+          this.src.pos(modes.length > 1 ? [...path, modes[1]!] : path, modes.length > 1),
           modes.length === 0
             ? `action of ${eventType} has no mode`
             : `action of ${eventType} has ${modes.length} modes (${modes.join(", ")})`,

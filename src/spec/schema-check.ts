@@ -8,9 +8,11 @@ import type { SourceDoc } from "./source-doc.js";
 export const SCHEMA_PATH = join(packageRoot, "schema", "projection.schema.json");
 
 let validator: ValidateFunction | undefined;
+let definitions: Record<string, unknown> = {};
 function getValidator(): ValidateFunction {
   if (validator) return validator;
   const schema = JSON.parse(readFileSync(SCHEMA_PATH, "utf8"));
+  definitions = schema.definitions ?? {};
   const ajv = new Ajv({ allErrors: true, verbose: true, strict: false });
   validator = ajv.compile(schema);
   return validator;
@@ -37,8 +39,15 @@ function pointerToPath(pointer: string): (string | number)[] {
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
-function definitionOf(schemaPath: string): string | undefined {
-  return /#\/definitions\/([A-Za-z]+)\/oneOf/.exec(schemaPath)?.[1];
+/**
+ * The definition a oneOf belongs to. ajv compiles a referenced definition on its own, so its
+ * schemaPath is often just "#/oneOf"; the parent schema object identifies it then.
+ */
+function definitionOf(e: ErrorObject): string | undefined {
+  return (
+    /#\/definitions\/([A-Za-z]+)\/oneOf/.exec(e.schemaPath)?.[1] ??
+    Object.keys(definitions).find((name) => definitions[name] === e.parentSchema)
+  );
 }
 
 /** Checks a document against the JSON Schema; turns ajv errors into positioned, actionable issues. */
@@ -51,25 +60,44 @@ export function checkSchema(source: SourceDoc, data: unknown): SpecIssue[] {
   const chosen: ErrorObject[] = [];
   const handled = new Set<ErrorObject>();
   for (const o of oneOfs) {
-    const def = definitionOf(o.schemaPath);
-    const branchErrors = errors.filter(
-      (e) =>
-        e !== o && e.schemaPath.startsWith(`${o.schemaPath}/`) && e.instancePath.startsWith(o.instancePath),
-    );
-    branchErrors.forEach((e) => handled.add(e));
-    handled.add(o);
+    const def = definitionOf(o);
     const value = o.data;
     const keys = def ? (BRANCH_KEYS[def] ?? []) : [];
     let branch = -1;
     if (value && typeof value === "object" && !Array.isArray(value)) {
       branch = keys.findIndex((k) => k !== "" && k in (value as object));
     }
+    // Errors below the discriminating key (e.g. a bad path inside coalesce) come from referenced
+    // definitions, so their schemaPath does not start with the oneOf's: match them by instancePath.
+    const inside = branch >= 0 ? `${o.instancePath}/${keys[branch]}` : undefined;
+    const isInside = (e: ErrorObject) =>
+      inside !== undefined && (e.instancePath === inside || e.instancePath.startsWith(`${inside}/`));
+    const branchErrors = errors.filter(
+      (e) =>
+        e !== o &&
+        ((e.schemaPath.startsWith(`${o.schemaPath}/`) && e.instancePath.startsWith(o.instancePath)) ||
+          isInside(e)),
+    );
+    branchErrors.forEach((e) => handled.add(e));
+    handled.add(o);
     const mine =
-      branch >= 0 ? branchErrors.filter((e) => e.schemaPath.startsWith(`${o.schemaPath}/${branch}/`)) : [];
+      branch >= 0
+        ? branchErrors.filter((e) => e.schemaPath.startsWith(`${o.schemaPath}/${branch}/`) || isInside(e))
+        : [];
     if (mine.length > 0) chosen.push(...mine);
     else chosen.push({ ...o, message: (def && ONE_OF_MESSAGES[def]) || o.message || "is invalid" });
   }
-  const rest = errors.filter((e) => !handled.has(e) && e.keyword !== "if");
+  // A bad map key fails twice: a pattern error that carries propertyName, then a propertyNames
+  // error. Keep the first one: its schemaPath tells which definition (identifier, eventType) failed.
+  const rest = errors.filter(
+    (e) =>
+      !handled.has(e) &&
+      e.keyword !== "if" &&
+      !(
+        e.keyword === "propertyNames" &&
+        errors.some((p) => p.propertyName === e.params.propertyName && p.instancePath === e.instancePath)
+      ),
+  );
   const issues: SpecIssue[] = [];
   const seen = new Set<string>();
   for (const e of [...rest, ...chosen]) {
@@ -104,13 +132,15 @@ function toIssue(source: SourceDoc, e: ErrorObject): SpecIssue {
       );
     case "propertyNames":
     case "pattern": {
-      const name = e.keyword === "propertyNames" ? String(e.params.propertyName) : String(e.data);
+      const keyName = e.keyword === "propertyNames" ? String(e.params.propertyName) : e.propertyName;
+      const name = keyName ?? String(e.data);
       const isId = /identifier/.test(e.schemaPath) || /identifier/.test(JSON.stringify(e.parentSchema ?? {}));
-      if (e.keyword === "propertyNames") {
+      if (keyName !== undefined) {
+        const isEventType = /eventType/.test(e.schemaPath) || (path.length === 1 && path[0] === "events");
         return issue(
-          source.pos([...path, name], true),
-          `"${name}" is not a valid name here`,
-          /eventType/.test(e.schemaPath)
+          source.pos([...path, keyName], true),
+          isEventType ? `"${name}" is not a valid event type` : `"${name}" is not a valid name here`,
+          isEventType
             ? "event types look like topic.action, e.g. order.created"
             : "names use letters, digits and underscore only, start with a letter or _, at most 64 characters",
         );

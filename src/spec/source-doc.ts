@@ -1,6 +1,29 @@
-import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import {
+  type Document,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+  visit,
+} from "yaml";
 import { issue, type SpecIssue } from "./issues.js";
 import type { SourcePos } from "./types.js";
+
+/** Offset of the `open` bracket left unclosed before `offset` (scanning back), or undefined. */
+function unclosedBracket(text: string, offset: number, open: string, close: string): number | undefined {
+  let depth = 0;
+  for (let i = offset - 1; i >= 0; i--) {
+    if (text[i] === close) depth++;
+    else if (text[i] === open) {
+      if (depth === 0) return i;
+      depth--;
+    }
+  }
+  return undefined;
+}
 
 export type JsonPath = readonly (string | number)[];
 
@@ -19,20 +42,60 @@ export class SourceDoc {
     const issues = doc.errors.map((e) => {
       const at = source.offsetPos(e.pos[0]);
       if (e.code === "DUPLICATE_KEY") {
-        const key = text.slice(e.pos[0], e.pos[1]).trim() || "this key";
+        const dup = source.duplicateKey(e.pos[0]);
+        const key = dup?.key ?? (text.slice(e.pos[0], e.pos[1]).trim() || "this key");
+        const first = dup?.firstLine === undefined ? "" : ` (first at line ${dup.firstLine})`;
         return issue(
           at,
-          `key ${key} is defined twice in the same map`,
+          `key ${key} is defined twice in the same map${first}`,
           "each table, column and event is declared once; remove or rename the second one",
         );
       }
-      return issue(
-        at,
-        `YAML syntax error: ${e.message.split("\n")[0]}`,
-        "fix the YAML syntax at this position",
-      );
+      const message = e.message.split("\n")[0] ?? "";
+      if (e.code === "TAB_AS_INDENT") {
+        return issue(at, `YAML syntax error: ${message}`, "indent with spaces; YAML does not allow tabs");
+      }
+      const flow = /^Flow (map|sequence) in block collection/.exec(message);
+      if (e.code === "BAD_INDENT" && flow) {
+        // The parser notices only at the next token; point at the bracket that was never closed.
+        const [open, close] = flow[1] === "map" ? ["{", "}"] : ["[", "]"];
+        const opener = unclosedBracket(text, e.pos[0], open, close);
+        return issue(
+          opener === undefined ? at : source.offsetPos(opener),
+          `YAML syntax error: this ${open} is never closed with ${close}`,
+          `add the missing ${close}; a ${open} … ${close} that continues on the next line must be indented deeper than its key`,
+        );
+      }
+      if (e.code === "BAD_INDENT") {
+        // The offset is the start of the indentation; point at the misplaced key instead.
+        let offset = e.pos[0];
+        while (text[offset] === " ") offset++;
+        return issue(
+          source.offsetPos(offset),
+          `YAML syntax error: ${message}`,
+          "indent every key of one map by the same number of spaces",
+        );
+      }
+      return issue(at, `YAML syntax error: ${message}`, "fix the YAML syntax at this position");
     });
     return { source, issues };
+  }
+
+  /** The duplicated key that starts at `offset`, and the line of its first occurrence. */
+  private duplicateKey(offset: number): { key: string; firstLine: number | undefined } | undefined {
+    let found: { key: string; firstLine: number | undefined } | undefined;
+    visit(this.doc, {
+      Map: (_, map) => {
+        const dup = map.items.find((p) => isScalar(p.key) && p.key.range?.[0] === offset);
+        if (!dup || !isScalar(dup.key)) return undefined;
+        const key = String(dup.key.value);
+        const first = map.items.find((p) => p !== dup && isScalar(p.key) && String(p.key.value) === key);
+        const firstOffset = isScalar(first?.key) ? first.key.range?.[0] : undefined;
+        found = { key, firstLine: firstOffset === undefined ? undefined : this.offsetPos(firstOffset).line };
+        return visit.BREAK;
+      },
+    });
+    return found;
   }
 
   /** Plain JS data of the document. */

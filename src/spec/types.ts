@@ -41,6 +41,9 @@ export interface ParentSpec {
   readonly table: string;
   readonly columns: readonly string[];
   readonly pos: SourcePos;
+  /** Positions of the `table` and `columns` values, for messages. */
+  readonly tablePos?: SourcePos;
+  readonly columnsPos?: SourcePos;
 }
 
 export interface TableSpec {
@@ -51,6 +54,8 @@ export interface TableSpec {
   readonly indexes: readonly KeySpec[];
   readonly parent: ParentSpec | undefined;
   readonly guard: string | undefined;
+  /** Position of the guard value, for messages. */
+  readonly guardPos?: SourcePos;
   readonly stamp: ReadonlyMap<string, ValueSpec>;
   readonly pos: SourcePos;
 }
@@ -126,6 +131,8 @@ export interface ExampleSpec {
   readonly stale: readonly string[];
   readonly error: string | undefined;
   readonly pos: SourcePos;
+  /** Position of event.event_type (else of the event), for messages. */
+  readonly eventTypePos?: SourcePos;
 }
 
 /** All projection files, merged and validated. */

@@ -45,7 +45,7 @@ export function validateSpec(spec: Spec): SpecIssue[] {
     if (typeof type !== "string" || !spec.events.has(type)) {
       issues.push(
         issue(
-          ex.pos,
+          ex.eventTypePos ?? ex.pos,
           `example "${ex.name}": event_type ${JSON.stringify(type)} has no projection`,
           didYouMean(String(type), spec.events.keys()),
         ),
@@ -136,7 +136,7 @@ function checkTable(spec: Spec, table: TableSpec, issues: SpecIssue[]) {
       issues.push(issue(k.pos, `index name ${k.name} is longer than 64 characters`, "set a shorter name"));
   }
   if (table.guard !== undefined && !table.columns.has(table.guard))
-    issues.push(unknownColumn(table, table.guard, table.pos));
+    issues.push(unknownColumn(table, table.guard, table.guardPos ?? table.pos));
   if (table.guard !== undefined) {
     const t = table.columns.get(table.guard)?.type.name;
     if (t && !["datetime", "date", "int", "bigint", "smallint", "tinyint", "decimal", "double"].includes(t)) {
@@ -184,18 +184,19 @@ function checkTable(spec: Spec, table: TableSpec, issues: SpecIssue[]) {
     if (!p) {
       issues.push(
         issue(
-          parent.pos,
+          parent.tablePos ?? parent.pos,
           `parent table "${parent.table}" of ${table.name} is not defined`,
           didYouMean(parent.table, spec.tables.keys()) ?? "declare the parent table",
         ),
       );
     } else {
-      checkColumns(table, parent.columns, parent.pos, "parent key", issues);
+      checkColumns(table, parent.columns, parent.columnsPos ?? parent.pos, "parent key", issues);
       if (parent.columns.length !== p.primaryKey.length) {
         issues.push(
           issue(
-            parent.pos,
+            parent.columnsPos ?? parent.pos,
             `parent columns [${parent.columns.join(", ")}] must match the primary key of ${p.name} [${p.primaryKey.join(", ")}]`,
+            `list ${p.primaryKey.length} column${p.primaryKey.length > 1 ? "s" : ""} of ${table.name} that reference ${p.primaryKey.map((c) => `${p.name}.${c}`).join(", ")}, in order`,
           ),
         );
       } else {
@@ -288,7 +289,14 @@ function checkValue(
     } else {
       const r = coercerFor(col.type)(value.value);
       if (r instanceof CoerceFailure)
-        issues.push(issue(value.pos, `constant for ${table.name}.${column}: ${r.message}`));
+        issues.push(
+          issue(
+            value.pos,
+            `constant for ${table.name}.${column}: ${r.message}`,
+            (col.type.name === "enum" ? didYouMean(String(value.value), col.type.values) : undefined) ??
+              `write a constant that fits ${col.typeText}, or a path ($…) to read the value from the event`,
+          ),
+        );
     }
   }
 }
@@ -309,8 +317,8 @@ function checkAction(table: TableSpec, action: ActionSpec, issues: SpecIssue[]) 
         issues.push(
           issue(
             v.pos,
-            `keep_existing only applies to upsert (the row is new in ${action.mode})`,
-            "remove keep_existing",
+            `keep_existing only applies to upsert: ${action.mode} never inserts a row`,
+            "remove keep_existing: true (or write the value as a plain path)",
           ),
         );
       }
@@ -378,11 +386,14 @@ function checkAction(table: TableSpec, action: ActionSpec, issues: SpecIssue[]) 
     case "soft_delete":
     case "delete": {
       const keys = [pk, ...table.uniques.map((u) => u.columns)];
-      if (!keys.some((k) => sameSet(k, whereCols))) {
+      const wherePos = action.where[0]?.pos ?? action.pos;
+      if (whereCols.some((c) => !table.columns.has(c))) {
+        // unknown where columns are reported above; a key message on top would only repeat it
+      } else if (!keys.some((k) => sameSet(k, whereCols))) {
         const allowed = action.mode === "delete" ? [pk] : keys;
         issues.push(
           issue(
-            action.pos,
+            wherePos,
             `${action.mode} of ${table.name} must select the row by its primary key or a unique key, not [${whereCols.join(", ")}]`,
             `use where: { ${allowed.map((k) => k.join(", ")).join(" } or { ")} }`,
           ),
@@ -390,8 +401,9 @@ function checkAction(table: TableSpec, action: ActionSpec, issues: SpecIssue[]) 
       } else if (action.mode === "delete" && !sameSet(pk, whereCols)) {
         issues.push(
           issue(
-            action.pos,
+            wherePos,
             `delete of ${table.name} must select the row by its primary key [${pk.join(", ")}]`,
+            `use where: { ${pk.map((c) => `${c}: $…`).join(", ")} }, or soft_delete to mark the row by a unique key`,
           ),
         );
       }
@@ -402,7 +414,13 @@ function checkAction(table: TableSpec, action: ActionSpec, issues: SpecIssue[]) 
       break;
     }
   }
-  if (table.guard && action.mode !== "append" && action.mode !== "replace" && !written.has(table.guard)) {
+  if (
+    table.guard &&
+    table.columns.has(table.guard) &&
+    action.mode !== "append" &&
+    action.mode !== "replace" &&
+    !written.has(table.guard)
+  ) {
     issues.push(
       issue(
         action.tablePos,
@@ -416,6 +434,7 @@ function checkAction(table: TableSpec, action: ActionSpec, issues: SpecIssue[]) 
 /** An insert that can never succeed: a NOT NULL column without default that the action never writes. */
 function checkRequired(table: TableSpec, written: Set<string>, action: ActionSpec, issues: SpecIssue[]) {
   for (const col of table.columns.values()) {
+    if (table.primaryKey.includes(col.name)) continue; // reported as a missing key column
     if (!col.nullable && col.default === undefined && !written.has(col.name)) {
       issues.push(
         issue(

@@ -1,0 +1,30 @@
+import type { Plan } from "../compile/plan.js";
+import { log } from "../log.js";
+import { applyMigration, planMigration } from "../sink/migrate.js";
+import { MysqlSink, SinkError } from "../sink/mysql-sink.js";
+import { UserError } from "./errors.js";
+
+export const DEFAULT_MYSQL_URL = "mysql://root@127.0.0.1:3306/projector";
+
+export function mysqlUrl(flag?: string): string {
+  return flag ?? process.env.MYSQL_URL ?? DEFAULT_MYSQL_URL;
+}
+
+/** Connects, turning "cannot reach the server" into a clear user error (exit 2). */
+export async function openSink(url: string): Promise<MysqlSink> {
+  const sink = new MysqlSink(url);
+  try {
+    await sink.connection();
+  } catch (e) {
+    const msg = e instanceof SinkError ? e.message : String(e);
+    throw new UserError(`cannot connect to MySQL: ${msg} (set MYSQL_URL or --mysql-url)`, 2);
+  }
+  return sink;
+}
+
+/** Creates what is missing (tables, columns, indexes) before a run; logs each statement. */
+export async function ensureSchema(sink: MysqlSink, plan: Plan): Promise<void> {
+  const migration = await planMigration(sink, plan);
+  for (const w of migration.warnings) log.warn(w);
+  await applyMigration(sink, migration, (sql) => log.info("migrate", { sql: sql.split("\n")[0] }));
+}

@@ -1,0 +1,22 @@
+import type { Stats } from "../run/stats.js";
+
+/** The end-of-run summary on stdout: a short table, or one JSON object with --json. */
+export function printSummary(stats: Stats, json: boolean): void {
+  const s = stats.summary();
+  if (json) {
+    process.stdout.write(`${JSON.stringify(s)}\n`);
+    return;
+  }
+  const lines = [
+    `read           ${s.read}`,
+    `applied        ${s.applied}`,
+    `stale          ${s.stale}`,
+    `skipped        ${s.skipped}`,
+    `dead-lettered  ${s.dead_lettered}`,
+    `unmatched ops  ${s.unmatched}`,
+    `time           ${s.seconds} s (${s.events_per_second} events/s, ${s.rows_per_second} rows/s)`,
+    "rows per table:",
+    ...Object.entries(s.rows_by_table as Record<string, number>).map(([t, n]) => `  ${t.padEnd(24)} ${n}`),
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+}

@@ -1,0 +1,113 @@
+import type { RowDataPacket } from "mysql2/promise";
+import { columnDefinition } from "../compile/ddl.js";
+import type { Plan } from "../compile/plan.js";
+import { quoteId } from "../compile/sql.js";
+import { sqlType } from "../spec/column-type.js";
+import { ENGINE_TABLES } from "./engine-tables.js";
+import type { MysqlSink } from "./mysql-sink.js";
+
+export interface Migration {
+  /** Statements to run, in order. */
+  readonly statements: readonly string[];
+  /** Differences migrate will not fix by itself (it never drops or narrows). */
+  readonly warnings: readonly string[];
+}
+
+interface DbColumn {
+  type: string;
+  dataType: string;
+  length: number | null;
+}
+
+/**
+ * Compares the database with the plan: creates missing tables (engine tables too), adds missing
+ * columns and indexes, widens VARCHAR/CHAR columns the spec made longer. Never drops or narrows.
+ */
+export async function planMigration(sink: MysqlSink, plan: Plan): Promise<Migration> {
+  const cols = await sink.query<RowDataPacket[]>(
+    "SELECT TABLE_NAME t, COLUMN_NAME c, COLUMN_TYPE ct, DATA_TYPE dt, CHARACTER_MAXIMUM_LENGTH len FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()",
+  );
+  const idx = await sink.query<RowDataPacket[]>(
+    "SELECT DISTINCT TABLE_NAME t, INDEX_NAME i FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE()",
+  );
+  const tables = new Map<string, Map<string, DbColumn>>();
+  for (const r of cols) {
+    let t = tables.get(r.t);
+    if (!t) tables.set(r.t, (t = new Map()));
+    t.set(String(r.c).toLowerCase(), {
+      type: String(r.ct).toLowerCase(),
+      dataType: String(r.dt).toLowerCase(),
+      length: r.len === null ? null : Number(r.len),
+    });
+  }
+  const indexes = new Set(idx.map((r) => `${r.t}.${String(r.i).toLowerCase()}`));
+
+  const statements: string[] = [];
+  const warnings: string[] = [];
+  for (const e of ENGINE_TABLES) if (!tables.has(e.name)) statements.push(e.ddl);
+  for (const table of plan.tables) {
+    const existing = tables.get(table.name);
+    if (!existing) {
+      statements.push(table.ddl);
+      continue;
+    }
+    const q = table.quoted;
+    for (const col of table.spec.columns.values()) {
+      const db = existing.get(col.name.toLowerCase());
+      if (!db) {
+        statements.push(`ALTER TABLE ${q} ADD COLUMN ${columnDefinition(col)}`);
+        continue;
+      }
+      const t = col.type;
+      if (
+        (t.name === "varchar" || t.name === "char") &&
+        db.dataType === t.name &&
+        db.length !== null &&
+        db.length < t.length
+      ) {
+        statements.push(`ALTER TABLE ${q} MODIFY COLUMN ${columnDefinition(col)}`);
+      } else if (!sameType(sqlType(t), db)) {
+        warnings.push(
+          `${table.name}.${col.name} is ${db.type} in the database but ${sqlType(t)} in the spec; change it by hand if intended`,
+        );
+      }
+    }
+    for (const u of table.spec.uniques) {
+      if (!indexes.has(`${table.name}.${u.name.toLowerCase()}`)) {
+        statements.push(
+          `ALTER TABLE ${q} ADD UNIQUE KEY ${quoteId(u.name)} (${u.columns.map(quoteId).join(", ")})`,
+        );
+      }
+    }
+    for (const i of table.spec.indexes) {
+      if (!indexes.has(`${table.name}.${i.name.toLowerCase()}`)) {
+        statements.push(`ALTER TABLE ${q} ADD KEY ${quoteId(i.name)} (${i.columns.map(quoteId).join(", ")})`);
+      }
+    }
+  }
+  return { statements, warnings };
+}
+
+/** Loose type comparison: MySQL reports `int(11)`, MariaDB `longtext` for JSON, and so on. */
+function sameType(spec: string, db: DbColumn): boolean {
+  const s = spec.toLowerCase();
+  const d = db.type.replace(/int\(\d+\)/, "int").replace(/ unsigned$/, "");
+  if (s === d) return true;
+  if (s === "json") return db.dataType === "json" || db.dataType === "longtext";
+  if (s === "tinyint(1)") return d === "tinyint(1)" || d === "tinyint";
+  if (s.startsWith("enum(")) return d.replace(/\s/g, "") === s.replace(/\s/g, "");
+  if (s === "datetime") return d === "datetime";
+  return false;
+}
+
+/** Runs the migration statements one by one. */
+export async function applyMigration(
+  sink: MysqlSink,
+  migration: Migration,
+  onStatement?: (sql: string) => void,
+): Promise<void> {
+  for (const sql of migration.statements) {
+    onStatement?.(sql);
+    await sink.query(sql);
+  }
+}

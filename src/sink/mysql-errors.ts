@@ -1,0 +1,51 @@
+/** MySQL/MariaDB error numbers and driver codes after which the same batch may succeed on retry. */
+const TRANSIENT_ERRNO = new Set([
+  1205, // ER_LOCK_WAIT_TIMEOUT
+  1213, // ER_LOCK_DEADLOCK
+  1040, // ER_CON_COUNT_ERROR
+  1053, // ER_SERVER_SHUTDOWN
+  1077, // ER_NORMAL_SHUTDOWN
+  1078, // ER_GOT_SIGNAL
+  1079, // ER_SHUTDOWN_COMPLETE
+  1152, // ER_ABORTING_CONNECTION
+  1158,
+  1159,
+  1160,
+  1161, // network read/write errors and timeouts
+  1317, // ER_QUERY_INTERRUPTED
+  1927, // ER_CONNECTION_KILLED (MariaDB)
+  2002,
+  2003,
+  2006,
+  2013,
+  2055, // client: can't connect, server gone, lost connection
+  4031, // ER_CLIENT_INTERACTION_TIMEOUT (MySQL 8)
+]);
+
+const TRANSIENT_CODES = new Set([
+  "PROTOCOL_CONNECTION_LOST",
+  "PROTOCOL_SEQUENCE_TIMEOUT",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ER_CONNECTION_KILLED",
+  "ER_SERVER_SHUTDOWN",
+  "PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR",
+  "PROTOCOL_ENQUEUE_AFTER_QUIT",
+]);
+
+/** True when the error is about the connection or locking, not about the data: retry the whole batch. */
+export function isTransient(e: unknown): boolean {
+  if (!e || typeof e !== "object") return false;
+  const err = e as { errno?: number; code?: string; fatal?: boolean; message?: string };
+  if (err.errno !== undefined && TRANSIENT_ERRNO.has(err.errno)) return true;
+  if (err.code !== undefined && TRANSIENT_CODES.has(err.code)) return true;
+  if (err.fatal) return true;
+  return /Connection lost|closed state|Can't add new command when connection is in closed state/i.test(
+    err.message ?? "",
+  );
+}

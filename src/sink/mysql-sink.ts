@@ -1,0 +1,270 @@
+import mysql, { type Connection, type ResultSetHeader, type RowDataPacket } from "mysql2/promise";
+import { quoteId } from "../compile/sql.js";
+import type { Statement } from "../compile/statements.js";
+import type { RowRequest } from "../run/batch-plan.js";
+import { RowState } from "../run/row-state.js";
+import { DEAD_LETTERS, OFFSETS } from "./engine-tables.js";
+import { isTransient } from "./mysql-errors.js";
+import { type MysqlTarget, parseMysqlUrl, scrub } from "./mysql-url.js";
+
+/** A driver error with secrets removed from its message; keeps errno/code for retry decisions. */
+export class SinkError extends Error {
+  constructor(
+    message: string,
+    readonly errno: number | undefined,
+    readonly code: string | undefined,
+    readonly transient: boolean,
+  ) {
+    super(message);
+    this.name = "SinkError";
+  }
+}
+
+export interface DeadLetter {
+  readonly source: string;
+  readonly position: string;
+  readonly eventId: string | undefined;
+  readonly eventType: string | undefined;
+  readonly reason: string;
+  readonly payload: Buffer | string;
+}
+
+export interface OffsetRow {
+  readonly group: string;
+  readonly topic: string;
+  readonly partition: number;
+  /** The next offset to consume. */
+  readonly next: string;
+}
+
+/** What a batch can do inside its transaction. */
+export interface SinkTx {
+  loadRows(requests: readonly RowRequest[], uniques: ReadonlySet<string>): Promise<RowState>;
+  execute(statements: readonly Statement[]): Promise<void>;
+  deadLetters(rows: readonly DeadLetter[]): Promise<void>;
+  saveOffsets(rows: readonly OffsetRow[]): Promise<void>;
+}
+
+/** Statements are sent several per round trip (multi-statement queries) up to about this much SQL. */
+const CHUNK_CHARS = 1 << 20;
+
+/** The only module that talks to MySQL: one connection, one transaction per batch. */
+export class MysqlSink {
+  private conn: Connection | undefined;
+  private readonly target: MysqlTarget;
+
+  constructor(url: string) {
+    this.target = parseMysqlUrl(url);
+  }
+
+  get display(): string {
+    return this.target.display;
+  }
+
+  get database(): string {
+    return this.target.database;
+  }
+
+  /** Wraps a driver error: message without secrets, transient flag for the retry layer. */
+  wrap(e: unknown): SinkError {
+    if (e instanceof SinkError) return e;
+    const err = e as { message?: string; errno?: number; code?: string };
+    const msg = scrub(String(err?.message ?? e), this.target.secrets);
+    return new SinkError(`MySQL ${this.target.display}: ${msg}`, err?.errno, err?.code, isTransient(e));
+  }
+
+  /** Connects (creating the database if missing), UTC session, strict mode. */
+  async connection(): Promise<Connection> {
+    if (this.conn) return this.conn;
+    try {
+      let conn: Connection;
+      try {
+        conn = await mysql.createConnection({ ...this.target.options, database: this.target.database });
+      } catch (e) {
+        if ((e as { errno?: number }).errno !== 1049) throw e; // ER_BAD_DB_ERROR: create it
+        const admin = await mysql.createConnection(this.target.options);
+        await admin.query(
+          `CREATE DATABASE IF NOT EXISTS ${quoteId(this.target.database)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+        );
+        await admin.end();
+        conn = await mysql.createConnection({ ...this.target.options, database: this.target.database });
+      }
+      // A dropped connection must not crash the process: the next use fails and is retried.
+      conn.on("error", () => {
+        if (this.conn === conn) this.conn = undefined;
+      });
+      await conn.query(
+        "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO'",
+      );
+      this.conn = conn;
+      return conn;
+    } catch (e) {
+      throw this.wrap(e);
+    }
+  }
+
+  /** Drops the connection (after a transient error): the next call reconnects. */
+  reset(): void {
+    const c = this.conn;
+    this.conn = undefined;
+    c?.destroy();
+  }
+
+  async close(): Promise<void> {
+    const c = this.conn;
+    this.conn = undefined;
+    await c?.end().catch(() => c.destroy());
+  }
+
+  /** The connection's server thread id (tests kill it to simulate a lost connection). */
+  async threadId(): Promise<number> {
+    return (await this.connection()).threadId;
+  }
+
+  async query<T = RowDataPacket[]>(sql: string, params: unknown[] = []): Promise<T> {
+    const conn = await this.connection();
+    try {
+      const [rows] = await conn.query(sql, params);
+      return rows as T;
+    } catch (e) {
+      throw this.wrap(e);
+    }
+  }
+
+  /** Runs `fn` in one transaction: all of it is committed, or none of it. */
+  async transaction<T>(fn: (tx: SinkTx) => Promise<T>): Promise<T> {
+    const conn = await this.connection();
+    try {
+      await conn.query("START TRANSACTION");
+      const result = await fn(this.tx(conn));
+      await conn.query("COMMIT");
+      return result;
+    } catch (e) {
+      const fromDriver =
+        e instanceof SinkError || (typeof e === "object" && e !== null && ("errno" in e || "code" in e));
+      if (!fromDriver) {
+        // Not MySQL's answer: a bug in the caller. Roll back and let it surface as it is.
+        await conn.query("ROLLBACK").catch(() => this.reset());
+        throw e;
+      }
+      const wrapped = this.wrap(e);
+      if (wrapped.transient) this.reset();
+      else await conn.query("ROLLBACK").catch(() => this.reset());
+      throw wrapped;
+    }
+  }
+
+  private tx(conn: Connection): SinkTx {
+    return {
+      loadRows: (requests, uniques) => loadRows(conn, requests, uniques),
+      execute: async (statements) => {
+        let sql = "";
+        let params: unknown[] = [];
+        let size = 0;
+        for (const s of statements) {
+          sql += sql ? `;\n${s.sql}` : s.sql;
+          for (const p of s.params) params.push(p);
+          size += s.sql.length + s.params.length * 16;
+          if (size >= CHUNK_CHARS) {
+            await conn.query(sql, params);
+            sql = "";
+            params = [];
+            size = 0;
+          }
+        }
+        if (sql) await conn.query(sql, params);
+      },
+      deadLetters: async (rows) => {
+        if (rows.length === 0) return;
+        const params: unknown[] = [];
+        for (const r of rows)
+          params.push(r.source, r.position, r.eventId ?? null, r.eventType ?? null, r.reason, r.payload);
+        await conn.query(
+          `INSERT INTO ${quoteId(DEAD_LETTERS)} (source, position, event_id, event_type, reason, payload, failed_at) VALUES ${rows
+            .map(() => "(?,?,?,?,?,?,UTC_TIMESTAMP(6))")
+            .join(
+              ",",
+            )} ON DUPLICATE KEY UPDATE event_id = VALUES(event_id), event_type = VALUES(event_type), reason = VALUES(reason), payload = VALUES(payload), failed_at = VALUES(failed_at)`,
+          params,
+        );
+      },
+      saveOffsets: async (rows) => {
+        if (rows.length === 0) return;
+        const params: unknown[] = [];
+        for (const r of rows) params.push(r.group, r.topic, r.partition, r.next);
+        await conn.query(
+          `INSERT INTO ${quoteId(OFFSETS)} (consumer_group, topic, partition_id, next_offset, updated_at) VALUES ${rows
+            .map(() => "(?,?,?,?,UTC_TIMESTAMP(6))")
+            .join(
+              ",",
+            )} ON DUPLICATE KEY UPDATE next_offset = VALUES(next_offset), updated_at = VALUES(updated_at)`,
+          params,
+        );
+      },
+    };
+  }
+}
+
+/** Loads guard values and unique keys of the requested rows, one SELECT per table in one round trip. */
+async function loadRows(
+  conn: Connection,
+  requests: readonly RowRequest[],
+  wanted: ReadonlySet<string>,
+): Promise<RowState> {
+  const state = new RowState();
+  const queries: {
+    sql: string;
+    params: unknown[];
+    req: RowRequest;
+    uniqueCols: { name: string; columns: readonly string[] }[];
+  }[] = [];
+  for (const req of requests) {
+    const t = req.table;
+    const uniqueCols = t.spec.uniques.filter((u) => wanted.has(`${t.name}.${u.name}`));
+    const cols = new Set<string>([
+      ...t.primaryKey,
+      ...(t.guard ? [t.guard] : []),
+      ...uniqueCols.flatMap((u) => u.columns),
+    ]);
+    const conds: string[] = [];
+    const params: unknown[] = [];
+    const inList = (columns: readonly string[], tuples: Iterable<readonly unknown[]>) => {
+      const list = [...tuples];
+      if (list.length === 0) return;
+      const lhs = columns.length === 1 ? quoteId(columns[0]!) : `(${columns.map(quoteId).join(",")})`;
+      const one = columns.length === 1 ? "?" : `(${columns.map(() => "?").join(",")})`;
+      conds.push(`${lhs} IN (${list.map(() => one).join(",")})`);
+      for (const tuple of list) params.push(...tuple);
+    };
+    inList(t.primaryKey, req.keys.values());
+    for (const u of req.uniques.values()) inList(u.key.columns, u.values.values());
+    if (conds.length === 0) continue;
+    queries.push({
+      sql: `SELECT ${[...cols].map(quoteId).join(", ")} FROM ${t.quoted} WHERE ${conds.join(" OR ")}`,
+      params,
+      req,
+      uniqueCols,
+    });
+  }
+  if (queries.length === 0) return state;
+  const [results] = await conn.query(
+    queries.map((q) => q.sql).join(";\n"),
+    queries.flatMap((q) => q.params),
+  );
+  const sets = (queries.length === 1 ? [results] : results) as RowDataPacket[][];
+  queries.forEach((q, i) => {
+    const t = q.req.table;
+    for (const row of sets[i] ?? []) {
+      const key =
+        t.primaryKey.length === 1
+          ? String(row[t.primaryKey[0]!])
+          : t.primaryKey.map((c) => String(row[c])).join("\u0001");
+      const uniques = new Map<string, string>();
+      for (const u of q.uniqueCols) uniques.set(u.name, u.columns.map((c) => String(row[c])).join("\u0001"));
+      state.set(t.name, key, t.guard ? row[t.guard] : null, uniques);
+    }
+  });
+  return state;
+}
+
+export type { ResultSetHeader };
