@@ -1,0 +1,59 @@
+import { randomBytes } from "node:crypto";
+import mysql, { type Connection, type RowDataPacket } from "mysql2/promise";
+
+export const ROOT_URL = "mysql://root@127.0.0.1:3306";
+
+/** A throwaway database for one test: its URL, a connection to it, and cleanup. */
+export interface TestDb {
+  readonly name: string;
+  readonly url: string;
+  readonly conn: Connection;
+  rows<T = RowDataPacket>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Every table's rows, sorted, as JSON text: equal dumps mean identical tables. */
+  dump(tables?: readonly string[]): Promise<Record<string, string>>;
+  drop(): Promise<void>;
+}
+
+export async function createTestDb(prefix = "pj"): Promise<TestDb> {
+  const name = `${prefix}_${randomBytes(4).toString("hex")}`;
+  const admin = await mysql.createConnection({ host: "127.0.0.1", user: "root" });
+  await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  await admin.end();
+  const conn = await mysql.createConnection({
+    host: "127.0.0.1",
+    user: "root",
+    database: name,
+    dateStrings: true,
+    supportBigNumbers: true,
+    timezone: "Z",
+  });
+  const db: TestDb = {
+    name,
+    url: `${ROOT_URL}/${name}`,
+    conn,
+    async rows<T>(sql: string, params: unknown[] = []) {
+      const [r] = await conn.query(sql, params);
+      return r as T[];
+    },
+    async dump(tables) {
+      const names =
+        tables ??
+        (
+          await db.rows<{ t: string }>(
+            "SELECT TABLE_NAME t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME NOT LIKE 'projector\\_%' ORDER BY 1",
+          )
+        ).map((r) => r.t);
+      const out: Record<string, string> = {};
+      for (const t of names) {
+        const rows = await db.rows(`SELECT * FROM \`${t}\``);
+        out[t] = JSON.stringify(rows.map((r) => JSON.stringify(r)).sort());
+      }
+      return out;
+    },
+    async drop() {
+      await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      await conn.end();
+    },
+  };
+  return db;
+}
