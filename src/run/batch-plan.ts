@@ -28,6 +28,8 @@ export interface PlannedOp {
 export interface EventResult {
   readonly stale: readonly string[];
   readonly unmatched: readonly string[];
+  /** Set when the event cannot be applied at all (it goes to the dead letters). */
+  readonly rejected?: string;
 }
 
 export interface BatchDecision {
@@ -79,15 +81,14 @@ function uniquesOf(
   return out;
 }
 
-/** Unique keys some action of the plan selects rows by, as `table.keyName`. */
+/**
+ * Unique keys the planner tracks, as `table.keyName`: all of them. Updates select rows by them, and
+ * an upsert must not take over another row's unique key (ON DUPLICATE KEY UPDATE would silently
+ * update that other row instead).
+ */
 export function selectingUniques(plan: Plan): Set<string> {
   const out = new Set<string>();
-  for (const actions of plan.events.values()) {
-    for (const a of actions) {
-      const u = whereUnique(a);
-      if (u) out.add(`${a.table.name}.${u.name}`);
-    }
-  }
+  for (const t of plan.tables) for (const u of t.spec.uniques) out.add(`${t.name}.${u.name}`);
   return out;
 }
 
@@ -106,12 +107,25 @@ export function rowRequests(events: readonly MappedEvent[], plan: Plan): RowRequ
     for (const op of ev.ops) {
       const a = op.action;
       switch (a.mode) {
-        case "upsert":
-          if (a.table.guard) {
+        case "upsert": {
+          const uniques = a.table.spec.uniques;
+          if (a.table.guard || uniques.length > 0) {
             const k = pkOfValues(a, op.values);
             req(a.table).keys.set(keyString(k), k);
           }
+          for (const u of uniques) {
+            const vals = u.columns.map((c) => op.values[a.columns.findIndex((col) => col.name === c)]);
+            if (vals.some((v) => v === undefined || typeof v === "symbol")) continue;
+            const r = req(a.table);
+            let e = r.uniques.get(u.name);
+            if (!e) {
+              e = { key: u, values: new Map() };
+              r.uniques.set(u.name, e);
+            }
+            e.values.set(keyString(vals), vals);
+          }
           break;
+        }
         case "update":
         case "soft_delete":
         case "delete": {
@@ -161,6 +175,11 @@ export function decideBatch(
   for (const ev of events) {
     const stale: string[] = [];
     const unmatched: string[] = [];
+    const conflict = uniqueConflict(ev, state, wantedUniques);
+    if (conflict) {
+      results.push({ stale, unmatched, rejected: conflict });
+      continue;
+    }
     // Rows this event found stale, so that its child replaces are skipped as well.
     const staleRows = new Set<string>();
     for (const op of ev.ops) {
@@ -225,4 +244,23 @@ export function decideBatch(
     results.push({ stale, unmatched });
   }
   return { ops, results };
+}
+
+/** An upsert whose unique key already belongs to another row: the event is rejected, not merged into that row. */
+function uniqueConflict(ev: MappedEvent, state: RowState, wanted: ReadonlySet<string>): string | undefined {
+  for (const op of ev.ops) {
+    const a = op.action;
+    if (a.mode !== "upsert" || a.table.spec.uniques.length === 0) continue;
+    const key = keyString(pkOfValues(a, op.values));
+    const mine = uniquesOf(a, op.values, wanted);
+    if (!mine) continue;
+    for (const [name, value] of mine) {
+      const owner = state.resolveUnique(a.table.name, name, value);
+      if (owner !== undefined && owner !== key) {
+        const cols = a.table.spec.uniques.find((u) => u.name === name)!.columns.join(", ");
+        return `${a.table.name}: unique key (${cols}) = ${value.split("\u0001").join(", ")} already belongs to row ${owner.split("\u0001").join(", ")}`;
+      }
+    }
+  }
+  return undefined;
 }

@@ -136,9 +136,16 @@ export function checkExample(
       failures.push(`event is rejected with "${ops}", expected a reason containing "${example.error}"`);
     return { failures, ops: [], stale: [] };
   }
-  if (example.error !== undefined)
-    failures.push(`event maps cleanly, expected it to be rejected with "${example.error}"`);
   const decision = decideBatch([{ index: 0, eventType: "", ops }], plan, state, uniques);
+  const rejected = decision.results[0]?.rejected;
+  if (rejected !== undefined) {
+    if (example.error === undefined) failures.push(`event is rejected: ${rejected}`);
+    else if (!rejected.includes(example.error))
+      failures.push(`event is rejected with "${rejected}", expected a reason containing "${example.error}"`);
+    return { failures, ops: [], stale: [] };
+  }
+  if (example.error !== undefined)
+    failures.push(`event is accepted, expected it to be rejected with "${example.error}"`);
   const shown = decision.ops.map((p) => showOp(p.op));
   const stale = [...(decision.results[0]?.stale ?? [])];
   if (example.expect) {

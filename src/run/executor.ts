@@ -165,7 +165,14 @@ export class Executor {
           const state = await tx.loadRows(rowRequests(events, this.plan), this.uniques);
           const decision = decideBatch(events, this.plan, state, this.uniques);
           await tx.execute(buildStatements(decision.ops, this.plan));
-          await tx.deadLetters(prepared.flatMap((p) => (p.kind === "dead" ? [p.letter] : [])));
+          const letters = prepared.flatMap((p) => (p.kind === "dead" ? [p.letter] : []));
+          events.forEach((ev, i) => {
+            const rejected = decision.results[i]?.rejected;
+            const p = prepared[ev.index];
+            if (rejected && p?.kind === "event")
+              letters.push(this.letter(p.record, rejected, p.eventId, p.eventType));
+          });
+          await tx.deadLetters(letters);
           await tx.saveOffsets(this.offsets(prepared));
           return { decision, events };
         });
@@ -244,7 +251,10 @@ export class Executor {
     events.forEach((ev, i) => {
       const r = decision.results[i]!;
       s.unmatched += r.unmatched.length;
-      if (r.stale.length > 0) {
+      if (r.rejected) {
+        s.deadLettered++;
+        s.type(ev.eventType).deadLettered++;
+      } else if (r.stale.length > 0) {
         s.stale++;
         s.type(ev.eventType).stale++;
       } else {

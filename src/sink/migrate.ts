@@ -33,7 +33,10 @@ export async function planMigration(sink: MysqlSink, plan: Plan): Promise<Migrat
   const tables = new Map<string, Map<string, DbColumn>>();
   for (const r of cols) {
     let t = tables.get(r.t);
-    if (!t) tables.set(r.t, (t = new Map()));
+    if (!t) {
+      t = new Map();
+      tables.set(r.t, t);
+    }
     t.set(String(r.c).toLowerCase(), {
       type: String(r.ct).toLowerCase(),
       dataType: String(r.dt).toLowerCase(),

@@ -14,6 +14,7 @@ import {
   type ExpectedOp,
   type KeySpec,
   type Scalar,
+  type SourcePos,
   type Spec,
   type TableSpec,
   type ValueSpec,
@@ -206,6 +207,8 @@ class FileReader {
         nullable: c.nullable ?? false,
         default: c.default,
         pos: this.src.pos(cpath, true),
+        ...(c.nullable === undefined ? {} : { nullablePos: this.src.pos([...cpath, "nullable"]) }),
+        ...(c.default === undefined ? {} : { defaultPos: this.src.pos([...cpath, "default"]) }),
       });
     }
     const key = (k: RawKey, i: number, kind: "unique" | "indexes", prefix: string): KeySpec => {
@@ -309,7 +312,11 @@ class FileReader {
       if (v.kind === "path" && v.root === "event") forEach = v;
       else
         this.issues.push(
-          issue(this.src.pos([...path, "for_each"]), "for_each must be an envelope path like $.data.items"),
+          issue(
+            this.src.pos([...path, "for_each"]),
+            "for_each must be an envelope path like $.data.items",
+            "start it with $, which reads the event; @ paths are for the columns of each element",
+          ),
         );
     }
     return {
@@ -380,6 +387,21 @@ class FileReader {
       pos: this.src.pos(path),
     };
     for (const k of ["row", "rows", "where", "set", "absent"]) if (op[k] !== undefined) out[k] = op[k];
+    const columnPos = new Map<string, SourcePos>();
+    const note = (column: unknown, at: JsonPath, key: boolean) => {
+      if (typeof column === "string" && !columnPos.has(column)) columnPos.set(column, this.src.pos(at, key));
+    };
+    for (const k of ["row", "where", "set"]) {
+      const m = op[k];
+      if (m && typeof m === "object") for (const c of Object.keys(m)) note(c, [...path, k, c], true);
+    }
+    if (Array.isArray(op.rows))
+      op.rows.forEach((r, i) => {
+        if (r && typeof r === "object")
+          for (const c of Object.keys(r)) note(c, [...path, "rows", i, c], true);
+      });
+    if (Array.isArray(op.absent)) op.absent.forEach((c, i) => note(c, [...path, "absent", i], false));
+    out.columnPos = columnPos;
     return out as unknown as ExpectedOp;
   }
 }

@@ -149,7 +149,7 @@ function toIssue(source: SourceDoc, e: ErrorObject): SpecIssue {
         return issue(
           source.pos(path),
           `"${name}" is not a path`,
-          "paths start with $ (the envelope) or @ (the for_each element)",
+          "paths start with $ for the envelope or @ for the for_each element",
         );
       }
       return issue(

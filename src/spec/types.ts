@@ -29,6 +29,9 @@ export interface ColumnSpec {
   /** undefined: no DEFAULT clause. */
   readonly default: Scalar | undefined;
   readonly pos: SourcePos;
+  /** Positions of the `nullable` and `default` values, when given, for messages. */
+  readonly nullablePos?: SourcePos;
+  readonly defaultPos?: SourcePos;
 }
 
 export interface KeySpec {
@@ -121,6 +124,8 @@ export interface ExpectedOp {
   readonly set?: Readonly<Record<string, Scalar>>;
   readonly absent?: readonly string[];
   readonly pos: SourcePos;
+  /** Position of each column named in row/rows/where/set/absent (first mention), for messages. */
+  readonly columnPos?: ReadonlyMap<string, SourcePos>;
 }
 
 export interface ExampleSpec {

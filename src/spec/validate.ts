@@ -74,7 +74,7 @@ export function validateSpec(spec: Spec): SpecIssue[] {
         if (!table.columns.has(c)) {
           issues.push(
             issue(
-              op.pos,
+              op.columnPos?.get(c) ?? op.pos,
               `example "${ex.name}": column "${c}" is not defined in table ${table.name}`,
               didYouMean(c, table.columns.keys()),
             ),
@@ -112,7 +112,7 @@ function checkTable(spec: Spec, table: TableSpec, issues: SpecIssue[]) {
     if (table.columns.get(c)?.nullable) {
       issues.push(
         issue(
-          table.columns.get(c)!.pos,
+          table.columns.get(c)!.nullablePos ?? table.columns.get(c)!.pos,
           `primary key column ${table.name}.${c} cannot be nullable`,
           "remove nullable: true",
         ),
@@ -158,7 +158,7 @@ function checkTable(spec: Spec, table: TableSpec, issues: SpecIssue[]) {
       if (!col.nullable)
         issues.push(
           issue(
-            col.pos,
+            col.defaultPos ?? col.pos,
             `column ${table.name}.${col.name} is NOT NULL but defaults to null`,
             "add nullable: true or another default",
           ),
@@ -167,11 +167,17 @@ function checkTable(spec: Spec, table: TableSpec, issues: SpecIssue[]) {
     }
     const r = coercerFor(col.type)(col.default);
     if (r instanceof CoerceFailure)
-      issues.push(issue(col.pos, `default of ${table.name}.${col.name}: ${r.message}`));
+      issues.push(
+        issue(
+          col.defaultPos ?? col.pos,
+          `default of ${table.name}.${col.name}: ${r.message}`,
+          `give a default that fits ${col.typeText}`,
+        ),
+      );
     if (col.type.name === "text" || col.type.name === "json" || col.type.name === "mediumtext") {
       issues.push(
         issue(
-          col.pos,
+          col.defaultPos ?? col.pos,
           `${col.type.name} column ${table.name}.${col.name} cannot have a default in MySQL`,
           "remove default",
         ),
@@ -196,7 +202,7 @@ function checkTable(spec: Spec, table: TableSpec, issues: SpecIssue[]) {
           issue(
             parent.columnsPos ?? parent.pos,
             `parent columns [${parent.columns.join(", ")}] must match the primary key of ${p.name} [${p.primaryKey.join(", ")}]`,
-            `list ${p.primaryKey.length} column${p.primaryKey.length > 1 ? "s" : ""} of ${table.name} that reference ${p.primaryKey.map((c) => `${p.name}.${c}`).join(", ")}, in order`,
+            `list one column of ${table.name} per primary key column of ${p.name}, in the same order`,
           ),
         );
       } else {
@@ -278,7 +284,13 @@ function checkValue(
     }
   }
   if ((value.kind === "key" || value.kind === "index" || value.kind === "position") && !inElement) {
-    issues.push(issue(value.pos, `@${value.kind} is only available in the columns of a replace action`));
+    issues.push(
+      issue(
+        value.pos,
+        `@${value.kind} is only available in the columns of a replace action`,
+        "read the value from the event with a $… path, or explode the array with replace and for_each",
+      ),
+    );
   }
   if (value.kind === "const" && col) {
     if (value.value === null) {
@@ -318,7 +330,7 @@ function checkAction(table: TableSpec, action: ActionSpec, issues: SpecIssue[]) 
           issue(
             v.pos,
             `keep_existing only applies to upsert: ${action.mode} never inserts a row`,
-            "remove keep_existing: true (or write the value as a plain path)",
+            "remove keep_existing: true and write the value as a plain path",
           ),
         );
       }
@@ -363,10 +375,12 @@ function checkAction(table: TableSpec, action: ActionSpec, issues: SpecIssue[]) 
       if (!sameSet(whereCols, table.parent.columns)) {
         issues.push(
           issue(
-            action.pos,
+            action.where[0]?.pos ?? action.pos,
             `replace into ${table.name}: where must give exactly the parent columns [${table.parent.columns.join(", ")}]`,
+            `use where: { ${table.parent.columns.map((c) => `${c}: $…`).join(", ")} }`,
           ),
         );
+        break; // the key checks below would only repeat this
       }
       const all = new Set([...written, ...whereCols]);
       const missing = pk.filter((c) => !all.has(c));
@@ -375,7 +389,7 @@ function checkAction(table: TableSpec, action: ActionSpec, issues: SpecIssue[]) 
           issue(
             action.tablePos,
             `replace into ${table.name} does not write its primary key column${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`,
-            `map ${missing.join(", ")} under columns (e.g. "@key" or "@position")`,
+            `map ${missing.join(", ")} under columns, e.g. to "@key" or "@position"`,
           ),
         );
       }
