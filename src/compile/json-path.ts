@@ -39,7 +39,8 @@ export function compilePath(path: string): Accessor {
   const jsonPath = path[0] === "@" ? `$${path.slice(1)}` : path;
   return (root: unknown) => {
     if (root === null || typeof root !== "object") return ABSENT;
-    const found = JSONPath({ path: jsonPath, json: root as object, wrap: true, eval: "safe" }) as unknown[];
+    // A filter meeting data it does not expect (e.g. a null member) matches nothing instead of throwing.
+    const found = JSONPath({ path: jsonPath, json: root as object, wrap: true, eval: "safe", ignoreEvalErrors: true }) as unknown[];
     if (found.length === 0) return ABSENT;
     return found.length === 1 ? found[0] : found;
   };
@@ -99,8 +100,18 @@ export function checkPath(path: string): string | undefined {
   if (quote) return "unterminated quote";
   if (depth !== 0) return "unbalanced brackets";
   if (/\.\.$|\.$|\.\[|\.\.\.|\[\]/.test(path)) return "incomplete path segment";
+  const jsonPath = path[0] === "@" ? `$${path.slice(1)}` : path;
   try {
-    JSONPath({ path: path[0] === "@" ? `$${path.slice(1)}` : path, json: {}, wrap: true, eval: "safe" });
+    JSONPath({ path: jsonPath, json: {}, wrap: true, eval: "safe" });
+    // Filters only run on matching data, so parse their expressions now to report syntax errors early.
+    for (const seg of JSONPath.toPathArray(jsonPath)) {
+      const m = /^\?\((.*)\)$/s.exec(String(seg));
+      if (m) {
+        const expr = m[1]!.replace(/@(?=[.\[\s)]|$)/g, "_$_v");
+        const Script = (JSONPath.prototype as unknown as { safeVm: { Script: new (e: string) => unknown } }).safeVm.Script;
+        new Script(expr);
+      }
+    }
   } catch (e) {
     return (e as Error).message;
   }

@@ -106,6 +106,8 @@ export function mapEvent(actions: readonly CompiledAction[], envelope: unknown):
     const values: unknown[] = new Array(action.columns.length);
     const signature = readRow(action, envelope, undefined, 0, values);
     if (signature instanceof MapError) return signature;
+    // A selective payload with nothing to set: no statement (an empty SET list is not SQL).
+    if ((action.mode === "update" || action.mode === "soft_delete") && !signature.includes("1")) continue;
     ops.push({ action, values, where, rows: undefined, signature });
   }
   return ops;
