@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import { SpecError } from "../spec/issues.js";
 import { ddlCommand } from "./commands/ddl.js";
+import { generateCommand } from "./commands/generate.js";
 import { migrateCommand } from "./commands/migrate.js";
 import { replayCommand } from "./commands/replay.js";
 import { testCommand } from "./commands/test.js";
@@ -82,6 +83,14 @@ program
       replayCommand(o.projections, input, o),
     ),
   );
+
+program
+  .command("generate")
+  .description("write a deterministic synthetic Social Commerce event stream as JSONL to stdout")
+  .requiredOption("--count <n>", "number of events")
+  .option("--seed <s>", "random seed: the same seed gives the same stream", "1")
+  .option("--start <iso>", "timestamp of the first event", "2025-01-01T00:00:00Z")
+  .action(action((o: { count: string; seed: string; start?: string }) => generateCommand(o)));
 
 try {
   await program.parseAsync(process.argv);

@@ -40,7 +40,13 @@ export function compilePath(path: string): Accessor {
   return (root: unknown) => {
     if (root === null || typeof root !== "object") return ABSENT;
     // A filter meeting data it does not expect (e.g. a null member) matches nothing instead of throwing.
-    const found = JSONPath({ path: jsonPath, json: root as object, wrap: true, eval: "safe", ignoreEvalErrors: true }) as unknown[];
+    const found = JSONPath({
+      path: jsonPath,
+      json: root as object,
+      wrap: true,
+      eval: "safe",
+      ignoreEvalErrors: true,
+    }) as unknown[];
     if (found.length === 0) return ABSENT;
     return found.length === 1 ? found[0] : found;
   };
@@ -107,8 +113,9 @@ export function checkPath(path: string): string | undefined {
     for (const seg of JSONPath.toPathArray(jsonPath)) {
       const m = /^\?\((.*)\)$/s.exec(String(seg));
       if (m) {
-        const expr = m[1]!.replace(/@(?=[.\[\s)]|$)/g, "_$_v");
-        const Script = (JSONPath.prototype as unknown as { safeVm: { Script: new (e: string) => unknown } }).safeVm.Script;
+        const expr = m[1]!.replace(/@(?=[.[\s)]|$)/g, "_$_v");
+        const Script = (JSONPath.prototype as unknown as { safeVm: { Script: new (e: string) => unknown } })
+          .safeVm.Script;
         new Script(expr);
       }
     }

@@ -156,31 +156,61 @@ export function deleteChildrenStatement(
   return { sql: `DELETE FROM ${action.table.quoted} WHERE ${lhs} IN (${list})`, params };
 }
 
-/** `UPDATE … SET … WHERE key [AND guard]` for the SET columns present in `signature`. */
-export function updateStatement(op: MappedOp): Statement {
+/** `DELETE … WHERE key [AND guard]`: one row. */
+export function deleteStatement(op: MappedOp): Statement {
   const action = op.action;
   const table = action.table;
-  const params: unknown[] = [];
-  const sets: string[] = [];
-  if (action.mode !== "delete") {
-    action.columns.forEach((c, i) => {
-      const v = op.values[i];
-      if (v === ABSENT) return;
-      sets.push(`${c.quoted} = ?`);
-      params.push(v);
-    });
-  }
-  const where = action.where.map((w) => `${w.quoted} = ?`).join(" AND ");
-  params.push(...op.where);
-  let sql =
-    action.mode === "delete"
-      ? `DELETE FROM ${table.quoted} WHERE ${where}`
-      : `UPDATE ${table.quoted} SET ${sets.join(", ")} WHERE ${where}`;
+  const params: unknown[] = [...op.where];
+  let sql = `DELETE FROM ${table.quoted} WHERE ${action.where.map((w) => `${w.quoted} = ?`).join(" AND ")}`;
   if (table.guard && action.guardIndex >= 0) {
     sql += guardWhere(quoteId(table.guard));
     params.push(op.values[action.guardIndex]);
   }
   return { sql, params };
+}
+
+/**
+ * Many updates of one shape in one statement: the new values arrive as a derived table joined on
+ * the key (primary or unique). `UPDATE … JOIN (SELECT … UNION ALL SELECT …)` runs on MySQL 8 and
+ * MariaDB alike. With a guard, a row is only updated when its guard is not newer than the event's.
+ * The planner never puts two updates of the same row in one statement.
+ */
+export function updateShape(action: CompiledAction, signature: string): RowShape {
+  return cached(action, `update:${signature}`, () => {
+    const present = presentIndexes(signature);
+    const table = action.table;
+    const keys = action.where.map((w, i) => `${w.quoted} = u.\`k${i}\``);
+    const first = [
+      ...action.where.map((_, i) => `? AS \`k${i}\``),
+      ...present.map((c, i) => `? AS \`v${i}\``),
+    ];
+    const sets = present.map((c, i) => `t.${action.columns[c]!.quoted} = u.\`v${i}\``);
+    const guardAt = table.guard ? present.indexOf(action.guardIndex) : -1;
+    const where =
+      guardAt >= 0
+        ? ` WHERE (t.${quoteId(table.guard!)} IS NULL OR t.${quoteId(table.guard!)} <= u.\`v${guardAt}\`)`
+        : "";
+    const prefix = `UPDATE ${table.quoted} AS t JOIN (SELECT ${first.join(", ")}`;
+    const suffix = `) AS u ON ${keys.map((k) => `t.${k}`).join(" AND ")} SET ${sets.join(", ")}${where}`;
+    const width = action.where.length + present.length;
+    return {
+      key: prefix + suffix,
+      prefix,
+      suffix,
+      present,
+      row: ` UNION ALL SELECT ${"?,".repeat(width - 1)}?`,
+    };
+  });
+}
+
+/** The multi-row UPDATE of ops sharing one update shape. */
+export function updateStatement(shape: RowShape, ops: readonly MappedOp[]): Statement {
+  const params: unknown[] = [];
+  for (const op of ops) {
+    for (const w of op.where) params.push(w);
+    for (const i of shape.present) params.push(op.values[i]);
+  }
+  return { sql: shape.prefix + shape.row.repeat(ops.length - 1) + shape.suffix, params };
 }
 
 /** The statements an action compiles to, for one row with every value present (golden tests, `ddl --statements`). */
@@ -206,7 +236,9 @@ export function describeAction(action: CompiledAction): string[] {
       const s = insertShape(action);
       return [deleteChildrenStatement(action, [action.where.map(() => 0)]).sql, s.prefix + s.row + s.suffix];
     }
+    case "delete":
+      return [deleteStatement(fake).sql];
     default:
-      return [updateStatement(fake).sql];
+      return [updateStatement(updateShape(action, all), [fake]).sql];
   }
 }

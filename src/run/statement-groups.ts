@@ -2,10 +2,12 @@ import type { MappedOp } from "../compile/map-event.js";
 import type { Plan } from "../compile/plan.js";
 import {
   deleteChildrenStatement,
+  deleteStatement,
   insertShape,
   insertStatement,
   type RowShape,
   type Statement,
+  updateShape,
   updateStatement,
   upsertShape,
   upsertStatement,
@@ -14,6 +16,7 @@ import type { PlannedOp } from "./batch-plan.js";
 
 type Group =
   | { kind: "upsert"; index: number; shape: RowShape; ops: MappedOp[] }
+  | { kind: "update"; index: number; shape: RowShape; ops: MappedOp[]; keys: Set<string> }
   | {
       kind: "insert";
       index: number;
@@ -113,6 +116,24 @@ export function buildStatements(ops: readonly PlannedOp[], plan: Plan): Statemen
         }
         break;
       }
+      case "update":
+      case "soft_delete": {
+        // Updates of one shape share a statement, but never two of the same row (a join would pick one).
+        const shape = updateShape(a, op.signature);
+        const rowId = `${t}|${rowKey}`;
+        const last = lastOfShape.get(shape.key) as Extract<Group, { kind: "update" }> | undefined;
+        if (last?.keys.has(rowId)) lastOfShape.delete(shape.key);
+        const g = place(shape.key, [[rowId, t]], (index) => ({
+          kind: "update",
+          index,
+          shape,
+          ops: [],
+          keys: new Set(),
+        })) as Extract<Group, { kind: "update" }>;
+        g.ops.push(op);
+        g.keys.add(rowId);
+        break;
+      }
       default: {
         const keys: [string, string][] = [[`${t}|${rowKey}`, t]];
         if (a.mode === "delete") {
@@ -131,12 +152,14 @@ export function buildStatements(ops: readonly PlannedOp[], plan: Plan): Statemen
     switch (g.kind) {
       case "upsert":
         return upsertStatement(g.shape, g.ops);
+      case "update":
+        return updateStatement(g.shape, g.ops);
       case "insert":
         return insertStatement(g.shape, g.rows);
       case "delete-children":
         return deleteChildrenStatement(g.op.action, g.parents);
       case "single":
-        return updateStatement(g.op);
+        return deleteStatement(g.op);
     }
   });
 }

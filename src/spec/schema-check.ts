@@ -30,6 +30,20 @@ const ONE_OF_MESSAGES: Record<string, string> = {
   key: "invalid key: expected a column list like [a, b] or { name: …, columns: [a, b] }",
 };
 
+const TYPE_HINTS: Record<string, string> = {
+  boolean: "write true or false",
+  array: "write a list like [a, b] or one - item per line",
+  object: "write a map of key: value pairs",
+  string: "write a name or text; quote it if it looks like a number or boolean",
+  "string,number,boolean,null": "write a single value; lists and maps do not fit here",
+};
+
+const ONE_OF_HINTS: Record<string, string> = {
+  value:
+    "to take the first of several paths write { coalesce: [$.a, $.b] }; see Values in docs/spec-language.md",
+  key: "see Tables in docs/spec-language.md",
+};
+
 function pointerToPath(pointer: string): (string | number)[] {
   if (pointer === "") return [];
   return pointer
@@ -59,31 +73,32 @@ export function checkSchema(source: SourceDoc, data: unknown): SpecIssue[] {
   const oneOfs = errors.filter((e) => e.keyword === "oneOf");
   const chosen: ErrorObject[] = [];
   const handled = new Set<ErrorObject>();
+  const under = (path: string, base: string) => path === base || path.startsWith(`${base}/`);
   for (const o of oneOfs) {
     const def = definitionOf(o);
     const value = o.data;
     const keys = def ? (BRANCH_KEYS[def] ?? []) : [];
-    let branch = -1;
-    if (value && typeof value === "object" && !Array.isArray(value)) {
-      branch = keys.findIndex((k) => k !== "" && k in (value as object));
-    }
-    // Errors below the discriminating key (e.g. a bad path inside coalesce) come from referenced
-    // definitions, so their schemaPath does not start with the oneOf's: match them by instancePath.
-    const inside = branch >= 0 ? `${o.instancePath}/${keys[branch]}` : undefined;
-    const isInside = (e: ErrorObject) =>
-      inside !== undefined && (e.instancePath === inside || e.instancePath.startsWith(`${inside}/`));
-    const branchErrors = errors.filter(
-      (e) =>
-        e !== o &&
-        ((e.schemaPath.startsWith(`${o.schemaPath}/`) && e.instancePath.startsWith(o.instancePath)) ||
-          isInside(e)),
-    );
+    const isObject = value !== null && typeof value === "object" && !Array.isArray(value);
+    const branch = isObject ? keys.findIndex((k) => k !== "" && k in (value as object)) : keys.indexOf("");
+    // ajv reports the branches' errors right before the oneOf error, at or below its instancePath.
+    // Their schemaPath is often that of a referenced definition, so collect them by position.
+    const branchErrors: ErrorObject[] = [];
+    for (let i = errors.indexOf(o) - 1; i >= 0 && under(errors[i]!.instancePath, o.instancePath); i--)
+      branchErrors.push(errors[i]!);
+    branchErrors.reverse();
+    // Errors below the value (a bad path inside coalesce, a bad name in a column list) can only come
+    // from the branch the author meant.
+    const key = keys[branch];
+    // A type error on the whole value means the guess was wrong (e.g. a list where a value goes).
+    const isMine = (e: ErrorObject) =>
+      (e.schemaPath.startsWith(`${o.schemaPath}/${branch}/`) &&
+        !(e.keyword === "type" && e.instancePath === o.instancePath)) ||
+      (key === ""
+        ? e.instancePath.startsWith(`${o.instancePath}/`)
+        : key !== undefined && under(e.instancePath, `${o.instancePath}/${key}`));
     branchErrors.forEach((e) => handled.add(e));
     handled.add(o);
-    const mine =
-      branch >= 0
-        ? branchErrors.filter((e) => e.schemaPath.startsWith(`${o.schemaPath}/${branch}/`) || isInside(e))
-        : [];
+    const mine = branch >= 0 ? branchErrors.filter(isMine) : [];
     if (mine.length > 0) chosen.push(...mine);
     else chosen.push({ ...o, message: (def && ONE_OF_MESSAGES[def]) || o.message || "is invalid" });
   }
@@ -160,8 +175,14 @@ function toIssue(source: SourceDoc, e: ErrorObject): SpecIssue {
           : undefined,
       );
     }
-    case "type":
-      return issue(source.pos(path), `${where} must be ${String(e.params.type).replace(/,/g, " or ")}`);
+    case "type": {
+      const type = String(e.params.type);
+      return issue(
+        source.pos(path),
+        `${where} must be ${type.replace(/,/g, " or ")}`,
+        TYPE_HINTS[type] ?? "see docs/spec-language.md for the shape of this key",
+      );
+    }
     case "enum":
       return issue(
         source.pos(path),
@@ -170,8 +191,18 @@ function toIssue(source: SourceDoc, e: ErrorObject): SpecIssue {
       );
     case "minItems":
     case "minProperties":
-      return issue(source.pos(path), `${where} must not be empty`);
+      return issue(
+        source.pos(path),
+        `${where} must not be empty`,
+        "add at least one entry, or remove the key",
+      );
     default:
-      return issue(source.pos(path), `${where}: ${e.message ?? "is invalid"}`);
+      return issue(
+        source.pos(path),
+        `${where}: ${e.message ?? "is invalid"}`,
+        e.keyword === "oneOf"
+          ? (ONE_OF_HINTS[definitionOf(e) ?? ""] ?? "see docs/spec-language.md")
+          : undefined,
+      );
   }
 }

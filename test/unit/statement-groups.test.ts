@@ -119,15 +119,9 @@ describe("buildStatements", () => {
       "INSERT users ×1", // U1 again: must follow the update, so it cannot join the first statement
     ]);
     expect(statements[1]!.sql).toBe(
-      "UPDATE `users` SET `status` = ?, `event_id` = ?, `event_timestamp` = ? WHERE `user_id` = ? AND (`event_timestamp` IS NULL OR `event_timestamp` <= ?)",
+      "UPDATE `users` AS t JOIN (SELECT ? AS `k0`, ? AS `v0`, ? AS `v1`, ? AS `v2`) AS u ON t.`user_id` = u.`k0` SET t.`status` = u.`v0`, t.`event_id` = u.`v1`, t.`event_timestamp` = u.`v2` WHERE (t.`event_timestamp` IS NULL OR t.`event_timestamp` <= u.`v2`)",
     );
-    expect(statements[1]!.params).toEqual([
-      "locked",
-      expect.any(String),
-      "2025-01-15 11:00:00.000000",
-      U1,
-      "2025-01-15 11:00:00.000000",
-    ]);
+    expect(statements[1]!.params).toEqual([U1, "locked", expect.any(String), "2025-01-15 11:00:00.000000"]);
     expect([statements[0]!.params[0], statements[0]!.params[20]]).toEqual([U1, U2]);
     expect(statements[3]!.params[0]).toBe(U1);
   });
@@ -261,15 +255,8 @@ describe("buildStatements", () => {
       "INSERT order_events ×1", // the cancellation's log row maps `reason` too: another shape
     ]);
     expect(statements[4]).toEqual({
-      sql: "UPDATE `orders` SET `status` = ?, `cancel_reason` = ?, `event_id` = ?, `event_timestamp` = ? WHERE `order_number` = ? AND (`event_timestamp` IS NULL OR `event_timestamp` <= ?)",
-      params: [
-        "cancelled",
-        "customer_requested",
-        expect.any(String),
-        "2025-01-15 18:00:00.000000",
-        "ORD-B1",
-        "2025-01-15 18:00:00.000000",
-      ],
+      sql: "UPDATE `orders` AS t JOIN (SELECT ? AS `k0`, ? AS `v0`, ? AS `v1`, ? AS `v2`, ? AS `v3`) AS u ON t.`order_number` = u.`k0` SET t.`status` = u.`v0`, t.`cancel_reason` = u.`v1`, t.`event_id` = u.`v2`, t.`event_timestamp` = u.`v3` WHERE (t.`event_timestamp` IS NULL OR t.`event_timestamp` <= u.`v3`)",
+      params: ["ORD-B1", "cancelled", "customer_requested", expect.any(String), "2025-01-15 18:00:00.000000"],
     });
   });
 
