@@ -1,9 +1,12 @@
 import { Command, Option } from "commander";
 import { SpecError } from "../spec/issues.js";
 import { ddlCommand } from "./commands/ddl.js";
+import { emitCommand } from "./commands/emit.js";
 import { generateCommand } from "./commands/generate.js";
 import { migrateCommand } from "./commands/migrate.js";
 import { replayCommand } from "./commands/replay.js";
+import { runCommand } from "./commands/run.js";
+import { statusCommand } from "./commands/status.js";
 import { testCommand } from "./commands/test.js";
 import { validateCommand } from "./commands/validate.js";
 import { UserError } from "./errors.js";
@@ -81,6 +84,56 @@ program
   .action(
     action((input: string, o: { projections: string } & Parameters<typeof replayCommand>[2]) =>
       replayCommand(o.projections, input, o),
+    ),
+  );
+
+program
+  .command("run")
+  .description(
+    "consume Kafka and project into MySQL until stopped, or until every assigned partition's lag is zero",
+  )
+  .addOption(projections())
+  .addOption(mysqlOption())
+  .option("--brokers <list>", "Kafka brokers, comma separated (env KAFKA_BROKERS)")
+  .option("--group <id>", "consumer group (env KAFKA_GROUP_ID, default projector)")
+  .option(
+    "--from-beginning",
+    "reprocess every topic from its earliest offset (forgets this group's stored offsets)",
+  )
+  .option("--until-caught-up", "exit 0 once every assigned partition's lag is zero")
+  .option("--metrics-port <port>", "serve /metrics, /healthz and /readyz on this port")
+  .option("--batch-size <n>", "most events per MySQL transaction", process.env.PROJECTOR_BATCH_SIZE ?? "2000")
+  .option(
+    "--dead-letter-unknown",
+    "dead-letter events of unknown types instead of counting and skipping them",
+  )
+  .option("--json", "print the summary as JSON when the run ends")
+  .action(
+    action((o: { projections: string } & Parameters<typeof runCommand>[1]) => runCommand(o.projections, o)),
+  );
+
+program
+  .command("emit")
+  .description(
+    "publish JSONL events to Kafka: envelopes as they are, {event_type, entity_id, data} wrapped in one",
+  )
+  .argument("<input>", "JSONL file, or - for stdin")
+  .option("--brokers <list>", "Kafka brokers, comma separated (env KAFKA_BROKERS)")
+  .option("--partitions <n>", "partitions of topics created on the way (env PROJECTOR_PARTITIONS, default 6)")
+  .option("--batch-size <n>", "messages per produce request", "2000")
+  .action(action((input: string, o: Parameters<typeof emitCommand>[1]) => emitCommand(input, o)));
+
+program
+  .command("status")
+  .description("consumer lag per topic and partition, dead-letter count, rows per table")
+  .addOption(projections())
+  .addOption(mysqlOption())
+  .option("--brokers <list>", "Kafka brokers, comma separated (env KAFKA_BROKERS)")
+  .option("--group <id>", "consumer group (env KAFKA_GROUP_ID, default projector)")
+  .option("--json", "print JSON")
+  .action(
+    action((o: { projections: string } & Parameters<typeof statusCommand>[1]) =>
+      statusCommand(o.projections, o),
     ),
   );
 

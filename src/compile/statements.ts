@@ -182,7 +182,7 @@ export function updateShape(action: CompiledAction, signature: string): RowShape
     const keys = action.where.map((w, i) => `${w.quoted} = u.\`k${i}\``);
     const first = [
       ...action.where.map((_, i) => `? AS \`k${i}\``),
-      ...present.map((c, i) => `? AS \`v${i}\``),
+      ...present.map((_, i) => `? AS \`v${i}\``),
     ];
     const sets = present.map((c, i) => `t.${action.columns[c]!.quoted} = u.\`v${i}\``);
     const guardAt = table.guard ? present.indexOf(action.guardIndex) : -1;

@@ -2,7 +2,14 @@ import { isUtf8 } from "node:buffer";
 import { setTimeout as sleep } from "node:timers/promises";
 import { MapError, type MappedOp, mapEvent } from "../compile/map-event.js";
 import type { Plan } from "../compile/plan.js";
-import type { DeadLetter, MysqlSink, OffsetRow, SinkError } from "../sink/mysql-sink.js";
+import {
+  type DeadLetter,
+  type MysqlSink,
+  type OffsetRow,
+  partitionKey,
+  type SinkError,
+  type SinkTx,
+} from "../sink/mysql-sink.js";
 import {
   type BatchDecision,
   decideBatch,
@@ -21,7 +28,12 @@ export interface SourceRecord {
   readonly position: string;
   /** Where it came from: the file name, `stdin`, or the Kafka topic. */
   readonly source: string;
-  readonly kafka?: { readonly topic: string; readonly partition: number; readonly offset: string };
+  readonly kafka?: {
+    readonly topic: string;
+    readonly partition: number;
+    readonly offset: string;
+    readonly timestamp?: string;
+  };
 }
 
 export interface ExecutorOptions {
@@ -144,7 +156,7 @@ export class Executor {
     for (const p of prepared) {
       const k = p.record.kafka;
       if (!k) continue;
-      const key = `${k.topic}\u0000${k.partition}`;
+      const key = partitionKey(k.topic, k.partition);
       const n = (BigInt(k.offset) + 1n).toString();
       const cur = next.get(key);
       if (!cur || BigInt(cur.next) < BigInt(n))
@@ -153,31 +165,54 @@ export class Executor {
     return [...next.values()];
   }
 
+  /**
+   * Kafka records whose offsets the offsets table already passed were applied by an earlier
+   * transaction (a redelivery after a crash, or a former owner of the partition): drop them. The
+   * offset rows stay locked until commit, so two consumers never apply the same records.
+   */
+  private async unapplied(tx: SinkTx, prepared: readonly Prepared[]): Promise<readonly Prepared[]> {
+    const group = this.options.group;
+    if (group === undefined) return prepared;
+    const partitions = new Map<string, { topic: string; partition: number }>();
+    for (const p of prepared) {
+      const k = p.record.kafka;
+      if (k) partitions.set(partitionKey(k.topic, k.partition), { topic: k.topic, partition: k.partition });
+    }
+    const stored = await tx.lockOffsets(group, [...partitions.values()]);
+    if (stored.size === 0) return prepared;
+    return prepared.filter((p) => {
+      const k = p.record.kafka;
+      const next = k && stored.get(partitionKey(k.topic, k.partition));
+      return next === undefined || BigInt(k!.offset) >= next;
+    });
+  }
+
   private async applyPrepared(prepared: readonly Prepared[]): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
         const started = performance.now();
-        const decision = await this.sink.transaction(async (tx) => {
+        const done = await this.sink.transaction(async (tx) => {
+          const live = await this.unapplied(tx, prepared);
           const events: MappedEvent[] = [];
-          prepared.forEach((p, index) => {
+          live.forEach((p, index) => {
             if (p.kind === "event") events.push({ index, eventType: p.eventType, ops: p.ops });
           });
           const state = await tx.loadRows(rowRequests(events, this.plan), this.uniques);
           const decision = decideBatch(events, this.plan, state, this.uniques);
           await tx.execute(buildStatements(decision.ops, this.plan));
-          const letters = prepared.flatMap((p) => (p.kind === "dead" ? [p.letter] : []));
+          const letters = live.flatMap((p) => (p.kind === "dead" ? [p.letter] : []));
           events.forEach((ev, i) => {
             const rejected = decision.results[i]?.rejected;
-            const p = prepared[ev.index];
+            const p = live[ev.index];
             if (rejected && p?.kind === "event")
               letters.push(this.letter(p.record, rejected, p.eventId, p.eventType));
           });
           await tx.deadLetters(letters);
-          await tx.saveOffsets(this.offsets(prepared));
-          return { decision, events };
+          await tx.saveOffsets(this.offsets(live));
+          return { decision, events, live };
         });
         this.ready = true;
-        this.count(prepared, decision.events, decision.decision, performance.now() - started);
+        this.count(done.live, done.events, done.decision, performance.now() - started);
         this.options.onCommit?.(prepared.map((p) => p.record));
         return;
       } catch (e) {

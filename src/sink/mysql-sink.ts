@@ -43,6 +43,16 @@ export interface SinkTx {
   execute(statements: readonly Statement[]): Promise<void>;
   deadLetters(rows: readonly DeadLetter[]): Promise<void>;
   saveOffsets(rows: readonly OffsetRow[]): Promise<void>;
+  /** Locks the offset rows of these partitions for the transaction and returns the stored next offsets. */
+  lockOffsets(
+    group: string,
+    partitions: readonly { topic: string; partition: number }[],
+  ): Promise<Map<string, bigint>>;
+}
+
+/** Key of a topic-partition in offset maps. */
+export function partitionKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
 }
 
 /** Statements are sent several per round trip (multi-statement queries) up to about this much SQL. */
@@ -187,6 +197,19 @@ export class MysqlSink {
             )} ON DUPLICATE KEY UPDATE event_id = VALUES(event_id), event_type = VALUES(event_type), reason = VALUES(reason), payload = VALUES(payload), failed_at = VALUES(failed_at)`,
           params,
         );
+      },
+      lockOffsets: async (group, partitions) => {
+        const out = new Map<string, bigint>();
+        if (partitions.length === 0) return out;
+        const [rows] = await conn.query(
+          `SELECT topic, partition_id, next_offset FROM ${quoteId(OFFSETS)} WHERE consumer_group = ? AND (topic, partition_id) IN (${partitions
+            .map(() => "(?,?)")
+            .join(",")}) FOR UPDATE`,
+          [group, ...partitions.flatMap((p) => [p.topic, p.partition])],
+        );
+        for (const r of rows as RowDataPacket[])
+          out.set(partitionKey(r.topic, Number(r.partition_id)), BigInt(r.next_offset));
+        return out;
       },
       saveOffsets: async (rows) => {
         if (rows.length === 0) return;

@@ -38,10 +38,17 @@ export async function writeJsonl(events: Iterable<Envelope>, out: NodeJS.Writabl
     });
   const stopped = () => closed || failure !== null;
 
-  /** Write one chunk; wait for 'drain' when the stream's buffer is full. */
+  /**
+   * Write one chunk. When the stream's buffer is full we do not wait right away: the next chunk is
+   * built while this one is written, and we wait for 'drain' before writing that next chunk. So at
+   * most one chunk is held back, and generation overlaps the I/O instead of idling.
+   */
+  let backlog: Promise<void> | null = null;
   const flush = async (chunk: string): Promise<void> => {
+    if (backlog) await backlog;
+    backlog = null;
     if (stopped()) return;
-    if (!out.write(chunk) && !stopped()) await settle();
+    if (!out.write(chunk) && !stopped()) backlog = settle();
   };
 
   let count = 0;
@@ -63,6 +70,7 @@ export async function writeJsonl(events: Iterable<Envelope>, out: NodeJS.Writabl
       await flush(chunk);
       if (!stopped()) written = count;
     }
+    if (backlog) await backlog;
     // Wait for the last chunk to leave, so a late EPIPE is seen here and not as an unhandled 'error'.
     // The callback sees the error before the 'error' event does, so record it here already.
     if (!stopped()) {

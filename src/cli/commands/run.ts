@@ -1,0 +1,96 @@
+import { log } from "../../log.js";
+import { Executor, ExecutorStopped } from "../../run/executor.js";
+import { prometheusText } from "../../run/metrics.js";
+import { Stats } from "../../run/stats.js";
+import { createKafka, kafkaSettings } from "../../source/kafka-config.js";
+import { KafkaProjector } from "../../source/kafka-source.js";
+import { loadPlan } from "../load-plan.js";
+import { startMetricsServer } from "../metrics-server.js";
+import { ensureSchema, mysqlUrl, openSink } from "../mysql.js";
+import { printSummary } from "../summary.js";
+
+export interface RunOptions {
+  fromBeginning?: boolean;
+  untilCaughtUp?: boolean;
+  metricsPort?: string;
+  batchSize: string;
+  mysqlUrl?: string;
+  brokers?: string;
+  group?: string;
+  deadLetterUnknown?: boolean;
+  json?: boolean;
+}
+
+/** `projector run`: consume Kafka and project into MySQL until stopped, or until caught up. */
+export async function runCommand(dir: string, opts: RunOptions): Promise<number> {
+  const plan = loadPlan(dir);
+  const settings = kafkaSettings({
+    ...(opts.brokers ? { brokers: opts.brokers } : {}),
+    ...(opts.group ? { groupId: opts.group } : {}),
+  });
+  const sink = await openSink(mysqlUrl(opts.mysqlUrl));
+  await ensureSchema(sink, plan);
+  const stats = new Stats();
+  const controller = new AbortController();
+  const executor = new Executor(plan, sink, {
+    stats,
+    group: settings.groupId,
+    deadLetterUnknown: opts.deadLetterUnknown ?? false,
+    signal: controller.signal,
+    onRetry: (e, attempt, delay) =>
+      log.warn("MySQL unavailable; retrying the batch, offsets do not move", {
+        attempt,
+        delay_ms: delay,
+        error: e.message,
+      }),
+  });
+  const kafka = createKafka(settings);
+  const projector = new KafkaProjector(plan, sink, kafka, settings, executor, {
+    fromBeginning: opts.fromBeginning ?? false,
+    untilCaughtUp: opts.untilCaughtUp ?? false,
+    batchSize: Number(opts.batchSize),
+  });
+  const server =
+    opts.metricsPort !== undefined
+      ? startMetricsServer(
+          Number(opts.metricsPort),
+          () =>
+            prometheusText(
+              stats,
+              projector.lag.map((l) => {
+                const events = Number(l.high - (l.next ?? l.low));
+                return {
+                  topic: l.topic,
+                  partition: l.partition,
+                  events: Math.max(0, events),
+                  seconds:
+                    events > 0 && l.lastTimestamp !== undefined
+                      ? Math.max(0, (Date.now() - l.lastTimestamp) / 1000)
+                      : 0,
+                };
+              }),
+              projector.ready,
+            ),
+          () => projector.ready,
+        )
+      : undefined;
+  const stop = (signal: string) => {
+    log.info("stopping", { signal });
+    controller.abort();
+    void projector.stop();
+  };
+  process.once("SIGINT", () => stop("SIGINT"));
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  try {
+    log.info("projector run", { group: settings.groupId, topics: plan.topics, mysql: sink.display });
+    await projector.start();
+    await projector.finished;
+  } catch (e) {
+    if (!(e instanceof ExecutorStopped)) throw e;
+  } finally {
+    server?.close();
+    await sink.close();
+  }
+  if (opts.untilCaughtUp || opts.json) printSummary(stats, opts.json ?? false);
+  return 0;
+}

@@ -1,0 +1,121 @@
+import { log } from "../../log.js";
+import { DEAD_LETTERS, OFFSETS } from "../../sink/engine-tables.js";
+import { createKafka, kafkaSettings } from "../../source/kafka-config.js";
+import { loadPlan } from "../load-plan.js";
+import { mysqlUrl, openSink } from "../mysql.js";
+
+interface PartitionStatus {
+  topic: string;
+  partition: number;
+  next_offset: string | null;
+  high_watermark: string | null;
+  lag: number | null;
+}
+
+/** `projector status [--json]`: lag from MySQL's offsets against the broker's high watermarks, dead letters, rows. */
+export async function statusCommand(
+  dir: string,
+  opts: { mysqlUrl?: string; brokers?: string; group?: string; json?: boolean },
+): Promise<number> {
+  const plan = loadPlan(dir);
+  const settings = kafkaSettings({
+    ...(opts.brokers ? { brokers: opts.brokers } : {}),
+    ...(opts.group ? { groupId: opts.group } : {}),
+  });
+  const sink = await openSink(mysqlUrl(opts.mysqlUrl));
+  const partitions: PartitionStatus[] = [];
+  const rows: Record<string, number | null> = {};
+  let deadLetters: number | null = null;
+  let kafkaError: string | undefined;
+  try {
+    const existing = new Set(
+      (
+        await sink.query<{ t: string }[]>(
+          "SELECT TABLE_NAME t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()",
+        )
+      ).map((r) => r.t),
+    );
+    const stored = new Map<string, string>();
+    if (existing.has(OFFSETS)) {
+      for (const r of await sink.query<{ topic: string; partition_id: number; next_offset: string }[]>(
+        `SELECT topic, partition_id, next_offset FROM \`${OFFSETS}\` WHERE consumer_group = ?`,
+        [settings.groupId],
+      )) {
+        stored.set(`${r.topic}:${r.partition_id}`, String(r.next_offset));
+      }
+    }
+    if (existing.has(DEAD_LETTERS))
+      deadLetters = Number(
+        (await sink.query<{ n: number }[]>(`SELECT COUNT(*) n FROM \`${DEAD_LETTERS}\``))[0]?.n ?? 0,
+      );
+    for (const t of plan.tables) {
+      rows[t.name] = existing.has(t.name)
+        ? Number((await sink.query<{ n: number }[]>(`SELECT COUNT(*) n FROM ${t.quoted}`))[0]?.n ?? 0)
+        : null;
+    }
+    const admin = createKafka(settings).admin();
+    try {
+      await admin.connect();
+      const topics = new Set(await admin.listTopics());
+      for (const topic of plan.topics) {
+        if (!topics.has(topic)) continue;
+        for (const o of await admin.fetchTopicOffsets(topic)) {
+          const next = stored.get(`${topic}:${o.partition}`) ?? null;
+          const start = next ?? o.low;
+          partitions.push({
+            topic,
+            partition: o.partition,
+            next_offset: next,
+            high_watermark: o.high,
+            lag: Math.max(0, Number(BigInt(o.high) - BigInt(start))),
+          });
+        }
+      }
+    } catch (e) {
+      kafkaError = (e as Error).message;
+      log.warn(`cannot reach Kafka at ${settings.brokers.join(",")}: ${kafkaError}`);
+      for (const [k, next] of stored) {
+        const [topic, p] = k.split(":");
+        partitions.push({
+          topic: topic!,
+          partition: Number(p),
+          next_offset: next,
+          high_watermark: null,
+          lag: null,
+        });
+      }
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  } finally {
+    await sink.close();
+  }
+  const totalLag = kafkaError ? null : partitions.reduce((n, p) => n + (p.lag ?? 0), 0);
+  const status = {
+    group: settings.groupId,
+    database: sink.database,
+    total_lag: totalLag,
+    partitions,
+    dead_letters: deadLetters,
+    rows,
+    ...(kafkaError ? { kafka_error: kafkaError } : {}),
+  };
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(status)}\n`);
+  } else {
+    const out = [
+      `group ${status.group} on database ${status.database}`,
+      `total lag: ${totalLag ?? "unknown (Kafka unreachable)"} events`,
+      "topic            partition  next offset  high watermark  lag",
+    ];
+    for (const p of partitions) {
+      out.push(
+        `${p.topic.padEnd(16)} ${String(p.partition).padStart(9)}  ${String(p.next_offset ?? "-").padStart(11)}  ${String(p.high_watermark ?? "?").padStart(14)}  ${p.lag ?? "?"}`,
+      );
+    }
+    out.push(`dead letters: ${deadLetters ?? "no table yet (run projector migrate)"}`, "rows per table:");
+    for (const [t, n] of Object.entries(rows)) out.push(`  ${t.padEnd(24)} ${n ?? "missing"}`);
+    process.stdout.write(`${out.join("\n")}\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,68 @@
+import type { Stats } from "./stats.js";
+
+export interface LagSample {
+  readonly topic: string;
+  readonly partition: number;
+  readonly events: number;
+  readonly seconds: number;
+}
+
+function esc(v: string): string {
+  return v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+}
+
+/** Prometheus text exposition of the run's counters, batch histogram and lag. */
+export function prometheusText(stats: Stats, lag: readonly LagSample[], ready: boolean): string {
+  const out: string[] = [];
+  const family = (name: string, type: string, help: string) =>
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+  family(
+    "projector_events_total",
+    "counter",
+    "Events by event type and outcome (applied, stale, skipped, dead_lettered).",
+  );
+  for (const [type, c] of [...stats.byEventType].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    for (const [outcome, n] of [
+      ["applied", c.applied],
+      ["stale", c.stale],
+      ["skipped", c.skipped],
+      ["dead_lettered", c.deadLettered],
+    ] as const) {
+      out.push(`projector_events_total{event_type="${esc(type)}",outcome="${outcome}"} ${n}`);
+    }
+  }
+  family("projector_events_read_total", "counter", "Events read from the source.");
+  out.push(`projector_events_read_total ${stats.read}`);
+  family("projector_rows_written_total", "counter", "Rows written per table.");
+  for (const [t, n] of stats.rowsByTable) out.push(`projector_rows_written_total{table="${esc(t)}"} ${n}`);
+  family("projector_batch_retries_total", "counter", "Batches replayed after a transient MySQL error.");
+  out.push(`projector_batch_retries_total ${stats.retries}`);
+  family("projector_batch_size_events", "summary", "Events per committed batch.");
+  out.push(
+    `projector_batch_size_events_sum ${stats.batchEventsTotal}`,
+    `projector_batch_size_events_count ${stats.batches}`,
+  );
+  family("projector_batch_duration_seconds", "summary", "Time to decide, write and commit a batch.");
+  const sorted = [...stats.batchMillis].sort((a, b) => a - b);
+  for (const q of [0.5, 0.9, 0.99]) {
+    const v = sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! / 1000 : 0;
+    out.push(`projector_batch_duration_seconds{quantile="${q}"} ${v}`);
+  }
+  out.push(
+    `projector_batch_duration_seconds_sum ${stats.batchMillisTotal / 1000}`,
+    `projector_batch_duration_seconds_count ${stats.batches}`,
+  );
+  family("projector_lag_events", "gauge", "Events in the partition not yet applied.");
+  for (const l of lag)
+    out.push(`projector_lag_events{topic="${esc(l.topic)}",partition="${l.partition}"} ${l.events}`);
+  family(
+    "projector_lag_seconds",
+    "gauge",
+    "Age of the last applied message while the partition has lag (0 when caught up).",
+  );
+  for (const l of lag)
+    out.push(`projector_lag_seconds{topic="${esc(l.topic)}",partition="${l.partition}"} ${l.seconds}`);
+  family("projector_ready", "gauge", "1 when consuming and writing, 0 while retrying or rebalancing.");
+  out.push(`projector_ready ${ready ? 1 : 0}`);
+  return `${out.join("\n")}\n`;
+}

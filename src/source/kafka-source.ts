@@ -1,0 +1,244 @@
+import type { Admin, Consumer, EachBatchPayload, Kafka } from "kafkajs";
+import type { Plan } from "../compile/plan.js";
+import { ensureTopics } from "../emit/emitter.js";
+import { log } from "../log.js";
+import type { Executor, SourceRecord } from "../run/executor.js";
+import { OFFSETS } from "../sink/engine-tables.js";
+import { type MysqlSink, partitionKey } from "../sink/mysql-sink.js";
+import type { KafkaSettings } from "./kafka-config.js";
+
+export interface PartitionLag {
+  readonly topic: string;
+  readonly partition: number;
+  /** Next offset to apply (from MySQL), or null when nothing was applied yet. */
+  readonly next: bigint | null;
+  readonly high: bigint;
+  readonly low: bigint;
+  /** Broker timestamp (ms) of the last applied message. */
+  readonly lastTimestamp: number | undefined;
+}
+
+export interface KafkaRunOptions {
+  readonly fromBeginning: boolean;
+  readonly untilCaughtUp: boolean;
+  /** Most events per MySQL transaction. */
+  readonly batchSize: number;
+}
+
+/**
+ * The Kafka side of `projector run`: consumer group, topics from the specs, eachBatch through the
+ * shared executor. MySQL holds the truth about progress: offsets are written with the rows, the
+ * consumer seeks to them on assignment, and Kafka commits only follow (for lag tools).
+ */
+export class KafkaProjector {
+  private readonly consumer: Consumer;
+  private readonly admin: Admin;
+  /** Next offset per partition as known from MySQL (cleared on every rebalance). */
+  private readonly next = new Map<string, bigint | null>();
+  private readonly lastTimestamp = new Map<string, number>();
+  private readonly seekedBack = new Set<string>();
+  private assigned: { topic: string; partition: number }[] = [];
+  private joined = false;
+  private crashed = false;
+  private stopping = false;
+  private caughtUpTimer: NodeJS.Timeout | undefined;
+  private lags: PartitionLag[] = [];
+  /** Resolves when the consumer stops (signal, or caught up). */
+  readonly finished: Promise<void>;
+  private finish!: () => void;
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly sink: MysqlSink,
+    private readonly kafka: Kafka,
+    private readonly settings: KafkaSettings,
+    private readonly executor: Executor,
+    private readonly options: KafkaRunOptions,
+  ) {
+    this.consumer = kafka.consumer({
+      groupId: settings.groupId,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      maxBytesPerPartition: 4 << 20,
+      maxBytes: 32 << 20,
+      maxWaitTimeInMs: 500,
+      allowAutoTopicCreation: false,
+      retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10, restartOnFailure: async () => true },
+    });
+    this.admin = kafka.admin();
+    this.finished = new Promise((resolve) => {
+      this.finish = resolve;
+    });
+  }
+
+  /** Ready: joined the group, not crashed, and MySQL writes are going through. */
+  get ready(): boolean {
+    return this.joined && !this.crashed && this.executor.ready;
+  }
+
+  /** Lag per assigned partition, as of the last check. */
+  get lag(): readonly PartitionLag[] {
+    return this.lags;
+  }
+
+  async start(): Promise<void> {
+    await ensureTopics(this.kafka, this.plan.topics, this.settings.partitions);
+    await this.admin.connect();
+    if (this.options.fromBeginning) {
+      // A full reprocess: forget what this group applied; the tables converge to the same rows.
+      await this.sink.query(`DELETE FROM \`${OFFSETS}\` WHERE consumer_group = ?`, [this.settings.groupId]);
+    }
+    const c = this.consumer;
+    c.on(c.events.GROUP_JOIN, (e) => {
+      this.next.clear();
+      this.seekedBack.clear();
+      this.assigned = Object.entries(e.payload.memberAssignment).flatMap(([topic, ps]) =>
+        ps.map((partition) => ({ topic, partition })),
+      );
+      this.joined = true;
+      this.crashed = false;
+      log.info("joined consumer group", { group: this.settings.groupId, partitions: this.assigned.length });
+    });
+    c.on(c.events.CRASH, (e) => {
+      this.crashed = true;
+      log.warn("consumer crashed; restarting", {
+        error: String(e.payload.error?.message ?? e.payload.error),
+        restart: e.payload.restart,
+      });
+    });
+    c.on(c.events.DISCONNECT, () => {
+      this.joined = false;
+    });
+    await c.connect();
+    await c.subscribe({ topics: [...this.plan.topics], fromBeginning: true });
+    await c.run({
+      eachBatchAutoResolve: false,
+      autoCommit: true,
+      autoCommitInterval: 1000,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+    this.caughtUpTimer = setInterval(
+      () => void this.checkLag().catch((e) => log.debug("lag check failed", { error: String(e) })),
+      500,
+    );
+  }
+
+  /** Stops consuming after the batch in flight (it is committed or rolled back whole). */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    clearInterval(this.caughtUpTimer);
+    try {
+      await this.consumer.disconnect();
+    } finally {
+      await this.admin.disconnect().catch(() => undefined);
+      this.finish();
+    }
+  }
+
+  private async storedNext(topic: string, partition: number): Promise<bigint | null> {
+    const rows = await this.sink.query<{ next_offset: string }[]>(
+      `SELECT next_offset FROM \`${OFFSETS}\` WHERE consumer_group = ? AND topic = ? AND partition_id = ?`,
+      [this.settings.groupId, topic, partition],
+    );
+    return rows[0] ? BigInt(rows[0].next_offset) : null;
+  }
+
+  private async eachBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+    commitOffsetsIfNecessary,
+  }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    const key = partitionKey(topic, partition);
+    let next = this.next.get(key);
+    if (next === undefined) {
+      next = await this.storedNext(topic, partition);
+      this.next.set(key, next);
+    }
+    // Kafka's committed offset is ahead of MySQL's (e.g. a new database): go back once to what MySQL has.
+    if (
+      next !== null &&
+      batch.messages.length > 0 &&
+      BigInt(batch.firstOffset()!) > next &&
+      !this.seekedBack.has(key)
+    ) {
+      this.seekedBack.add(key);
+      log.info("seeking to the offset stored in MySQL", { topic, partition, offset: next.toString() });
+      this.consumer.seek({ topic, partition, offset: next.toString() });
+      return;
+    }
+    if (next === null && this.options.fromBeginning && !this.seekedBack.has(key)) {
+      this.seekedBack.add(key);
+      const low = (await this.admin.fetchTopicOffsets(topic)).find((o) => o.partition === partition)?.low;
+      if (low !== undefined && batch.messages.length > 0 && BigInt(batch.firstOffset()!) > BigInt(low)) {
+        this.consumer.seek({ topic, partition, offset: low });
+        return;
+      }
+    }
+    let records: SourceRecord[] = [];
+    const flush = async () => {
+      if (records.length === 0) return;
+      await this.executor.apply(records);
+      const last = records[records.length - 1]!.kafka!;
+      resolveOffset(last.offset);
+      this.next.set(key, BigInt(last.offset) + 1n);
+      if (last.timestamp !== undefined) this.lastTimestamp.set(key, Number(last.timestamp));
+      records = [];
+      await heartbeat(); // real progress, not a timer
+      await commitOffsetsIfNecessary();
+    };
+    for (const m of batch.messages) {
+      if (!isRunning() || isStale()) break;
+      if (next !== null && BigInt(m.offset) < next) {
+        resolveOffset(m.offset); // applied before (redelivery): skip
+        continue;
+      }
+      records.push({
+        value: m.value ?? Buffer.alloc(0),
+        position: `partition ${partition} offset ${m.offset}`,
+        source: topic,
+        kafka: { topic, partition, offset: m.offset, timestamp: m.timestamp },
+      });
+      if (records.length >= this.options.batchSize) await flush();
+    }
+    await flush();
+  }
+
+  /** Lag per assigned partition from the broker's watermarks and MySQL's offsets; ends an --until-caught-up run. */
+  private async checkLag(): Promise<void> {
+    if (!this.joined || this.stopping) return;
+    const topics = [...new Set(this.assigned.map((a) => a.topic))];
+    const lags: PartitionLag[] = [];
+    for (const topic of topics) {
+      const offsets = await this.admin.fetchTopicOffsets(topic);
+      for (const o of offsets) {
+        if (!this.assigned.some((a) => a.topic === topic && a.partition === o.partition)) continue;
+        const key = partitionKey(topic, o.partition);
+        let next = this.next.get(key);
+        if (next === undefined) next = await this.storedNext(topic, o.partition);
+        lags.push({
+          topic,
+          partition: o.partition,
+          next,
+          high: BigInt(o.high),
+          low: BigInt(o.low),
+          lastTimestamp: this.lastTimestamp.get(key),
+        });
+      }
+    }
+    this.lags = lags;
+    if (
+      this.options.untilCaughtUp &&
+      this.joined &&
+      lags.every((l) => l.high <= l.low || (l.next !== null && l.next >= l.high))
+    ) {
+      log.info("caught up", { partitions: lags.length });
+      await this.stop();
+    }
+  }
+}
