@@ -77,6 +77,10 @@ export async function emit(
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
+    // murmur2 like the Java client: the same key lands on the same partition whoever produces it.
+    createPartitioner: Partitioners.DefaultPartitioner,
+    // An idempotent producer must not give up on a send it may have half-done.
+    retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
   });
   await producer.connect();
   const known = new Set<string>();
