@@ -39,7 +39,7 @@ export async function ensureTopics(
  * `{event_type, entity_id, data}` lines get an envelope (uuid event_id, ISO timestamp), as the
  * platform's backend does. Anything else is refused with the reason.
  */
-export function toMessage(line: Buffer): { topic: string; message: Message } | { error: string } {
+export function toMessage(line: Buffer, topicPrefix = ""): { topic: string; message: Message } | { error: string } {
   let v: unknown;
   try {
     v = JSON.parse(line.toString("utf8"));
@@ -51,7 +51,7 @@ export function toMessage(line: Buffer): { topic: string; message: Message } | {
   if (typeof o.event_type !== "string" || !o.event_type.includes("."))
     return { error: "event_type (topic.action) is missing" };
   if (typeof o.entity_id !== "string" || o.entity_id === "") return { error: "entity_id is missing" };
-  const topic = topicOf(o.event_type);
+  const topic = topicPrefix + topicOf(o.event_type);
   if (typeof o.event_id === "string" && typeof o.timestamp === "string") {
     return { topic, message: { key: o.entity_id, value: line } };
   }
@@ -70,7 +70,7 @@ export function toMessage(line: Buffer): { topic: string; message: Message } | {
 export async function emit(
   kafka: Kafka,
   input: string,
-  options: { partitions: number; batchSize: number },
+  options: { partitions: number; batchSize: number; topicPrefix?: string },
 ): Promise<EmitResult> {
   const started = performance.now();
   const producer = kafka.producer({
@@ -90,7 +90,7 @@ export async function emit(
     for await (const batch of jsonlBatches(input, { batchSize: options.batchSize, lingerMs: 20 })) {
       const byTopic = new Map<string, Message[]>();
       for (const record of batch) {
-        const m = toMessage(record.value as Buffer);
+        const m = toMessage(record.value as Buffer, options.topicPrefix);
         if ("error" in m) {
           rejected++;
           log.warn(`not emitted: ${m.error}`, { position: record.position });

@@ -8,6 +8,8 @@ export interface KafkaSettings {
   readonly groupId: string;
   /** Partitions for topics the projector creates (emit, run). */
   readonly partitions: number;
+  /** Prepended to every topic name (env KAFKA_TOPIC_PREFIX): separate environments on one cluster. */
+  readonly topicPrefix: string;
 }
 
 /** Reads the Kafka settings from the environment (12-factor); flags override where given. */
@@ -20,6 +22,7 @@ export function kafkaSettings(flags: { brokers?: string; groupId?: string } = {}
     clientId: process.env.KAFKA_CLIENT_ID ?? "projector",
     groupId: flags.groupId ?? process.env.KAFKA_GROUP_ID ?? "projector",
     partitions: Number(process.env.PROJECTOR_PARTITIONS ?? 6),
+    topicPrefix: process.env.KAFKA_TOPIC_PREFIX ?? "",
   };
 }
 

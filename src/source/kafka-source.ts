@@ -71,6 +71,11 @@ export class KafkaProjector {
     });
   }
 
+  /** The topics of the specs' event types, with the configured prefix. */
+  get topics(): string[] {
+    return this.plan.topics.map((t) => this.settings.topicPrefix + t);
+  }
+
   /** Ready: joined the group, not crashed, and MySQL writes are going through. */
   get ready(): boolean {
     return this.joined && !this.crashed && this.executor.ready;
@@ -82,7 +87,7 @@ export class KafkaProjector {
   }
 
   async start(): Promise<void> {
-    await ensureTopics(this.kafka, this.plan.topics, this.settings.partitions);
+    await ensureTopics(this.kafka, this.topics, this.settings.partitions);
     await this.admin.connect();
     if (this.options.fromBeginning) {
       // A full reprocess: forget what this group applied; the tables converge to the same rows.
@@ -110,7 +115,7 @@ export class KafkaProjector {
       this.joined = false;
     });
     await c.connect();
-    await c.subscribe({ topics: [...this.plan.topics], fromBeginning: true });
+    await c.subscribe({ topics: this.topics, fromBeginning: true });
     await c.run({
       eachBatchAutoResolve: false,
       autoCommit: true,

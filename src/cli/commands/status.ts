@@ -57,7 +57,7 @@ export async function statusCommand(
     try {
       await admin.connect();
       const topics = new Set(await admin.listTopics());
-      for (const topic of plan.topics) {
+      for (const topic of plan.topics.map((t) => settings.topicPrefix + t)) {
         if (!topics.has(topic)) continue;
         for (const o of await admin.fetchTopicOffsets(topic)) {
           const next = stored.get(`${topic}:${o.partition}`) ?? null;
