@@ -213,6 +213,11 @@ export class Executor {
         });
         this.ready = true;
         this.count(done.live, done.events, done.decision, performance.now() - started);
+        const now = Date.now();
+        for (const p of done.live) {
+          const ts = p.record.kafka?.timestamp;
+          if (ts !== undefined) this.options.stats.recordLatency(now - Number(ts));
+        }
         this.options.onCommit?.(prepared.map((p) => p.record));
         return;
       } catch (e) {

@@ -24,6 +24,8 @@ export class Stats {
   readonly batchMillis: number[] = [];
   batchEventsTotal = 0;
   batchMillisTotal = 0;
+  /** Event-to-commit latencies (ms) of the most recent Kafka records: broker timestamp → commit. */
+  readonly commitLatencyMs: number[] = [];
   readonly startedAt = performance.now();
 
   type(eventType: string): TypeCounts {
@@ -44,6 +46,18 @@ export class Stats {
       this.batchSizes.splice(0, 512);
       this.batchMillis.splice(0, 512);
     }
+  }
+
+  recordLatency(ms: number): void {
+    this.commitLatencyMs.push(ms);
+    if (this.commitLatencyMs.length > 200_000) this.commitLatencyMs.splice(0, 100_000);
+  }
+
+  /** Quantile (0..1) of the recorded event-to-commit latencies, in ms. */
+  latencyQuantile(q: number): number | undefined {
+    if (this.commitLatencyMs.length === 0) return undefined;
+    const sorted = [...this.commitLatencyMs].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
   }
 
   addRows(table: string, n: number): void {
@@ -74,6 +88,10 @@ export class Stats {
       seconds: Number(s.toFixed(3)),
       events_per_second: Math.round(this.read / Math.max(s, 1e-9)),
       rows_per_second: Math.round(this.rows / Math.max(s, 1e-9)),
+      max_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+      ...(this.commitLatencyMs.length
+        ? { commit_latency_ms: { p50: this.latencyQuantile(0.5), p99: this.latencyQuantile(0.99), count: this.commitLatencyMs.length } }
+        : {}),
       rows_by_table: Object.fromEntries([...this.rowsByTable].sort(([a], [b]) => (a < b ? -1 : 1))),
     };
   }
