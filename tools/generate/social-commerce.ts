@@ -61,8 +61,11 @@ class Rng {
   private state: number;
 
   constructor(seed: number) {
-    // Spread small consecutive seeds (1, 2, 3…) over the whole 32-bit state space.
-    this.state = Math.imul((seed | 0) ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
+    // Spread small consecutive seeds (1, 2, 3…) over the whole 32-bit state space; fold in the high
+    // bits so that integer seeds up to 2^53 differ too.
+    const low = seed >>> 0;
+    const high = Math.floor(seed / 4294967296) >>> 0;
+    this.state = (Math.imul(low ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(high, 0xc2b2ae35)) >>> 0;
   }
 
   u32(): number {
@@ -2139,7 +2142,7 @@ function promotionActions(w: World): Action[] {
       scope: scope(p),
       status: "approved",
     })),
-    transition("promotion.rejected", 0.3, ["pending_review"], null, (p) => ({
+    transition("promotion.rejected", 0.35, ["pending_review"], null, (p) => ({
       ...ref(p),
       reviewer_id: w.staffId(),
       scope: scope(p),
@@ -2150,7 +2153,7 @@ function promotionActions(w: World): Action[] {
       ...ref(p),
       reason: rng.pick(PAUSE_REASONS),
     })),
-    transition("promotion.resumed", 0.6, ["paused"], "active", ref),
+    transition("promotion.resumed", 0.8, ["paused"], "active", ref),
     transition("promotion.ended", 0.9, ["approved", "active", "paused"], null, ref),
     transition(
       "promotion.cancelled",
@@ -2306,6 +2309,7 @@ function bootstrap(w: World): { type: string; run: () => Emit | null }[] {
     { type: "product.created", run: product("draft") },
     { type: "product.created", run: product("active") },
     { type: "community.created", run: () => createCommunity(w) },
+    { type: "promotion.created", run: () => createPromotion(w) },
   ];
 }
 
@@ -2382,7 +2386,9 @@ class Chooser {
  * stream, and a prefix of a longer stream equals the shorter stream.
  */
 export function* generateEvents(opts: GenerateOptions): Generator<Envelope> {
-  const count = Math.max(0, Math.floor(opts.count));
+  if (Number.isNaN(opts.count) || opts.count < 0)
+    throw new RangeError(`count must be >= 0, got ${opts.count}`);
+  const count = Math.floor(opts.count); // Infinity: an endless stream (e.g. piped into head)
   const w = new World(opts.seed ?? 1, opts.start ?? DEFAULT_START);
   const chooser = new Chooser(buildActions(w), w.rng);
   let produced = 0;
