@@ -101,7 +101,11 @@ program
     "reprocess every topic from its earliest offset (forgets this group's stored offsets)",
   )
   .option("--until-caught-up", "exit 0 once every assigned partition's lag is zero")
-  .option("--metrics-port <port>", "serve /metrics, /healthz and /readyz on this port (env METRICS_PORT)", process.env.METRICS_PORT)
+  .option(
+    "--metrics-port <port>",
+    "serve /metrics, /healthz and /readyz on this port (env METRICS_PORT)",
+    process.env.METRICS_PORT,
+  )
   .option("--batch-size <n>", "most events per MySQL transaction", process.env.PROJECTOR_BATCH_SIZE ?? "2000")
   .option(
     "--dead-letter-unknown",

@@ -168,15 +168,28 @@ function validDate(y: number, m: number, d: number): boolean {
 const ISO =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 
-function pad(n: number, width: number): string {
-  return String(n).padStart(width, "0");
-}
+const TWO = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, "0"));
+
+// The same timestamp is usually coerced several times per event (the envelope's timestamp feeds
+// the stamp of every action): remember the last answer.
+let lastInput = "";
+let lastFsp = -1;
+let lastOutput: string | CoerceFailure = "";
 
 /**
  * ISO-8601 (any offset, none meaning UTC) → `YYYY-MM-DD HH:MM:SS.ffffff` in UTC, the text MySQL
  * and MariaDB both accept for DATETIME(6). Hand-written: Date would drop the microseconds.
  */
 export function parseIsoDatetime(s: string, fsp = 6): string | CoerceFailure {
+  if (s === lastInput && fsp === lastFsp) return lastOutput;
+  const out = parseIso(s, fsp);
+  lastInput = s;
+  lastFsp = fsp;
+  lastOutput = out;
+  return out;
+}
+
+function parseIso(s: string, fsp: number): string | CoerceFailure {
   const m = ISO.exec(s);
   if (!m) return new CoerceFailure(`expected an ISO-8601 timestamp, got ${describe(s)}`);
   let y = +m[1]!;
@@ -185,28 +198,32 @@ export function parseIsoDatetime(s: string, fsp = 6): string | CoerceFailure {
   let h = +m[4]!;
   let mi = +m[5]!;
   const sec = m[6] === undefined ? 0 : +m[6];
-  const micros = m[7] === undefined ? 0 : Number(m[7].slice(0, 6).padEnd(6, "0"));
+  const frac = m[7];
   if (!validDate(y, mo, d) || h > 23 || mi > 59 || sec > 59) {
     return new CoerceFailure(`${describe(s)} is not a valid date and time`);
   }
   const zone = m[8];
-  if (zone && zone !== "Z" && zone !== "z") {
+  let datePart: string;
+  if (zone && zone !== "Z" && zone !== "z" && !/^[+-]00(:?00)?$/.test(zone)) {
     const sign = zone[0] === "-" ? -1 : 1;
     const digits = zone.slice(1).replace(":", "");
     const oh = +digits.slice(0, 2);
     const om = digits.length > 2 ? +digits.slice(2, 4) : 0;
     if (oh > 23 || om > 59) return new CoerceFailure(`${describe(s)} has an invalid UTC offset`);
-    const offsetMin = sign * (oh * 60 + om);
-    if (offsetMin !== 0) {
-      const t = new Date(Date.UTC(y, mo - 1, d, h, mi) - offsetMin * 60_000);
-      y = t.getUTCFullYear();
-      mo = t.getUTCMonth() + 1;
-      d = t.getUTCDate();
-      h = t.getUTCHours();
-      mi = t.getUTCMinutes();
-      if (y < 1000 || y > 9999) return new CoerceFailure(`${describe(s)} is outside the DATETIME range`);
-    }
+    const t = new Date(Date.UTC(y, mo - 1, d, h, mi) - sign * (oh * 60 + om) * 60_000);
+    y = t.getUTCFullYear();
+    mo = t.getUTCMonth() + 1;
+    d = t.getUTCDate();
+    h = t.getUTCHours();
+    mi = t.getUTCMinutes();
+    if (y < 1000 || y > 9999) return new CoerceFailure(`${describe(s)} is outside the DATETIME range`);
+    datePart = `${String(y).padStart(4, "0")}-${TWO[mo]}-${TWO[d]}`;
+  } else {
+    datePart = s.slice(0, 10); // already YYYY-MM-DD in UTC
   }
-  const base = `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)} ${pad(h, 2)}:${pad(mi, 2)}:${pad(sec, 2)}`;
-  return fsp > 0 ? `${base}.${pad(micros, 6).slice(0, fsp)}` : base;
+  const base = `${datePart} ${TWO[h]}:${TWO[mi]}:${TWO[sec]}`;
+  if (fsp === 0) return base;
+  // Microseconds kept; digits past the sixth are below DATETIME(6)'s precision and dropped.
+  const micros = frac === undefined ? "000000" : frac.length >= 6 ? frac.slice(0, 6) : frac.padEnd(6, "0");
+  return `${base}.${micros.slice(0, fsp)}`;
 }

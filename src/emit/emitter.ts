@@ -39,7 +39,10 @@ export async function ensureTopics(
  * `{event_type, entity_id, data}` lines get an envelope (uuid event_id, ISO timestamp), as the
  * platform's backend does. Anything else is refused with the reason.
  */
-export function toMessage(line: Buffer, topicPrefix = ""): { topic: string; message: Message } | { error: string } {
+export function toMessage(
+  line: Buffer,
+  topicPrefix = "",
+): { topic: string; message: Message } | { error: string } {
   let v: unknown;
   try {
     v = JSON.parse(line.toString("utf8"));

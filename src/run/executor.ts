@@ -51,7 +51,8 @@ export interface ExecutorOptions {
   readonly onCommit?: (records: readonly SourceRecord[]) => void;
 }
 
-type Prepared =
+/** A record decoded and mapped, ready for the transaction (or already known to be a dead letter). */
+export type Prepared =
   | { kind: "event"; record: SourceRecord; eventType: string; eventId: string; ops: MappedOp[] }
   | { kind: "skip"; record: SourceRecord; eventType: string }
   | { kind: "dead"; record: SourceRecord; letter: DeadLetter; eventType: string | undefined };
@@ -79,9 +80,30 @@ export class Executor {
 
   /** Applies a batch of records: everything in it is applied or dead-lettered when this resolves. */
   async apply(records: readonly SourceRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    const prepared = records.map((r) => this.prepare(r));
-    await this.applyPrepared(prepared);
+    await this.applyPrepared(this.prepare(records));
+  }
+
+  /** Decodes and maps records: pure CPU work, done before (or overlapped with) the transaction. */
+  prepare(records: readonly SourceRecord[]): Prepared[] {
+    return records.map((r) => this.prepareOne(r));
+  }
+
+  /**
+   * Applies prepared records in one transaction (split only to isolate bad data). `whileWaiting`
+   * runs once while MySQL executes the batch: the caller prepares the next batch there.
+   */
+  async applyPrepared(prepared: readonly Prepared[], whileWaiting?: () => void): Promise<void> {
+    let pending = whileWaiting;
+    const once = () => {
+      const run = pending;
+      pending = undefined;
+      run?.();
+    };
+    try {
+      if (prepared.length > 0) await this.applyWithRetries(prepared, once);
+    } finally {
+      once();
+    }
   }
 
   private letter(record: SourceRecord, reason: string, eventId?: string, eventType?: string): DeadLetter {
@@ -95,7 +117,7 @@ export class Executor {
     };
   }
 
-  private prepare(record: SourceRecord): Prepared {
+  private prepareOne(record: SourceRecord): Prepared {
     const raw = record.value;
     if (typeof raw !== "string" && !isUtf8(raw)) {
       return {
@@ -187,7 +209,7 @@ export class Executor {
     });
   }
 
-  private async applyPrepared(prepared: readonly Prepared[]): Promise<void> {
+  private async applyWithRetries(prepared: readonly Prepared[], whileWaiting?: () => void): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
         const started = performance.now();
@@ -199,7 +221,7 @@ export class Executor {
           });
           const state = await tx.loadRows(rowRequests(events, this.plan), this.uniques);
           const decision = decideBatch(events, this.plan, state, this.uniques);
-          await tx.execute(buildStatements(decision.ops, this.plan));
+          await tx.execute(buildStatements(decision.ops, this.plan), whileWaiting);
           const letters = live.flatMap((p) => (p.kind === "dead" ? [p.letter] : []));
           events.forEach((ev, i) => {
             const rejected = decision.results[i]?.rejected;
@@ -238,6 +260,7 @@ export class Executor {
           continue;
         }
         if (err.name !== "SinkError") throw e; // a bug, not bad data
+        whileWaiting?.();
         await this.isolate(prepared, err);
         return;
       }
@@ -261,12 +284,12 @@ export class Executor {
               }
             : p,
       );
-      await this.applyPrepared(marked);
+      await this.applyWithRetries(marked);
       return;
     }
     const mid = Math.ceil(prepared.length / 2);
-    await this.applyPrepared(prepared.slice(0, mid));
-    await this.applyPrepared(prepared.slice(mid));
+    await this.applyWithRetries(prepared.slice(0, mid));
+    await this.applyWithRetries(prepared.slice(mid));
   }
 
   private count(

@@ -52,7 +52,11 @@ export function prometheusText(stats: Stats, lag: readonly LagSample[], ready: b
     `projector_batch_duration_seconds_sum ${stats.batchMillisTotal / 1000}`,
     `projector_batch_duration_seconds_count ${stats.batches}`,
   );
-  family("projector_event_to_commit_seconds", "summary", "From the message's broker timestamp to the commit of its row changes.");
+  family(
+    "projector_event_to_commit_seconds",
+    "summary",
+    "From the message's broker timestamp to the commit of its row changes.",
+  );
   for (const q of [0.5, 0.9, 0.99]) {
     const v = stats.latencyQuantile(q);
     out.push(`projector_event_to_commit_seconds{quantile="${q}"} ${v === undefined ? "NaN" : v / 1000}`);

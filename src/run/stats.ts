@@ -90,7 +90,13 @@ export class Stats {
       rows_per_second: Math.round(this.rows / Math.max(s, 1e-9)),
       max_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
       ...(this.commitLatencyMs.length
-        ? { commit_latency_ms: { p50: this.latencyQuantile(0.5), p99: this.latencyQuantile(0.99), count: this.commitLatencyMs.length } }
+        ? {
+            commit_latency_ms: {
+              p50: this.latencyQuantile(0.5),
+              p99: this.latencyQuantile(0.99),
+              count: this.commitLatencyMs.length,
+            },
+          }
         : {}),
       rows_by_table: Object.fromEntries([...this.rowsByTable].sort(([a], [b]) => (a < b ? -1 : 1))),
     };

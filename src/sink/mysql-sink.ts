@@ -40,7 +40,11 @@ export interface OffsetRow {
 /** What a batch can do inside its transaction. */
 export interface SinkTx {
   loadRows(requests: readonly RowRequest[], uniques: ReadonlySet<string>): Promise<RowState>;
-  execute(statements: readonly Statement[]): Promise<void>;
+  /**
+   * Runs the statements, several per round trip. `whileWaiting` runs once, right after the first
+   * round trip is sent: CPU work for the next batch then overlaps with MySQL's work on this one.
+   */
+  execute(statements: readonly Statement[], whileWaiting?: () => void): Promise<void>;
   deadLetters(rows: readonly DeadLetter[]): Promise<void>;
   saveOffsets(rows: readonly OffsetRow[]): Promise<void>;
   /** Locks the offset rows of these partitions for the transaction and returns the stored next offsets. */
@@ -167,22 +171,31 @@ export class MysqlSink {
   private tx(conn: Connection): SinkTx {
     return {
       loadRows: (requests, uniques) => loadRows(conn, requests, uniques),
-      execute: async (statements) => {
+      execute: async (statements, whileWaiting) => {
         let sql = "";
         let params: unknown[] = [];
         let size = 0;
+        let pending = whileWaiting;
+        const send = async () => {
+          const sent = conn.query(sql, params);
+          sql = "";
+          params = [];
+          size = 0;
+          if (pending) {
+            const run = pending;
+            pending = undefined;
+            run();
+          }
+          await sent;
+        };
         for (const s of statements) {
           sql += sql ? `;\n${s.sql}` : s.sql;
           for (const p of s.params) params.push(p);
           size += s.sql.length + s.params.length * 16;
-          if (size >= CHUNK_CHARS) {
-            await conn.query(sql, params);
-            sql = "";
-            params = [];
-            size = 0;
-          }
+          if (size >= CHUNK_CHARS) await send();
         }
-        if (sql) await conn.query(sql, params);
+        if (sql) await send();
+        pending?.();
       },
       deadLetters: async (rows) => {
         if (rows.length === 0) return;

@@ -41,10 +41,16 @@ describe("generateEvents: determinism and size", () => {
   });
 
   it("yields exactly count envelopes", () => {
-    for (const count of [0, 1, 5, 11, 12, 1234]) {
+    for (const count of [0, 1, 5, 14, 15, 16, 1234]) {
       expect([...generateEvents({ count, seed: 3 })]).toHaveLength(count);
     }
     expect(stream).toHaveLength(5000);
+  });
+
+  it("rejects a negative count and an invalid start", () => {
+    expect(() => [...generateEvents({ count: -1 })]).toThrow(RangeError);
+    expect(() => [...generateEvents({ count: Number.NaN })]).toThrow(RangeError);
+    expect(() => [...generateEvents({ count: 1, start: "yesterday" })]).toThrow(RangeError);
   });
 
   it("starts at the given start instant", () => {

@@ -2131,12 +2131,12 @@ function promotionActions(w: World): Action[] {
       possible: () => w.suppliers.size > 0,
       run: () => createPromotion(w),
     },
-    transition("promotion.submitted", 1.4, ["draft"], "pending_review", (p) => ({
+    transition("promotion.submitted", 1.3, ["draft"], "pending_review", (p) => ({
       ...ref(p),
       promotion_type: p.promotionType,
       status: "pending_review",
     })),
-    transition("promotion.approved", 1.1, ["pending_review"], "approved", (p) => ({
+    transition("promotion.approved", 1, ["pending_review"], "approved", (p) => ({
       ...ref(p),
       reviewer_id: w.staffId(),
       scope: scope(p),
@@ -2149,12 +2149,12 @@ function promotionActions(w: World): Action[] {
       reason: rng.pick(REJECT_REASONS),
       status: "rejected",
     })),
-    transition("promotion.paused", 0.7, ["approved", "active"], "paused", (p) => ({
+    transition("promotion.paused", 0.9, ["approved", "active"], "paused", (p) => ({
       ...ref(p),
       reason: rng.pick(PAUSE_REASONS),
     })),
-    transition("promotion.resumed", 0.8, ["paused"], "active", ref),
-    transition("promotion.ended", 0.9, ["approved", "active", "paused"], null, ref),
+    transition("promotion.resumed", 1, ["paused"], "active", ref),
+    transition("promotion.ended", 0.6, ["approved", "active", "paused"], null, ref),
     transition(
       "promotion.cancelled",
       0.4,
@@ -2282,8 +2282,11 @@ function communityActions(w: World): Action[] {
 
 // ─── the stream ──────────────────────────────────────────────────────────────────────────────
 
-/** A few entities first, so that orders, posts and moderation have something to refer to. */
-function bootstrap(w: World): { type: string; run: () => Emit | null }[] {
+/**
+ * A few entities first, so that orders, posts and moderation have something to refer to, and a
+ * promotion already under way so its long lifecycle (… → paused → resumed) shows up in short streams.
+ */
+function bootstrap(w: World, actions: readonly Action[]): { type: string; run: () => Emit | null }[] {
   const { rng } = w;
   const user = (role: User["role"], registered: boolean) => () => {
     const u = createUser(w, role, registered);
@@ -2297,6 +2300,7 @@ function bootstrap(w: World): { type: string; run: () => Emit | null }[] {
     const p = createProduct(w, w.suppliers.random(rng)!, status);
     return { entityId: p.id, data: productDoc(p) };
   };
+  const fromTable = (type: string) => ({ type, run: () => actions.find((a) => a.type === type)!.run() });
   return [
     { type: "user.created", run: user("admin", false) },
     { type: "user.created", run: user("admin", false) },
@@ -2309,7 +2313,11 @@ function bootstrap(w: World): { type: string; run: () => Emit | null }[] {
     { type: "product.created", run: product("draft") },
     { type: "product.created", run: product("active") },
     { type: "community.created", run: () => createCommunity(w) },
-    { type: "promotion.created", run: () => createPromotion(w) },
+    fromTable("promotion.created"),
+    fromTable("promotion.submitted"),
+    fromTable("promotion.approved"),
+    // A supplier without products yet: one that may leave again (supplier.deleted).
+    { type: "supplier.registered", run: supplier },
   ];
 }
 
@@ -2390,9 +2398,10 @@ export function* generateEvents(opts: GenerateOptions): Generator<Envelope> {
     throw new RangeError(`count must be >= 0, got ${opts.count}`);
   const count = Math.floor(opts.count); // Infinity: an endless stream (e.g. piped into head)
   const w = new World(opts.seed ?? 1, opts.start ?? DEFAULT_START);
-  const chooser = new Chooser(buildActions(w), w.rng);
+  const actions = buildActions(w);
+  const chooser = new Chooser(actions, w.rng);
   let produced = 0;
-  for (const { type, run } of bootstrap(w)) {
+  for (const { type, run } of bootstrap(w, actions)) {
     if (produced >= count) return;
     w.tick();
     const emit = run();

@@ -13,7 +13,11 @@ export async function emitCommand(
     throw new UserError("--partitions must be a positive integer");
   let result: Awaited<ReturnType<typeof emit>>;
   try {
-    result = await emit(createKafka(settings), input, { partitions, batchSize: Number(opts.batchSize), topicPrefix: settings.topicPrefix });
+    result = await emit(createKafka(settings), input, {
+      partitions,
+      batchSize: Number(opts.batchSize),
+      topicPrefix: settings.topicPrefix,
+    });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT")
       throw new UserError(`cannot read ${input}: no such file`);

@@ -1,5 +1,5 @@
 import { log } from "../../log.js";
-import { Executor, ExecutorStopped } from "../../run/executor.js";
+import { Executor, ExecutorStopped, type Prepared } from "../../run/executor.js";
 import { Stats } from "../../run/stats.js";
 import { jsonlBatches } from "../../source/jsonl-source.js";
 import { UserError } from "../errors.js";
@@ -40,9 +40,18 @@ export async function replayCommand(dir: string, input: string, opts: ReplayOpti
   let lastProgress = 0;
   try {
     await ensureSchema(sink, plan);
-    for await (const batch of jsonlBatches(input, { batchSize, lingerMs: Number(opts.lingerMs) })) {
-      if (controller.signal.aborted) break;
-      await executor.apply(batch);
+    // Two-stage pipeline: the next batch is read and mapped while MySQL writes the current one.
+    const batches = jsonlBatches(input, { batchSize, lingerMs: Number(opts.lingerMs) });
+    const first = await batches.next();
+    let prepared = first.done ? undefined : executor.prepare(first.value);
+    while (prepared && !controller.signal.aborted) {
+      const next = await batches.next();
+      let nextPrepared: Prepared[] | undefined;
+      const prepareNext = () => {
+        if (!next.done) nextPrepared = executor.prepare(next.value);
+      };
+      await executor.applyPrepared(prepared, prepareNext);
+      prepared = nextPrepared;
       if (tty && performance.now() - lastProgress > 500) {
         lastProgress = performance.now();
         const s = stats.summary();
@@ -51,6 +60,7 @@ export async function replayCommand(dir: string, input: string, opts: ReplayOpti
         );
       }
     }
+    await batches.return(undefined);
     if (tty) process.stderr.write("\n");
   } catch (e) {
     if (e instanceof ExecutorStopped) throw new UserError(`replay stopped: ${e.message}`, 2);
