@@ -103,14 +103,15 @@ export async function statusCommand(
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(status)}\n`);
   } else {
+    const w = Math.max(16, ...partitions.map((p) => p.topic.length));
     const out = [
       `group ${status.group} on database ${status.database}`,
       `total lag: ${totalLag ?? "unknown (Kafka unreachable)"} events`,
-      "topic            partition  next offset  high watermark  lag",
+      `${"topic".padEnd(w)} partition  next offset  high watermark  lag`,
     ];
     for (const p of partitions) {
       out.push(
-        `${p.topic.padEnd(16)} ${String(p.partition).padStart(9)}  ${String(p.next_offset ?? "-").padStart(11)}  ${String(p.high_watermark ?? "?").padStart(14)}  ${p.lag ?? "?"}`,
+        `${p.topic.padEnd(w)} ${String(p.partition).padStart(9)}  ${String(p.next_offset ?? "-").padStart(11)}  ${String(p.high_watermark ?? "?").padStart(14)}  ${p.lag ?? "?"}`,
       );
     }
     out.push(`dead letters: ${deadLetters ?? "no table yet (run projector migrate)"}`, "rows per table:");
