@@ -3,6 +3,7 @@ import type { Plan } from "../compile/plan.js";
 import { ensureTopics } from "../emit/emitter.js";
 import { log } from "../log.js";
 import type { Executor, SourceRecord } from "../run/executor.js";
+import { GroupCommit } from "../run/group-commit.js";
 import { OFFSETS } from "../sink/engine-tables.js";
 import { type MysqlSink, partitionKey } from "../sink/mysql-sink.js";
 import type { KafkaSettings } from "./kafka-config.js";
@@ -33,6 +34,7 @@ export interface KafkaRunOptions {
 export class KafkaProjector {
   private readonly consumer: Consumer;
   private readonly admin: Admin;
+  private readonly commits: GroupCommit;
   /** Next offset per partition as known from MySQL (cleared on every rebalance). */
   private readonly next = new Map<string, bigint | null>();
   private readonly lastTimestamp = new Map<string, number>();
@@ -59,13 +61,15 @@ export class KafkaProjector {
       groupId: settings.groupId,
       sessionTimeout: 30_000,
       heartbeatInterval: 3_000,
-      maxBytesPerPartition: 4 << 20,
-      maxBytes: 32 << 20,
+      // A fetch is handled whole (all its partitions concurrently, see run()): its size bounds memory.
+      maxBytesPerPartition: 2 << 20,
+      maxBytes: 10 << 20,
       maxWaitTimeInMs: 500,
       allowAutoTopicCreation: false,
       retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10, restartOnFailure: async () => true },
     });
     this.admin = kafka.admin();
+    this.commits = new GroupCommit(executor, options.batchSize);
     this.finished = new Promise((resolve) => {
       this.finish = resolve;
     });
@@ -120,7 +124,8 @@ export class KafkaProjector {
       eachBatchAutoResolve: false,
       autoCommit: true,
       autoCommitInterval: 1000,
-      partitionsConsumedConcurrently: 1,
+      // Every partition of a fetch is handled at once; their records meet in one transaction (group commit).
+      partitionsConsumedConcurrently: 64,
       eachBatch: (payload) => this.eachBatch(payload),
     });
     this.caughtUpTimer = setInterval(
@@ -188,7 +193,7 @@ export class KafkaProjector {
     let records: SourceRecord[] = [];
     const flush = async () => {
       if (records.length === 0) return;
-      await this.executor.apply(records);
+      await this.commits.submit(records);
       const last = records[records.length - 1]!.kafka!;
       resolveOffset(last.offset);
       this.next.set(key, BigInt(last.offset) + 1n);
