@@ -80,7 +80,7 @@ export function createKafka(settings: KafkaSettings): Kafka {
         const { message, ...rest } = entry;
         const fields = Object.fromEntries(
           Object.entries(rest).filter(
-            ([k]) => !/sasl|password|ssl/i.test(k) && k !== "timestamp" && k !== "logger",
+            ([k]) => !/sasl|password|ssl|stack/i.test(k) && k !== "timestamp" && k !== "logger",
           ),
         );
         // kafkajs logs expected reconnects as errors; keep them, but as warnings.

@@ -43,6 +43,7 @@ export class KafkaProjector {
   private joined = false;
   private crashed = false;
   private stopping = false;
+  private wired = false;
   private caughtUpTimer: NodeJS.Timeout | undefined;
   private lags: PartitionLag[] = [];
   /** Resolves when the consumer stops (signal, or caught up). */
@@ -98,6 +99,27 @@ export class KafkaProjector {
       await this.sink.query(`DELETE FROM \`${OFFSETS}\` WHERE consumer_group = ?`, [this.settings.groupId]);
     }
     const c = this.consumer;
+    if (!this.wired) this.wire();
+    await c.connect();
+    await c.subscribe({ topics: this.topics, fromBeginning: true });
+    await c.run({
+      eachBatchAutoResolve: false,
+      autoCommit: true,
+      autoCommitInterval: 1000,
+      // Every partition of a fetch is handled at once; their records meet in one transaction (group commit).
+      partitionsConsumedConcurrently: 64,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+    this.caughtUpTimer = setInterval(
+      () => void this.checkLag().catch((e) => log.debug("lag check failed", { error: String(e) })),
+      500,
+    );
+  }
+
+  /** Follows the consumer's life: assignments (offsets are re-read from MySQL), crashes, disconnects. */
+  private wire(): void {
+    this.wired = true;
+    const c = this.consumer;
     c.on(c.events.GROUP_JOIN, (e) => {
       this.next.clear();
       this.seekedBack.clear();
@@ -118,20 +140,6 @@ export class KafkaProjector {
     c.on(c.events.DISCONNECT, () => {
       this.joined = false;
     });
-    await c.connect();
-    await c.subscribe({ topics: this.topics, fromBeginning: true });
-    await c.run({
-      eachBatchAutoResolve: false,
-      autoCommit: true,
-      autoCommitInterval: 1000,
-      // Every partition of a fetch is handled at once; their records meet in one transaction (group commit).
-      partitionsConsumedConcurrently: 64,
-      eachBatch: (payload) => this.eachBatch(payload),
-    });
-    this.caughtUpTimer = setInterval(
-      () => void this.checkLag().catch((e) => log.debug("lag check failed", { error: String(e) })),
-      500,
-    );
   }
 
   /** Stops consuming after the batch in flight (it is committed or rolled back whole). */

@@ -1,12 +1,14 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { log } from "../../log.js";
 import { Executor, ExecutorStopped } from "../../run/executor.js";
 import { prometheusText } from "../../run/metrics.js";
 import { Stats } from "../../run/stats.js";
+import { MysqlSink } from "../../sink/mysql-sink.js";
 import { createKafka, kafkaSettings } from "../../source/kafka-config.js";
 import { KafkaProjector } from "../../source/kafka-source.js";
 import { loadPlan } from "../load-plan.js";
 import { startMetricsServer } from "../metrics-server.js";
-import { ensureSchema, mysqlUrl, openSink } from "../mysql.js";
+import { ensureSchema, mysqlUrl } from "../mysql.js";
 import { printSummary } from "../summary.js";
 
 export interface RunOptions {
@@ -28,8 +30,8 @@ export async function runCommand(dir: string, opts: RunOptions): Promise<number>
     ...(opts.brokers ? { brokers: opts.brokers } : {}),
     ...(opts.group ? { groupId: opts.group } : {}),
   });
-  const sink = await openSink(mysqlUrl(opts.mysqlUrl));
-  await ensureSchema(sink, plan);
+  // Servers may come up after us (compose, restarts): connecting is retried, the process stays up.
+  const sink = new MysqlSink(mysqlUrl(opts.mysqlUrl));
   const stats = new Stats();
   const controller = new AbortController();
   const executor = new Executor(plan, sink, {
@@ -82,9 +84,24 @@ export async function runCommand(dir: string, opts: RunOptions): Promise<number>
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
   try {
-    log.info("projector run", { group: settings.groupId, topics: plan.topics, mysql: sink.display });
-    await projector.start();
-    await projector.finished;
+    log.info("projector run", { group: settings.groupId, topics: projector.topics, mysql: sink.display });
+    for (let attempt = 0; !controller.signal.aborted; attempt++) {
+      try {
+        await sink.connection();
+        await ensureSchema(sink, plan);
+        await projector.start();
+        break;
+      } catch (e) {
+        const delay = Math.min(10_000, 250 * 2 ** attempt);
+        log.warn("cannot start consuming yet (MySQL or Kafka unavailable); retrying", {
+          attempt: attempt + 1,
+          delay_ms: delay,
+          error: (e as Error).message,
+        });
+        await sleep(delay, undefined, { signal: controller.signal }).catch(() => undefined);
+      }
+    }
+    if (!controller.signal.aborted) await projector.finished;
   } catch (e) {
     if (!(e instanceof ExecutorStopped)) throw e;
   } finally {
