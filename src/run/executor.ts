@@ -2,6 +2,7 @@ import { isUtf8 } from "node:buffer";
 import { setTimeout as sleep } from "node:timers/promises";
 import { MapError, type MappedOp, mapEvent } from "../compile/map-event.js";
 import type { Plan } from "../compile/plan.js";
+import { log } from "../log.js";
 import {
   type DeadLetter,
   type MysqlSink,
@@ -219,9 +220,21 @@ export class Executor {
           live.forEach((p, index) => {
             if (p.kind === "event") events.push({ index, eventType: p.eventType, ops: p.ops });
           });
+          const t0 = performance.now();
           const state = await tx.loadRows(rowRequests(events, this.plan), this.uniques);
+          const t1 = performance.now();
           const decision = decideBatch(events, this.plan, state, this.uniques);
-          await tx.execute(buildStatements(decision.ops, this.plan), whileWaiting);
+          const statements = buildStatements(decision.ops, this.plan);
+          const t2 = performance.now();
+          await tx.execute(statements, whileWaiting);
+          const t3 = performance.now();
+          log.debug("batch", {
+            events: live.length,
+            statements: statements.length,
+            load_ms: Math.round(t1 - t0),
+            decide_build_ms: Math.round(t2 - t1),
+            execute_ms: Math.round(t3 - t2),
+          });
           const letters = live.flatMap((p) => (p.kind === "dead" ? [p.letter] : []));
           events.forEach((ev, i) => {
             const rejected = decision.results[i]?.rejected;

@@ -60,7 +60,7 @@ export function partitionKey(topic: string, partition: number): string {
 }
 
 /** Statements are sent several per round trip (multi-statement queries) up to about this much SQL. */
-const CHUNK_CHARS = 1 << 20;
+const CHUNK_CHARS = 256 << 10;
 
 /** The only module that talks to MySQL: one connection, one transaction per batch. */
 export class MysqlSink {
@@ -172,12 +172,17 @@ export class MysqlSink {
     return {
       loadRows: (requests, uniques) => loadRows(conn, requests, uniques),
       execute: async (statements, whileWaiting) => {
+        // Chunks are pipelined: mysql2 formats a query when it is called, so formatting chunk k+1
+        // overlaps with MySQL executing chunk k. COMMIT is only sent once every chunk succeeded.
+        const sent: Promise<unknown>[] = [];
         let sql = "";
         let params: unknown[] = [];
         let size = 0;
         let pending = whileWaiting;
-        const send = async () => {
-          const sent = conn.query(sql, params);
+        const send = () => {
+          const p = conn.query(sql, params);
+          p.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
+          sent.push(p);
           sql = "";
           params = [];
           size = 0;
@@ -186,16 +191,16 @@ export class MysqlSink {
             pending = undefined;
             run();
           }
-          await sent;
         };
         for (const s of statements) {
           sql += sql ? `;\n${s.sql}` : s.sql;
           for (const p of s.params) params.push(p);
           size += s.sql.length + s.params.length * 16;
-          if (size >= CHUNK_CHARS) await send();
+          if (size >= CHUNK_CHARS) send();
         }
-        if (sql) await send();
+        if (sql) send();
         pending?.();
+        await Promise.all(sent);
       },
       deadLetters: async (rows) => {
         if (rows.length === 0) return;
