@@ -1,7 +1,7 @@
 import { ABSENT } from "./json-path.js";
 import type { MappedOp } from "./map-event.js";
 import type { CompiledAction, CompiledColumn } from "./plan.js";
-import { guardCondition, guardWhere, placeholders, quoteId, rowsOf } from "./sql.js";
+import { guardCondition, placeholders, quoteId, rowsOf } from "./sql.js";
 
 /** A statement with `?` placeholders and the values bound to them, in order. */
 export interface Statement {
@@ -156,17 +156,41 @@ export function deleteChildrenStatement(
   return { sql: `DELETE FROM ${action.table.quoted} WHERE ${lhs} IN (${list})`, params };
 }
 
-/** `DELETE … WHERE key [AND guard]`: one row. */
-export function deleteStatement(op: MappedOp): Statement {
-  const action = op.action;
-  const table = action.table;
-  const params: unknown[] = [...op.where];
-  let sql = `DELETE FROM ${table.quoted} WHERE ${action.where.map((w) => `${w.quoted} = ?`).join(" AND ")}`;
-  if (table.guard && action.guardIndex >= 0) {
-    sql += guardWhere(quoteId(table.guard));
-    params.push(op.values[action.guardIndex]);
+/**
+ * Hard deletes of many rows in one statement, joined on the primary key like updates; with a guard,
+ * a row newer than the event stays. Children go with their parent (ON DELETE CASCADE).
+ */
+export function deleteShape(action: CompiledAction): RowShape {
+  return cached(action, "delete", () => {
+    const table = action.table;
+    const keyCols = action.where.map((_, i) => `? AS \`k${i}\``);
+    const guarded = table.guard !== undefined && action.guardIndex >= 0;
+    const first = guarded ? [...keyCols, "? AS `g`"] : keyCols;
+    const on = action.where.map((w, i) => `t.${w.quoted} = u.\`k${i}\``).join(" AND ");
+    const where = guarded
+      ? ` WHERE (t.${quoteId(table.guard!)} IS NULL OR t.${quoteId(table.guard!)} <= u.\`g\`)`
+      : "";
+    const prefix = `DELETE t FROM ${table.quoted} AS t JOIN (SELECT ${first.join(", ")}`;
+    const suffix = `) AS u ON ${on}${where}`;
+    const width = first.length;
+    return {
+      key: prefix + suffix,
+      prefix,
+      suffix,
+      present: guarded ? [action.guardIndex] : [],
+      row: ` UNION ALL SELECT ${"?,".repeat(width - 1)}?`,
+    };
+  });
+}
+
+/** The multi-row DELETE of ops sharing one delete shape. */
+export function deleteStatement(shape: RowShape, ops: readonly MappedOp[]): Statement {
+  const params: unknown[] = [];
+  for (const op of ops) {
+    for (const w of op.where) params.push(w);
+    for (const i of shape.present) params.push(op.values[i]);
   }
-  return { sql, params };
+  return { sql: shape.prefix + shape.row.repeat(ops.length - 1) + shape.suffix, params };
 }
 
 /**
@@ -237,7 +261,7 @@ export function describeAction(action: CompiledAction): string[] {
       return [deleteChildrenStatement(action, [action.where.map(() => 0)]).sql, s.prefix + s.row + s.suffix];
     }
     case "delete":
-      return [deleteStatement(fake).sql];
+      return [deleteStatement(deleteShape(action), [fake]).sql];
     default:
       return [updateStatement(updateShape(action, all), [fake]).sql];
   }

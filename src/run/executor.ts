@@ -58,6 +58,17 @@ export type Prepared =
   | { kind: "skip"; record: SourceRecord; eventType: string }
   | { kind: "dead"; record: SourceRecord; letter: DeadLetter; eventType: string | undefined };
 
+function memory(): Record<string, number> {
+  const m = process.memoryUsage();
+  const mb = (n: number) => Math.round(n / 1048576);
+  return {
+    rss_mb: mb(m.rss),
+    heap_mb: mb(m.heapUsed),
+    external_mb: mb(m.external),
+    buffers_mb: mb(m.arrayBuffers),
+  };
+}
+
 /** Thrown when the executor gives up (too many retries, or stopped while retrying). */
 export class ExecutorStopped extends Error {}
 
@@ -234,6 +245,7 @@ export class Executor {
             load_ms: Math.round(t1 - t0),
             decide_build_ms: Math.round(t2 - t1),
             execute_ms: Math.round(t3 - t2),
+            ...memory(),
           });
           const letters = live.flatMap((p) => (p.kind === "dead" ? [p.letter] : []));
           events.forEach((ev, i) => {

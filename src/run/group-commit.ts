@@ -16,6 +16,9 @@ interface Pending {
 export class GroupCommit {
   private readonly queue: Pending[] = [];
   private running = false;
+  /** Events prepared and waiting: bounded, so many partitions at once cannot blow up memory. */
+  private queued = 0;
+  private waiters: (() => void)[] = [];
 
   constructor(
     private readonly executor: Executor,
@@ -23,8 +26,13 @@ export class GroupCommit {
   ) {}
 
   /** Resolves once the records are committed (applied or dead-lettered). */
-  submit(records: readonly SourceRecord[]): Promise<void> {
+  async submit(records: readonly SourceRecord[]): Promise<void> {
+    // Backpressure: prepare (and so hold in memory) at most about one transaction ahead.
+    while (this.queued > 0 && this.queued + records.length > this.maxEvents) {
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
     const prepared = this.executor.prepare(records);
+    this.queued += prepared.length;
     return new Promise((resolve, reject) => {
       this.queue.push({ prepared, resolve, reject });
       if (!this.running) {
@@ -44,9 +52,16 @@ export class GroupCommit {
         events += next.prepared.length;
         take.push(next);
       }
+      this.queued -= events;
+      const waiting = this.waiters;
+      this.waiters = [];
       try {
+        // Submitters held back by the bound prepare their records while this transaction runs.
         await this.executor.applyPrepared(
           take.length === 1 ? take[0]!.prepared : take.flatMap((t) => t.prepared),
+          () => {
+            for (const w of waiting) w();
+          },
         );
         for (const t of take) t.resolve();
       } catch (e) {
@@ -54,5 +69,9 @@ export class GroupCommit {
       }
     }
     this.running = false;
+    // Nothing queued: whoever still waits may go.
+    const waiting = this.waiters;
+    this.waiters = [];
+    for (const w of waiting) w();
   }
 }

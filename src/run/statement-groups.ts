@@ -2,6 +2,7 @@ import type { MappedOp } from "../compile/map-event.js";
 import type { Plan } from "../compile/plan.js";
 import {
   deleteChildrenStatement,
+  deleteShape,
   deleteStatement,
   insertShape,
   insertStatement,
@@ -16,15 +17,24 @@ import type { PlannedOp } from "./batch-plan.js";
 
 type Group =
   | { kind: "upsert"; index: number; shape: RowShape; ops: MappedOp[] }
-  | { kind: "update"; index: number; shape: RowShape; ops: MappedOp[]; keys: Set<string> }
+  /** Updates and hard deletes of many rows, each row at most once (slots: row → index in ops). */
+  | { kind: "update" | "delete"; index: number; shape: RowShape; ops: MappedOp[]; slots: Map<string, number> }
   | {
       kind: "insert";
       index: number;
       shape: RowShape;
-      rows: { lead: readonly unknown[]; values: readonly unknown[] }[];
+      /** Rows; null once superseded by a later replace of the same parent. */
+      rows: ({ lead: readonly unknown[]; values: readonly unknown[] } | null)[];
+      /** replace: parent key → indexes of its rows. */
+      byParent: Map<string, number[]>;
     }
-  | { kind: "delete-children"; index: number; op: MappedOp; parents: (readonly unknown[])[] }
-  | { kind: "single"; index: number; op: MappedOp };
+  | {
+      kind: "delete-children";
+      index: number;
+      op: MappedOp;
+      parents: (readonly unknown[])[];
+      seen: Set<string>;
+    };
 
 /**
  * Turns the planned operations into as few statements as possible while keeping per-row order:
@@ -50,15 +60,21 @@ export function buildStatements(ops: readonly PlannedOp[], plan: Plan): Statemen
       touched.set(`${table}|any`, index);
   };
 
-  /** Finds (or opens) the group for `shapeKey` that can take an op touching `keys`. */
+  /**
+   * Finds (or opens) the group for `shapeKey` that can take an op writing the rows `keys` and
+   * reading the rows `reads` (a child insert reads its parent: the foreign key). Reads must not
+   * move before a write of the same row; only writes are recorded.
+   */
   const place = (
     shapeKey: string | undefined,
     keys: readonly [string, string][],
     open: (index: number) => Group,
+    reads: readonly [string, string][] = [],
   ): Group => {
     const candidate = shapeKey === undefined ? undefined : lastOfShape.get(shapeKey);
     let group: Group | undefined;
-    if (candidate && keys.every(([k, t]) => lastTouch(k, t) <= candidate.index)) group = candidate;
+    const fits = ([k, t]: [string, string]) => lastTouch(k, t) <= candidate!.index;
+    if (candidate && keys.every(fits) && reads.every(fits)) group = candidate;
     if (!group) {
       group = open(groups.length);
       groups.push(group);
@@ -91,51 +107,72 @@ export function buildStatements(ops: readonly PlannedOp[], plan: Plan): Statemen
           index,
           shape,
           rows: [],
-        }));
-        (g as Extract<Group, { kind: "insert" }>).rows.push({ lead: [], values: op.values });
+          byParent: new Map(),
+        })) as Extract<Group, { kind: "insert" }>;
+        g.rows.push({ lead: [], values: op.values });
         break;
       }
       case "replace": {
         const parent = a.table.parent!;
-        const keys: [string, string][] = [
-          [`${t}|p:${rowKey}`, t],
-          [`${parent}|${rowKey}`, parent],
-        ];
-        const del = place(`delete:${t}:${a.where.map((w) => w.name).join()}`, keys, (index) => ({
-          kind: "delete-children",
-          index,
-          op,
-          parents: [],
-        }));
-        (del as Extract<Group, { kind: "delete-children" }>).parents.push(op.where);
-        if (op.rows && op.rows.length > 0) {
-          const shape = insertShape(a);
-          const g = place(shape.key, keys, (index) => ({ kind: "insert", index, shape, rows: [] }));
-          for (const values of op.rows)
-            (g as Extract<Group, { kind: "insert" }>).rows.push({ lead: op.where, values });
+        const childKey = `${t}|p:${rowKey}`;
+        const keys: [string, string][] = [[childKey, t]];
+        const reads: [string, string][] = [[`${parent}|${rowKey}`, parent]];
+        const delKey = `delete:${t}:${a.where.map((w) => w.name).join()}`;
+        const shape = insertShape(a);
+        const del = lastOfShape.get(delKey) as Extract<Group, { kind: "delete-children" }> | undefined;
+        const ins = lastOfShape.get(shape.key) as Extract<Group, { kind: "insert" }> | undefined;
+        const mine = ins?.byParent.get(rowKey!);
+        // A later replace of the same parent supersedes an earlier one still open in the last
+        // statements: its children are already deleted there; only the inserted set changes.
+        const end = mine ? ins!.index : del?.index;
+        if (
+          del?.seen.has(rowKey!) &&
+          end !== undefined &&
+          lastTouch(childKey, t) <= end &&
+          lastTouch(...reads[0]!) <= (ins?.index ?? end)
+        ) {
+          if (mine) {
+            for (const i of mine) ins!.rows[i] = null;
+            ins!.byParent.delete(rowKey!);
+          }
+          if (op.rows && op.rows.length > 0) addChildren(ins && ins.index >= del.index ? ins : undefined);
+          break;
+        }
+        const d = place(
+          delKey,
+          keys,
+          (index) => ({ kind: "delete-children", index, op, parents: [], seen: new Set() }),
+          reads,
+        ) as Extract<Group, { kind: "delete-children" }>;
+        d.parents.push(op.where);
+        d.seen.add(rowKey!);
+        if (op.rows && op.rows.length > 0) addChildren(undefined);
+        function addChildren(into: Extract<Group, { kind: "insert" }> | undefined) {
+          const g =
+            into ??
+            (place(
+              shape.key,
+              keys,
+              (index) => ({ kind: "insert", index, shape, rows: [], byParent: new Map() }),
+              reads,
+            ) as Extract<Group, { kind: "insert" }>);
+          const at: number[] = [];
+          for (const values of op.rows!) {
+            at.push(g.rows.length);
+            g.rows.push({ lead: op.where, values });
+          }
+          g.byParent.set(rowKey!, at);
         }
         break;
       }
       case "update":
-      case "soft_delete": {
-        // Updates of one shape share a statement, but never two of the same row (a join would pick one).
-        const shape = updateShape(a, op.signature);
+      case "soft_delete":
+      case "delete": {
+        // Many rows per statement, each at most once (a join would pick one of two rows). A later
+        // update of a row with the same shape supersedes the earlier one: same columns, newer values.
+        const shape = a.mode === "delete" ? deleteShape(a) : updateShape(a, op.signature);
         const rowId = `${t}|${rowKey}`;
-        const last = lastOfShape.get(shape.key) as Extract<Group, { kind: "update" }> | undefined;
-        if (last?.keys.has(rowId)) lastOfShape.delete(shape.key);
-        const g = place(shape.key, [[rowId, t]], (index) => ({
-          kind: "update",
-          index,
-          shape,
-          ops: [],
-          keys: new Set(),
-        })) as Extract<Group, { kind: "update" }>;
-        g.ops.push(op);
-        g.keys.add(rowId);
-        break;
-      }
-      default: {
-        const keys: [string, string][] = [[`${t}|${rowKey}`, t]];
+        const keys: [string, string][] = [[rowId, t]];
         if (a.mode === "delete") {
           for (const child of plan.tables.filter((c) => c.parent === t)) {
             keys.push([`${child.name}|p:${rowKey}`, child.name]);
@@ -143,23 +180,46 @@ export function buildStatements(ops: readonly PlannedOp[], plan: Plan): Statemen
               keys.push([`${grandchild.name}|*`, grandchild.name]);
           }
         }
-        place(undefined, keys, (index) => ({ kind: "single", index, op }));
+        const last = lastOfShape.get(shape.key) as Extract<Group, { kind: "update" | "delete" }> | undefined;
+        const slot = last?.slots.get(rowId);
+        if (slot !== undefined) {
+          if (a.mode !== "delete" && lastTouch(rowId, t) <= last!.index) {
+            last!.ops[slot] = op;
+            break;
+          }
+          lastOfShape.delete(shape.key);
+        }
+        const g = place(shape.key, keys, (index) => ({
+          kind: a.mode === "delete" ? "delete" : "update",
+          index,
+          shape,
+          ops: [],
+          slots: new Map(),
+        })) as Extract<Group, { kind: "update" | "delete" }>;
+        g.slots.set(rowId, g.ops.length);
+        g.ops.push(op);
+        break;
       }
     }
   }
 
-  return groups.map((g) => {
-    switch (g.kind) {
-      case "upsert":
-        return upsertStatement(g.shape, g.ops);
-      case "update":
-        return updateStatement(g.shape, g.ops);
-      case "insert":
-        return insertStatement(g.shape, g.rows);
-      case "delete-children":
-        return deleteChildrenStatement(g.op.action, g.parents);
-      case "single":
-        return deleteStatement(g.op);
-    }
-  });
+  return groups
+    .map((g) => {
+      switch (g.kind) {
+        case "upsert":
+          return upsertStatement(g.shape, g.ops);
+        case "update":
+          return updateStatement(g.shape, g.ops);
+        case "delete":
+          return deleteStatement(g.shape, g.ops);
+        case "insert":
+          return insertStatement(
+            g.shape,
+            g.rows.filter((r) => r !== null),
+          );
+        case "delete-children":
+          return deleteChildrenStatement(g.op.action, g.parents);
+      }
+    })
+    .filter((s) => s.params.length > 0);
 }

@@ -19,6 +19,11 @@ export interface PartitionLag {
   readonly lastTimestamp: number | undefined;
 }
 
+/** Without a broker response for this long, the run reports not-ready (fetches poll every 0.5 s, heartbeats every 3 s). */
+const KAFKA_SILENCE_MS = 10_000;
+/** Longest wait for the consumer to leave the group on stop; kafkajs never returns while the broker is unreachable. */
+const STOP_GRACE_MS = 10_000;
+
 export interface KafkaRunOptions {
   readonly fromBeginning: boolean;
   readonly untilCaughtUp: boolean;
@@ -43,6 +48,10 @@ export class KafkaProjector {
   private joined = false;
   private crashed = false;
   private stopping = false;
+  /** Set when stop() gave up waiting for kafkajs (broker unreachable): the process must exit by itself. */
+  abandoned = false;
+  /** When a broker last answered a request of the consumer. */
+  private lastResponse = 0;
   private wired = false;
   private caughtUpTimer: NodeJS.Timeout | undefined;
   private lags: PartitionLag[] = [];
@@ -63,11 +72,16 @@ export class KafkaProjector {
       sessionTimeout: 30_000,
       heartbeatInterval: 3_000,
       // A fetch is handled whole (all its partitions concurrently, see run()): its size bounds memory.
-      maxBytesPerPartition: 2 << 20,
-      maxBytes: 10 << 20,
+      maxBytesPerPartition: 1 << 20,
+      maxBytes: 4 << 20,
       maxWaitTimeInMs: 500,
       allowAutoTopicCreation: false,
-      retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10, restartOnFailure: async () => true },
+      retry: {
+        initialRetryTime: 300,
+        maxRetryTime: 10_000,
+        retries: 10,
+        restartOnFailure: async () => !this.stopping,
+      },
     });
     this.admin = kafka.admin();
     this.commits = new GroupCommit(executor, options.batchSize);
@@ -81,9 +95,11 @@ export class KafkaProjector {
     return this.plan.topics.map((t) => this.settings.topicPrefix + t);
   }
 
-  /** Ready: joined the group, not crashed, and MySQL writes are going through. */
+  /** Ready: joined the group, not crashed, the brokers answer, and MySQL writes are going through. */
   get ready(): boolean {
-    return this.joined && !this.crashed && this.executor.ready;
+    return (
+      this.joined && !this.crashed && Date.now() - this.lastResponse < KAFKA_SILENCE_MS && this.executor.ready
+    );
   }
 
   /** Lag per assigned partition, as of the last check. */
@@ -140,6 +156,9 @@ export class KafkaProjector {
     c.on(c.events.DISCONNECT, () => {
       this.joined = false;
     });
+    c.on(c.events.REQUEST, () => {
+      this.lastResponse = Date.now();
+    });
   }
 
   /** Stops consuming after the batch in flight (it is committed or rolled back whole). */
@@ -147,9 +166,18 @@ export class KafkaProjector {
     if (this.stopping) return;
     this.stopping = true;
     clearInterval(this.caughtUpTimer);
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), STOP_GRACE_MS);
+    });
     try {
-      await this.consumer.disconnect();
+      // A batch in flight is committed or rolled back whole by MySQL, so giving up on the wait is safe.
+      if ((await Promise.race([this.consumer.disconnect(), gaveUp])) === "timeout") {
+        this.abandoned = true;
+        log.warn("Kafka did not confirm leaving the group; stopping anyway", { waited_ms: STOP_GRACE_MS });
+      }
     } finally {
+      clearTimeout(timer);
       await this.admin.disconnect().catch(() => undefined);
       this.finish();
     }
@@ -171,6 +199,7 @@ export class KafkaProjector {
     isStale,
     commitOffsetsIfNecessary,
   }: EachBatchPayload): Promise<void> {
+    if (this.stopping) return; // kafkajs may restart a crashed consumer after stop()
     const { topic, partition } = batch;
     const key = partitionKey(topic, partition);
     let next = this.next.get(key);

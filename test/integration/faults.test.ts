@@ -118,3 +118,25 @@ describe("generate", () => {
     expect(types.size).toBeGreaterThanOrEqual(40);
   });
 });
+
+describe("batching", () => {
+  it("does not change the result: one event per transaction and 1000 per transaction give identical tables", async () => {
+    const gen = cli(["generate", "--count", "4000", "--seed", "21"]);
+    const file = join(mkdtempSync(join(tmpdir(), "pj-batch-")), "stream.jsonl");
+    writeFileSync(file, gen.stdout);
+    const one = await createTestDb();
+    const many = await createTestDb();
+    try {
+      const a = cli(["replay", file, "--batch-size", "1", "--json"], { MYSQL_URL: one.url });
+      const b = cli(["replay", file, "--batch-size", "1000", "--json"], { MYSQL_URL: many.url });
+      expect(a.status, a.stderr).toBe(0);
+      expect(b.status, b.stderr).toBe(0);
+      expect(JSON.parse(a.stdout).batches).toBe(4000);
+      expect(JSON.parse(b.stdout).batches).toBe(4);
+      expect(await many.dump()).toEqual(await one.dump());
+    } finally {
+      await one.drop();
+      await many.drop();
+    }
+  }, 180_000);
+});

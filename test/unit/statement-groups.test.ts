@@ -62,7 +62,7 @@ function build(envelopes: readonly Record<string, unknown>[]): Statement[] {
 
 /** `INSERT products ×2`, `DELETE product_variants`, `UPDATE orders`: the statement kind, table and row count. */
 function outline(s: Statement): string {
-  const m = /^(INSERT INTO|DELETE FROM|UPDATE) `(\w+)`/.exec(s.sql);
+  const m = /^(INSERT INTO|DELETE FROM|UPDATE|DELETE t FROM) `(\w+)`/.exec(s.sql);
   if (!m) throw new Error(`unexpected statement ${s.sql}`);
   const verb = m[1]!.split(" ")[0];
   if (verb !== "INSERT") return `${verb} ${m[2]}`;
@@ -190,23 +190,24 @@ describe("buildStatements", () => {
       ev("product.updated", P1, "2025-01-13T12:00:00Z"),
     ]);
     expect(statements.map(outline)).toEqual([
-      "INSERT products ×1",
+      // Both upserts of P1 in one statement (applied row by row, in order): a child insert only
+      // reads its parent, so it does not keep the second upsert out of the first statement.
+      "INSERT products ×2",
       "DELETE product_variants",
-      "INSERT product_variants ×2",
-      "INSERT product_events ×2",
-      "INSERT products ×1",
-      "DELETE product_variants",
+      // The update's replace supersedes the creation's: only its one variant is inserted.
       "INSERT product_variants ×1",
+      "INSERT product_events ×2",
     ]);
     const sqls = statements.map((s) => s.sql);
-    const firstInsert = sqls.findIndex((s) => s.startsWith("INSERT INTO `product_variants`"));
-    const secondDelete = sqls.findLastIndex((s) => s.startsWith("DELETE FROM `product_variants`"));
-    expect(secondDelete).toBeGreaterThan(firstInsert);
-    expect(statements[5]).toEqual({
+    expect(sqls.filter((s) => s.startsWith("DELETE FROM `product_variants`"))).toHaveLength(1);
+    expect(sqls.indexOf("DELETE FROM `product_variants` WHERE `product_id` IN (?)")).toBeLessThan(
+      sqls.findIndex((s) => s.startsWith("INSERT INTO `product_variants`")),
+    );
+    expect(statements[1]).toEqual({
       sql: "DELETE FROM `product_variants` WHERE `product_id` IN (?)",
       params: [P1],
     });
-    expect(statements[6]!.params.slice(0, 2)).toEqual([P1, "red-m"]);
+    expect(statements[2]!.params.slice(0, 2)).toEqual([P1, "red-m"]);
   });
 
   it("keeps a delete of a parent before its re-creation, and batches unrelated rows around it", () => {
@@ -233,7 +234,7 @@ describe("buildStatements", () => {
       params: [P1, P2],
     });
     expect(statements[4]).toEqual({
-      sql: "DELETE FROM `products` WHERE `product_id` = ? AND (`event_timestamp` IS NULL OR `event_timestamp` <= ?)",
+      sql: "DELETE t FROM `products` AS t JOIN (SELECT ? AS `k0`, ? AS `g`) AS u ON t.`product_id` = u.`k0` WHERE (t.`event_timestamp` IS NULL OR t.`event_timestamp` <= u.`g`)",
       params: [P1, "2025-01-13 12:00:00.000000"],
     });
     expect(statements[5]!.params[0]).toBe(P1);
@@ -269,10 +270,11 @@ describe("buildStatements", () => {
     ]);
     expect(statements.map(outline)).toEqual([
       "INSERT promotions ×1",
+      // paused then approved set the same columns: the later update supersedes the earlier one
       "UPDATE promotions",
       "INSERT promotion_events ×2",
-      "UPDATE promotions",
     ]);
+    expect(statements[1]!.params.slice(0, 2)).toEqual([promo, "approved"]);
     const log = statements[2]!;
     expect(log.sql).toBe(
       "INSERT INTO `promotion_events` (`promotion_id`,`supplier_id`,`event_type`,`reviewer_id`,`scope`,`reason`,`event_data`,`event_id`,`event_timestamp`) VALUES (?,?,?,DEFAULT,DEFAULT,?,?,?,?),(?,?,?,?,?,DEFAULT,?,?,?) ON DUPLICATE KEY UPDATE `event_id` = `event_id`",
