@@ -62,9 +62,15 @@ export function partitionKey(topic: string, partition: number): string {
 /** Statements are sent several per round trip (multi-statement queries) up to about this much SQL. */
 const CHUNK_CHARS = 256 << 10;
 
-/** The only module that talks to MySQL: one connection, one transaction per batch. */
+/**
+ * The only module that talks to MySQL. Two connections: the writer runs one transaction per batch
+ * with autocommit off, so nothing queued behind a statement that failed (a deadlock rolls the
+ * transaction back) can ever commit on its own; the reader answers side queries (offsets, lag,
+ * migrations) with autocommit on, without slipping into a batch's transaction.
+ */
 export class MysqlSink {
-  private conn: Connection | undefined;
+  private writer: Connection | undefined;
+  private reader: Connection | undefined;
   private readonly target: MysqlTarget;
 
   constructor(url: string) {
@@ -87,60 +93,81 @@ export class MysqlSink {
     return new SinkError(`MySQL ${this.target.display}: ${msg}`, err?.errno, err?.code, isTransient(e));
   }
 
-  /** Connects (creating the database if missing), UTC session, strict mode. */
-  async connection(): Promise<Connection> {
-    if (this.conn) return this.conn;
+  /** Opens a session (creating the database if missing): UTC, strict mode. */
+  private async open(autocommit: boolean): Promise<Connection> {
+    let conn: Connection;
     try {
-      let conn: Connection;
-      try {
-        conn = await mysql.createConnection({ ...this.target.options, database: this.target.database });
-      } catch (e) {
-        if ((e as { errno?: number }).errno !== 1049) throw e; // ER_BAD_DB_ERROR: create it
-        const admin = await mysql.createConnection(this.target.options);
-        await admin.query(
-          `CREATE DATABASE IF NOT EXISTS ${quoteId(this.target.database)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
-        );
-        await admin.end();
-        conn = await mysql.createConnection({ ...this.target.options, database: this.target.database });
-      }
-      // A dropped connection must not crash the process: the next use fails and is retried.
-      conn.on("error", () => {
-        if (this.conn === conn) this.conn = undefined;
-      });
-      await conn.query(
-        "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO'",
+      conn = await mysql.createConnection({ ...this.target.options, database: this.target.database });
+    } catch (e) {
+      if ((e as { errno?: number }).errno !== 1049) throw e; // ER_BAD_DB_ERROR: create it
+      const admin = await mysql.createConnection(this.target.options);
+      await admin.query(
+        `CREATE DATABASE IF NOT EXISTS ${quoteId(this.target.database)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
       );
-      this.conn = conn;
-      return conn;
+      await admin.end();
+      conn = await mysql.createConnection({ ...this.target.options, database: this.target.database });
+    }
+    // A dropped connection must not crash the process: the next use fails and is retried.
+    conn.on("error", () => {
+      if (this.writer === conn) this.writer = undefined;
+      if (this.reader === conn) this.reader = undefined;
+    });
+    await conn.query(
+      `SET autocommit = ${autocommit ? 1 : 0}, time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO'`,
+    );
+    return conn;
+  }
+
+  /** The writer session (connects on first use). */
+  async connection(): Promise<Connection> {
+    if (this.writer) return this.writer;
+    try {
+      this.writer = await this.open(false);
+      return this.writer;
     } catch (e) {
       throw this.wrap(e);
     }
   }
 
-  /** Drops the connection (after a transient error): the next call reconnects. */
+  private async readerConnection(): Promise<Connection> {
+    if (this.reader) return this.reader;
+    try {
+      this.reader = await this.open(true);
+      return this.reader;
+    } catch (e) {
+      throw this.wrap(e);
+    }
+  }
+
+  /** Drops the writer (after a transient error): the next transaction reconnects; its uncommitted work is discarded. */
   reset(): void {
-    const c = this.conn;
-    this.conn = undefined;
+    const c = this.writer;
+    this.writer = undefined;
     c?.destroy();
   }
 
   async close(): Promise<void> {
-    const c = this.conn;
-    this.conn = undefined;
-    await c?.end().catch(() => c.destroy());
+    for (const c of [this.writer, this.reader]) await c?.end().catch(() => c.destroy());
+    this.writer = undefined;
+    this.reader = undefined;
   }
 
-  /** The connection's server thread id (tests kill it to simulate a lost connection). */
+  /** The writer's server thread id (tests kill it to simulate a lost connection). */
   async threadId(): Promise<number> {
     return (await this.connection()).threadId;
   }
 
+  /** A query outside the batches' transactions (autocommit). */
   async query<T = RowDataPacket[]>(sql: string, params: unknown[] = []): Promise<T> {
-    const conn = await this.connection();
+    const conn = await this.readerConnection();
     try {
       const [rows] = await conn.query(sql, params);
       return rows as T;
     } catch (e) {
+      if (isTransient(e)) {
+        this.reader = undefined;
+        conn.destroy();
+      }
       throw this.wrap(e);
     }
   }

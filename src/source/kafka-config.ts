@@ -65,14 +65,14 @@ const LEVEL: Record<number, "error" | "warn" | "info" | "debug"> = {
 };
 
 /** A kafkajs client whose logs go through our structured logger (never with credentials). */
-export function createKafka(settings: KafkaSettings): Kafka {
+export function createKafka(settings: KafkaSettings, options: { retries?: number } = {}): Kafka {
   return new Kafka({
     clientId: settings.clientId,
     brokers: settings.brokers,
     ...security(),
     connectionTimeout: 5000,
     requestTimeout: 30000,
-    retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 8 },
+    retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: options.retries ?? 8 },
     logLevel: logLevel.WARN,
     logCreator:
       () =>

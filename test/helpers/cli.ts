@@ -27,7 +27,13 @@ export function cli(args: string[], env: Record<string, string> = {}, input?: st
 export function cliAsync(
   args: string[],
   env: Record<string, string> = {},
-): { done: Promise<CliResult>; pid: number | undefined; kill: (sig?: NodeJS.Signals) => void } {
+): {
+  done: Promise<CliResult>;
+  pid: number | undefined;
+  kill: (sig?: NodeJS.Signals) => void;
+  /** What the process has written so far (while it runs). */
+  output: () => { stdout: string; stderr: string };
+} {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: REPO,
     env: { ...process.env, LOG_LEVEL: "warn", ...env },
@@ -39,5 +45,10 @@ export function cliAsync(
   const done = new Promise<CliResult>((resolve) =>
     child.on("close", (status) => resolve({ status, stdout, stderr })),
   );
-  return { done, pid: child.pid, kill: (sig = "SIGTERM") => child.kill(sig) };
+  return {
+    done,
+    pid: child.pid,
+    kill: (sig = "SIGTERM") => child.kill(sig),
+    output: () => ({ stdout, stderr }),
+  };
 }

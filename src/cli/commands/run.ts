@@ -109,5 +109,7 @@ export async function runCommand(dir: string, opts: RunOptions): Promise<number>
     await sink.close();
   }
   if (opts.untilCaughtUp || opts.json) printSummary(stats, opts.json ?? false);
+  // kafkajs keeps retrying an unreachable broker after stop() gave up on it: exit anyway, once the exit code is set.
+  if (projector.abandoned) setTimeout(() => process.exit(), 500).unref();
   return 0;
 }

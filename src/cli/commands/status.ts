@@ -53,7 +53,8 @@ export async function statusCommand(
         ? Number((await sink.query<{ n: number }[]>(`SELECT COUNT(*) n FROM ${t.quoted}`))[0]?.n ?? 0)
         : null;
     }
-    const admin = createKafka(settings).admin();
+    // A status answers quickly: a broker that does not answer is reported, not waited for.
+    const admin = createKafka(settings, { retries: 1 }).admin();
     try {
       await admin.connect();
       const topics = new Set(await admin.listTopics());
