@@ -106,7 +106,7 @@ program
     "serve /metrics, /healthz and /readyz on this port (env METRICS_PORT)",
     process.env.METRICS_PORT,
   )
-  .option("--batch-size <n>", "most events per MySQL transaction", process.env.PROJECTOR_BATCH_SIZE ?? "2000")
+  .option("--batch-size <n>", "most events per MySQL transaction", process.env.PROJECTOR_BATCH_SIZE ?? "1000")
   .option(
     "--dead-letter-unknown",
     "dead-letter events of unknown types instead of counting and skipping them",
