@@ -183,16 +183,6 @@ export function deleteShape(action: CompiledAction): RowShape {
   });
 }
 
-/** The multi-row DELETE of ops sharing one delete shape. */
-export function deleteStatement(shape: RowShape, ops: readonly MappedOp[]): Statement {
-  const params: unknown[] = [];
-  for (const op of ops) {
-    for (const w of op.where) params.push(w);
-    for (const i of shape.present) params.push(op.values[i]);
-  }
-  return { sql: shape.prefix + shape.row.repeat(ops.length - 1) + shape.suffix, params };
-}
-
 /**
  * Many updates of one shape in one statement: the new values arrive as a derived table joined on
  * the key (primary or unique). `UPDATE … JOIN (SELECT … UNION ALL SELECT …)` runs on MySQL 8 and
@@ -227,8 +217,11 @@ export function updateShape(action: CompiledAction, signature: string): RowShape
   });
 }
 
-/** The multi-row UPDATE of ops sharing one update shape. */
-export function updateStatement(shape: RowShape, ops: readonly MappedOp[]): Statement {
+/**
+ * Rows joined on their key (`UPDATE … JOIN`, `DELETE … JOIN`): per op its key values, then the
+ * values the shape lists, as the rows of the derived table.
+ */
+function joinedStatement(shape: RowShape, ops: readonly MappedOp[]): Statement {
   const params: unknown[] = [];
   for (const op of ops) {
     for (const w of op.where) params.push(w);
@@ -236,6 +229,12 @@ export function updateStatement(shape: RowShape, ops: readonly MappedOp[]): Stat
   }
   return { sql: shape.prefix + shape.row.repeat(ops.length - 1) + shape.suffix, params };
 }
+
+/** The multi-row UPDATE of ops sharing one update shape. */
+export const updateStatement = joinedStatement;
+
+/** The multi-row DELETE of ops sharing one delete shape. */
+export const deleteStatement = joinedStatement;
 
 /** The statements an action compiles to, for one row with every value present (golden tests, `ddl --statements`). */
 export function describeAction(action: CompiledAction): string[] {

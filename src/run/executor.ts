@@ -152,34 +152,21 @@ export class Executor {
       };
     }
     const envelope = checkEnvelope(value);
-    if (envelope instanceof EnvelopeError) {
-      return {
-        kind: "dead",
-        record,
-        eventType: envelope.eventType,
-        letter: this.letter(record, envelope.reason, envelope.eventId, envelope.eventType),
-      };
-    }
+    const dead = (reason: string, eventId: string | undefined, eventType: string | undefined): Prepared => ({
+      kind: "dead",
+      record,
+      eventType,
+      letter: this.letter(record, reason, eventId, eventType),
+    });
+    if (envelope instanceof EnvelopeError) return dead(envelope.reason, envelope.eventId, envelope.eventType);
     const actions = this.plan.events.get(envelope.event_type);
     if (!actions) {
       if (!this.options.deadLetterUnknown) return { kind: "skip", record, eventType: envelope.event_type };
       const reason = `unknown event type ${envelope.event_type} (no projection declares it)`;
-      return {
-        kind: "dead",
-        record,
-        eventType: envelope.event_type,
-        letter: this.letter(record, reason, envelope.event_id, envelope.event_type),
-      };
+      return dead(reason, envelope.event_id, envelope.event_type);
     }
     const ops = mapEvent(actions, envelope);
-    if (ops instanceof MapError) {
-      return {
-        kind: "dead",
-        record,
-        eventType: envelope.event_type,
-        letter: this.letter(record, ops.reason, envelope.event_id, envelope.event_type),
-      };
-    }
+    if (ops instanceof MapError) return dead(ops.reason, envelope.event_id, envelope.event_type);
     return { kind: "event", record, eventType: envelope.event_type, eventId: envelope.event_id, ops };
   }
 
