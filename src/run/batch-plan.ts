@@ -23,6 +23,26 @@ export interface PlannedOp {
   readonly eventIndex: number;
   /** Primary key string of the row (parent key for replace); undefined for append. */
   readonly rowKey: string | undefined;
+  /**
+   * Unique-key values the op takes or gives up (`name=value`): an insert taking a value must run
+   * after the write that freed it, or ON DUPLICATE KEY UPDATE would land on the other row.
+   */
+  readonly uniques?: readonly string[];
+}
+
+/** The unique values an upsert or update takes, and those the row had before if they change. */
+function uniqueTouches(
+  before: Map<string, string> | undefined,
+  after: Map<string, string> | undefined,
+): string[] | undefined {
+  if (!after) return undefined;
+  const out: string[] = [];
+  for (const [name, value] of after) {
+    out.push(`${name}=${value}`);
+    const old = before?.get(name);
+    if (old !== undefined && old !== value) out.push(`${name}=${old}`);
+  }
+  return out;
 }
 
 export interface EventResult {
@@ -195,8 +215,14 @@ export function decideBatch(
             staleRows.add(`${t.name}|${key}`);
             continue;
           }
-          state.set(t.name, key, t.guard ? guard : null, uniquesOf(a, op.values, wantedUniques));
-          ops.push({ op, eventIndex: ev.index, rowKey: key });
+          const taken = uniquesOf(a, op.values, wantedUniques);
+          const touches = uniqueTouches(row ? new Map(row.uniques) : undefined, taken);
+          state.set(t.name, key, t.guard ? guard : null, taken);
+          ops.push(
+            touches
+              ? { op, eventIndex: ev.index, rowKey: key, uniques: touches }
+              : { op, eventIndex: ev.index, rowKey: key },
+          );
           break;
         }
         case "update":
@@ -216,9 +242,21 @@ export function decideBatch(
             staleRows.add(`${t.name}|${key}`);
             continue;
           }
-          if (a.mode === "delete") state.delete(t, key, childrenOf(t));
-          else state.set(t.name, key, t.guard ? guard : undefined);
-          ops.push({ op, eventIndex: ev.index, rowKey: key });
+          let touches: string[] | undefined;
+          if (a.mode === "delete") {
+            // A delete frees the row's unique values for later inserts of other rows.
+            touches = [...row.uniques].map(([name, value]) => `${name}=${value}`);
+            state.delete(t, key, childrenOf(t));
+          } else {
+            const taken = uniquesOf(a, op.values, wantedUniques);
+            touches = uniqueTouches(new Map(row.uniques), taken);
+            state.set(t.name, key, t.guard ? guard : undefined, taken);
+          }
+          ops.push(
+            touches?.length
+              ? { op, eventIndex: ev.index, rowKey: key, uniques: touches }
+              : { op, eventIndex: ev.index, rowKey: key },
+          );
           break;
         }
         case "replace": {

@@ -58,6 +58,9 @@ export type Prepared =
   | { kind: "skip"; record: SourceRecord; eventType: string }
   | { kind: "dead"; record: SourceRecord; letter: DeadLetter; eventType: string | undefined };
 
+/** Per-batch timings are only gathered for LOG_LEVEL=debug (process.memoryUsage() is not free). */
+const debugging = process.env.LOG_LEVEL?.toLowerCase() === "debug";
+
 function memory(): Record<string, number> {
   const m = process.memoryUsage();
   const mb = (n: number) => Math.round(n / 1048576);
@@ -226,14 +229,15 @@ export class Executor {
           const t2 = performance.now();
           await tx.execute(statements, whileWaiting);
           const t3 = performance.now();
-          log.debug("batch", {
-            events: live.length,
-            statements: statements.length,
-            load_ms: Math.round(t1 - t0),
-            decide_build_ms: Math.round(t2 - t1),
-            execute_ms: Math.round(t3 - t2),
-            ...memory(),
-          });
+          if (debugging)
+            log.debug("batch", {
+              events: live.length,
+              statements: statements.length,
+              load_ms: Math.round(t1 - t0),
+              decide_build_ms: Math.round(t2 - t1),
+              execute_ms: Math.round(t3 - t2),
+              ...memory(),
+            });
           const letters = live.flatMap((p) => (p.kind === "dead" ? [p.letter] : []));
           events.forEach((ev, i) => {
             const rejected = decision.results[i]?.rejected;

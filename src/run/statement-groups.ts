@@ -84,18 +84,32 @@ export function buildStatements(ops: readonly PlannedOp[], plan: Plan): Statemen
     return group;
   };
 
-  for (const { op, rowKey } of ops) {
+  /** Unique values an op takes or frees, as conflict keys. */
+  const uniqueKeys = (t: string, uniques: readonly string[] | undefined): [string, string][] =>
+    (uniques ?? []).map((u) => [`${t}|u:${u}`, t]);
+  /** A child row written directly also belongs to its parent's child set (replaced as a whole). */
+  const parentKeys = (t: string, rowKey: string | undefined): [string, string][] => {
+    const n = plan.tableByName.get(t)?.spec.parent?.columns.length;
+    if (!n || rowKey === undefined) return [];
+    return [[`${t}|p:${rowKey.split("\u0001").slice(0, n).join("\u0001")}`, t]];
+  };
+
+  for (const { op, rowKey, uniques } of ops) {
     const a = op.action;
     const t = a.table.name;
     switch (a.mode) {
       case "upsert": {
         const shape = upsertShape(a, op.signature);
-        const g = place(shape.key, [[`${t}|${rowKey}`, t]], (index) => ({
-          kind: "upsert",
-          index,
-          shape,
-          ops: [],
-        }));
+        const g = place(
+          shape.key,
+          [[`${t}|${rowKey}`, t], ...uniqueKeys(t, uniques), ...parentKeys(t, rowKey)],
+          (index) => ({
+            kind: "upsert",
+            index,
+            shape,
+            ops: [],
+          }),
+        );
         (g as Extract<Group, { kind: "upsert" }>).ops.push(op);
         break;
       }
@@ -116,6 +130,9 @@ export function buildStatements(ops: readonly PlannedOp[], plan: Plan): Statemen
         const parent = a.table.parent!;
         const childKey = `${t}|p:${rowKey}`;
         const keys: [string, string][] = [[childKey, t]];
+        // Deleting the children cascades to their own children.
+        for (const grandchild of plan.tables.filter((c) => c.parent === t))
+          keys.push([`${grandchild.name}|*`, grandchild.name]);
         const reads: [string, string][] = [[`${parent}|${rowKey}`, parent]];
         const delKey = `delete:${t}:${a.where.map((w) => w.name).join()}`;
         const shape = insertShape(a);
@@ -162,6 +179,8 @@ export function buildStatements(ops: readonly PlannedOp[], plan: Plan): Statemen
             g.rows.push({ lead: op.where, values });
           }
           g.byParent.set(rowKey!, at);
+          // Superseding rows land in an existing statement: it now writes this parent's children.
+          if (into) for (const [k, kt] of keys) touch(k, kt, g.index);
         }
         break;
       }
@@ -172,7 +191,7 @@ export function buildStatements(ops: readonly PlannedOp[], plan: Plan): Statemen
         // update of a row with the same shape supersedes the earlier one: same columns, newer values.
         const shape = a.mode === "delete" ? deleteShape(a) : updateShape(a, op.signature);
         const rowId = `${t}|${rowKey}`;
-        const keys: [string, string][] = [[rowId, t]];
+        const keys: [string, string][] = [[rowId, t], ...uniqueKeys(t, uniques), ...parentKeys(t, rowKey)];
         if (a.mode === "delete") {
           for (const child of plan.tables.filter((c) => c.parent === t)) {
             keys.push([`${child.name}|p:${rowKey}`, child.name]);
@@ -183,7 +202,7 @@ export function buildStatements(ops: readonly PlannedOp[], plan: Plan): Statemen
         const last = lastOfShape.get(shape.key) as Extract<Group, { kind: "update" | "delete" }> | undefined;
         const slot = last?.slots.get(rowId);
         if (slot !== undefined) {
-          if (a.mode !== "delete" && lastTouch(rowId, t) <= last!.index) {
+          if (a.mode !== "delete" && !uniques?.length && lastTouch(rowId, t) <= last!.index) {
             last!.ops[slot] = op;
             break;
           }
