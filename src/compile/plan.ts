@@ -57,6 +57,8 @@ export interface Plan {
   /** Parents before children. */
   readonly tables: readonly CompiledTable[];
   readonly tableByName: ReadonlyMap<string, CompiledTable>;
+  /** Table name → its child tables (ON DELETE CASCADE). */
+  readonly children: ReadonlyMap<string, readonly CompiledTable[]>;
   readonly events: ReadonlyMap<string, readonly CompiledAction[]>;
   /** Kafka topics: the event-type prefixes, sorted. */
   readonly topics: readonly string[];
@@ -89,7 +91,8 @@ export function compile(spec: Spec): Plan {
     );
   }
   const topics = [...new Set([...events.keys()].map(topicOf))].sort();
-  return { spec, tables, tableByName, events, topics };
+  const children = new Map(tables.map((t) => [t.name, tables.filter((c) => c.parent === t.name)]));
+  return { spec, tables, tableByName, children, events, topics };
 }
 
 function sourceText(v: ValueSpec): string {

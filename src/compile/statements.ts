@@ -101,7 +101,7 @@ export function insertShape(action: CompiledAction): RowShape {
 }
 
 /** Appends one row to a multi-row INSERT: `?` per value, DEFAULT where the value is absent. */
-export function appendRow(
+function appendRow(
   parts: string[],
   params: unknown[],
   lead: readonly unknown[],

@@ -191,7 +191,7 @@ export function decideBatch(
 ): BatchDecision {
   const ops: PlannedOp[] = [];
   const results: EventResult[] = [];
-  const childrenOf = (t: CompiledTable) => plan.tables.filter((c) => c.parent === t.name);
+  const childrenOf = (t: CompiledTable) => plan.children.get(t.name) ?? [];
   for (const ev of events) {
     const stale: string[] = [];
     const unmatched: string[] = [];

@@ -48,8 +48,6 @@ export interface ExecutorOptions {
   /** Stops retrying (SIGTERM). */
   readonly signal?: AbortSignal;
   readonly onRetry?: (error: SinkError, attempt: number, delayMs: number) => void;
-  /** Called after each committed transaction with the records it covered. */
-  readonly onCommit?: (records: readonly SourceRecord[]) => void;
 }
 
 /** A record decoded and mapped, ready for the transaction (or already known to be a dead letter). */
@@ -256,7 +254,6 @@ export class Executor {
           const ts = p.record.kafka?.timestamp;
           if (ts !== undefined) this.options.stats.recordLatency(now - Number(ts));
         }
-        this.options.onCommit?.(prepared.map((p) => p.record));
         return;
       } catch (e) {
         const err = e as SinkError;

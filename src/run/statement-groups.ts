@@ -131,7 +131,7 @@ export function buildStatements(ops: readonly PlannedOp[], plan: Plan): Statemen
         const childKey = `${t}|p:${rowKey}`;
         const keys: [string, string][] = [[childKey, t]];
         // Deleting the children cascades to their own children.
-        for (const grandchild of plan.tables.filter((c) => c.parent === t))
+        for (const grandchild of plan.children.get(t) ?? [])
           keys.push([`${grandchild.name}|*`, grandchild.name]);
         const reads: [string, string][] = [[`${parent}|${rowKey}`, parent]];
         const delKey = `delete:${t}:${a.where.map((w) => w.name).join()}`;
@@ -193,9 +193,9 @@ export function buildStatements(ops: readonly PlannedOp[], plan: Plan): Statemen
         const rowId = `${t}|${rowKey}`;
         const keys: [string, string][] = [[rowId, t], ...uniqueKeys(t, uniques), ...parentKeys(t, rowKey)];
         if (a.mode === "delete") {
-          for (const child of plan.tables.filter((c) => c.parent === t)) {
+          for (const child of plan.children.get(t) ?? []) {
             keys.push([`${child.name}|p:${rowKey}`, child.name]);
-            for (const grandchild of plan.tables.filter((c) => c.parent === child.name))
+            for (const grandchild of plan.children.get(child.name) ?? [])
               keys.push([`${grandchild.name}|*`, grandchild.name]);
           }
         }

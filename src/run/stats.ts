@@ -19,8 +19,7 @@ export class Stats {
   retries = 0;
   readonly rowsByTable = new Map<string, number>();
   readonly byEventType = new Map<string, TypeCounts>();
-  /** Sizes (events) and commit latencies (ms) of the most recent batches. */
-  readonly batchSizes: number[] = [];
+  /** Commit latencies (ms) of the most recent batches. */
   readonly batchMillis: number[] = [];
   batchEventsTotal = 0;
   batchMillisTotal = 0;
@@ -40,12 +39,8 @@ export class Stats {
   recordBatch(size: number, millis: number): void {
     this.batchEventsTotal += size;
     this.batchMillisTotal += millis;
-    this.batchSizes.push(size);
     this.batchMillis.push(millis);
-    if (this.batchSizes.length > 1024) {
-      this.batchSizes.splice(0, 512);
-      this.batchMillis.splice(0, 512);
-    }
+    if (this.batchMillis.length > 1024) this.batchMillis.splice(0, 512);
   }
 
   recordLatency(ms: number): void {

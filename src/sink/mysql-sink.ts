@@ -1,4 +1,4 @@
-import mysql, { type Connection, type ResultSetHeader, type RowDataPacket } from "mysql2/promise";
+import mysql, { type Connection, type RowDataPacket } from "mysql2/promise";
 import { quoteId } from "../compile/sql.js";
 import type { Statement } from "../compile/statements.js";
 import type { RowRequest } from "../run/batch-plan.js";
@@ -150,11 +150,6 @@ export class MysqlSink {
     for (const c of [this.writer, this.reader]) await c?.end().catch(() => c.destroy());
     this.writer = undefined;
     this.reader = undefined;
-  }
-
-  /** The writer's server thread id (tests kill it to simulate a lost connection). */
-  async threadId(): Promise<number> {
-    return (await this.connection()).threadId;
   }
 
   /** A query outside the batches' transactions (autocommit). */
@@ -334,5 +329,3 @@ async function loadRows(
   });
   return state;
 }
-
-export type { ResultSetHeader };

@@ -88,6 +88,3 @@ export function createKafka(settings: KafkaSettings, options: { retries?: number
       },
   });
 }
-
-/** The topic of an event type: the part before the first dot. */
-export { topicOf } from "../compile/plan.js";
