@@ -87,6 +87,7 @@ function readConfig() {
     backlog: envInt("BENCH_BACKLOG", 1_000_000),
     latency_seconds: envInt("BENCH_LATENCY_SECONDS", 30, { min: 1 }),
     latency_rate: envInt("BENCH_LATENCY_RATE", 2000, { min: 100 }),
+    latency_warmup: envInt("BENCH_LATENCY_WARMUP", 5, { min: 0 }),
     naive_events: Math.min(envInt("BENCH_NAIVE_EVENTS", events, { min: 1 }), events),
     sink_rows_per_statement: envInt("BENCH_SINK_ROWS", 1000, { min: 1 }),
     sink_statements_per_tx: envInt("BENCH_SINK_STATEMENTS_PER_TX", 5, { min: 1 }),
@@ -620,6 +621,27 @@ async function httpGet(url) {
 }
 
 /** Prometheus text → [{name, labels, value}]. */
+/**
+ * Quantile from cumulative buckets [{le (ms), count}], interpolated linearly inside the bucket that
+ * holds it (as Prometheus' histogram_quantile does; the lowest bucket starts at 0).
+ */
+function histogramQuantile(buckets, q) {
+  const total = buckets.at(-1).count;
+  if (total === 0) return Number.NaN;
+  const rank = q * total;
+  let lower = 0;
+  let below = 0;
+  for (const b of buckets) {
+    if (b.count >= rank) {
+      if (b.le === Infinity) return lower; // beyond the largest bound: report the bound
+      return lower + (b.le - lower) * ((rank - below) / Math.max(b.count - below, 1));
+    }
+    lower = b.le;
+    below = b.count;
+  }
+  return lower;
+}
+
 function parseMetrics(text) {
   const out = [];
   for (const line of text.split("\n")) {
@@ -731,10 +753,11 @@ async function stageLatency(ctx) {
   await ensureBroker();
   const rate = config.latency_rate;
   const seconds = config.latency_seconds;
+  const warmup = config.latency_warmup;
   const total = rate * seconds;
   const perTick = 20;
   const tickMs = (1000 * perTick) / rate; // 10 ms at 2000 events/s
-  const envelopes = await readEnvelopes(ctx.stream, total);
+  const envelopes = await readEnvelopes(ctx.stream, total + rate * warmup);
   const { url } = await freshDb("latency");
   const { env, prefix } = kafkaEnv("latency", url);
   const client = kafka();
@@ -782,118 +805,151 @@ async function stageLatency(ctx) {
     await producer.connect();
     // Warm up: an empty batch loads the topics' metadata, so the first tick does not pay for it.
     await producer.sendBatch({ acks: -1, topicMessages: topics.map((topic) => ({ topic, messages: [] })) });
+    let cursor = 0;
     // Every tick (10 ms at 2000/s) creates 20 events stamped with that moment. They are sent as one
     // batch; while a send is in flight (one request at a time, as the idempotent producer wants), the
     // next ticks' events queue up and go together in the following request: the rate holds even when
     // a round trip takes longer than a tick, and the queueing counts in the measured latency.
-    let sent = 0;
-    let acked = 0;
-    let requests = 0;
-    let sendError;
-    let cursor = 0;
-    let lateTicks = 0;
-    let maxBatch = 0;
-    let maxRequestMs = 0;
-    const queue = [];
-    let inflight;
-    const pump = async () => {
-      while (queue.length > 0 && !sendError) {
-        const batch = queue.splice(0, queue.length);
-        maxBatch = Math.max(maxBatch, batch.length);
-        const byTopic = new Map();
-        for (const { topic, message } of batch) {
-          const list = byTopic.get(topic);
-          if (list) list.push(message);
-          else byTopic.set(topic, [message]);
+    const produceFor = async (secs) => {
+      const count = rate * secs;
+      let sent = 0;
+      let acked = 0;
+      let requests = 0;
+      let sendError;
+      let lateTicks = 0;
+      let maxBatch = 0;
+      let maxRequestMs = 0;
+      const queue = [];
+      let inflight;
+      const pump = async () => {
+        while (queue.length > 0 && !sendError) {
+          const batch = queue.splice(0, queue.length);
+          maxBatch = Math.max(maxBatch, batch.length);
+          const byTopic = new Map();
+          for (const { topic, message } of batch) {
+            const list = byTopic.get(topic);
+            if (list) list.push(message);
+            else byTopic.set(topic, [message]);
+          }
+          try {
+            const t0 = performance.now();
+            await producer.sendBatch({
+              acks: -1,
+              topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+            });
+            acked += batch.length;
+            requests++;
+            maxRequestMs = Math.max(maxRequestMs, performance.now() - t0);
+          } catch (e) {
+            sendError ??= e;
+          }
         }
-        try {
-          const t0 = performance.now();
-          await producer.sendBatch({
-            acks: -1,
-            topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      };
+      const started = performance.now();
+      for (let k = 0; sent < count; k++) {
+        const due = started + k * tickMs;
+        const wait = due - performance.now();
+        if (wait > 0) await sleep(wait);
+        else if (wait < -tickMs) lateTicks++;
+        if (sendError) throw sendError;
+        const n = Math.min(perTick, count - sent);
+        const nowMs = Date.now();
+        const now = new Date(nowMs).toISOString();
+        for (let i = 0; i < n; i++) {
+          const e = envelopes[cursor++ % envelopes.length];
+          const value = JSON.stringify({ ...e, event_id: randomUUID(), timestamp: now });
+          queue.push({
+            topic: prefix + e.event_type.split(".")[0],
+            message: { key: e.entity_id, value, timestamp: String(nowMs) },
           });
-          acked += batch.length;
-          requests++;
-          maxRequestMs = Math.max(maxRequestMs, performance.now() - t0);
-        } catch (e) {
-          sendError ??= e;
         }
-      }
-    };
-    info(`latency: producing ${total} events at ${rate}/s for ${seconds} s`);
-    const started = performance.now();
-    for (let k = 0; sent < total; k++) {
-      const due = started + k * tickMs;
-      const wait = due - performance.now();
-      if (wait > 0) await sleep(wait);
-      else if (wait < -tickMs) lateTicks++;
-      if (sendError) throw sendError;
-      const n = Math.min(perTick, total - sent);
-      const nowMs = Date.now();
-      const now = new Date(nowMs).toISOString();
-      for (let i = 0; i < n; i++) {
-        const e = envelopes[cursor++ % envelopes.length];
-        const value = JSON.stringify({ ...e, event_id: randomUUID(), timestamp: now });
-        queue.push({
-          topic: prefix + e.event_type.split(".")[0],
-          message: { key: e.entity_id, value, timestamp: String(nowMs) },
+        sent += n;
+        inflight ??= pump().finally(() => {
+          inflight = undefined;
         });
       }
-      sent += n;
-      inflight ??= pump().finally(() => {
-        inflight = undefined;
-      });
-    }
-    while (inflight) await inflight;
-    await pump();
-    const produceSeconds = (performance.now() - started) / 1000;
-    await producer.disconnect();
-    if (sendError) throw sendError;
-    const produced = Math.round(acked / produceSeconds);
-    info(`latency: produced ${acked} in ${produceSeconds.toFixed(1)} s (${produced}/s), waiting for lag 0`);
-    // Drained: everything read and every partition's lag 0.
-    const drainBy = Date.now() + 300_000;
-    let metrics;
-    for (;;) {
-      if (exited) await running;
-      const m = parseMetrics((await httpGet(`${base}/metrics`)).text);
-      const read = m.find((x) => x.name === "projector_events_read_total")?.value ?? 0;
-      const lags = m.filter((x) => x.name === "projector_lag_events");
-      if (read >= acked && lags.length > 0 && lags.every((l) => l.value === 0)) {
-        metrics = m;
-        break;
+      while (inflight) await inflight;
+      await pump();
+      if (sendError) throw sendError;
+      const seconds = (performance.now() - started) / 1000;
+      return { acked, seconds, requests, lateTicks, maxBatch, maxRequestMs };
+    };
+    // Drained: everything produced so far read, and every partition's lag 0. Returns /metrics then.
+    let totalAcked = 0;
+    const drained = async () => {
+      const drainBy = Date.now() + 300_000;
+      for (;;) {
+        if (exited) await running;
+        const m = parseMetrics((await httpGet(`${base}/metrics`)).text);
+        const read = m.find((x) => x.name === "projector_events_read_total")?.value ?? 0;
+        const lags = m.filter((x) => x.name === "projector_lag_events");
+        if (read >= totalAcked && lags.length > 0 && lags.every((l) => l.value === 0)) return m;
+        if (Date.now() > drainBy) throw new Error(`not drained after 300 s (read ${read} of ${totalAcked})`);
+        await sleep(250);
       }
-      if (Date.now() > drainBy) throw new Error(`not drained after 300 s (read ${read} of ${acked})`);
-      await sleep(250);
+    };
+    const histogram = (m) => {
+      const buckets = m
+        .filter((x) => x.name === "projector_event_to_commit_seconds_bucket")
+        .map((x) => ({ le: x.labels.le === "+Inf" ? Infinity : Number(x.labels.le) * 1000, count: x.value }));
+      if (buckets.length === 0)
+        throw new Error("/metrics has no projector_event_to_commit_seconds histogram");
+      return buckets;
+    };
+    // Warm-up: the first seconds of a fresh broker, producer and consumer (JIT, new partitions' files,
+    // first fetches) are produced and drained first; only the window after it is measured. The
+    // histogram over the whole run (warm-up included) is reported beside it.
+    if (warmup > 0) {
+      info(`latency: warm-up, ${rate * warmup} events at ${rate}/s`);
+      const w = await produceFor(warmup);
+      totalAcked += w.acked;
+      await drained();
     }
-    const drainedAfter = (performance.now() - started) / 1000 - produceSeconds;
-    const quantile = (qv) =>
-      metrics.find((x) => x.name === "projector_event_to_commit_seconds" && x.labels.quantile === qv)?.value;
-    const count = metrics.find((x) => x.name === "projector_event_to_commit_seconds_count")?.value;
+    const before = warmup > 0 ? histogram(await drained()) : null;
+    info(`latency: producing ${total} events at ${rate}/s for ${seconds} s`);
+    const p = await produceFor(seconds);
+    totalAcked += p.acked;
+    await producer.disconnect();
+    const produced = Math.round(p.acked / p.seconds);
+    info(`latency: produced ${p.acked} in ${p.seconds.toFixed(1)} s (${produced}/s), waiting for lag 0`);
+    const drainStarted = performance.now();
+    const metrics = await drained();
+    const drainedAfter = (performance.now() - drainStarted) / 1000;
+    const whole = histogram(metrics);
+    const window = whole.map((b, i) => ({ le: b.le, count: b.count - (before ? before[i].count : 0) }));
+    const count = window.at(-1).count;
+    if (count !== p.acked)
+      throw new Error(`latency window holds ${count} commits for ${p.acked} events produced`);
     child.kill("SIGTERM");
     const r = await running;
     const s = r.summary;
-    const p50 = round(quantile("0.5") * 1000, 1);
-    const p90 = round(quantile("0.9") * 1000, 1);
-    const p99 = round(quantile("0.99") * 1000, 1);
+    const p50 = round(histogramQuantile(window, 0.5), 1);
+    const p90 = round(histogramQuantile(window, 0.9), 1);
+    const p99 = round(histogramQuantile(window, 0.99), 1);
+    const within500 = (window.find((b) => b.le === 500)?.count ?? 0) / count;
+    const wholeP99 = round(histogramQuantile(whole, 0.99), 1);
     return {
-      events: acked,
+      events: p.acked,
       target_rate: rate,
       seconds,
-      produce_seconds: round(produceSeconds, 3),
+      warmup_seconds: warmup,
+      produce_seconds: round(p.seconds, 3),
       events_per_second: produced,
-      late_ticks: lateTicks,
-      produce_requests: requests,
-      largest_request_events: maxBatch,
-      slowest_request_ms: Math.round(maxRequestMs),
+      late_ticks: p.lateTicks,
+      produce_requests: p.requests,
+      largest_request_events: p.maxBatch,
+      slowest_request_ms: Math.round(p.maxRequestMs),
       drained_after_seconds: round(drainedAfter, 2),
       p50_ms: p50,
       p90_ms: p90,
       p99_ms: p99,
+      within_500ms: round(within500, 5),
+      p99_including_warmup_ms: wholeP99,
+      histogram_ms: window.map((b) => [b.le === Infinity ? "+Inf" : b.le, b.count]),
       latency_count: count,
       max_rss_mb: s?.max_rss_mb,
       summary: s,
-      notes: `p50 ${p50} ms, p99 ${p99} ms (n=${count}); produced ${produced}/s, slowest send ${Math.round(maxRequestMs)} ms`,
+      notes: `p50 ${p50} ms, p99 ${p99} ms (n=${count}, ${round(100 * within500, 2)} % ≤ 500 ms; after ${warmup} s warm-up, p99 ${wholeP99} ms with it); slowest send ${Math.round(p.maxRequestMs)} ms`,
     };
   } finally {
     if (!exited) {

@@ -1,4 +1,4 @@
-import type { Stats } from "./stats.js";
+import { LATENCY_BUCKETS_MS, type Stats } from "./stats.js";
 
 export interface LagSample {
   readonly topic: string;
@@ -54,14 +54,19 @@ export function prometheusText(stats: Stats, lag: readonly LagSample[], ready: b
   );
   family(
     "projector_event_to_commit_seconds",
-    "summary",
+    "histogram",
     "From the message's broker timestamp to the commit of its row changes.",
   );
-  for (const q of [0.5, 0.9, 0.99]) {
-    const v = stats.latencyQuantile(q);
-    out.push(`projector_event_to_commit_seconds{quantile="${q}"} ${v === undefined ? "NaN" : v / 1000}`);
-  }
-  out.push(`projector_event_to_commit_seconds_count ${stats.commitLatencyMs.length}`);
+  let cumulative = 0;
+  LATENCY_BUCKETS_MS.forEach((bound, i) => {
+    cumulative += stats.latencyBuckets[i]!;
+    out.push(`projector_event_to_commit_seconds_bucket{le="${bound / 1000}"} ${cumulative}`);
+  });
+  out.push(
+    `projector_event_to_commit_seconds_bucket{le="+Inf"} ${stats.latencyCount}`,
+    `projector_event_to_commit_seconds_sum ${stats.latencySumMs / 1000}`,
+    `projector_event_to_commit_seconds_count ${stats.latencyCount}`,
+  );
   family("projector_lag_events", "gauge", "Events in the partition not yet applied.");
   for (const l of lag)
     out.push(`projector_lag_events{topic="${esc(l.topic)}",partition="${l.partition}"} ${l.events}`);

@@ -6,6 +6,15 @@ export interface TypeCounts {
   deadLettered: number;
 }
 
+/**
+ * Upper bounds (ms) of the event-to-commit histogram buckets. A scraper can subtract two scrapes and
+ * get the latency distribution of the window between them (Prometheus `histogram_quantile`).
+ */
+export const LATENCY_BUCKETS_MS: readonly number[] = [
+  1, 2, 5, 10, 15, 20, 25, 30, 40, 50, 60, 75, 100, 125, 150, 200, 250, 300, 400, 500, 600, 750, 1000, 1500,
+  2000, 3000, 5000, 10000, 30000, 60000,
+];
+
 /** What a run did: the summary of `replay`, the counters behind `/metrics`. */
 export class Stats {
   read = 0;
@@ -25,6 +34,10 @@ export class Stats {
   batchMillisTotal = 0;
   /** Event-to-commit latencies (ms) of the most recent Kafka records: broker timestamp → commit. */
   readonly commitLatencyMs: number[] = [];
+  /** Non-cumulative counts per bucket of LATENCY_BUCKETS_MS, the last one for above the largest bound. */
+  readonly latencyBuckets: number[] = new Array(LATENCY_BUCKETS_MS.length + 1).fill(0);
+  latencyCount = 0;
+  latencySumMs = 0;
   readonly startedAt = performance.now();
 
   type(eventType: string): TypeCounts {
@@ -44,6 +57,11 @@ export class Stats {
   }
 
   recordLatency(ms: number): void {
+    let b = 0;
+    while (b < LATENCY_BUCKETS_MS.length && ms > LATENCY_BUCKETS_MS[b]!) b++;
+    this.latencyBuckets[b]!++;
+    this.latencyCount++;
+    this.latencySumMs += ms;
     this.commitLatencyMs.push(ms);
     if (this.commitLatencyMs.length > 200_000) this.commitLatencyMs.splice(0, 100_000);
   }
@@ -89,7 +107,7 @@ export class Stats {
             commit_latency_ms: {
               p50: this.latencyQuantile(0.5),
               p99: this.latencyQuantile(0.99),
-              count: this.commitLatencyMs.length,
+              count: this.latencyCount,
             },
           }
         : {}),

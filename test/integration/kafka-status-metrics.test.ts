@@ -104,9 +104,14 @@ describe("projector status and /metrics while a run catches up", () => {
     expect(m.get('projector_rows_written_total{table="orders"}')).toBeGreaterThan(0);
     expect(m.get("projector_batch_size_events_count")).toBeGreaterThanOrEqual(events.length / 100);
     expect(m.get("projector_ready")).toBe(1);
+    // The latency histogram holds every Kafka record applied: +Inf bucket = count = events read.
+    expect(m.get('projector_event_to_commit_seconds_bucket{le="+Inf"}')).toBe(events.length);
+    expect(m.get("projector_event_to_commit_seconds_count")).toBe(events.length);
+    expect(m.get("projector_event_to_commit_seconds_sum")).toBeGreaterThan(0);
     const text = (await httpGet(port, "/metrics")).body;
     expect(text).toContain("# TYPE projector_events_total counter");
     expect(text).toContain("# TYPE projector_lag_events gauge");
+    expect(text).toContain("# TYPE projector_event_to_commit_seconds histogram");
     expect(await httpGet(port, "/healthz")).toMatchObject({ status: 200 });
     expect(await httpGet(port, "/readyz")).toMatchObject({ status: 200 });
     expect((await httpGet(port, "/nope")).status).toBe(404);

@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { prometheusText } from "../../src/run/metrics.js";
+import { LATENCY_BUCKETS_MS, Stats } from "../../src/run/stats.js";
+
+function samples(text: string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    if (line === "" || line.startsWith("#")) continue;
+    const at = line.lastIndexOf(" ");
+    m.set(line.slice(0, at), Number(line.slice(at + 1)));
+  }
+  return m;
+}
+
+describe("event-to-commit histogram", () => {
+  it("puts each latency in the first bucket whose bound holds it, cumulatively in the exposition", () => {
+    const stats = new Stats();
+    for (const ms of [0, 1, 1.5, 10, 499, 500, 501, 70_000]) stats.recordLatency(ms);
+    const m = samples(prometheusText(stats, [], true));
+    expect(m.get('projector_event_to_commit_seconds_bucket{le="0.001"}')).toBe(2); // 0 and 1 (bounds are inclusive)
+    expect(m.get('projector_event_to_commit_seconds_bucket{le="0.002"}')).toBe(3);
+    expect(m.get('projector_event_to_commit_seconds_bucket{le="0.01"}')).toBe(4);
+    expect(m.get('projector_event_to_commit_seconds_bucket{le="0.4"}')).toBe(4);
+    expect(m.get('projector_event_to_commit_seconds_bucket{le="0.5"}')).toBe(6);
+    expect(m.get('projector_event_to_commit_seconds_bucket{le="0.6"}')).toBe(7);
+    expect(m.get('projector_event_to_commit_seconds_bucket{le="60"}')).toBe(7);
+    expect(m.get('projector_event_to_commit_seconds_bucket{le="+Inf"}')).toBe(8);
+    expect(m.get("projector_event_to_commit_seconds_count")).toBe(8);
+    expect(m.get("projector_event_to_commit_seconds_sum")).toBeCloseTo(
+      (0 + 1 + 1.5 + 10 + 499 + 500 + 501 + 70_000) / 1000,
+      6,
+    );
+  });
+
+  it("has one line per bound, increasing bounds, and never decreasing counts", () => {
+    const stats = new Stats();
+    for (let i = 0; i < 1000; i++) stats.recordLatency((i * 37) % 2000);
+    const text = prometheusText(stats, [], true);
+    const buckets = [...text.matchAll(/^projector_event_to_commit_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)];
+    expect(buckets).toHaveLength(LATENCY_BUCKETS_MS.length + 1);
+    for (let i = 1; i < buckets.length; i++) {
+      expect(Number(buckets[i]![2])).toBeGreaterThanOrEqual(Number(buckets[i - 1]![2]));
+      if (buckets[i]![1] !== "+Inf")
+        expect(Number(buckets[i]![1])).toBeGreaterThan(Number(buckets[i - 1]![1]));
+    }
+    expect(Number(buckets.at(-1)![2])).toBe(1000);
+    expect(stats.summary().commit_latency_ms).toMatchObject({ count: 1000 });
+  });
+});
