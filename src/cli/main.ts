@@ -80,6 +80,10 @@ program
     "--dead-letter-unknown",
     "dead-letter events of unknown types instead of counting and skipping them",
   )
+  .option(
+    "--no-lookahead",
+    "plan each batch inside its own transaction instead of while the previous one is written (slower; same result)",
+  )
   .option("--json", "print the summary as JSON")
   .action(
     action((input: string, o: { projections: string } & Parameters<typeof replayCommand>[2]) =>

@@ -2,6 +2,7 @@ import { isUtf8 } from "node:buffer";
 import { setTimeout as sleep } from "node:timers/promises";
 import { MapError, type MappedOp, mapEvent } from "../compile/map-event.js";
 import type { Plan } from "../compile/plan.js";
+import type { Statement } from "../compile/statements.js";
 import { log } from "../log.js";
 import {
   type DeadLetter,
@@ -15,10 +16,12 @@ import {
   type BatchDecision,
   decideBatch,
   type MappedEvent,
+  type RowRequest,
   rowRequests,
   selectingUniques,
 } from "./batch-plan.js";
 import { checkEnvelope, EnvelopeError } from "./envelope.js";
+import { RowState } from "./row-state.js";
 import { buildStatements } from "./statement-groups.js";
 import type { Stats } from "./stats.js";
 
@@ -48,6 +51,39 @@ export interface ExecutorOptions {
   /** Stops retrying (SIGTERM). */
   readonly signal?: AbortSignal;
   readonly onRetry?: (error: SinkError, attempt: number, delayMs: number) => void;
+  /**
+   * Plan the next batch (read its rows as committed, decide, build its statements) while MySQL
+   * writes this one; default on. Only without a consumer group (Kafka batches are planned in their
+   * transaction, after their offsets are locked).
+   */
+  readonly lookahead?: boolean;
+}
+
+/** Runs while MySQL writes a batch; returns the next batch when the caller has it, to be planned ahead. */
+export type WhileWaiting = () => readonly Prepared[] | undefined;
+
+/** A batch decided and built ahead, valid if the batch before it commits as planned. */
+interface BatchPlan {
+  readonly live: readonly Prepared[];
+  readonly events: MappedEvent[];
+  readonly state: RowState;
+  readonly decision: BatchDecision;
+  readonly statements: readonly Statement[];
+}
+
+/** What the next batch may take from this one's plan: its row state, and tables it changed untracked. */
+interface Basis {
+  readonly state: RowState;
+  readonly dirty: ReadonlySet<string>;
+}
+
+/** Events of the batch that mapped cleanly, with their index in the batch. */
+function mappedEvents(live: readonly Prepared[]): MappedEvent[] {
+  const events: MappedEvent[] = [];
+  live.forEach((p, index) => {
+    if (p.kind === "event") events.push({ index, eventType: p.eventType, ops: p.ops });
+  });
+  return events;
 }
 
 /** A record decoded and mapped, ready for the transaction (or already known to be a dead letter). */
@@ -80,6 +116,9 @@ export class ExecutorStopped extends Error {}
  */
 export class Executor {
   private readonly uniques: ReadonlySet<string>;
+  /** The next batch, planned while the current one was written (see ExecutorOptions.lookahead). */
+  private ahead: { prepared: readonly Prepared[]; plan: Promise<BatchPlan | undefined> } | undefined;
+  private readonly lookahead: boolean;
   /** False while a batch is being retried (reported by /readyz). */
   ready = true;
 
@@ -89,6 +128,7 @@ export class Executor {
     private readonly options: ExecutorOptions,
   ) {
     this.uniques = selectingUniques(plan);
+    this.lookahead = (options.lookahead ?? true) && options.group === undefined;
   }
 
   /** Applies a batch of records: everything in it is applied or dead-lettered when this resolves. */
@@ -103,14 +143,15 @@ export class Executor {
 
   /**
    * Applies prepared records in one transaction (split only to isolate bad data). `whileWaiting`
-   * runs once while MySQL executes the batch: the caller prepares the next batch there.
+   * runs once while MySQL executes the batch: the caller prepares the next batch there, and may
+   * return it so that it is planned ahead too.
    */
-  async applyPrepared(prepared: readonly Prepared[], whileWaiting?: () => void): Promise<void> {
+  async applyPrepared(prepared: readonly Prepared[], whileWaiting?: WhileWaiting): Promise<void> {
     let pending = whileWaiting;
     const once = () => {
       const run = pending;
       pending = undefined;
-      run?.();
+      return run?.();
     };
     try {
       if (prepared.length > 0) await this.applyWithRetries(prepared, once);
@@ -209,30 +250,42 @@ export class Executor {
     });
   }
 
-  private async applyWithRetries(prepared: readonly Prepared[], whileWaiting?: () => void): Promise<void> {
+  private async applyWithRetries(prepared: readonly Prepared[], whileWaiting?: WhileWaiting): Promise<void> {
+    const ahead = this.ahead?.prepared === prepared ? this.ahead.plan : undefined;
+    this.ahead = undefined;
+    let planned = ahead ? await ahead : undefined;
     for (let attempt = 0; ; attempt++) {
       try {
         const started = performance.now();
         const done = await this.sink.transaction(async (tx) => {
-          const live = await this.unapplied(tx, prepared);
-          const events: MappedEvent[] = [];
-          live.forEach((p, index) => {
-            if (p.kind === "event") events.push({ index, eventType: p.eventType, ops: p.ops });
-          });
           const t0 = performance.now();
-          const state = await tx.loadRows(rowRequests(events, this.plan), this.uniques);
-          const t1 = performance.now();
-          const decision = decideBatch(events, this.plan, state, this.uniques);
-          const statements = buildStatements(decision.ops, this.plan);
+          let plan = planned;
+          const aheadPlan = planned;
+          planned = undefined; // a retry plans again, in its transaction
+          if (!plan) {
+            const live = await this.unapplied(tx, prepared);
+            const events = mappedEvents(live);
+            const state = await tx.loadRows(rowRequests(events, this.plan), this.uniques);
+            const decision = decideBatch(events, this.plan, state, this.uniques);
+            plan = { live, events, state, decision, statements: buildStatements(decision.ops, this.plan) };
+          }
+          const { live, events, decision, statements } = plan;
           const t2 = performance.now();
-          await tx.execute(statements, whileWaiting);
+          const basis: Basis = { state: plan.state, dirty: this.dirtyTables(decision) };
+          const meanwhile = () => {
+            const next = whileWaiting?.();
+            if (next && next.length > 0 && this.lookahead) {
+              this.ahead = { prepared: next, plan: this.planAhead(next, basis) };
+            }
+          };
+          await tx.execute(statements, meanwhile);
           const t3 = performance.now();
           if (debugging)
             log.debug("batch", {
               events: live.length,
               statements: statements.length,
-              load_ms: Math.round(t1 - t0),
-              decide_build_ms: Math.round(t2 - t1),
+              planned_ahead: plan === aheadPlan,
+              load_decide_build_ms: Math.round(t2 - t0),
               execute_ms: Math.round(t3 - t2),
               ...memory(),
             });
@@ -245,9 +298,10 @@ export class Executor {
           });
           await tx.deadLetters(letters);
           await tx.saveOffsets(this.offsets(live));
-          return { decision, events, live };
+          return { decision, events, live, ahead: plan === aheadPlan };
         });
         this.ready = true;
+        if (done.ahead) this.options.stats.plannedAhead++;
         this.count(done.live, done.events, done.decision, performance.now() - started);
         const now = Date.now();
         for (const p of done.live) {
@@ -256,6 +310,7 @@ export class Executor {
         }
         return;
       } catch (e) {
+        this.ahead = undefined; // planned on a state this batch did not reach
         const err = e as SinkError;
         if (err.transient) {
           this.ready = false;
@@ -278,6 +333,68 @@ export class Executor {
         return;
       }
     }
+  }
+
+  /**
+   * Plans the next batch on top of this one's row state, while this one is written: rows this batch
+   * knows (read, written or deleted) come from its state, the others are read as committed (this
+   * batch does not touch them). Tables this batch changes without tracking each row (child rows of
+   * a replace, cascades of a delete, log tables) cannot be known that way: a next batch that needs
+   * rows of them is planned in its own transaction instead. Undefined when it cannot be planned.
+   */
+  private async planAhead(prepared: readonly Prepared[], basis: Basis): Promise<BatchPlan | undefined> {
+    try {
+      const events = mappedEvents(prepared);
+      const requests = rowRequests(events, this.plan);
+      if (requests.some((r) => basis.dirty.has(r.table.name))) return undefined;
+      const state = new RowState();
+      const toLoad: RowRequest[] = [];
+      for (const r of requests) {
+        const table = r.table.name;
+        const keys = new Map<string, readonly unknown[]>();
+        for (const [k, values] of r.keys) if (!basis.state.copyRowTo(state, table, k)) keys.set(k, values);
+        const uniques: RowRequest["uniques"] = new Map();
+        for (const [name, u] of r.uniques) {
+          const values = new Map<string, readonly unknown[]>();
+          for (const [k, vals] of u.values) {
+            const owner = basis.state.resolveUnique(table, name, k);
+            if (owner === undefined) values.set(k, vals);
+            else basis.state.copyRowTo(state, table, owner);
+          }
+          if (values.size > 0) uniques.set(name, { key: u.key, values });
+        }
+        if (keys.size > 0 || uniques.size > 0) toLoad.push({ table: r.table, keys, uniques });
+      }
+      if (toLoad.length > 0) await this.sink.loadCommittedRows(toLoad, this.uniques, state, basis.state);
+      const decision = decideBatch(events, this.plan, state, this.uniques);
+      return {
+        live: prepared,
+        events,
+        state,
+        decision,
+        statements: buildStatements(decision.ops, this.plan),
+      };
+    } catch (e) {
+      log.debug("planning ahead failed; the batch is planned in its transaction", { error: String(e) });
+      return undefined;
+    }
+  }
+
+  /** Tables whose rows a batch changes without its row state knowing each one. */
+  private dirtyTables(decision: BatchDecision): Set<string> {
+    const dirty = new Set<string>();
+    const withDescendants = (table: string) => {
+      if (dirty.has(table)) return;
+      dirty.add(table);
+      for (const c of this.plan.children.get(table) ?? []) withDescendants(c.name);
+    };
+    for (const { op } of decision.ops) {
+      const a = op.action;
+      if (a.mode === "replace" || a.mode === "append") withDescendants(a.table.name);
+      else if (a.mode === "delete")
+        for (const c of this.plan.children.get(a.table.name) ?? []) withDescendants(c.name);
+    }
+    return dirty;
   }
 
   /** The batch failed on its data: split it until the event that fails is alone, and dead-letter that one. */

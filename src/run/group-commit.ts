@@ -61,6 +61,7 @@ export class GroupCommit {
           take.length === 1 ? take[0]!.prepared : take.flatMap((t) => t.prepared),
           () => {
             for (const w of waiting) w();
+            return undefined; // planned in its transaction (offsets are locked there)
           },
         );
         for (const t of take) t.resolve();

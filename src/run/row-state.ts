@@ -25,6 +25,8 @@ export interface KnownRow {
 export class RowState {
   private readonly rows = new Map<string, Map<string, KnownRow>>();
   private readonly byUnique = new Map<string, string>();
+  /** Rows deleted by the batch (`table\u0000key`): known to be absent, whatever MySQL said before. */
+  private readonly deleted = new Set<string>();
 
   private table(name: string): Map<string, KnownRow> {
     let t = this.rows.get(name);
@@ -44,7 +46,13 @@ export class RowState {
     return this.byUnique.get(`${table}\u0002${uniqueName}\u0002${key}`);
   }
 
+  /** Whether this state knows the row: present, or deleted by the batch. */
+  knows(table: string, key: string): boolean {
+    return this.rows.get(table)?.has(key) === true || this.deleted.has(`${table}\u0000${key}`);
+  }
+
   set(table: string, key: string, guard: unknown, uniques?: Map<string, string>): void {
+    if (this.deleted.size > 0) this.deleted.delete(`${table}\u0000${key}`);
     const t = this.table(table);
     const existing = t.get(key);
     const row: KnownRow = existing ?? { guard: null, uniques: new Map() };
@@ -60,6 +68,23 @@ export class RowState {
     t.set(key, row);
   }
 
+  /**
+   * A copy of what this state knows of one row, for the state of the next batch: the row (with its
+   * unique keys) or its deletion. False when this state does not know the row.
+   */
+  copyRowTo(target: RowState, table: string, key: string): boolean {
+    const row = this.rows.get(table)?.get(key);
+    if (row) {
+      target.set(table, key, row.guard, new Map(row.uniques));
+      return true;
+    }
+    if (this.deleted.has(`${table}\u0000${key}`)) {
+      target.deleted.add(`${table}\u0000${key}`);
+      return true;
+    }
+    return false;
+  }
+
   delete(table: CompiledTable, key: string, children: readonly CompiledTable[]): void {
     const t = this.rows.get(table.name);
     const row = t?.get(key);
@@ -67,6 +92,7 @@ export class RowState {
       for (const [name, value] of row.uniques)
         this.byUnique.delete(`${table.name}\u0002${name}\u0002${value}`);
     t?.delete(key);
+    this.deleted.add(`${table.name}\u0000${key}`);
     // Children cascade; only parents are ever looked up, so forgetting the direct children is enough.
     for (const child of children) {
       const c = this.rows.get(child.name);

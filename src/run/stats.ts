@@ -25,6 +25,8 @@ export class Stats {
   /** Updates/deletes/replaces that found no row to act on. */
   unmatched = 0;
   batches = 0;
+  /** Batches decided and built while the batch before them was written (see Executor lookahead). */
+  plannedAhead = 0;
   retries = 0;
   readonly rowsByTable = new Map<string, number>();
   readonly byEventType = new Map<string, TypeCounts>();
@@ -97,6 +99,7 @@ export class Stats {
       dead_lettered: this.deadLettered,
       unmatched: this.unmatched,
       batches: this.batches,
+      batches_planned_ahead: this.plannedAhead,
       retries: this.retries,
       seconds: Number(s.toFixed(3)),
       events_per_second: Math.round(this.read / Math.max(s, 1e-9)),

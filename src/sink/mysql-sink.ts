@@ -152,6 +152,28 @@ export class MysqlSink {
     this.reader = undefined;
   }
 
+  /**
+   * Loads rows as committed, outside the batch transaction (on the reader session), into `into`;
+   * rows `known` already knows are left out. Used to plan the next batch while this one is written.
+   */
+  async loadCommittedRows(
+    requests: readonly RowRequest[],
+    uniques: ReadonlySet<string>,
+    into: RowState,
+    known: RowState,
+  ): Promise<void> {
+    const conn = await this.readerConnection();
+    try {
+      await loadRows(conn, requests, uniques, into, known);
+    } catch (e) {
+      if (isTransient(e)) {
+        this.reader = undefined;
+        conn.destroy();
+      }
+      throw this.wrap(e);
+    }
+  }
+
   /** A query outside the batches' transactions (autocommit). */
   async query<T = RowDataPacket[]>(sql: string, params: unknown[] = []): Promise<T> {
     const conn = await this.readerConnection();
@@ -268,13 +290,17 @@ export class MysqlSink {
   }
 }
 
-/** Loads guard values and unique keys of the requested rows, one SELECT per table in one round trip. */
+/**
+ * Loads guard values and unique keys of the requested rows, one SELECT per table in one round trip,
+ * into `state`; rows that `known` knows (present or deleted) are left out.
+ */
 async function loadRows(
   conn: Connection,
   requests: readonly RowRequest[],
   wanted: ReadonlySet<string>,
+  state: RowState = new RowState(),
+  known?: RowState,
 ): Promise<RowState> {
-  const state = new RowState();
   const queries: {
     sql: string;
     params: unknown[];
@@ -322,6 +348,7 @@ async function loadRows(
         t.primaryKey.length === 1
           ? String(row[t.primaryKey[0]!])
           : t.primaryKey.map((c) => String(row[c])).join("\u0001");
+      if (known?.knows(t.name, key)) continue;
       const uniques = new Map<string, string>();
       for (const u of q.uniqueCols) uniques.set(u.name, u.columns.map((c) => String(row[c])).join("\u0001"));
       state.set(t.name, key, t.guard ? row[t.guard] : null, uniques);

@@ -13,6 +13,8 @@ export interface ReplayOptions {
   lingerMs: string;
   deadLetterUnknown?: boolean;
   maxRetries: string;
+  /** False with --no-lookahead. */
+  lookahead?: boolean;
   json?: boolean;
 }
 
@@ -32,6 +34,7 @@ export async function replayCommand(dir: string, input: string, opts: ReplayOpti
     stats,
     deadLetterUnknown: opts.deadLetterUnknown ?? false,
     maxRetries: Number(opts.maxRetries),
+    lookahead: opts.lookahead !== false,
     signal: controller.signal,
     onRetry: (e, attempt, delay) =>
       log.warn("MySQL unavailable, retrying the batch", { attempt, delay_ms: delay, error: e.message }),
@@ -47,8 +50,10 @@ export async function replayCommand(dir: string, input: string, opts: ReplayOpti
     while (prepared && !controller.signal.aborted) {
       const next = await batches.next();
       let nextPrepared: Prepared[] | undefined;
+      // Returned to the executor, which also plans it while MySQL writes the current one.
       const prepareNext = () => {
         if (!next.done) nextPrepared = executor.prepare(next.value);
+        return nextPrepared;
       };
       await executor.applyPrepared(prepared, prepareNext);
       prepared = nextPrepared;
