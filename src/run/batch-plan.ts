@@ -28,6 +28,11 @@ export interface PlannedOp {
    * after the write that freed it, or ON DUPLICATE KEY UPDATE would land on the other row.
    */
   readonly uniques?: readonly string[];
+  /**
+   * A replace whose parent row did not exist when the batch began (and whose children nothing
+   * earlier in the batch wrote): there are no old children to delete.
+   */
+  readonly fresh?: boolean;
 }
 
 /** The unique values an upsert or update takes, and those the row had before if they change. */
@@ -192,6 +197,10 @@ export function decideBatch(
   const ops: PlannedOp[] = [];
   const results: EventResult[] = [];
   const childrenOf = (t: CompiledTable) => plan.children.get(t.name) ?? [];
+  // Rows this batch created (absent when it began), child sets it wrote, child tables written directly.
+  const created = new Set<string>();
+  const childSets = new Set<string>();
+  const directChildTables = new Set<string>();
   for (const ev of events) {
     const stale: string[] = [];
     const unmatched: string[] = [];
@@ -217,6 +226,8 @@ export function decideBatch(
           }
           const taken = uniquesOf(a, op.values, wantedUniques);
           const touches = uniqueTouches(row ? new Map(row.uniques) : undefined, taken);
+          if (!row) created.add(`${t.name}|${key}`);
+          if (t.parent) directChildTables.add(t.name);
           state.set(t.name, key, t.guard ? guard : null, taken);
           ops.push(
             touches
@@ -243,10 +254,13 @@ export function decideBatch(
             continue;
           }
           let touches: string[] | undefined;
+          if (t.parent) directChildTables.add(t.name);
           if (a.mode === "delete") {
             // A delete frees the row's unique values for later inserts of other rows.
             touches = [...row.uniques].map(([name, value]) => `${name}=${value}`);
             state.delete(t, key, childrenOf(t));
+            // Its children go with it (ON DELETE CASCADE): a re-created parent starts with none.
+            for (const c of childrenOf(t)) childSets.delete(`${c.name}|${key}`);
           } else {
             const taken = uniquesOf(a, op.values, wantedUniques);
             touches = uniqueTouches(new Map(row.uniques), taken);
@@ -271,7 +285,16 @@ export function decideBatch(
             unmatched.push(t.name);
             continue;
           }
-          ops.push({ op, eventIndex: ev.index, rowKey: key });
+          const fresh =
+            created.has(`${t.parent}|${key}`) &&
+            !childSets.has(`${t.name}|${key}`) &&
+            !directChildTables.has(t.name);
+          childSets.add(`${t.name}|${key}`);
+          ops.push(
+            fresh
+              ? { op, eventIndex: ev.index, rowKey: key, fresh }
+              : { op, eventIndex: ev.index, rowKey: key },
+          );
           break;
         }
         case "append":

@@ -94,7 +94,7 @@ export function buildStatements(ops: readonly PlannedOp[], plan: Plan): Statemen
     return [[`${t}|p:${rowKey.split("\u0001").slice(0, n).join("\u0001")}`, t]];
   };
 
-  for (const { op, rowKey, uniques } of ops) {
+  for (const { op, rowKey, uniques, fresh } of ops) {
     const a = op.action;
     const t = a.table.name;
     switch (a.mode) {
@@ -161,7 +161,8 @@ export function buildStatements(ops: readonly PlannedOp[], plan: Plan): Statemen
           (index) => ({ kind: "delete-children", index, op, parents: [], seen: new Set() }),
           reads,
         ) as Extract<Group, { kind: "delete-children" }>;
-        d.parents.push(op.where);
+        // A new parent has no children yet: its replace only inserts (the group still orders it).
+        if (!fresh) d.parents.push(op.where);
         d.seen.add(rowKey!);
         if (op.rows && op.rows.length > 0) addChildren(undefined);
         function addChildren(into: Extract<Group, { kind: "insert" }> | undefined) {
@@ -237,8 +238,8 @@ export function buildStatements(ops: readonly PlannedOp[], plan: Plan): Statemen
             g.rows.filter((r) => r !== null),
           );
         case "delete-children":
-          return deleteChildrenStatement(g.op.action, g.parents);
+          return g.parents.length > 0 ? deleteChildrenStatement(g.op.action, g.parents) : undefined;
       }
     })
-    .filter((s) => s.params.length > 0);
+    .filter((s): s is Statement => s !== undefined && s.params.length > 0);
 }

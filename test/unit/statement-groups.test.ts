@@ -44,8 +44,14 @@ function ev(
   };
 }
 
-/** Maps, decides (against an empty row state) and groups a batch; every op must be applied. */
-function build(envelopes: readonly Record<string, unknown>[]): Statement[] {
+/**
+ * Maps, decides and groups a batch; every op must be applied. The row state starts empty, or with
+ * `existing` rows (table, key) that were there before the batch, with an old guard value.
+ */
+function build(
+  envelopes: readonly Record<string, unknown>[],
+  existing: readonly [string, string][] = [],
+): Statement[] {
   const events: MappedEvent[] = envelopes.map((e, index) => {
     const envelope = decodeEnvelope(JSON.stringify(e));
     if (envelope instanceof EnvelopeError) throw new Error(envelope.reason);
@@ -53,7 +59,9 @@ function build(envelopes: readonly Record<string, unknown>[]): Statement[] {
     if (ops instanceof MapError) throw new Error(ops.reason);
     return { index, eventType: envelope.event_type, ops };
   });
-  const decision = decideBatch(events, plan, new RowState(), selectingUniques(plan));
+  const state = new RowState();
+  for (const [table, key] of existing) state.set(table, key, "2000-01-01 00:00:00.000000");
+  const decision = decideBatch(events, plan, state, selectingUniques(plan));
   expect(decision.results.filter((r) => r.stale.length > 0 || r.unmatched.length > 0)).toEqual([]);
   const statements = buildStatements(decision.ops, plan);
   for (const s of statements) expect(s.sql.split("?").length - 1, s.sql).toBe(s.params.length);
@@ -127,11 +135,14 @@ describe("buildStatements", () => {
   });
 
   it("keeps the order of two upserts of the same row with different signatures", () => {
-    const statements = build([
-      ev("product.created", P1, "2025-01-12T12:00:00Z"),
-      ev("product.published", P1, "2025-01-13T13:00:00Z"), // selective: fewer columns
-      ev("product.updated", P1, "2025-01-14T12:00:00Z"),
-    ]);
+    const statements = build(
+      [
+        ev("product.created", P1, "2025-01-12T12:00:00Z"),
+        ev("product.published", P1, "2025-01-13T13:00:00Z"), // selective: fewer columns
+        ev("product.updated", P1, "2025-01-14T12:00:00Z"),
+      ],
+      [["products", P1]],
+    );
     expect(statements.map(outline)).toEqual([
       "INSERT products ×1",
       "DELETE product_variants",
@@ -155,6 +166,7 @@ describe("buildStatements", () => {
     const orders = ["65a1f00000000000000003a1", "65a1f00000000000000003a2", "65a1f00000000000000003a3"];
     const statements = build(
       orders.map((id, i) => ev("order.created", id, `2025-01-15T12:0${i}:00Z`, { order_number: `ORD-${i}` })),
+      orders.map((id) => ["orders", id]), // redelivered: the orders and their old items exist
     );
     expect(statements.map(outline)).toEqual([
       "INSERT orders ×3",
@@ -185,10 +197,10 @@ describe("buildStatements", () => {
   });
 
   it("replaces variants twice in order when one batch creates and then updates a product", () => {
-    const statements = build([
-      ev("product.created", P1, "2025-01-12T12:00:00Z"),
-      ev("product.updated", P1, "2025-01-13T12:00:00Z"),
-    ]);
+    const statements = build(
+      [ev("product.created", P1, "2025-01-12T12:00:00Z"), ev("product.updated", P1, "2025-01-13T12:00:00Z")],
+      [["products", P1]],
+    );
     expect(statements.map(outline)).toEqual([
       // Both upserts of P1 in one statement (applied row by row, in order): a child insert only
       // reads its parent, so it does not keep the second upsert out of the first statement.
@@ -211,12 +223,18 @@ describe("buildStatements", () => {
   });
 
   it("keeps a delete of a parent before its re-creation, and batches unrelated rows around it", () => {
-    const statements = build([
-      ev("product.created", P1, "2025-01-12T12:00:00Z"),
-      ev("product.deleted", P1, "2025-01-13T12:00:00Z"),
-      ev("product.created", P2, "2025-01-13T12:30:00Z"),
-      ev("product.created", P1, "2025-01-14T12:00:00Z"),
-    ]);
+    const statements = build(
+      [
+        ev("product.created", P1, "2025-01-12T12:00:00Z"),
+        ev("product.deleted", P1, "2025-01-13T12:00:00Z"),
+        ev("product.created", P2, "2025-01-13T12:30:00Z"),
+        ev("product.created", P1, "2025-01-14T12:00:00Z"),
+      ],
+      [
+        ["products", P1],
+        ["products", P2],
+      ],
+    );
     expect(statements.map(outline)).toEqual([
       "INSERT products ×2", // P1, and P2 (not touched by the delete)
       "DELETE product_variants", // of P1 and P2
@@ -224,7 +242,7 @@ describe("buildStatements", () => {
       "INSERT product_events ×4",
       "DELETE products",
       "INSERT products ×1", // P1 again: after its delete
-      "DELETE product_variants",
+      // (no DELETE of P1's variants: the delete of P1 took them, ON DELETE CASCADE)
       "INSERT product_variants ×2",
     ]);
     expect(statements[0]!.params[0]).toBe(P1);
@@ -238,7 +256,7 @@ describe("buildStatements", () => {
       params: [P1, "2025-01-13 12:00:00.000000"],
     });
     expect(statements[5]!.params[0]).toBe(P1);
-    expect(statements[7]!.params[0]).toBe(P1);
+    expect(statements[6]!.params[0]).toBe(P1);
   });
 
   it("orders an update by unique key (order_number) after the upsert that created the row", () => {
@@ -249,16 +267,48 @@ describe("buildStatements", () => {
     ]);
     expect(statements.map(outline)).toEqual([
       "INSERT orders ×1",
-      "DELETE order_items",
-      "INSERT order_items ×2",
+      "INSERT order_items ×2", // a new order has no old items to delete
       "INSERT order_events ×1",
       "UPDATE orders",
       "INSERT order_events ×1", // the cancellation's log row maps `reason` too: another shape
     ]);
-    expect(statements[4]).toEqual({
+    expect(statements[3]).toEqual({
       sql: "UPDATE `orders` AS t JOIN (SELECT ? AS `k0`, ? AS `v0`, ? AS `v1`, ? AS `v2`, ? AS `v3`) AS u ON t.`order_number` = u.`k0` SET t.`status` = u.`v0`, t.`cancel_reason` = u.`v1`, t.`event_id` = u.`v2`, t.`event_timestamp` = u.`v3` WHERE (t.`event_timestamp` IS NULL OR t.`event_timestamp` <= u.`v3`)",
       params: ["ORD-B1", "cancelled", "customer_requested", expect.any(String), "2025-01-15 18:00:00.000000"],
     });
+  });
+
+  it("deletes no old children of parents the batch creates, and still those of parents that existed", () => {
+    const orders = ["65a1f00000000000000003c1", "65a1f00000000000000003c2", "65a1f00000000000000003c3"];
+    const statements = build(
+      orders.map((id, i) =>
+        ev("order.created", id, `2025-01-15T12:0${i}:00Z`, { order_number: `ORD-C${i}` }),
+      ),
+      [["orders", orders[1]!]], // only the second one existed before the batch
+    );
+    expect(statements.map(outline)).toEqual([
+      "INSERT orders ×3",
+      "DELETE order_items",
+      "INSERT order_items ×6",
+      "INSERT order_events ×3",
+    ]);
+    expect(statements[1]).toEqual({
+      sql: "DELETE FROM `order_items` WHERE `order_id` IN (?)",
+      params: [orders[1]],
+    });
+  });
+
+  it("inserts only the last child set of a product the batch creates and updates, deleting nothing", () => {
+    const statements = build([
+      ev("product.created", P1, "2025-01-12T12:00:00Z"),
+      ev("product.updated", P1, "2025-01-13T12:00:00Z"),
+    ]);
+    expect(statements.map(outline)).toEqual([
+      "INSERT products ×2",
+      "INSERT product_variants ×1", // the update's set supersedes the creation's
+      "INSERT product_events ×2",
+    ]);
+    expect(statements[1]!.params.slice(0, 2)).toEqual([P1, "red-m"]);
   });
 
   it("writes DEFAULT for absent values of appended rows and binds nothing for them", () => {
