@@ -53,14 +53,14 @@ export interface ExecutorOptions {
   readonly onRetry?: (error: SinkError, attempt: number, delayMs: number) => void;
   /**
    * Plan the next batch (read its rows as committed, decide, build its statements) while MySQL
-   * writes this one; default on. With a consumer group the plan is used only if locking the offsets
-   * in its transaction drops none of its records (otherwise it is planned again there).
+   * writes this one; default on. Only without a consumer group (Kafka batches are planned in their
+   * transaction, after their offsets are locked).
    */
   readonly lookahead?: boolean;
 }
 
 /** Runs while MySQL writes a batch; returns the next batch when the caller has it, to be planned ahead. */
-export type WhileWaiting = () => readonly Prepared[] | Promise<readonly Prepared[] | undefined> | undefined;
+export type WhileWaiting = () => readonly Prepared[] | undefined;
 
 /** A batch decided and built ahead, valid if the batch before it commits as planned. */
 interface BatchPlan {
@@ -117,7 +117,7 @@ export class ExecutorStopped extends Error {}
 export class Executor {
   private readonly uniques: ReadonlySet<string>;
   /** The next batch, planned while the current one was written (see ExecutorOptions.lookahead). */
-  private ahead: Promise<BatchPlan | undefined> | undefined;
+  private ahead: { prepared: readonly Prepared[]; plan: Promise<BatchPlan | undefined> } | undefined;
   private readonly lookahead: boolean;
   /** False while a batch is being retried (reported by /readyz). */
   ready = true;
@@ -128,7 +128,7 @@ export class Executor {
     private readonly options: ExecutorOptions,
   ) {
     this.uniques = selectingUniques(plan);
-    this.lookahead = options.lookahead ?? true;
+    this.lookahead = (options.lookahead ?? true) && options.group === undefined;
   }
 
   /** Applies a batch of records: everything in it is applied or dead-lettered when this resolves. */
@@ -251,22 +251,19 @@ export class Executor {
   }
 
   private async applyWithRetries(prepared: readonly Prepared[], whileWaiting?: WhileWaiting): Promise<void> {
-    const ahead = this.ahead;
+    const ahead = this.ahead?.prepared === prepared ? this.ahead.plan : undefined;
     this.ahead = undefined;
     let planned = ahead ? await ahead : undefined;
-    if (planned?.live !== prepared) planned = undefined; // planned for other records
     for (let attempt = 0; ; attempt++) {
       try {
         const started = performance.now();
         const done = await this.sink.transaction(async (tx) => {
           const t0 = performance.now();
+          let plan = planned;
           const aheadPlan = planned;
           planned = undefined; // a retry plans again, in its transaction
-          const unapplied = await this.unapplied(tx, prepared);
-          // Records an earlier transaction applied (offsets) were planned as new: plan again.
-          let plan = aheadPlan && unapplied.length === prepared.length ? aheadPlan : undefined;
           if (!plan) {
-            const live = unapplied;
+            const live = await this.unapplied(tx, prepared);
             const events = mappedEvents(live);
             const state = await tx.loadRows(rowRequests(events, this.plan), this.uniques);
             const decision = decideBatch(events, this.plan, state, this.uniques);
@@ -277,12 +274,8 @@ export class Executor {
           const basis: Basis = { state: plan.state, dirty: this.dirtyTables(decision) };
           const meanwhile = () => {
             const next = whileWaiting?.();
-            if (next && this.lookahead) {
-              const plan = Promise.resolve(next).then((p) =>
-                p && p.length > 0 ? this.planAhead(p, basis) : undefined,
-              );
-              plan.catch(() => undefined);
-              this.ahead = plan;
+            if (next && next.length > 0 && this.lookahead) {
+              this.ahead = { prepared: next, plan: this.planAhead(next, basis) };
             }
           };
           await tx.execute(statements, meanwhile);

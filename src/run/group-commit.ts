@@ -1,12 +1,5 @@
 import type { Executor, Prepared, SourceRecord } from "./executor.js";
 
-/** Submissions applied together in one transaction. */
-interface Batch {
-  readonly take: Pending[];
-  readonly events: number;
-  readonly prepared: Prepared[];
-}
-
 interface Pending {
   readonly prepared: Prepared[];
   readonly resolve: () => void;
@@ -50,52 +43,30 @@ export class GroupCommit {
     });
   }
 
-  /** Takes the next transaction's submissions off the queue (at least one; at most maxEvents events). */
-  private take(): Batch {
-    const take: Pending[] = [this.queue.shift()!];
-    let events = take[0]!.prepared.length;
-    while (this.queue.length > 0 && events + this.queue[0]!.prepared.length <= this.maxEvents) {
-      const next = this.queue.shift()!;
-      events += next.prepared.length;
-      take.push(next);
-    }
-    return {
-      take,
-      events,
-      prepared: take.length === 1 ? take[0]!.prepared : take.flatMap((t) => t.prepared),
-    };
-  }
-
   private async drain(): Promise<void> {
-    let next: Batch | undefined;
-    while (next || this.queue.length > 0) {
-      const batch = next ?? this.take();
-      next = undefined;
-      // Events of the next batch stay counted in `queued` until it starts: they are held in memory.
-      this.queued -= batch.events;
+    while (this.queue.length > 0) {
+      const take: Pending[] = [this.queue.shift()!];
+      let events = take[0]!.prepared.length;
+      while (this.queue.length > 0 && events + this.queue[0]!.prepared.length <= this.maxEvents) {
+        const next = this.queue.shift()!;
+        events += next.prepared.length;
+        take.push(next);
+      }
+      this.queued -= events;
       const waiting = this.waiters;
       this.waiters = [];
-      let applying = true;
       try {
-        await this.executor.applyPrepared(batch.prepared, () => {
-          // Submitters held back by the bound prepare their records while this transaction runs;
-          // what is queued once they have becomes the next transaction, planned while this one is
-          // written (the executor checks the plan was made on top of this batch).
-          for (const w of waiting) w();
-          return new Promise((resolve) =>
-            setImmediate(() => {
-              // Only while this batch is still being applied: the loop then takes `next` first.
-              if (!applying || next || this.queue.length === 0) return resolve(undefined);
-              next = this.take();
-              resolve(next.prepared);
-            }),
-          );
-        });
-        for (const t of batch.take) t.resolve();
+        // Submitters held back by the bound prepare their records while this transaction runs.
+        await this.executor.applyPrepared(
+          take.length === 1 ? take[0]!.prepared : take.flatMap((t) => t.prepared),
+          () => {
+            for (const w of waiting) w();
+            return undefined; // planned in its transaction (offsets are locked there)
+          },
+        );
+        for (const t of take) t.resolve();
       } catch (e) {
-        for (const t of batch.take) t.reject(e);
-      } finally {
-        applying = false;
+        for (const t of take) t.reject(e);
       }
     }
     this.running = false;
