@@ -62,6 +62,9 @@ export interface ExecutorOptions {
 /** Runs while MySQL writes a batch; returns the next batch when the caller has it, to be planned ahead. */
 export type WhileWaiting = () => readonly Prepared[] | undefined;
 
+/** How long a batch waits for its plan made ahead before planning in its own transaction. */
+const AHEAD_WAIT_MS = 5_000;
+
 /** A batch decided and built ahead, valid if the batch before it commits as planned. */
 interface BatchPlan {
   readonly live: readonly Prepared[];
@@ -253,7 +256,16 @@ export class Executor {
   private async applyWithRetries(prepared: readonly Prepared[], whileWaiting?: WhileWaiting): Promise<void> {
     const ahead = this.ahead?.prepared === prepared ? this.ahead.plan : undefined;
     this.ahead = undefined;
-    let planned = ahead ? await ahead : undefined;
+    // Normally ready long before; a reader session stuck on a dead server must not hold the batch.
+    let planned: BatchPlan | undefined;
+    if (ahead) {
+      const timer = new AbortController();
+      const giveUp = sleep(AHEAD_WAIT_MS, undefined, { ref: false, signal: timer.signal }).catch(
+        () => undefined,
+      );
+      planned = await Promise.race([ahead, giveUp]);
+      timer.abort();
+    }
     for (let attempt = 0; ; attempt++) {
       try {
         const started = performance.now();
