@@ -154,6 +154,35 @@ describe("planning the next batch while the current one is written (lookahead)",
     dead_lettered: s.dead_lettered,
   });
 
+  /**
+   * Replays `stream` one event per batch with and without lookahead into two fresh databases; both
+   * must give the same counters and tables. `check` inspects the lookahead run; the databases are
+   * dropped afterwards.
+   */
+  const replayBothWays = async (
+    stream: readonly Record<string, unknown>[],
+    extraArgs: readonly string[],
+    check: (summary: Record<string, number>, db: TestDb) => Promise<void>,
+  ) => {
+    const file = join(mkdtempSync(join(tmpdir(), "pj-ahead-")), "stream.jsonl");
+    writeFileSync(file, `${stream.map((e) => JSON.stringify(e)).join("\n")}\n`);
+    const ahead = await createTestDb();
+    const serial = await createTestDb();
+    try {
+      const args = ["replay", file, ...extraArgs, "--batch-size", "1", "--json"];
+      const a = summaryOf(cli(args, { MYSQL_URL: ahead.url }));
+      const s = summaryOf(cli([...args, "--no-lookahead"], { MYSQL_URL: serial.url }));
+      expect(a.batches).toBe(stream.length);
+      expect(s.batches_planned_ahead).toBe(0);
+      expect(counters(a)).toEqual(counters(s));
+      expect(await ahead.dump()).toEqual(await serial.dump());
+      await check(a, ahead);
+    } finally {
+      await ahead.drop();
+      await serial.drop();
+    }
+  };
+
   it("gives the tables of planning every batch in its transaction, at any batch size", async () => {
     const gen = cli(["generate", "--count", "3000", "--seed", "33"]);
     const file = join(mkdtempSync(join(tmpdir(), "pj-ahead-")), "stream.jsonl");
@@ -211,34 +240,19 @@ describe("planning the next batch while the current one is written (lookahead)",
       at(otherOrder, "2025-01-15T19:00:00Z"), // takes the same order_number: rejected
       at(pick("order.completed"), "2025-01-15T12:05:00Z"), // older than the cancellation: stale
     ];
-    const file = join(mkdtempSync(join(tmpdir(), "pj-ahead-")), "crafted.jsonl");
-    writeFileSync(file, `${stream.map((e) => JSON.stringify(e)).join("\n")}\n`);
-    const ahead = await createTestDb();
-    const serial = await createTestDb();
-    try {
-      const a = summaryOf(cli(["replay", file, "--batch-size", "1", "--json"], { MYSQL_URL: ahead.url }));
-      const s = summaryOf(
-        cli(["replay", file, "--batch-size", "1", "--no-lookahead", "--json"], { MYSQL_URL: serial.url }),
-      );
-      expect(a.batches).toBe(stream.length);
+    await replayBothWays(stream, [], async (a, db) => {
       expect(a.batches_planned_ahead).toBe(stream.length - 1);
-      expect(s.batches_planned_ahead).toBe(0);
-      expect(counters(a)).toEqual(counters(s));
       expect(a).toMatchObject({ read: 12, stale: 2, dead_lettered: 1, unmatched: 1 });
-      expect(await ahead.dump()).toEqual(await serial.dump());
-      expect(await ahead.rows("SELECT product_id, status FROM products")).toEqual([
+      expect(await db.rows("SELECT product_id, status FROM products")).toEqual([
         { product_id: stream[0]!.entity_id, status: "discontinued" },
       ]);
-      expect(await ahead.rows("SELECT order_id, status FROM orders")).toEqual([
+      expect(await db.rows("SELECT order_id, status FROM orders")).toEqual([
         { order_id: orderCreated.entity_id, status: "cancelled" },
       ]);
-      expect(await ahead.rows("SELECT position, reason FROM projector_dead_letters")).toEqual([
+      expect(await db.rows("SELECT position, reason FROM projector_dead_letters")).toEqual([
         { position: "line 11", reason: expect.stringMatching(/unique key \(order_number\)/) },
       ]);
-    } finally {
-      await ahead.drop();
-      await serial.drop();
-    }
+    });
   }, 120_000);
 
   it("knows a row the batch before deleted is gone, though MySQL still has it committed", async () => {
@@ -272,25 +286,13 @@ describe("planning the next batch while the current one is written (lookahead)",
       at(pick("review.created"), "2025-03-04T10:00:00Z"),
       at(pick("review.helpful_voted"), "2025-03-05T10:00:00Z", { helpful_count: 7 }),
     ];
-    const file = join(mkdtempSync(join(tmpdir(), "pj-ahead-")), "reviews.jsonl");
-    writeFileSync(file, `${stream.map((e) => JSON.stringify(e)).join("\n")}\n`);
-    const ahead = await createTestDb();
-    const serial = await createTestDb();
-    try {
-      const args = ["replay", file, "--projections", dir, "--batch-size", "1", "--json"];
-      const a = summaryOf(cli(args, { MYSQL_URL: ahead.url }));
-      const s = summaryOf(cli([...args, "--no-lookahead"], { MYSQL_URL: serial.url }));
+    await replayBothWays(stream, ["--projections", dir], async (a, db) => {
       expect(a.batches_planned_ahead).toBe(stream.length - 1);
       expect(a).toMatchObject({ read: 5, applied: 5, unmatched: 1, stale: 0, dead_lettered: 0 });
-      expect(counters(a)).toEqual(counters(s));
-      expect(await ahead.dump()).toEqual(await serial.dump());
-      expect(await ahead.rows("SELECT review_id, helpful_count FROM reviews")).toEqual([
+      expect(await db.rows("SELECT review_id, helpful_count FROM reviews")).toEqual([
         { review_id: id, helpful_count: 7 },
       ]);
-    } finally {
-      await ahead.drop();
-      await serial.drop();
-    }
+    });
   }, 120_000);
 
   it("plans a batch in its transaction when it needs rows the batch before replaced untracked", async () => {
@@ -327,25 +329,13 @@ describe("planning the next batch while the current one is written (lookahead)",
       ev(3, "review.photo_captioned", "2025-03-03T10:00:00Z", { position: 2, caption: "gone" }),
       ev(4, "review.photo_captioned", "2025-03-04T10:00:00Z", { position: 1, caption: "kept" }),
     ];
-    const file = join(dir, "stream.jsonl");
-    writeFileSync(file, `${stream.map((e) => JSON.stringify(e)).join("\n")}\n`);
-    const ahead = await createTestDb();
-    const serial = await createTestDb();
-    try {
-      const args = ["replay", file, "--projections", dir, "--batch-size", "1", "--json"];
-      const a = summaryOf(cli(args, { MYSQL_URL: ahead.url }));
-      const s = summaryOf(cli([...args, "--no-lookahead"], { MYSQL_URL: serial.url }));
+    await replayBothWays(stream, ["--projections", dir], async (a, db) => {
       // Batch 3 needs a photo and batch 2 replaced the photos: planned in its own transaction.
       expect(a.batches_planned_ahead).toBe(2);
       expect(a).toMatchObject({ read: 4, applied: 4, unmatched: 1, dead_lettered: 0 });
-      expect(counters(a)).toEqual(counters(s));
-      expect(await ahead.dump()).toEqual(await serial.dump());
-      expect(await ahead.rows("SELECT review_id, position, caption FROM review_photos")).toEqual([
+      expect(await db.rows("SELECT review_id, position, caption FROM review_photos")).toEqual([
         { review_id: id, position: 1, caption: "kept" },
       ]);
-    } finally {
-      await ahead.drop();
-      await serial.drop();
-    }
+    });
   }, 120_000);
 });
