@@ -30,6 +30,11 @@ export async function planMigration(sink: MysqlSink, plan: Plan): Promise<Migrat
   const idx = await sink.query<RowDataPacket[]>(
     "SELECT DISTINCT TABLE_NAME t, INDEX_NAME i FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE()",
   );
+  const pkRows = await sink.query<RowDataPacket[]>(
+    "SELECT TABLE_NAME t, COLUMN_NAME c FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND INDEX_NAME = 'PRIMARY' ORDER BY TABLE_NAME, SEQ_IN_INDEX",
+  );
+  const primaryKeys = new Map<string, string[]>();
+  for (const r of pkRows) primaryKeys.set(r.t, [...(primaryKeys.get(r.t) ?? []), String(r.c).toLowerCase()]);
   const tables = new Map<string, Map<string, DbColumn>>();
   for (const r of cols) {
     let t = tables.get(r.t);
@@ -55,6 +60,12 @@ export async function planMigration(sink: MysqlSink, plan: Plan): Promise<Migrat
       continue;
     }
     const q = table.quoted;
+    const dbKey = primaryKeys.get(table.name) ?? [];
+    if (dbKey.join() !== table.primaryKey.map((c) => c.toLowerCase()).join()) {
+      warnings.push(
+        `${table.name} has primary key (${dbKey.join(", ")}) in the database but (${table.primaryKey.join(", ")}) in the spec; migrate does not rebuild primary keys, change it by hand if intended`,
+      );
+    }
     for (const col of table.spec.columns.values()) {
       const db = existing.get(col.name.toLowerCase());
       if (!db) {

@@ -27,7 +27,8 @@ CREATE TABLE IF NOT EXISTS `community_events` (
   `reason` TEXT NULL,
   `event_data` JSON NULL,
   `event_timestamp` DATETIME(6) NOT NULL,
-  PRIMARY KEY (`event_id`),
+  PRIMARY KEY (`event_timestamp`, `event_id`),
+  UNIQUE KEY `uq_community_events_event_id` (`event_id`),
   KEY `idx_community_events_community_id` (`community_id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
@@ -38,7 +39,8 @@ CREATE TABLE IF NOT EXISTS `community_memberships` (
   `action` ENUM('joined','left') NOT NULL,
   `member_count` INT NULL,
   `event_timestamp` DATETIME(6) NOT NULL,
-  PRIMARY KEY (`event_id`),
+  PRIMARY KEY (`event_timestamp`, `event_id`),
+  UNIQUE KEY `uq_community_memberships_event_id` (`event_id`),
   KEY `idx_community_memberships_community_id` (`community_id`),
   KEY `idx_community_memberships_user_id` (`user_id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
@@ -50,7 +52,8 @@ CREATE TABLE IF NOT EXISTS `order_events` (
   `reason` VARCHAR(255) NULL,
   `event_data` JSON NULL,
   `event_timestamp` DATETIME(6) NOT NULL,
-  PRIMARY KEY (`event_id`),
+  PRIMARY KEY (`event_timestamp`, `event_id`),
+  UNIQUE KEY `uq_order_events_event_id` (`event_id`),
   KEY `idx_order_events_order_id` (`order_id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
@@ -114,7 +117,8 @@ CREATE TABLE IF NOT EXISTS `post_events` (
   `reason` TEXT NULL,
   `event_data` JSON NULL,
   `event_timestamp` DATETIME(6) NOT NULL,
-  PRIMARY KEY (`event_id`),
+  PRIMARY KEY (`event_timestamp`, `event_id`),
+  UNIQUE KEY `uq_post_events_event_id` (`event_id`),
   KEY `idx_post_events_post_id` (`post_id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
@@ -154,7 +158,8 @@ CREATE TABLE IF NOT EXISTS `product_events` (
   `event_type` VARCHAR(100) NOT NULL,
   `event_data` JSON NULL,
   `event_timestamp` DATETIME(6) NOT NULL,
-  PRIMARY KEY (`event_id`),
+  PRIMARY KEY (`event_timestamp`, `event_id`),
+  UNIQUE KEY `uq_product_events_event_id` (`event_id`),
   KEY `idx_product_events_product_id` (`product_id`),
   KEY `idx_product_events_supplier_id` (`supplier_id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
@@ -209,7 +214,8 @@ CREATE TABLE IF NOT EXISTS `promotion_events` (
   `reason` TEXT NULL,
   `event_data` JSON NULL,
   `event_timestamp` DATETIME(6) NOT NULL,
-  PRIMARY KEY (`event_id`),
+  PRIMARY KEY (`event_timestamp`, `event_id`),
+  UNIQUE KEY `uq_promotion_events_event_id` (`event_id`),
   KEY `idx_promotion_events_promotion_id` (`promotion_id`),
   KEY `idx_promotion_events_supplier_id` (`supplier_id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
@@ -240,7 +246,8 @@ CREATE TABLE IF NOT EXISTS `supplier_events` (
   `event_type` VARCHAR(100) NOT NULL,
   `event_data` JSON NULL,
   `event_timestamp` DATETIME(6) NOT NULL,
-  PRIMARY KEY (`event_id`),
+  PRIMARY KEY (`event_timestamp`, `event_id`),
+  UNIQUE KEY `uq_supplier_events_event_id` (`event_id`),
   KEY `idx_supplier_events_supplier_id` (`supplier_id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
@@ -251,7 +258,8 @@ CREATE TABLE IF NOT EXISTS `supplier_logins` (
   `company_name` VARCHAR(200) NULL,
   `ip_address` VARCHAR(45) NULL,
   `event_timestamp` DATETIME(6) NOT NULL,
-  PRIMARY KEY (`event_id`),
+  PRIMARY KEY (`event_timestamp`, `event_id`),
+  UNIQUE KEY `uq_supplier_logins_event_id` (`event_id`),
   KEY `idx_supplier_logins_supplier_id` (`supplier_id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
@@ -293,7 +301,8 @@ CREATE TABLE IF NOT EXISTS `user_events` (
   `event_type` VARCHAR(100) NOT NULL,
   `event_data` JSON NULL,
   `event_timestamp` DATETIME(6) NOT NULL,
-  PRIMARY KEY (`event_id`),
+  PRIMARY KEY (`event_timestamp`, `event_id`),
+  UNIQUE KEY `uq_user_events_event_id` (`event_id`),
   KEY `idx_user_events_user_id` (`user_id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
@@ -304,7 +313,8 @@ CREATE TABLE IF NOT EXISTS `user_logins` (
   `role` VARCHAR(20) NULL,
   `ip_address` VARCHAR(45) NULL,
   `event_timestamp` DATETIME(6) NOT NULL,
-  PRIMARY KEY (`event_id`),
+  PRIMARY KEY (`event_timestamp`, `event_id`),
+  UNIQUE KEY `uq_user_logins_event_id` (`event_id`),
   KEY `idx_user_logins_user_id` (`user_id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 

@@ -78,6 +78,7 @@ describe("migrate", () => {
     expect(await db.rows("SHOW TABLES")).toHaveLength(21);
     const second = cli(["migrate"], { MYSQL_URL: db.url });
     expect(second.stdout.trim()).toBe(`-- ${db.name} is up to date (19 tables)`);
+    expect(second.stderr).toBe(""); // tables it created match the spec: no warning
   });
 
   it("adds missing columns and indexes, widens a narrowed varchar, and never drops", async () => {
@@ -85,8 +86,18 @@ describe("migrate", () => {
       "ALTER TABLE users DROP COLUMN bio, DROP INDEX idx_users_email, MODIFY COLUMN phone VARCHAR(10) NULL",
     );
     await db.conn.query("ALTER TABLE orders ADD COLUMN legacy_note TEXT NULL");
+    // An event log keyed the old way (event_id alone): kept, and said so.
+    await db.conn.query("ALTER TABLE order_events DROP PRIMARY KEY, ADD PRIMARY KEY (event_id)");
     const r = cli(["migrate"], { MYSQL_URL: db.url });
     expect(r.status).toBe(0);
+    expect(r.stderr.trim().split("\n")).toEqual([
+      "warning: order_events has primary key (event_id) in the database but (event_timestamp, event_id) in the spec; migrate does not rebuild primary keys, change it by hand if intended",
+    ]);
+    expect(
+      await db.rows(
+        "SELECT COLUMN_NAME c FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'order_events' AND INDEX_NAME = 'PRIMARY'",
+      ),
+    ).toEqual([{ c: "event_id" }]);
     expect(r.stdout).toContain("ALTER TABLE `users` ADD COLUMN `bio` VARCHAR(500) NULL;");
     expect(r.stdout).toContain("ALTER TABLE `users` MODIFY COLUMN `phone` VARCHAR(50) NULL;");
     expect(r.stdout).toContain("ALTER TABLE `users` ADD KEY `idx_users_email` (`email`);");

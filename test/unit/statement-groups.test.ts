@@ -192,7 +192,7 @@ describe("buildStatements", () => {
     expect(log.sql).toMatch(
       /^INSERT INTO `order_events` \(`order_id`,`event_type`,`event_data`,`event_id`,`event_timestamp`\) VALUES /,
     );
-    expect(log.sql).toMatch(/ ON DUPLICATE KEY UPDATE `event_id` = `event_id`$/);
+    expect(log.sql).toMatch(/ ON DUPLICATE KEY UPDATE `event_timestamp` = `event_timestamp`$/);
     expect(log.params).toHaveLength(3 * 5);
   });
 
@@ -327,7 +327,7 @@ describe("buildStatements", () => {
     expect(statements[1]!.params.slice(0, 2)).toEqual([promo, "approved"]);
     const log = statements[2]!;
     expect(log.sql).toBe(
-      "INSERT INTO `promotion_events` (`promotion_id`,`supplier_id`,`event_type`,`reviewer_id`,`scope`,`reason`,`event_data`,`event_id`,`event_timestamp`) VALUES (?,?,?,DEFAULT,DEFAULT,?,?,?,?),(?,?,?,?,?,DEFAULT,?,?,?) ON DUPLICATE KEY UPDATE `event_id` = `event_id`",
+      "INSERT INTO `promotion_events` (`promotion_id`,`supplier_id`,`event_type`,`reviewer_id`,`scope`,`reason`,`event_data`,`event_id`,`event_timestamp`) VALUES (?,?,?,DEFAULT,DEFAULT,?,?,?,?),(?,?,?,?,?,DEFAULT,?,?,?) ON DUPLICATE KEY UPDATE `event_timestamp` = `event_timestamp`",
     );
     expect(log.params).toHaveLength(7 + 8);
     expect(log.params.slice(0, 4)).toEqual([
