@@ -42,6 +42,7 @@ import {
   upsertStatement,
 } from "../dist/src/compile/statements.js";
 import { checkEnvelope, EnvelopeError } from "../dist/src/run/envelope.js";
+import { parseMysqlUrl } from "../dist/src/sink/mysql-url.js";
 import { loadSpecDirOrThrow } from "../dist/src/spec/load.js";
 import { generateEvents } from "../dist/tools/generate/social-commerce.js";
 import { writeJsonl } from "../dist/tools/generate/write-jsonl.js";
@@ -111,23 +112,10 @@ function urlFor(base, database) {
   return u.toString();
 }
 
-/** mysql2 options like the sink's (src/sink/mysql-url.ts): same driver settings, same value formatting. */
+/** mysql2 options of the sink itself (src/sink/mysql-url.ts): same driver settings, same value formatting. */
 function mysqlOptions(url, withDatabase = true) {
-  const u = new URL(url);
-  const database = decodeURIComponent(u.pathname.replace(/^\//, ""));
-  return {
-    host: u.hostname || "127.0.0.1",
-    port: u.port ? Number(u.port) : 3306,
-    user: decodeURIComponent(u.username) || "root",
-    password: decodeURIComponent(u.password),
-    charset: "utf8mb4_unicode_ci",
-    timezone: "Z",
-    dateStrings: true,
-    supportBigNumbers: true,
-    multipleStatements: true,
-    connectTimeout: 10_000,
-    ...(withDatabase && database ? { database } : {}),
-  };
+  const target = parseMysqlUrl(url);
+  return withDatabase ? { ...target.options, database: target.database } : target.options;
 }
 
 async function connect(url, withDatabase = true) {
@@ -735,13 +723,11 @@ async function stageSink(ctx) {
   };
 }
 
-async function stageReplay(ctx) {
-  const { db, url } = await freshDb("replay");
-  const r = await projector(["replay", ctx.stream, "--json"], { env: { MYSQL_URL: url }, log: "replay" });
+/** The figures of a `replay`/`run --json` child: its summary, and its wall clock beside it. */
+function summaryFigures(r, what) {
   const s = r.summary;
-  if (!s) throw new Error("replay printed no JSON summary");
+  if (!s) throw new Error(`${what} printed no JSON summary`);
   const rows = totalRows(s);
-  ctx.counts.replay = await tableCounts(db, ctx.plan);
   return {
     events: s.read,
     rows,
@@ -753,7 +739,18 @@ async function stageReplay(ctx) {
     wall_events_per_second: Math.round(s.read / r.seconds),
     wall_rows_per_second: Math.round(rows / r.seconds),
     summary: s,
-    notes: `wall ${Math.round(s.read / r.seconds)} ev/s; ${s.dead_lettered} dead, ${s.stale} stale, ${s.skipped} skipped`,
+  };
+}
+
+async function stageReplay(ctx) {
+  const { db, url } = await freshDb("replay");
+  const r = await projector(["replay", ctx.stream, "--json"], { env: { MYSQL_URL: url }, log: "replay" });
+  const f = summaryFigures(r, "replay");
+  const s = f.summary;
+  ctx.counts.replay = await tableCounts(db, ctx.plan);
+  return {
+    ...f,
+    notes: `wall ${f.wall_events_per_second} ev/s; ${s.dead_lettered} dead, ${s.stale} stale, ${s.skipped} skipped`,
   };
 }
 
@@ -774,24 +771,13 @@ async function stageKafka(ctx) {
     `kafka: emitted ${emitted.events} events in ${emitted.seconds} s, draining with run --until-caught-up`,
   );
   const r = await projector(["run", "--until-caught-up", "--json"], { env, log: "kafka-run" });
-  const s = r.summary;
-  if (!s) throw new Error("run printed no JSON summary");
-  const rows = totalRows(s);
+  const f = summaryFigures(r, "run");
   ctx.counts.kafka = await tableCounts(db, ctx.plan);
-  const missing = s.read < config.events ? `read only ${s.read} of ${config.events}! ` : "";
+  const missing = f.events < config.events ? `read only ${f.events} of ${config.events}! ` : "";
   return {
-    events: s.read,
-    rows,
-    events_per_second: s.events_per_second,
-    rows_per_second: s.rows_per_second,
-    max_rss_mb: s.max_rss_mb,
-    seconds: s.seconds,
-    wall_seconds: round(r.seconds, 3),
-    wall_events_per_second: Math.round(s.read / r.seconds),
-    wall_rows_per_second: Math.round(rows / r.seconds),
+    ...f,
     emit: emitted,
-    summary: s,
-    notes: `${missing}wall ${Math.round(s.read / r.seconds)} ev/s; emit ${emitted.events_per_second} ev/s; ${s.dead_lettered} dead`,
+    notes: `${missing}wall ${f.wall_events_per_second} ev/s; emit ${emitted.events_per_second} ev/s; ${f.summary.dead_lettered} dead`,
   };
 }
 
@@ -1027,22 +1013,12 @@ async function stageBacklog(ctx) {
   const emitted = await emitFile("backlog", file, env, ctx.plan, config.backlog);
   info(`backlog: emitted in ${emitted.seconds} s (${emitted.events_per_second} ev/s), draining`);
   const r = await projector(["run", "--until-caught-up", "--json"], { env, log: "backlog-run" });
-  const s = r.summary;
-  if (!s) throw new Error("run printed no JSON summary");
-  const rows = totalRows(s);
-  const missing = s.read < config.backlog ? `read only ${s.read} of ${config.backlog}! ` : "";
+  const f = summaryFigures(r, "run");
+  const missing = f.events < config.backlog ? `read only ${f.events} of ${config.backlog}! ` : "";
   return {
-    events: s.read,
-    rows,
-    events_per_second: s.events_per_second,
-    rows_per_second: s.rows_per_second,
-    max_rss_mb: s.max_rss_mb,
-    seconds: s.seconds,
-    wall_seconds: round(r.seconds, 3),
-    wall_events_per_second: Math.round(s.read / r.seconds),
+    ...f,
     emit: emitted,
-    summary: s,
-    notes: `${missing}${s.read} events; wall ${Math.round(s.read / r.seconds)} ev/s; emit ${emitted.events_per_second} ev/s`,
+    notes: `${missing}${f.events} events; wall ${f.wall_events_per_second} ev/s; emit ${emitted.events_per_second} ev/s`,
   };
 }
 

@@ -271,16 +271,9 @@ export class Executor {
         const started = performance.now();
         const done = await this.sink.transaction(async (tx) => {
           const t0 = performance.now();
-          let plan = planned;
-          const aheadPlan = planned;
+          const fromAhead = planned !== undefined;
+          const plan = planned ?? (await this.planInTransaction(tx, prepared));
           planned = undefined; // a retry plans again, in its transaction
-          if (!plan) {
-            const live = await this.unapplied(tx, prepared);
-            const events = mappedEvents(live);
-            const state = await tx.loadRows(rowRequests(events, this.plan), this.uniques);
-            const decision = decideBatch(events, this.plan, state, this.uniques);
-            plan = { live, events, state, decision, statements: buildStatements(decision.ops, this.plan) };
-          }
           const { live, events, decision, statements } = plan;
           const t2 = performance.now();
           const basis: Basis = { state: plan.state, dirty: this.dirtyTables(decision) };
@@ -296,7 +289,7 @@ export class Executor {
             log.debug("batch", {
               events: live.length,
               statements: statements.length,
-              planned_ahead: plan === aheadPlan,
+              planned_ahead: fromAhead,
               load_decide_build_ms: Math.round(t2 - t0),
               execute_ms: Math.round(t3 - t2),
               ...memory(),
@@ -310,10 +303,10 @@ export class Executor {
           });
           await tx.deadLetters(letters);
           await tx.saveOffsets(this.offsets(live));
-          return { decision, events, live, ahead: plan === aheadPlan };
+          return { decision, events, live, fromAhead };
         });
         this.ready = true;
-        if (done.ahead) this.options.stats.plannedAhead++;
+        if (done.fromAhead) this.options.stats.plannedAhead++;
         this.count(done.live, done.events, done.decision, performance.now() - started);
         const now = Date.now();
         for (const p of done.live) {
@@ -347,6 +340,20 @@ export class Executor {
     }
   }
 
+  /** Plans a batch in its transaction: records not applied before, their rows as this transaction sees them. */
+  private async planInTransaction(tx: SinkTx, prepared: readonly Prepared[]): Promise<BatchPlan> {
+    const live = await this.unapplied(tx, prepared);
+    const events = mappedEvents(live);
+    const state = await tx.loadRows(rowRequests(events, this.plan), this.uniques);
+    return this.decide(live, events, state);
+  }
+
+  /** Decides a batch against a row state and builds its statements. */
+  private decide(live: readonly Prepared[], events: MappedEvent[], state: RowState): BatchPlan {
+    const decision = decideBatch(events, this.plan, state, this.uniques);
+    return { live, events, state, decision, statements: buildStatements(decision.ops, this.plan) };
+  }
+
   /**
    * Plans the next batch on top of this one's row state, while this one is written: rows this batch
    * knows (read, written or deleted) come from its state, the others are read as committed (this
@@ -378,14 +385,7 @@ export class Executor {
         if (keys.size > 0 || uniques.size > 0) toLoad.push({ table: r.table, keys, uniques });
       }
       if (toLoad.length > 0) await this.sink.loadCommittedRows(toLoad, this.uniques, state, basis.state);
-      const decision = decideBatch(events, this.plan, state, this.uniques);
-      return {
-        live: prepared,
-        events,
-        state,
-        decision,
-        statements: buildStatements(decision.ops, this.plan),
-      };
+      return this.decide(prepared, events, state);
     } catch (e) {
       log.debug("planning ahead failed; the batch is planned in its transaction", { error: String(e) });
       return undefined;

@@ -28,13 +28,11 @@ export async function planMigration(sink: MysqlSink, plan: Plan): Promise<Migrat
     "SELECT TABLE_NAME t, COLUMN_NAME c, COLUMN_TYPE ct, DATA_TYPE dt, CHARACTER_MAXIMUM_LENGTH len FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()",
   );
   const idx = await sink.query<RowDataPacket[]>(
-    "SELECT DISTINCT TABLE_NAME t, INDEX_NAME i FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE()",
-  );
-  const pkRows = await sink.query<RowDataPacket[]>(
-    "SELECT TABLE_NAME t, COLUMN_NAME c FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND INDEX_NAME = 'PRIMARY' ORDER BY TABLE_NAME, SEQ_IN_INDEX",
+    "SELECT TABLE_NAME t, INDEX_NAME i, COLUMN_NAME c FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
   );
   const primaryKeys = new Map<string, string[]>();
-  for (const r of pkRows) primaryKeys.set(r.t, [...(primaryKeys.get(r.t) ?? []), String(r.c).toLowerCase()]);
+  for (const r of idx)
+    if (r.i === "PRIMARY") primaryKeys.set(r.t, [...(primaryKeys.get(r.t) ?? []), String(r.c).toLowerCase()]);
   const tables = new Map<string, Map<string, DbColumn>>();
   for (const r of cols) {
     let t = tables.get(r.t);

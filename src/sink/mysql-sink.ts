@@ -162,24 +162,19 @@ export class MysqlSink {
     into: RowState,
     known: RowState,
   ): Promise<void> {
-    const conn = await this.readerConnection();
-    try {
-      await loadRows(conn, requests, uniques, into, known);
-    } catch (e) {
-      if (isTransient(e)) {
-        this.reader = undefined;
-        conn.destroy();
-      }
-      throw this.wrap(e);
-    }
+    await this.onReader((conn) => loadRows(conn, requests, uniques, into, known));
   }
 
   /** A query outside the batches' transactions (autocommit). */
   async query<T = RowDataPacket[]>(sql: string, params: unknown[] = []): Promise<T> {
+    return this.onReader(async (conn) => (await conn.query(sql, params))[0] as T);
+  }
+
+  /** Runs `fn` on the reader session; a transient failure drops the session (the next use reconnects). */
+  private async onReader<T>(fn: (conn: Connection) => Promise<T>): Promise<T> {
     const conn = await this.readerConnection();
     try {
-      const [rows] = await conn.query(sql, params);
-      return rows as T;
+      return await fn(conn);
     } catch (e) {
       if (isTransient(e)) {
         this.reader = undefined;
