@@ -10,7 +10,10 @@ import { statusCommand } from "./commands/status.js";
 import { testCommand } from "./commands/test.js";
 import { validateCommand } from "./commands/validate.js";
 import { UserError } from "./errors.js";
+import { tuneHeap } from "./heap.js";
 import { DEFAULT_PROJECTIONS } from "./load-plan.js";
+
+tuneHeap();
 
 const program = new Command("projector")
   .description("Project Kafka domain events into MySQL tables, driven by YAML specs")
@@ -114,6 +117,10 @@ program
   .option(
     "--dead-letter-unknown",
     "dead-letter events of unknown types instead of counting and skipping them",
+  )
+  .option(
+    "--no-lookahead",
+    "plan each transaction inside it instead of while the previous one is written (slower; same result)",
   )
   .option("--json", "print the summary as JSON when the run ends")
   .action(

@@ -53,8 +53,8 @@ export interface ExecutorOptions {
   readonly onRetry?: (error: SinkError, attempt: number, delayMs: number) => void;
   /**
    * Plan the next batch (read its rows as committed, decide, build its statements) while MySQL
-   * writes this one; default on. Only without a consumer group (Kafka batches are planned in their
-   * transaction, after their offsets are locked).
+   * writes this one; default on. With a consumer group, the plan is used only if the offsets,
+   * locked in the batch's transaction, show none of its records applied meanwhile.
    */
   readonly lookahead?: boolean;
 }
@@ -131,7 +131,7 @@ export class Executor {
     private readonly options: ExecutorOptions,
   ) {
     this.uniques = selectingUniques(plan);
-    this.lookahead = (options.lookahead ?? true) && options.group === undefined;
+    this.lookahead = options.lookahead ?? true;
   }
 
   /** Applies a batch of records: everything in it is applied or dead-lettered when this resolves. */
@@ -271,6 +271,9 @@ export class Executor {
         const started = performance.now();
         const done = await this.sink.transaction(async (tx) => {
           const t0 = performance.now();
+          // A plan made ahead holds only if none of its Kafka records was applied meanwhile (by an
+          // earlier owner of the partition): the offsets are locked and checked here either way.
+          if (planned && (await this.unapplied(tx, prepared)).length !== prepared.length) planned = undefined;
           const fromAhead = planned !== undefined;
           const plan = planned ?? (await this.planInTransaction(tx, prepared));
           planned = undefined; // a retry plans again, in its transaction

@@ -1,5 +1,10 @@
 import type { Executor, Prepared, SourceRecord } from "./executor.js";
 
+interface Composed {
+  readonly take: Pending[];
+  readonly prepared: readonly Prepared[];
+}
+
 interface Pending {
   readonly prepared: Prepared[];
   readonly resolve: () => void;
@@ -7,11 +12,12 @@ interface Pending {
 }
 
 /**
- * Group commit: record lists submitted concurrently (one per Kafka partition) are applied together,
- * in one transaction of at most `maxEvents` events (a single submission is never split). Each
- * submission's records keep their order; different partitions carry different keys, so their
- * relative order does not matter. Records are decoded and mapped when submitted, which overlaps
- * with the transaction in flight.
+ * Group commit: record lists accepted concurrently (one per Kafka partition) are applied together,
+ * in one transaction of at most `maxEvents` events (a single list is never split). Each list's
+ * records keep their order; different partitions carry different keys, so their relative order does
+ * not matter. Records are decoded and mapped when accepted, which overlaps with the transaction in
+ * flight; up to a transaction's worth waits queued, and the next transaction is handed to the
+ * executor to plan ahead once it is full.
  */
 export class GroupCommit {
   private readonly queue: Pending[] = [];
@@ -19,21 +25,26 @@ export class GroupCommit {
   /** Events prepared and waiting: bounded, so many partitions at once cannot blow up memory. */
   private queued = 0;
   private waiters: (() => void)[] = [];
+  /** The next transaction, taken off the queue early to be planned ahead. */
+  private composed: Composed | undefined;
 
   constructor(
-    private readonly executor: Executor,
+    private readonly executor: Pick<Executor, "prepare" | "applyPrepared">,
     private readonly maxEvents: number,
   ) {}
 
-  /** Resolves once the records are committed (applied or dead-lettered). */
-  async submit(records: readonly SourceRecord[]): Promise<void> {
-    // Backpressure: prepare (and so hold in memory) at most about one transaction ahead.
-    while (this.queued > 0 && this.queued + records.length > this.maxEvents) {
+  /**
+   * Resolves once the records are prepared and queued (the caller may go on reading), with the
+   * promise of their commit (applied or dead-lettered).
+   */
+  async accept(records: readonly SourceRecord[]): Promise<{ committed: Promise<void> }> {
+    // Backpressure: while a transaction's worth is prepared and waiting, prepare nothing more.
+    while (this.queued >= this.maxEvents) {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
     const prepared = this.executor.prepare(records);
     this.queued += prepared.length;
-    return new Promise((resolve, reject) => {
+    const committed = new Promise<void>((resolve, reject) => {
       this.queue.push({ prepared, resolve, reject });
       if (!this.running) {
         this.running = true;
@@ -41,32 +52,42 @@ export class GroupCommit {
         setImmediate(() => void this.drain());
       }
     });
+    return { committed };
+  }
+
+  /** Takes the next transaction's submissions off the queue: whole ones, as many as fit. */
+  private compose(): Composed {
+    const take: Pending[] = [this.queue.shift()!];
+    let events = take[0]!.prepared.length;
+    while (this.queue.length > 0 && events + this.queue[0]!.prepared.length <= this.maxEvents) {
+      const next = this.queue.shift()!;
+      events += next.prepared.length;
+      take.push(next);
+    }
+    this.queued -= events;
+    return { take, prepared: take.length === 1 ? take[0]!.prepared : take.flatMap((t) => t.prepared) };
   }
 
   private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      const take: Pending[] = [this.queue.shift()!];
-      let events = take[0]!.prepared.length;
-      while (this.queue.length > 0 && events + this.queue[0]!.prepared.length <= this.maxEvents) {
-        const next = this.queue.shift()!;
-        events += next.prepared.length;
-        take.push(next);
-      }
-      this.queued -= events;
+    while (this.composed !== undefined || this.queue.length > 0) {
+      const batch = this.composed ?? this.compose();
+      this.composed = undefined;
       const waiting = this.waiters;
       this.waiters = [];
       try {
-        // Submitters held back by the bound prepare their records while this transaction runs.
-        await this.executor.applyPrepared(
-          take.length === 1 ? take[0]!.prepared : take.flatMap((t) => t.prepared),
-          () => {
-            for (const w of waiting) w();
-            return undefined; // planned in its transaction (offsets are locked there)
-          },
-        );
-        for (const t of take) t.resolve();
+        await this.executor.applyPrepared(batch.prepared, () => {
+          // Submitters held back by the bound prepare their records while this transaction runs.
+          for (const w of waiting) w();
+          // With a whole transaction's worth queued, the next one is composed now (nothing that
+          // comes later could join it), and the executor plans it while MySQL writes this one (its
+          // offsets are checked in its own transaction). Otherwise it is left to fill up.
+          if (this.queued < this.maxEvents) return undefined;
+          this.composed = this.compose();
+          return this.composed.prepared;
+        });
+        for (const t of batch.take) t.resolve();
       } catch (e) {
-        for (const t of take) t.reject(e);
+        for (const t of batch.take) t.reject(e);
       }
     }
     this.running = false;

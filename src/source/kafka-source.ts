@@ -34,7 +34,9 @@ export interface KafkaRunOptions {
 /**
  * The Kafka side of `projector run`: consumer group, topics from the specs, eachBatch through the
  * shared executor. MySQL holds the truth about progress: offsets are written with the rows, the
- * consumer seeks to them on assignment, and Kafka commits only follow (for lag tools).
+ * consumer seeks to them on assignment, and Kafka commits only follow (for lag tools). A fetch's
+ * records are handed to the group commit and kafkajs fetches again while MySQL writes them; what is
+ * committed to Kafka is what MySQL applied, never what is only queued.
  */
 export class KafkaProjector {
   private readonly consumer: Consumer;
@@ -42,6 +44,17 @@ export class KafkaProjector {
   private readonly commits: GroupCommit;
   /** Next offset per partition as known from MySQL (cleared on every rebalance). */
   private readonly next = new Map<string, bigint | null>();
+  /** Next offset per partition to hand to the group commit: ahead of `next` by what is queued. */
+  private readonly position = new Map<string, bigint | null>();
+  /** Commits of queued records not yet done. */
+  private readonly inFlight = new Set<Promise<void>>();
+  /** A queued batch that could not be committed: thrown by the next eachBatch (kafkajs restarts). */
+  private failure: unknown;
+  /** Offsets last committed to Kafka per partition (MySQL's, a little later). */
+  private readonly kafkaCommitted = new Map<string, bigint>();
+  private committing = false;
+  /** Counts group joins, so that a seek planned for an old assignment is dropped. */
+  private generation = 0;
   private readonly lastTimestamp = new Map<string, number>();
   private readonly seekedBack = new Set<string>();
   private assigned: { topic: string; partition: number }[] = [];
@@ -98,7 +111,11 @@ export class KafkaProjector {
   /** Ready: joined the group, not crashed, the brokers answer, and MySQL writes are going through. */
   get ready(): boolean {
     return (
-      this.joined && !this.crashed && Date.now() - this.lastResponse < KAFKA_SILENCE_MS && this.executor.ready
+      this.joined &&
+      !this.crashed &&
+      this.failure === undefined &&
+      Date.now() - this.lastResponse < KAFKA_SILENCE_MS &&
+      this.executor.ready
     );
   }
 
@@ -120,16 +137,17 @@ export class KafkaProjector {
     await c.subscribe({ topics: this.topics, fromBeginning: true });
     await c.run({
       eachBatchAutoResolve: false,
-      autoCommit: true,
-      autoCommitInterval: 1000,
+      // kafkajs would commit what eachBatch resolved, i.e. what is queued; MySQL's offsets are
+      // committed instead (commitApplied), so Kafka never leads MySQL.
+      autoCommit: false,
       // Every partition of a fetch is handled at once; their records meet in one transaction (group commit).
       partitionsConsumedConcurrently: 64,
       eachBatch: (payload) => this.eachBatch(payload),
     });
-    this.caughtUpTimer = setInterval(
-      () => void this.checkLag().catch((e) => log.debug("lag check failed", { error: String(e) })),
-      500,
-    );
+    this.caughtUpTimer = setInterval(() => {
+      void this.checkLag().catch((e) => log.debug("lag check failed", { error: String(e) }));
+      void this.commitApplied();
+    }, 500);
   }
 
   /** Follows the consumer's life: assignments (offsets are re-read from MySQL), crashes, disconnects. */
@@ -138,13 +156,19 @@ export class KafkaProjector {
     const c = this.consumer;
     c.on(c.events.GROUP_JOIN, (e) => {
       this.next.clear();
+      this.position.clear();
       this.seekedBack.clear();
+      this.kafkaCommitted.clear();
       this.assigned = Object.entries(e.payload.memberAssignment).flatMap(([topic, ps]) =>
         ps.map((partition) => ({ topic, partition })),
       );
       this.joined = true;
       this.crashed = false;
       log.info("joined consumer group", { group: this.settings.groupId, partitions: this.assigned.length });
+      const generation = ++this.generation;
+      void this.seekToStored(generation).catch((err) =>
+        log.debug("reading MySQL's offsets on assignment failed", { error: String(err) }),
+      );
     });
     c.on(c.events.CRASH, (e) => {
       this.crashed = true;
@@ -161,6 +185,54 @@ export class KafkaProjector {
     });
   }
 
+  /**
+   * Seeks every assigned partition MySQL has an offset for to that offset, before its first batch:
+   * Kafka's committed offset may be elsewhere (reset by a lag tool, or written by an older version
+   * ahead of MySQL), and a partition with nothing past it would never deliver a batch to seek from.
+   */
+  private async seekToStored(generation: number): Promise<void> {
+    const rows = await this.sink.query<{ topic: string; partition_id: number; next_offset: string }[]>(
+      `SELECT topic, partition_id, next_offset FROM \`${OFFSETS}\` WHERE consumer_group = ?`,
+      [this.settings.groupId],
+    );
+    if (generation !== this.generation || this.stopping) return; // assignment changed meanwhile
+    const stored = new Map(rows.map((r) => [partitionKey(r.topic, r.partition_id), BigInt(r.next_offset)]));
+    for (const { topic, partition } of this.assigned) {
+      const key = partitionKey(topic, partition);
+      const offset = stored.get(key);
+      // A partition whose first batch came first was checked by it (eachBatch seeks back too).
+      if (offset === undefined || this.position.has(key)) continue;
+      this.position.set(key, offset);
+      this.next.set(key, offset);
+      this.consumer.seek({ topic, partition, offset: offset.toString() });
+    }
+  }
+
+  /** Commits to Kafka, for lag tools, the offsets MySQL has applied since the last commit. */
+  private async commitApplied(): Promise<void> {
+    if (this.committing || !this.joined) return;
+    const generation = this.generation;
+    const offsets = [...this.assigned].flatMap(({ topic, partition }) => {
+      const key = partitionKey(topic, partition);
+      const next = this.next.get(key);
+      if (next === undefined || next === null || (this.kafkaCommitted.get(key) ?? -1n) >= next) return [];
+      return [{ topic, partition, offset: next.toString(), key, next }];
+    });
+    if (offsets.length === 0) return;
+    this.committing = true;
+    try {
+      await this.consumer.commitOffsets(
+        offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })),
+      );
+      if (generation === this.generation) for (const o of offsets) this.kafkaCommitted.set(o.key, o.next);
+    } catch (e) {
+      // Advisory only (a rebalance, a broker away): the next tick tries again.
+      log.debug("committing offsets to Kafka failed", { error: String(e) });
+    } finally {
+      this.committing = false;
+    }
+  }
+
   /** Stops consuming after the batch in flight (it is committed or rolled back whole). */
   async stop(): Promise<void> {
     if (this.stopping) return;
@@ -170,17 +242,34 @@ export class KafkaProjector {
     const gaveUp = new Promise<"timeout">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), STOP_GRACE_MS);
     });
+    const settled = async () => {
+      while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    };
     try {
+      // Records already queued are committed (or rolled back) whole, and what MySQL applied is
+      // committed to Kafka while this member still owns its partitions.
+      if ((await Promise.race([settled(), gaveUp])) !== "timeout") {
+        await Promise.race([this.commitApplied(), gaveUp]);
+      }
       // A batch in flight is committed or rolled back whole by MySQL, so giving up on the wait is safe.
       if ((await Promise.race([this.consumer.disconnect(), gaveUp])) === "timeout") {
         this.abandoned = true;
         log.warn("Kafka did not confirm leaving the group; stopping anyway", { waited_ms: STOP_GRACE_MS });
       }
+      // An eachBatch that was still queueing when the stop began.
+      if (this.inFlight.size > 0) await Promise.race([settled(), gaveUp]);
     } finally {
       clearTimeout(timer);
       await this.admin.disconnect().catch(() => undefined);
       this.finish();
     }
+  }
+
+  private throwFailure(): void {
+    if (this.failure === undefined) return;
+    const e = this.failure;
+    this.failure = undefined;
+    throw e;
   }
 
   private async storedNext(topic: string, partition: number): Promise<bigint | null> {
@@ -197,15 +286,16 @@ export class KafkaProjector {
     heartbeat,
     isRunning,
     isStale,
-    commitOffsetsIfNecessary,
   }: EachBatchPayload): Promise<void> {
     if (this.stopping) return; // kafkajs may restart a crashed consumer after stop()
     const { topic, partition } = batch;
     const key = partitionKey(topic, partition);
-    let next = this.next.get(key);
+    let next = this.position.get(key);
     if (next === undefined) {
-      next = await this.storedNext(topic, partition);
-      this.next.set(key, next);
+      const stored = await this.storedNext(topic, partition);
+      next = this.position.get(key) ?? stored; // seekToStored may have answered meanwhile
+      this.position.set(key, next);
+      if (!this.next.has(key)) this.next.set(key, next);
     }
     // Kafka's committed offset is ahead of MySQL's (e.g. a new database): go back once to what MySQL has.
     if (
@@ -227,20 +317,37 @@ export class KafkaProjector {
         return;
       }
     }
+    this.throwFailure();
     let records: SourceRecord[] = [];
+    let lastQueued: Promise<void> | undefined;
     const flush = async () => {
       if (records.length === 0) return;
-      await this.commits.submit(records);
-      const last = records[records.length - 1]!.kafka!;
-      resolveOffset(last.offset);
-      this.next.set(key, BigInt(last.offset) + 1n);
-      if (last.timestamp !== undefined) this.lastTimestamp.set(key, Number(last.timestamp));
+      const chunk = records;
       records = [];
-      await heartbeat(); // real progress, not a timer
-      await commitOffsetsIfNecessary();
+      const last = chunk[chunk.length - 1]!.kafka!;
+      // Queued, not yet committed: kafkajs fetches the next records while MySQL writes these. What
+      // was applied is known from MySQL (offsets are written with the rows), not from Kafka.
+      const { committed } = await this.commits.accept(chunk);
+      lastQueued = committed;
+      this.inFlight.add(committed);
+      committed.then(
+        () => {
+          this.inFlight.delete(committed);
+          const applied = BigInt(last.offset) + 1n;
+          if ((this.next.get(key) ?? -1n) < applied) this.next.set(key, applied);
+          if (last.timestamp !== undefined) this.lastTimestamp.set(key, Number(last.timestamp));
+        },
+        (e: unknown) => {
+          this.inFlight.delete(committed);
+          this.failure ??= e;
+        },
+      );
+      resolveOffset(last.offset);
+      this.position.set(key, BigInt(last.offset) + 1n);
+      await heartbeat();
     };
     for (const m of batch.messages) {
-      if (!isRunning() || isStale()) break;
+      if (!isRunning() || isStale() || this.stopping) break;
       if (next !== null && BigInt(m.offset) < next) {
         resolveOffset(m.offset); // applied before (redelivery): skip
         continue;
@@ -254,6 +361,9 @@ export class KafkaProjector {
       if (records.length >= this.options.batchSize) await flush();
     }
     await flush();
+    // At the head of the partition there is nothing to fetch ahead: wait for the commit, so that a
+    // consumer keeping up does not poll the broker beside MySQL's writes (it costs their latency).
+    if (lastQueued && batch.offsetLag() === "0") await lastQueued.catch(() => undefined);
   }
 
   /** Lag per assigned partition from the broker's watermarks and MySQL's offsets; ends an --until-caught-up run. */

@@ -387,6 +387,7 @@ export interface Summary {
   dead_lettered: number;
   unmatched: number;
   batches: number;
+  batches_planned_ahead: number;
   retries: number;
   rows_by_table: Record<string, number>;
 }

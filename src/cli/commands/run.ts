@@ -20,6 +20,8 @@ export interface RunOptions {
   brokers?: string;
   group?: string;
   deadLetterUnknown?: boolean;
+  /** False with --no-lookahead. */
+  lookahead?: boolean;
   json?: boolean;
 }
 
@@ -38,6 +40,7 @@ export async function runCommand(dir: string, opts: RunOptions): Promise<number>
     stats,
     group: settings.groupId,
     deadLetterUnknown: opts.deadLetterUnknown ?? false,
+    lookahead: opts.lookahead !== false,
     signal: controller.signal,
     onRetry: (e, attempt, delay) =>
       log.warn("MySQL unavailable; retrying the batch, offsets do not move", {

@@ -1,0 +1,126 @@
+import { describe, expect, it } from "vitest";
+import type { Prepared, SourceRecord, WhileWaiting } from "../../src/run/executor.js";
+import { GroupCommit } from "../../src/run/group-commit.js";
+
+/**
+ * The group commit's packing and lookahead hand-off, against an executor that records what each
+ * transaction holds and what it was offered to plan ahead (the real executor is exercised with
+ * MariaDB and Kafka in the integration tests).
+ */
+class Recorder {
+  readonly transactions: string[][] = [];
+  /** Per transaction: the batch offered for planning ahead (positions), or null. */
+  readonly offered: (string[] | null)[] = [];
+  /** Per transaction: whether it was the very batch offered ahead by the transaction before. */
+  readonly wasOffered: boolean[] = [];
+  readonly log: string[] = [];
+  failing = new Set<number>();
+  private lastOffered: readonly Prepared[] | undefined;
+
+  prepare(records: readonly SourceRecord[]): Prepared[] {
+    return records.map((record) => ({ kind: "skip", record, eventType: "t" }));
+  }
+
+  async applyPrepared(prepared: readonly Prepared[], whileWaiting?: WhileWaiting): Promise<void> {
+    const n = this.transactions.length;
+    this.transactions.push(prepared.map((p) => p.record.position));
+    this.wasOffered.push(prepared === this.lastOffered);
+    await new Promise((r) => setImmediate(r)); // the first round trip is on its way
+    const next = whileWaiting?.();
+    this.lastOffered = next;
+    this.offered.push(next ? next.map((p) => p.record.position) : null);
+    await new Promise((r) => setTimeout(r, 2));
+    if (this.failing.has(n)) throw new Error(`transaction ${n} failed`);
+    this.log.push(`commit ${n}`);
+  }
+}
+
+const records = (p: string, n: number): SourceRecord[] =>
+  Array.from({ length: n }, (_, i) => ({ value: "{}", position: `${p}${i}`, source: p }));
+
+/** Resolves once the records are committed, as one Kafka partition's list. */
+const commit = async (g: GroupCommit, list: SourceRecord[]) => (await g.accept(list)).committed;
+
+/** Accepts the lists one after the other (each queued before the next comes), then waits for their commits. */
+async function acceptInTurn(g: GroupCommit, ...lists: SourceRecord[][]): Promise<void> {
+  const commits: Promise<void>[] = [];
+  for (const list of lists) commits.push((await g.accept(list)).committed);
+  await Promise.all(commits);
+}
+
+/** "ok", or the message it was rejected with. */
+const outcome = (p: Promise<void>) =>
+  p.then(
+    () => "ok",
+    (e: Error) => e.message,
+  );
+
+describe("group commit", () => {
+  it("packs whole submissions into transactions of at most the limit, in the order they came", async () => {
+    const ex = new Recorder();
+    const g = new GroupCommit(ex, 4);
+    await Promise.all([commit(g, records("a", 2)), commit(g, records("b", 1)), commit(g, records("c", 3))]);
+    expect(ex.transactions).toEqual([
+      ["a0", "a1", "b0"],
+      ["c0", "c1", "c2"],
+    ]);
+  });
+
+  it("offers the next transaction for planning ahead when a whole one is queued, and applies that very batch", async () => {
+    const ex = new Recorder();
+    const g = new GroupCommit(ex, 4);
+    // b is accepted (less than a transaction's worth waits), but does not fit beside a.
+    await acceptInTurn(g, records("a", 1), records("b", 4));
+    expect(ex.transactions).toEqual([["a0"], ["b0", "b1", "b2", "b3"]]);
+    expect(ex.offered[0]).toEqual(["b0", "b1", "b2", "b3"]);
+    expect(ex.wasOffered).toEqual([false, true]);
+  });
+
+  it("leaves less than a transaction to fill up instead of offering it", async () => {
+    const ex = new Recorder();
+    const g = new GroupCommit(ex, 5);
+    await acceptInTurn(g, records("a", 4), records("b", 2));
+    expect(ex.transactions[0]).toEqual(["a0", "a1", "a2", "a3"]);
+    expect(ex.offered[0]).toBeNull();
+    expect(ex.transactions[1]).toEqual(["b0", "b1"]);
+    expect(ex.wasOffered).toEqual([false, false]);
+  });
+
+  it("accepts until a transaction's worth waits, then holds the submitter back", async () => {
+    const ex = new Recorder();
+    const g = new GroupCommit(ex, 2);
+    const order: string[] = [];
+    const noted =
+      (name: string) =>
+      <T>(x: T) => {
+        order.push(`${name} accepted`);
+        return x;
+      };
+    const a = g.accept(records("a", 2)).then(noted("a"));
+    const b = g.accept(records("b", 2)).then(noted("b"));
+    await a;
+    await new Promise((r) => setImmediate(r));
+    // a is queued (a transaction's worth): b waits until a's transaction takes it off the queue.
+    expect(order).toEqual(["a accepted"]);
+    const [x, y] = await Promise.all([a, b]);
+    await Promise.all([x.committed, y.committed]);
+    expect(order).toEqual(["a accepted", "b accepted"]);
+    expect(ex.transactions).toEqual([
+      ["a0", "a1"],
+      ["b0", "b1"],
+    ]);
+  });
+
+  it("rejects the submissions of a failed transaction and goes on with the next", async () => {
+    const ex = new Recorder();
+    ex.failing.add(0);
+    const g = new GroupCommit(ex, 3);
+    const x = outcome(commit(g, records("x", 2)));
+    const y = outcome(commit(g, records("y", 1)));
+    const z = outcome(commit(g, records("z", 2)));
+    expect(await x).toBe("transaction 0 failed");
+    expect(await y).toBe("transaction 0 failed");
+    expect(await z).toBe("ok");
+    expect(ex.log).toEqual(["commit 1"]);
+  });
+});
