@@ -52,7 +52,8 @@ export class KafkaProjector {
   private failure: unknown;
   /** Offsets last committed to Kafka per partition (MySQL's, a little later). */
   private readonly kafkaCommitted = new Map<string, bigint>();
-  private committing = false;
+  /** The commit to Kafka under way, if any (one at a time). */
+  private committing: Promise<void> | undefined;
   /** Counts group joins, so that a seek planned for an old assignment is dropped. */
   private generation = 0;
   private readonly lastTimestamp = new Map<string, number>();
@@ -209,8 +210,15 @@ export class KafkaProjector {
   }
 
   /** Commits to Kafka, for lag tools, the offsets MySQL has applied since the last commit. */
-  private async commitApplied(): Promise<void> {
-    if (this.committing || !this.joined) return;
+  private commitApplied(): Promise<void> {
+    this.committing ??= this.commitAppliedNow().finally(() => {
+      this.committing = undefined;
+    });
+    return this.committing;
+  }
+
+  private async commitAppliedNow(): Promise<void> {
+    if (!this.joined) return;
     const generation = this.generation;
     const offsets = [...this.assigned].flatMap(({ topic, partition }) => {
       const key = partitionKey(topic, partition);
@@ -219,7 +227,6 @@ export class KafkaProjector {
       return [{ topic, partition, offset: next.toString(), key, next }];
     });
     if (offsets.length === 0) return;
-    this.committing = true;
     try {
       await this.consumer.commitOffsets(
         offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })),
@@ -228,8 +235,6 @@ export class KafkaProjector {
     } catch (e) {
       // Advisory only (a rebalance, a broker away): the next tick tries again.
       log.debug("committing offsets to Kafka failed", { error: String(e) });
-    } finally {
-      this.committing = false;
     }
   }
 
@@ -248,9 +253,12 @@ export class KafkaProjector {
     try {
       // Records already queued are committed (or rolled back) whole, and what MySQL applied is
       // committed to Kafka while this member still owns its partitions.
-      if ((await Promise.race([settled(), gaveUp])) !== "timeout") {
-        await Promise.race([this.commitApplied(), gaveUp]);
-      }
+      const committed = async () => {
+        await settled();
+        await this.committing; // a tick's commit may have read the offsets before the last records
+        await this.commitApplied();
+      };
+      await Promise.race([committed(), gaveUp]);
       // A batch in flight is committed or rolled back whole by MySQL, so giving up on the wait is safe.
       if ((await Promise.race([this.consumer.disconnect(), gaveUp])) === "timeout") {
         this.abandoned = true;
