@@ -233,8 +233,9 @@ export class Executor {
 
   /**
    * Kafka records whose offsets the offsets table already passed were applied by an earlier
-   * transaction (a redelivery after a crash, or a former owner of the partition): drop them. The
-   * offset rows stay locked until commit, so two consumers never apply the same records.
+   * transaction (a redelivery after a crash, or a former owner of the partition): drop them, and
+   * a second copy of a record in the same batch. The offset rows stay locked until commit, so two
+   * consumers never apply the same records.
    */
   private async unapplied(tx: SinkTx, prepared: readonly Prepared[]): Promise<readonly Prepared[]> {
     const group = this.options.group;
@@ -245,11 +246,20 @@ export class Executor {
       if (k) partitions.set(partitionKey(k.topic, k.partition), { topic: k.topic, partition: k.partition });
     }
     const stored = await tx.lockOffsets(group, [...partitions.values()]);
-    if (stored.size === 0) return prepared;
+    // Highest offset kept per partition: a record queued again after a rewind (a rebalance seeks to
+    // MySQL's offsets while earlier copies are still queued) sits in the same batch as its first copy.
+    const kept = new Map<string, bigint>();
     return prepared.filter((p) => {
       const k = p.record.kafka;
-      const next = k && stored.get(partitionKey(k.topic, k.partition));
-      return next === undefined || BigInt(k!.offset) >= next;
+      if (!k) return true;
+      const key = partitionKey(k.topic, k.partition);
+      const offset = BigInt(k.offset);
+      const next = stored.get(key);
+      if (next !== undefined && offset < next) return false; // applied before
+      const last = kept.get(key);
+      if (last !== undefined && offset <= last) return false; // already in this batch
+      kept.set(key, offset);
+      return true;
     });
   }
 

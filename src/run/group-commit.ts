@@ -35,13 +35,19 @@ export class GroupCommit {
 
   /**
    * Resolves once the records are prepared and queued (the caller may go on reading), with the
-   * promise of their commit (applied or dead-lettered).
+   * promise of their commit (applied or dead-lettered). When a transaction fails, it and everything
+   * queued behind it are rejected (they come after its records). `wanted` is asked after waiting for
+   * room: when it says no, nothing is queued and this resolves to undefined.
    */
-  async accept(records: readonly SourceRecord[]): Promise<{ committed: Promise<void> }> {
+  async accept(
+    records: readonly SourceRecord[],
+    wanted: () => boolean = () => true,
+  ): Promise<{ committed: Promise<void> } | undefined> {
     // Backpressure: while a transaction's worth is prepared and waiting, prepare nothing more.
     while (this.queued >= this.maxEvents) {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
+    if (!wanted()) return undefined;
     const prepared = this.executor.prepare(records);
     this.queued += prepared.length;
     const committed = new Promise<void>((resolve, reject) => {
@@ -87,7 +93,12 @@ export class GroupCommit {
         });
         for (const t of batch.take) t.resolve();
       } catch (e) {
-        for (const t of batch.take) t.reject(e);
+        // What is queued behind a failed transaction would be applied past its records: drop it too.
+        const composed = this.composed as Composed | undefined; // set by the callback above
+        const behind = [...(composed?.take ?? []), ...this.queue.splice(0)];
+        this.composed = undefined;
+        this.queued = 0;
+        for (const t of [...batch.take, ...behind]) t.reject(e);
       }
     }
     this.running = false;

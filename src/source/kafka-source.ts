@@ -21,8 +21,23 @@ export interface PartitionLag {
 
 /** Without a broker response for this long, the run reports not-ready (fetches poll every 0.5 s, heartbeats every 3 s). */
 const KAFKA_SILENCE_MS = 10_000;
-/** Longest wait for the consumer to leave the group on stop; kafkajs never returns while the broker is unreachable. */
+/** Longest wait for each step of a stop; kafkajs never returns from leaving the group while the broker is unreachable. */
 const STOP_GRACE_MS = 10_000;
+
+const TIMEOUT = Symbol("timeout");
+
+/** `p`, or TIMEOUT after `ms`. */
+async function within<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMEOUT> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      p,
+      new Promise<typeof TIMEOUT>((r) => (timer = setTimeout(() => r(TIMEOUT), ms))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export interface KafkaRunOptions {
   readonly fromBeginning: boolean;
@@ -48,8 +63,15 @@ export class KafkaProjector {
   private readonly position = new Map<string, bigint | null>();
   /** Commits of queued records not yet done. */
   private readonly inFlight = new Set<Promise<void>>();
-  /** A queued batch that could not be committed: thrown by the next eachBatch (kafkajs restarts). */
+  /** The last transaction failed (not data: MySQL refused it whole, or a bug); cleared by the next commit. */
   private failure: unknown;
+  /** Transactions failed in a row: the backoff before reading again grows with it. */
+  private failures = 0;
+  /** Bumped when what is queued is thrown away (a failed transaction): older eachBatch calls stop queueing. */
+  private epoch = 0;
+  private resumeTimer: NodeJS.Timeout | undefined;
+  /** Why kafkajs gave up on the consumer for good (it does not restart it): the run exits non-zero. */
+  fatal: string | undefined;
   /** Offsets last committed to Kafka per partition (MySQL's, a little later). */
   private readonly kafkaCommitted = new Map<string, bigint>();
   /** The commit to Kafka under way, if any (one at a time). */
@@ -156,6 +178,7 @@ export class KafkaProjector {
     this.wired = true;
     const c = this.consumer;
     c.on(c.events.GROUP_JOIN, (e) => {
+      this.epoch++;
       this.next.clear();
       this.position.clear();
       this.seekedBack.clear();
@@ -166,17 +189,19 @@ export class KafkaProjector {
       this.joined = true;
       this.crashed = false;
       log.info("joined consumer group", { group: this.settings.groupId, partitions: this.assigned.length });
-      const generation = ++this.generation;
-      void this.seekToStored(generation).catch((err) =>
-        log.debug("reading MySQL's offsets on assignment failed", { error: String(err) }),
-      );
+      this.seekToMysql(++this.generation);
     });
     c.on(c.events.CRASH, (e) => {
       this.crashed = true;
-      log.warn("consumer crashed; restarting", {
-        error: String(e.payload.error?.message ?? e.payload.error),
-        restart: e.payload.restart,
-      });
+      const error = String(e.payload.error?.message ?? e.payload.error);
+      if (e.payload.restart || this.stopping) {
+        log.warn("consumer crashed; restarting", { error });
+        return;
+      }
+      // kafkajs does not restart the consumer after this (a non-retriable error): end the run, non-zero.
+      this.fatal = error;
+      log.error("consumer crashed and kafkajs does not restart it; stopping", { error });
+      void this.stop().catch(() => undefined);
     });
     c.on(c.events.DISCONNECT, () => {
       this.joined = false;
@@ -187,26 +212,77 @@ export class KafkaProjector {
   }
 
   /**
-   * Seeks every assigned partition MySQL has an offset for to that offset, before its first batch:
-   * Kafka's committed offset may be elsewhere (reset by a lag tool, or written by an older version
-   * ahead of MySQL), and a partition with nothing past it would never deliver a batch to seek from.
+   * Seeks every assigned partition to where MySQL says it is, before its first batch: the offset
+   * stored with the rows, or the partition's earliest offset when MySQL has none. Kafka's committed
+   * offset may be elsewhere (a lag tool's reset, another database, `--from-beginning`), and a
+   * partition with nothing past it would never deliver a batch to seek from.
    */
-  private async seekToStored(generation: number): Promise<void> {
+  private seekToMysql(generation: number): void {
+    this.seekToMysqlNow(generation).catch((err) =>
+      log.debug("reading MySQL's offsets for the assignment failed", { error: String(err) }),
+    );
+  }
+
+  private async seekToMysqlNow(generation: number): Promise<void> {
+    const current = () => generation === this.generation && !this.stopping;
     const rows = await this.sink.query<{ topic: string; partition_id: number; next_offset: string }[]>(
       `SELECT topic, partition_id, next_offset FROM \`${OFFSETS}\` WHERE consumer_group = ?`,
       [this.settings.groupId],
     );
-    if (generation !== this.generation || this.stopping) return; // assignment changed meanwhile
+    if (!current()) return; // assignment changed meanwhile
     const stored = new Map(rows.map((r) => [partitionKey(r.topic, r.partition_id), BigInt(r.next_offset)]));
+    const lows = new Map<string, string>();
+    const unstored = this.assigned.filter((a) => !stored.has(partitionKey(a.topic, a.partition)));
+    for (const topic of new Set(unstored.map((a) => a.topic))) {
+      for (const o of await this.admin.fetchTopicOffsets(topic))
+        lows.set(partitionKey(topic, o.partition), o.low);
+    }
+    if (!current()) return;
     for (const { topic, partition } of this.assigned) {
       const key = partitionKey(topic, partition);
-      const offset = stored.get(key);
       // A partition whose first batch came first was checked by it (eachBatch seeks back too).
-      if (offset === undefined || this.position.has(key)) continue;
+      if (this.position.has(key)) continue;
+      const offset = stored.get(key) ?? null;
+      const target = offset?.toString() ?? lows.get(key);
+      if (target === undefined) continue;
       this.position.set(key, offset);
       this.next.set(key, offset);
-      this.consumer.seek({ topic, partition, offset: offset.toString() });
+      this.consumer.seek({ topic, partition, offset: target });
     }
+  }
+
+  /**
+   * A transaction failed whole (not because of an event: those are dead-lettered), and what was
+   * queued behind it was dropped: forget what was queued, wait (longer each time in a row), and read
+   * again from MySQL's offsets. Nothing is skipped; the run reports not-ready meanwhile.
+   */
+  private rewind(error: unknown): void {
+    this.failure = error;
+    this.epoch++;
+    this.position.clear();
+    this.seekedBack.clear();
+    const generation = ++this.generation;
+    const delay = Math.min(30_000, 500 * 2 ** this.failures++);
+    log.error("a transaction failed; reading again from MySQL's offsets", {
+      error: String((error as Error)?.message ?? error),
+      retry_in_ms: delay,
+    });
+    const topics = this.topics.map((topic) => ({ topic }));
+    try {
+      this.consumer.pause(topics);
+    } catch {
+      // not running (stopping): nothing to pause
+    }
+    clearTimeout(this.resumeTimer);
+    this.resumeTimer = setTimeout(() => {
+      if (this.stopping) return;
+      this.seekToMysql(generation);
+      try {
+        this.consumer.resume(topics);
+      } catch {
+        // not running: a restart reads MySQL's offsets anyway
+      }
+    }, delay);
   }
 
   /** Commits to Kafka, for lag tools, the offsets MySQL has applied since the last commit. */
@@ -243,14 +319,16 @@ export class KafkaProjector {
     if (this.stopping) return;
     this.stopping = true;
     clearInterval(this.caughtUpTimer);
-    let timer: NodeJS.Timeout | undefined;
-    const gaveUp = new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), STOP_GRACE_MS);
-    });
+    clearTimeout(this.resumeTimer);
     const settled = async () => {
       while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     };
     try {
+      try {
+        this.consumer.pause(this.topics.map((topic) => ({ topic }))); // no refetching meanwhile
+      } catch {
+        // not running
+      }
       // Records already queued are committed (or rolled back) whole, and what MySQL applied is
       // committed to Kafka while this member still owns its partitions.
       const committed = async () => {
@@ -258,26 +336,24 @@ export class KafkaProjector {
         await this.committing; // a tick's commit may have read the offsets before the last records
         await this.commitApplied();
       };
-      await Promise.race([committed(), gaveUp]);
+      await within(committed(), STOP_GRACE_MS);
       // A batch in flight is committed or rolled back whole by MySQL, so giving up on the wait is safe.
-      if ((await Promise.race([this.consumer.disconnect(), gaveUp])) === "timeout") {
+      const left = await within(
+        this.consumer.disconnect().catch((e: unknown) => {
+          log.warn("leaving the consumer group failed", { error: String(e) });
+        }),
+        STOP_GRACE_MS,
+      );
+      if (left === TIMEOUT) {
         this.abandoned = true;
         log.warn("Kafka did not confirm leaving the group; stopping anyway", { waited_ms: STOP_GRACE_MS });
       }
       // An eachBatch that was still queueing when the stop began.
-      if (this.inFlight.size > 0) await Promise.race([settled(), gaveUp]);
+      await within(settled(), STOP_GRACE_MS);
     } finally {
-      clearTimeout(timer);
       await this.admin.disconnect().catch(() => undefined);
       this.finish();
     }
-  }
-
-  private throwFailure(): void {
-    if (this.failure === undefined) return;
-    const e = this.failure;
-    this.failure = undefined;
-    throw e;
   }
 
   private async storedNext(topic: string, partition: number): Promise<bigint | null> {
@@ -296,66 +372,66 @@ export class KafkaProjector {
     isStale,
   }: EachBatchPayload): Promise<void> {
     if (this.stopping) return; // kafkajs may restart a crashed consumer after stop()
+    const epoch = this.epoch;
     const { topic, partition } = batch;
     const key = partitionKey(topic, partition);
     let next = this.position.get(key);
     if (next === undefined) {
       const stored = await this.storedNext(topic, partition);
-      next = this.position.get(key) ?? stored; // seekToStored may have answered meanwhile
+      if (epoch !== this.epoch) return; // rewound or reassigned meanwhile: a seek is on its way
+      next = this.position.get(key) ?? stored; // seekToMysql may have answered meanwhile
       this.position.set(key, next);
       if (!this.next.has(key)) this.next.set(key, next);
     }
-    // Kafka's committed offset is ahead of MySQL's (e.g. a new database): go back once to what MySQL has.
-    if (
-      next !== null &&
-      batch.messages.length > 0 &&
-      BigInt(batch.firstOffset()!) > next &&
-      !this.seekedBack.has(key)
-    ) {
+    // Kafka's committed offset is past what MySQL applied (another database, a lag tool's reset), or
+    // MySQL has nothing for the partition and it starts at its earliest offset: go back there, once.
+    if (batch.messages.length > 0 && !this.seekedBack.has(key)) {
+      const target =
+        next ?? (await this.admin.fetchTopicOffsets(topic)).find((o) => o.partition === partition)?.low;
+      if (epoch !== this.epoch) return;
       this.seekedBack.add(key);
-      log.info("seeking to the offset stored in MySQL", { topic, partition, offset: next.toString() });
-      this.consumer.seek({ topic, partition, offset: next.toString() });
-      return;
-    }
-    if (next === null && this.options.fromBeginning && !this.seekedBack.has(key)) {
-      this.seekedBack.add(key);
-      const low = (await this.admin.fetchTopicOffsets(topic)).find((o) => o.partition === partition)?.low;
-      if (low !== undefined && batch.messages.length > 0 && BigInt(batch.firstOffset()!) > BigInt(low)) {
-        this.consumer.seek({ topic, partition, offset: low });
+      if (target !== undefined && BigInt(batch.firstOffset()!) > BigInt(target)) {
+        log.info("seeking to where MySQL is", { topic, partition, offset: target.toString() });
+        this.consumer.seek({ topic, partition, offset: target.toString() });
         return;
       }
     }
-    this.throwFailure();
     let records: SourceRecord[] = [];
     let lastQueued: Promise<void> | undefined;
-    const flush = async () => {
-      if (records.length === 0) return;
+    const flush = async (): Promise<boolean> => {
+      if (records.length === 0) return true;
       const chunk = records;
       records = [];
       const last = chunk[chunk.length - 1]!.kafka!;
       // Queued, not yet committed: kafkajs fetches the next records while MySQL writes these. What
       // was applied is known from MySQL (offsets are written with the rows), not from Kafka.
-      const { committed } = await this.commits.accept(chunk);
+      const queued = await this.commits.accept(chunk, () => epoch === this.epoch && !this.stopping);
+      if (!queued) return false; // what was queued is being thrown away: so is this
+      const { committed } = queued;
       lastQueued = committed;
       this.inFlight.add(committed);
       committed.then(
         () => {
           this.inFlight.delete(committed);
+          this.failure = undefined;
+          this.failures = 0;
           const applied = BigInt(last.offset) + 1n;
           if ((this.next.get(key) ?? -1n) < applied) this.next.set(key, applied);
           if (last.timestamp !== undefined) this.lastTimestamp.set(key, Number(last.timestamp));
         },
         (e: unknown) => {
           this.inFlight.delete(committed);
-          this.failure ??= e;
+          // Every submission of the failed transaction and behind it is rejected: rewind once.
+          if (!this.stopping && epoch === this.epoch) this.rewind(e);
         },
       );
       resolveOffset(last.offset);
       this.position.set(key, BigInt(last.offset) + 1n);
       await heartbeat();
+      return true;
     };
     for (const m of batch.messages) {
-      if (!isRunning() || isStale() || this.stopping) break;
+      if (!isRunning() || isStale() || this.stopping || epoch !== this.epoch) break;
       if (next !== null && BigInt(m.offset) < next) {
         resolveOffset(m.offset); // applied before (redelivery): skip
         continue;
@@ -366,7 +442,7 @@ export class KafkaProjector {
         source: topic,
         kafka: { topic, partition, offset: m.offset, timestamp: m.timestamp },
       });
-      if (records.length >= this.options.batchSize) await flush();
+      if (records.length >= this.options.batchSize && !(await flush())) return;
     }
     await flush();
     // At the head of the partition there is nothing to fetch ahead: wait for the commit, so that a

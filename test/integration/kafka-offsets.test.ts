@@ -28,6 +28,9 @@ let db: TestDb;
 let ctx: KafkaCtx;
 let env: Record<string, string>;
 let topics: string[];
+/** The replay of the stream, and its tables' digests (set by the second test). */
+let reference: TestDb;
+let digests: Record<string, string>;
 
 beforeAll(async () => {
   admin = new Kafka({
@@ -97,7 +100,7 @@ describe("Kafka's committed offsets follow MySQL's", () => {
     expect(r.status, r.stderr.slice(-3000)).toBe(0);
     expect(ahead).toEqual([]);
     // The watch saw Kafka's offsets move (the check above was not vacuous).
-    expect(samplesWithProgress).toBeGreaterThanOrEqual(3);
+    expect(samplesWithProgress).toBeGreaterThanOrEqual(2);
 
     // At the stop, what MySQL applied (every event) was committed to Kafka too.
     const mysql = await mysqlOffsets();
@@ -134,6 +137,34 @@ describe("Kafka's committed offsets follow MySQL's", () => {
     const expected = await tableDigests(ref.db);
     expect(Object.keys(expected)).toEqual(await projectedTables());
     await expectSameTables(db, ref.db, expected);
+    expect(await logCounts(db)).toEqual(expectedLogCounts(file));
+    reference = ref.db;
+    digests = expected;
+  }, 120_000);
+
+  it("a new database under the same group starts every partition at its earliest offset", async () => {
+    // Kafka's committed offsets say every partition is done; MySQL has applied nothing.
+    const fresh = await createTestDb();
+    dbs.push(fresh);
+    const r = await withTimeout(
+      projector(["run", "--until-caught-up", "--json"], { ...env, MYSQL_URL: fresh.url }),
+      60_000,
+      "the run into a new database did not catch up",
+    );
+    expect(r.status, r.stderr.slice(-3000)).toBe(0);
+    expect(summaryOf(r)).toMatchObject({ read: readEvents(file).length, dead_lettered: 0 });
+    await expectSameTables(fresh, reference, digests);
+  }, 120_000);
+
+  it("--from-beginning reprocesses every partition, though nothing new arrived", async () => {
+    const r = await withTimeout(
+      projector(["run", "--from-beginning", "--until-caught-up", "--json"], env),
+      60_000,
+      "the --from-beginning run did not catch up",
+    );
+    expect(r.status, r.stderr.slice(-3000)).toBe(0);
+    expect(summaryOf(r)).toMatchObject({ read: readEvents(file).length, dead_lettered: 0 });
+    await expectSameTables(db, reference, digests);
     expect(await logCounts(db)).toEqual(expectedLogCounts(file));
   }, 120_000);
 });

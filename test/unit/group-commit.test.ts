@@ -39,12 +39,12 @@ const records = (p: string, n: number): SourceRecord[] =>
   Array.from({ length: n }, (_, i) => ({ value: "{}", position: `${p}${i}`, source: p }));
 
 /** Resolves once the records are committed, as one Kafka partition's list. */
-const commit = async (g: GroupCommit, list: SourceRecord[]) => (await g.accept(list)).committed;
+const commit = async (g: GroupCommit, list: SourceRecord[]) => (await g.accept(list))!.committed;
 
 /** Accepts the lists one after the other (each queued before the next comes), then waits for their commits. */
 async function acceptInTurn(g: GroupCommit, ...lists: SourceRecord[][]): Promise<void> {
   const commits: Promise<void>[] = [];
-  for (const list of lists) commits.push((await g.accept(list)).committed);
+  for (const list of lists) commits.push((await g.accept(list))!.committed);
   await Promise.all(commits);
 }
 
@@ -103,7 +103,7 @@ describe("group commit", () => {
     // a is queued (a transaction's worth): b waits until a's transaction takes it off the queue.
     expect(order).toEqual(["a accepted"]);
     const [x, y] = await Promise.all([a, b]);
-    await Promise.all([x.committed, y.committed]);
+    await Promise.all([x!.committed, y!.committed]);
     expect(order).toEqual(["a accepted", "b accepted"]);
     expect(ex.transactions).toEqual([
       ["a0", "a1"],
@@ -111,16 +111,32 @@ describe("group commit", () => {
     ]);
   });
 
-  it("rejects the submissions of a failed transaction and goes on with the next", async () => {
+  it("rejects a failed transaction's submissions and all queued behind them, then goes on", async () => {
     const ex = new Recorder();
     ex.failing.add(0);
     const g = new GroupCommit(ex, 3);
     const x = outcome(commit(g, records("x", 2)));
     const y = outcome(commit(g, records("y", 1)));
+    // Queued while transaction 0 runs: committing it would apply records past the failed ones.
     const z = outcome(commit(g, records("z", 2)));
     expect(await x).toBe("transaction 0 failed");
     expect(await y).toBe("transaction 0 failed");
-    expect(await z).toBe("ok");
+    expect(await z).toBe("transaction 0 failed");
+    // The queue is empty again: a later submission is committed in a transaction of its own.
+    expect(await outcome(commit(g, records("w", 1)))).toBe("ok");
+    expect(ex.transactions).toEqual([["x0", "x1", "y0"], ["w0"]]);
     expect(ex.log).toEqual(["commit 1"]);
+  });
+
+  it("queues nothing when the caller no longer wants it after waiting for room", async () => {
+    const ex = new Recorder();
+    const g = new GroupCommit(ex, 2);
+    let wanted = true;
+    const a = commit(g, records("a", 2));
+    const b = g.accept(records("b", 1), () => wanted); // waits: a transaction's worth is queued
+    wanted = false;
+    expect(await b).toBeUndefined();
+    await a;
+    expect(ex.transactions).toEqual([["a0", "a1"]]);
   });
 });

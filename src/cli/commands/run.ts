@@ -82,7 +82,7 @@ export async function runCommand(dir: string, opts: RunOptions): Promise<number>
   const stop = (signal: string) => {
     log.info("stopping", { signal });
     controller.abort();
-    void projector.stop();
+    projector.stop().catch((e: unknown) => log.warn("stopping the consumer failed", { error: String(e) }));
   };
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
@@ -112,6 +112,10 @@ export async function runCommand(dir: string, opts: RunOptions): Promise<number>
     await sink.close();
   }
   if (opts.untilCaughtUp || opts.json) printSummary(stats, opts.json ?? false);
+  if (projector.fatal !== undefined) {
+    if (projector.abandoned) setTimeout(() => process.exit(), 500).unref();
+    return 1;
+  }
   // kafkajs keeps retrying an unreachable broker after stop() gave up on it: exit anyway, once the exit code is set.
   if (projector.abandoned) setTimeout(() => process.exit(), 500).unref();
   return 0;

@@ -1,0 +1,58 @@
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadPlan } from "../../src/cli/load-plan.js";
+import { Executor, type SourceRecord } from "../../src/run/executor.js";
+import { Stats } from "../../src/run/stats.js";
+import { applyMigration, planMigration } from "../../src/sink/migrate.js";
+import { MysqlSink } from "../../src/sink/mysql-sink.js";
+import { EXAMPLES, REPO } from "../helpers/cli.js";
+import { createTestDb, type TestDb } from "../helpers/db.js";
+import { readEvents } from "../helpers/kafka.js";
+
+let db: TestDb;
+let sink: MysqlSink;
+const plan = loadPlan(join(REPO, "projections"));
+// The first user's events of the examples: created, updated, ... (one Kafka partition).
+const lines = readEvents(EXAMPLES)
+  .filter((e) => e.event_type.startsWith("user."))
+  .slice(0, 6)
+  .map((e) => JSON.stringify(e));
+
+/** The examples' user events as records of partition 0 of topic `user`, at the given offsets. */
+const records = (offsets: number[]): SourceRecord[] =>
+  offsets.map((o) => ({
+    value: lines[o]!,
+    position: `partition 0 offset ${o}`,
+    source: "user",
+    kafka: { topic: "user", partition: 0, offset: String(o) },
+  }));
+
+beforeAll(async () => {
+  db = await createTestDb();
+  sink = new MysqlSink(db.url);
+  await applyMigration(sink, await planMigration(sink, plan), () => undefined);
+});
+
+afterAll(async () => {
+  await sink?.close();
+  await db?.drop();
+});
+
+describe("a consumer group's batch", () => {
+  it("applies a record once when it is queued twice (a rewind) or was applied before", async () => {
+    expect(lines).toHaveLength(6);
+    const stats = new Stats();
+    const executor = new Executor(plan, sink, { stats, group: "g" });
+    // Offsets 0-3, then 2-4 again after a rewind, in one transaction.
+    await executor.apply(records([0, 1, 2, 3, 2, 3, 4]));
+    expect(stats.read).toBe(5);
+    expect(stats.applied + stats.stale + stats.deadLettered).toBe(5);
+    // A redelivery of 3-5 in the next one: only 5 is new.
+    await executor.apply(records([3, 4, 5]));
+    expect(stats.read).toBe(6);
+    const [off] = await db.rows<{ next_offset: string | number }>(
+      "SELECT next_offset FROM projector_offsets WHERE consumer_group = 'g' AND topic = 'user' AND partition_id = 0",
+    );
+    expect(Number(off?.next_offset)).toBe(6);
+  });
+});

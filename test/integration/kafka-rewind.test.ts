@@ -1,0 +1,113 @@
+import { readFileSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import { EXAMPLES } from "../helpers/cli.js";
+import { createTestDb, type TestDb } from "../helpers/db.js";
+import {
+  appliedCount,
+  cleanupKafka,
+  kafkaCtx,
+  type Proc,
+  produceRaw,
+  projector,
+  readEvents,
+  spawnProjector,
+  streamFile,
+  WaitAborted,
+  waitFor,
+} from "../helpers/kafka.js";
+
+type Json = Record<string, unknown>;
+const orderCreated = readFileSync(EXAMPLES, "utf8")
+  .trim()
+  .split("\n")
+  .map((l) => JSON.parse(l) as Json)
+  .find((e) => e.event_type === "order.created")!;
+
+/** A new order.created envelope with its own ids. */
+function order(n: number): Json & { entity_id: string } {
+  const e = structuredClone(orderCreated) as Json & { data: Json; entity_id: string };
+  e.event_id = `00000000-0000-4000-b000-${String(n).padStart(12, "0")}`;
+  e.entity_id = `99a1f0000000000000${String(n).padStart(6, "0")}`;
+  e.data.order_number = `ORD-R-${n}`;
+  return e;
+}
+
+const dbs: TestDb[] = [];
+const procs: Proc[] = [];
+afterAll(async () => {
+  for (const p of procs) p.kill("SIGKILL");
+  await cleanupKafka();
+  for (const db of dbs) await db.drop().catch(() => undefined);
+});
+
+describe("a transaction MySQL refuses whole (not because of an event)", () => {
+  it("is read again from MySQL's offsets until it goes through: nothing queued behind it is lost", async () => {
+    const db = await createTestDb();
+    dbs.push(db);
+    const ctx = kafkaCtx();
+    const env = ctx.env(db, 2);
+    const file = await streamFile(2000, 17);
+    const total = readEvents(file).length;
+    expect((await projector(["emit", file], env)).status).toBe(0);
+
+    const run = spawnProjector(["run"], env, { logs: true });
+    procs.push(run);
+    const alive = async () => {
+      if (!run.running) throw new WaitAborted(`run exited: ${(await run.done).stderr.slice(-2000)}`);
+    };
+    await waitFor(
+      "the stream to be applied",
+      async () => {
+        await alive();
+        return (await appliedCount(db, ctx.group)) === total;
+      },
+      { timeoutMs: 60_000 },
+    );
+
+    // Without its dead-letter table, a transaction holding a poison message cannot commit, and
+    // splitting it cannot help: MySQL refuses the dead letter itself.
+    await db.rows("DROP TABLE projector_dead_letters");
+    const topic = `${ctx.prefix}order`;
+    const produced = await produceRaw(ctx.brokers, [
+      { topic, partition: 1, value: "not {JSON" },
+      { topic, partition: 1, value: JSON.stringify(order(1)) },
+      { topic, partition: 0, value: JSON.stringify(order(2)) },
+      { topic, partition: 1, value: JSON.stringify(order(3)) },
+    ]);
+    const failures = () => run.stderr().split("a transaction failed; reading again").length - 1;
+    await waitFor(
+      "the transaction to fail twice",
+      async () => {
+        await alive();
+        return failures() >= 2;
+      },
+      { timeoutMs: 30_000 },
+    );
+    // Retried from MySQL's offsets: the poison's partition has not moved past it.
+    const [stored] = await db.rows<{ next_offset: string | number }>(
+      "SELECT next_offset FROM projector_offsets WHERE consumer_group = ? AND topic = ? AND partition_id = 1",
+      [ctx.group, topic],
+    );
+    expect(Number(stored?.next_offset)).toBe(Number(produced[0]!.offset));
+
+    // The table is back: the next retry goes through, and every record behind the poison is applied.
+    expect((await projector(["migrate"], env)).status).toBe(0);
+    await waitFor(
+      "the records behind the poison message to be applied",
+      async () => {
+        await alive();
+        return (await appliedCount(db, ctx.group)) === total + produced.length;
+      },
+      { timeoutMs: 60_000 },
+    );
+    const stopped = await run.stop("SIGTERM", 30_000);
+    expect(stopped.status, stopped.stderr.slice(-3000)).toBe(0);
+
+    const orders = await db.rows<{ order_number: string }>(
+      "SELECT order_number FROM orders WHERE order_number LIKE 'ORD-R-%' ORDER BY 1",
+    );
+    expect(orders.map((o) => o.order_number)).toEqual(["ORD-R-1", "ORD-R-2", "ORD-R-3"]);
+    const letters = await db.rows<{ position: string }>("SELECT position FROM projector_dead_letters");
+    expect(letters).toEqual([{ position: `partition 1 offset ${produced[0]!.offset}` }]);
+  }, 150_000);
+});
