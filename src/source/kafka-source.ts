@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Admin, Consumer, EachBatchPayload, Kafka } from "kafkajs";
 import type { Plan } from "../compile/plan.js";
 import { ensureTopics } from "../emit/emitter.js";
@@ -67,6 +68,10 @@ export class KafkaProjector {
   private failure: unknown;
   /** Transactions failed in a row: the backoff before reading again grows with it. */
   private failures = 0;
+  /** Per partition, the first offset of records a failed transaction rejected and no commit applied yet. */
+  private readonly stuck = new Map<string, bigint>();
+  /** The error last rewound for: the submissions a failure rejects all carry the same one. */
+  private rewoundFor: unknown;
   /** Bumped when what is queued is thrown away (a failed transaction): older eachBatch calls stop queueing. */
   private epoch = 0;
   private resumeTimer: NodeJS.Timeout | undefined;
@@ -167,6 +172,7 @@ export class KafkaProjector {
       partitionsConsumedConcurrently: 64,
       eachBatch: (payload) => this.eachBatch(payload),
     });
+    if (this.stopping) return; // a crash kafkajs does not restart stopped the run meanwhile
     this.caughtUpTimer = setInterval(() => {
       void this.checkLag().catch((e) => log.debug("lag check failed", { error: String(e) }));
       void this.commitApplied();
@@ -188,8 +194,11 @@ export class KafkaProjector {
       );
       this.joined = true;
       this.crashed = false;
+      const mine = new Set(this.assigned.map((a) => partitionKey(a.topic, a.partition)));
+      for (const key of this.stuck.keys()) if (!mine.has(key)) this.stuck.delete(key);
+      if (this.stuck.size === 0) this.failure = undefined;
       log.info("joined consumer group", { group: this.settings.groupId, partitions: this.assigned.length });
-      this.seekToMysql(++this.generation);
+      void this.seekToMysql(++this.generation);
     });
     c.on(c.events.CRASH, (e) => {
       this.crashed = true;
@@ -217,10 +226,20 @@ export class KafkaProjector {
    * offset may be elsewhere (a lag tool's reset, another database, `--from-beginning`), and a
    * partition with nothing past it would never deliver a batch to seek from.
    */
-  private seekToMysql(generation: number): void {
-    this.seekToMysqlNow(generation).catch((err) =>
-      log.debug("reading MySQL's offsets for the assignment failed", { error: String(err) }),
-    );
+  private async seekToMysql(generation: number): Promise<void> {
+    for (let attempt = 0; generation === this.generation && !this.stopping; attempt++) {
+      try {
+        await this.seekToMysqlNow(generation);
+        return;
+      } catch (err) {
+        const delay = Math.min(5_000, 250 * 2 ** attempt);
+        log.warn("reading where MySQL is for the assignment failed; retrying", {
+          error: String(err),
+          delay_ms: delay,
+        });
+        await sleep(delay);
+      }
+    }
   }
 
   private async seekToMysqlNow(generation: number): Promise<void> {
@@ -276,12 +295,15 @@ export class KafkaProjector {
     clearTimeout(this.resumeTimer);
     this.resumeTimer = setTimeout(() => {
       if (this.stopping) return;
-      this.seekToMysql(generation);
-      try {
-        this.consumer.resume(topics);
-      } catch {
-        // not running: a restart reads MySQL's offsets anyway
-      }
+      // Resumed once every partition is seeked (or a rejoin took over, which seeks itself).
+      void this.seekToMysql(generation).finally(() => {
+        if (this.stopping) return;
+        try {
+          this.consumer.resume(topics);
+        } catch {
+          // not running: a restart reads MySQL's offsets anyway
+        }
+      });
     }, delay);
   }
 
@@ -408,25 +430,42 @@ export class KafkaProjector {
       const queued = await this.commits.accept(chunk, () => epoch === this.epoch && !this.stopping);
       if (!queued) return false; // what was queued is being thrown away: so is this
       const { committed } = queued;
+      const first = BigInt(chunk[0]!.kafka!.offset);
       lastQueued = committed;
       this.inFlight.add(committed);
       committed.then(
         () => {
           this.inFlight.delete(committed);
-          this.failure = undefined;
-          this.failures = 0;
           const applied = BigInt(last.offset) + 1n;
           if ((this.next.get(key) ?? -1n) < applied) this.next.set(key, applied);
           if (last.timestamp !== undefined) this.lastTimestamp.set(key, Number(last.timestamp));
+          const stuck = this.stuck.get(key);
+          if (stuck !== undefined && stuck < applied) this.stuck.delete(key);
+          if (this.failure !== undefined && this.stuck.size === 0) {
+            log.info("transactions commit again");
+            this.failure = undefined;
+            this.failures = 0;
+          }
         },
         (e: unknown) => {
           this.inFlight.delete(committed);
-          // Every submission of the failed transaction and behind it is rejected: rewind once.
-          if (!this.stopping && epoch === this.epoch) this.rewind(e);
+          if (this.stopping) return;
+          // Not-ready until these records are committed after all.
+          const stuck = this.stuck.get(key);
+          if (stuck === undefined || first < stuck) this.stuck.set(key, first);
+          // The failed transaction and everything queued behind it are rejected with the same
+          // error, whatever assignment queued them: rewind once for it.
+          if (e !== this.rewoundFor) {
+            this.rewoundFor = e;
+            this.rewind(e);
+          }
         },
       );
-      resolveOffset(last.offset);
-      this.position.set(key, BigInt(last.offset) + 1n);
+      // Still the assignment that read it (a rejoin clears the positions; it must not get this one back).
+      if (epoch === this.epoch) {
+        resolveOffset(last.offset);
+        this.position.set(key, BigInt(last.offset) + 1n);
+      }
       await heartbeat();
       return true;
     };

@@ -5,6 +5,8 @@ import { createTestDb, type TestDb } from "../helpers/db.js";
 import {
   appliedCount,
   cleanupKafka,
+  freePort,
+  httpGet,
   kafkaCtx,
   type Proc,
   produceRaw,
@@ -50,7 +52,8 @@ describe("a transaction MySQL refuses whole (not because of an event)", () => {
     const total = readEvents(file).length;
     expect((await projector(["emit", file], env)).status).toBe(0);
 
-    const run = spawnProjector(["run"], env, { logs: true });
+    const port = await freePort();
+    const run = spawnProjector(["run", "--metrics-port", String(port)], env, { logs: true });
     procs.push(run);
     const alive = async () => {
       if (!run.running) throw new WaitAborted(`run exited: ${(await run.done).stderr.slice(-2000)}`);
@@ -63,6 +66,7 @@ describe("a transaction MySQL refuses whole (not because of an event)", () => {
       },
       { timeoutMs: 60_000 },
     );
+    expect((await httpGet(port, "/readyz")).status).toBe(200);
 
     // Without its dead-letter table, a transaction holding a poison message cannot commit, and
     // splitting it cannot help: MySQL refuses the dead letter itself.
@@ -89,6 +93,8 @@ describe("a transaction MySQL refuses whole (not because of an event)", () => {
       [ctx.group, topic],
     );
     expect(Number(stored?.next_offset)).toBe(Number(produced[0]!.offset));
+    // Other transactions may commit meanwhile; the run is not ready while these records are not.
+    expect((await httpGet(port, "/readyz")).status).toBe(503);
 
     // The table is back: the next retry goes through, and every record behind the poison is applied.
     expect((await projector(["migrate"], env)).status).toBe(0);
@@ -100,6 +106,9 @@ describe("a transaction MySQL refuses whole (not because of an event)", () => {
       },
       { timeoutMs: 60_000 },
     );
+    await waitFor("/readyz 200 again", async () => (await httpGet(port, "/readyz")).status === 200, {
+      timeoutMs: 10_000,
+    });
     const stopped = await run.stop("SIGTERM", 30_000);
     expect(stopped.status, stopped.stderr.slice(-3000)).toBe(0);
 

@@ -105,6 +105,7 @@ export async function runCommand(dir: string, opts: RunOptions): Promise<number>
       }
     }
     if (!controller.signal.aborted) await projector.finished;
+    controller.abort(); // a stop of the consumer's own (caught up, or a fatal crash) ends the executor's retries too
   } catch (e) {
     if (!(e instanceof ExecutorStopped)) throw e;
   } finally {
