@@ -37,6 +37,11 @@ export interface SourceRecord {
     readonly partition: number;
     readonly offset: string;
     readonly timestamp?: string;
+    /**
+     * Where the partition goes on after this record when that is not offset + 1: offsets the
+     * consumer never sees (transaction markers, aborted records) follow it.
+     */
+    readonly next?: string;
   };
 }
 
@@ -223,7 +228,7 @@ export class Executor {
       const k = p.record.kafka;
       if (!k) continue;
       const key = partitionKey(k.topic, k.partition);
-      const n = (BigInt(k.offset) + 1n).toString();
+      const n = k.next ?? (BigInt(k.offset) + 1n).toString();
       const cur = next.get(key);
       if (!cur || BigInt(cur.next) < BigInt(n))
         next.set(key, { group, topic: k.topic, partition: k.partition, next: n });

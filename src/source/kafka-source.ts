@@ -84,6 +84,7 @@ export class KafkaProjector {
   /** Counts group joins, so that a seek planned for an old assignment is dropped. */
   private generation = 0;
   private readonly lastTimestamp = new Map<string, number>();
+
   private readonly seekedBack = new Set<string>();
   private assigned: { topic: string; partition: number }[] = [];
   private joined = false;
@@ -200,6 +201,19 @@ export class KafkaProjector {
       log.info("joined consumer group", { group: this.settings.groupId, partitions: this.assigned.length });
       void this.seekToMysql(++this.generation);
     });
+    c.on(c.events.END_BATCH_PROCESS, (e) => {
+      const b = e.payload;
+      // A fetch with nothing for us (transaction markers, aborted records): kafkajs handles it
+      // without eachBatch; MySQL's offset must still move past it, or the lag never reaches 0.
+      if (b.batchSize !== 0 || b.firstOffset === null || b.firstOffset === undefined) return;
+      void this.skipUnseen(
+        b.topic,
+        b.partition,
+        BigInt(b.firstOffset),
+        BigInt(b.lastOffset) + 1n,
+        this.generation,
+      );
+    });
     c.on(c.events.CRASH, (e) => {
       this.crashed = true;
       const error = String(e.payload.error?.message ?? e.payload.error);
@@ -265,8 +279,63 @@ export class KafkaProjector {
       const target = offset?.toString() ?? lows.get(key);
       if (target === undefined) continue;
       this.position.set(key, offset);
-      this.next.set(key, offset);
+      this.raiseNext(key, offset);
       this.consumer.seek({ topic, partition, offset: target });
+    }
+  }
+
+  /** MySQL's offset as last read or committed: it only moves forward (reads may finish out of order). */
+  private raiseNext(key: string, offset: bigint | null): void {
+    const cur = this.next.get(key);
+    if (cur === undefined || (offset !== null && (cur === null || cur < offset))) this.next.set(key, offset);
+  }
+
+  /**
+   * Moves MySQL's offset of a partition from `from` to `to` when nothing in between is a record
+   * for us (kafkajs filtered it all: transaction markers, aborted records), provided MySQL is at
+   * `from` or past it, i.e. everything before was applied; a partition without an offset row only
+   * when `from` is its earliest offset. Retried while MySQL does not answer.
+   */
+  private async skipUnseen(topic: string, partition: number, from: bigint, to: bigint, generation: number) {
+    const key = partitionKey(topic, partition);
+    // Records before `from` may still be queued: their commit comes first.
+    const queuedTo = this.position.get(key);
+    if (queuedTo !== undefined && queuedTo !== null && queuedTo >= from)
+      await Promise.allSettled([...this.inFlight]);
+    for (let attempt = 0; generation === this.generation && !this.stopping; attempt++) {
+      try {
+        let next = this.next.get(key) ?? null;
+        if (next === null) {
+          next = await this.storedNext(topic, partition);
+          if (generation !== this.generation) return;
+          this.raiseNext(key, next);
+        }
+        if (next !== null && next >= to) return;
+        if (next === null) {
+          const low = (await this.admin.fetchTopicOffsets(topic)).find((o) => o.partition === partition)?.low;
+          if (low === undefined || from > BigInt(low)) return; // records before `from` may be unapplied
+        }
+        // Under the offset row's lock, as the rows' transactions do: only from where the check holds.
+        await this.sink.query(
+          `INSERT INTO \`${OFFSETS}\` (consumer_group, topic, partition_id, next_offset, updated_at)
+           VALUES (?, ?, ?, ?, UTC_TIMESTAMP(6))
+           ON DUPLICATE KEY UPDATE updated_at = IF(next_offset >= ? AND next_offset < VALUES(next_offset), VALUES(updated_at), updated_at),
+             next_offset = IF(next_offset >= ? AND next_offset < VALUES(next_offset), VALUES(next_offset), next_offset)`,
+          [this.settings.groupId, topic, partition, to.toString(), from.toString(), from.toString()],
+        );
+        const stored = await this.storedNext(topic, partition);
+        if (generation === this.generation) this.raiseNext(key, stored);
+        return;
+      } catch (e) {
+        const delay = Math.min(10_000, 250 * 2 ** attempt);
+        log.warn("moving MySQL's offset past transaction markers failed; retrying", {
+          topic,
+          partition,
+          error: String(e),
+          delay_ms: delay,
+        });
+        await sleep(delay);
+      }
     }
   }
 
@@ -425,6 +494,7 @@ export class KafkaProjector {
       const chunk = records;
       records = [];
       const last = chunk[chunk.length - 1]!.kafka!;
+      const after = last.next !== undefined ? BigInt(last.next) : BigInt(last.offset) + 1n;
       // Queued, not yet committed: kafkajs fetches the next records while MySQL writes these. What
       // was applied is known from MySQL (offsets are written with the rows), not from Kafka.
       const queued = await this.commits.accept(chunk, () => epoch === this.epoch && !this.stopping);
@@ -436,7 +506,7 @@ export class KafkaProjector {
       committed.then(
         () => {
           this.inFlight.delete(committed);
-          const applied = BigInt(last.offset) + 1n;
+          const applied = after;
           if ((this.next.get(key) ?? -1n) < applied) this.next.set(key, applied);
           if (last.timestamp !== undefined) this.lastTimestamp.set(key, Number(last.timestamp));
           const stuck = this.stuck.get(key);
@@ -463,25 +533,37 @@ export class KafkaProjector {
       );
       // Still the assignment that read it (a rejoin clears the positions; it must not get this one back).
       if (epoch === this.epoch) {
-        resolveOffset(last.offset);
-        this.position.set(key, BigInt(last.offset) + 1n);
+        resolveOffset((after - 1n).toString());
+        this.position.set(key, after);
       }
       await heartbeat();
       return true;
     };
+    let whole = true;
     for (const m of batch.messages) {
-      if (!isRunning() || isStale() || this.stopping || epoch !== this.epoch) break;
+      if (!isRunning() || isStale() || this.stopping || epoch !== this.epoch) {
+        whole = false;
+        break;
+      }
       if (next !== null && BigInt(m.offset) < next) {
         resolveOffset(m.offset); // applied before (redelivery): skip
         continue;
       }
+      // Flushed when the next record comes, so that the batch's last record is in the last chunk.
+      if (records.length >= this.options.batchSize && !(await flush())) return;
       records.push({
         value: m.value ?? Buffer.alloc(0),
         position: `partition ${partition} offset ${m.offset}`,
         source: topic,
         kafka: { topic, partition, offset: m.offset, timestamp: m.timestamp },
       });
-      if (records.length >= this.options.batchSize && !(await flush())) return;
+    }
+    // Transaction markers (and aborted records) after the last record are never delivered: the
+    // offsets saved with it cover them, or the partition would never look caught up.
+    const end = BigInt(batch.lastOffset()) + 1n;
+    const tail = records[records.length - 1];
+    if (whole && tail?.kafka && end > BigInt(tail.kafka.offset) + 1n) {
+      records[records.length - 1] = { ...tail, kafka: { ...tail.kafka, next: end.toString() } };
     }
     await flush();
     // At the head of the partition there is nothing to fetch ahead: wait for the commit, so that a
