@@ -320,7 +320,9 @@ export class Executor {
               letters.push(this.letter(p.record, rejected, p.eventId, p.eventType));
           });
           await tx.deadLetters(letters);
-          await tx.saveOffsets(this.offsets(live));
+          // Over every record of the batch, dropped ones too: a redelivered record may carry where the
+          // partition goes on past markers (its `next`), and offsets only ever rise (see saveOffsets).
+          await tx.saveOffsets(this.offsets(prepared));
           return { decision, events, live, fromAhead };
         });
         this.ready = true;

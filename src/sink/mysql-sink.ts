@@ -46,6 +46,7 @@ export interface SinkTx {
    */
   execute(statements: readonly Statement[], whileWaiting?: () => void): Promise<void>;
   deadLetters(rows: readonly DeadLetter[]): Promise<void>;
+  /** Raises the partitions' next offsets (never lowers one: a batch may hold records applied before). */
   saveOffsets(rows: readonly OffsetRow[]): Promise<void>;
   /** Locks the offset rows of these partitions for the transaction and returns the stored next offsets. */
   lockOffsets(
@@ -277,7 +278,7 @@ export class MysqlSink {
             .map(() => "(?,?,?,?,UTC_TIMESTAMP(6))")
             .join(
               ",",
-            )} ON DUPLICATE KEY UPDATE next_offset = VALUES(next_offset), updated_at = VALUES(updated_at)`,
+            )} ON DUPLICATE KEY UPDATE updated_at = IF(VALUES(next_offset) > next_offset, VALUES(updated_at), updated_at), next_offset = GREATEST(next_offset, VALUES(next_offset))`,
           params,
         );
       },

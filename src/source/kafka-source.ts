@@ -84,6 +84,8 @@ export class KafkaProjector {
   /** Counts group joins, so that a seek planned for an old assignment is dropped. */
   private generation = 0;
   private readonly lastTimestamp = new Map<string, number>();
+  /** Per partition, the moves of MySQL's offset past unseen offsets under way (see skipUnseen). */
+  private readonly skips = new Map<string, Promise<void>>();
 
   private readonly seekedBack = new Set<string>();
   private assigned: { topic: string; partition: number }[] = [];
@@ -206,13 +208,7 @@ export class KafkaProjector {
       // A fetch with nothing for us (transaction markers, aborted records): kafkajs handles it
       // without eachBatch; MySQL's offset must still move past it, or the lag never reaches 0.
       if (b.batchSize !== 0 || b.firstOffset === null || b.firstOffset === undefined) return;
-      void this.skipUnseen(
-        b.topic,
-        b.partition,
-        BigInt(b.firstOffset),
-        BigInt(b.lastOffset) + 1n,
-        this.generation,
-      );
+      this.skipUnseen(b.topic, b.partition, BigInt(b.firstOffset), BigInt(b.lastOffset) + 1n);
     });
     c.on(c.events.CRASH, (e) => {
       this.crashed = true;
@@ -296,8 +292,26 @@ export class KafkaProjector {
    * `from` or past it, i.e. everything before was applied; a partition without an offset row only
    * when `from` is its earliest offset. Retried while MySQL does not answer.
    */
-  private async skipUnseen(topic: string, partition: number, from: bigint, to: bigint, generation: number) {
+  private skipUnseen(topic: string, partition: number, from: bigint, to: bigint): void {
+    // One after the other per partition: a later one can only hold once an earlier one moved MySQL.
     const key = partitionKey(topic, partition);
+    const generation = this.generation;
+    const previous = this.skips.get(key) ?? Promise.resolve();
+    const done = previous.then(() => this.skipUnseenNow(key, topic, partition, from, to, generation));
+    this.skips.set(key, done);
+    void done.finally(() => {
+      if (this.skips.get(key) === done) this.skips.delete(key);
+    });
+  }
+
+  private async skipUnseenNow(
+    key: string,
+    topic: string,
+    partition: number,
+    from: bigint,
+    to: bigint,
+    generation: number,
+  ): Promise<void> {
     // Records before `from` may still be queued: their commit comes first.
     const queuedTo = this.position.get(key);
     if (queuedTo !== undefined && queuedTo !== null && queuedTo >= from)
@@ -540,6 +554,7 @@ export class KafkaProjector {
       return true;
     };
     let whole = true;
+    let pushed = false;
     for (const m of batch.messages) {
       if (!isRunning() || isStale() || this.stopping || epoch !== this.epoch) {
         whole = false;
@@ -551,6 +566,7 @@ export class KafkaProjector {
       }
       // Flushed when the next record comes, so that the batch's last record is in the last chunk.
       if (records.length >= this.options.batchSize && !(await flush())) return;
+      pushed = true;
       records.push({
         value: m.value ?? Buffer.alloc(0),
         position: `partition ${partition} offset ${m.offset}`,
@@ -564,6 +580,11 @@ export class KafkaProjector {
     const tail = records[records.length - 1];
     if (whole && tail?.kafka && end > BigInt(tail.kafka.offset) + 1n) {
       records[records.length - 1] = { ...tail, kafka: { ...tail.kafka, next: end.toString() } };
+    }
+    const lastMessage = batch.messages[batch.messages.length - 1];
+    if (whole && !pushed && lastMessage && end > BigInt(lastMessage.offset) + 1n) {
+      // Only records applied before, then markers: nothing to carry the end, so move MySQL past them.
+      this.skipUnseen(topic, partition, BigInt(lastMessage.offset) + 1n, end);
     }
     await flush();
     // At the head of the partition there is nothing to fetch ahead: wait for the commit, so that a

@@ -19,13 +19,22 @@ const lines = readEvents(EXAMPLES)
   .map((e) => JSON.stringify(e));
 
 /** The examples' user events as records of partition 0 of topic `user`, at the given offsets. */
-const records = (offsets: number[]): SourceRecord[] =>
+const records = (offsets: number[], topic = "user"): SourceRecord[] =>
   offsets.map((o) => ({
     value: lines[o]!,
     position: `partition 0 offset ${o}`,
-    source: "user",
-    kafka: { topic: "user", partition: 0, offset: String(o) },
+    source: topic,
+    kafka: { topic, partition: 0, offset: String(o) },
   }));
+
+/** The offset stored for partition 0 of `topic`, group g. */
+async function stored(topic = "user"): Promise<number> {
+  const [off] = await db.rows<{ next_offset: string | number }>(
+    "SELECT next_offset FROM projector_offsets WHERE consumer_group = 'g' AND topic = ? AND partition_id = 0",
+    [topic],
+  );
+  return Number(off?.next_offset);
+}
 
 beforeAll(async () => {
   db = await createTestDb();
@@ -50,9 +59,20 @@ describe("a consumer group's batch", () => {
     // A redelivery of 3-5 in the next one: only 5 is new.
     await executor.apply(records([3, 4, 5]));
     expect(stats.read).toBe(6);
-    const [off] = await db.rows<{ next_offset: string | number }>(
-      "SELECT next_offset FROM projector_offsets WHERE consumer_group = 'g' AND topic = 'user' AND partition_id = 0",
-    );
-    expect(Number(off?.next_offset)).toBe(6);
+    expect(await stored()).toBe(6);
+    // A redelivery alone never moves the offset back.
+    await executor.apply(records([2]));
+    expect(await stored()).toBe(6);
+  });
+
+  it("saves where the partition goes on past markers, also from a record applied before", async () => {
+    const executor = new Executor(plan, sink, { stats: new Stats(), group: "g" });
+    const topic = "user-tx";
+    await executor.apply(records([0, 1, 2], topic));
+    expect(await stored(topic)).toBe(3);
+    // Record 2 again, now seen with the transaction marker after it (offsets 3 and 4 hold none of ours).
+    const [again] = records([2], topic);
+    await executor.apply([{ ...again!, kafka: { ...again!.kafka!, next: "5" } }]);
+    expect(await stored(topic)).toBe(5);
   });
 });
