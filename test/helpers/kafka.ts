@@ -212,6 +212,26 @@ export async function streamFile(count: number, seed: number, examples = true): 
   return file;
 }
 
+/** A parsed event envelope. */
+export type Envelope = Record<string, unknown> & { event_type: string; event_id: string; entity_id: string };
+
+/** The envelopes of examples.jsonl, in order. */
+export function exampleEnvelopes(): Envelope[] {
+  return readFileSync(EXAMPLES, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Envelope);
+}
+
+/** A new order.created envelope (the examples' one) with ids of its own, n-th of its kind. */
+export function newOrder(n: number, orderNumber = `ORD-K-${n}`): Envelope {
+  const e = structuredClone(exampleEnvelopes().find((x) => x.event_type === "order.created")!);
+  e.event_id = `00000000-0000-4000-a000-${String(n).padStart(12, "0")}`;
+  e.entity_id = `88a1f0000000000000${String(n).padStart(6, "0")}`;
+  (e.data as Record<string, unknown>).order_number = orderNumber;
+  return e;
+}
+
 export interface InputEvent {
   readonly event_type: string;
   readonly event_id: string;

@@ -1,10 +1,10 @@
-import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { EXAMPLES } from "../helpers/cli.js";
 import { createTestDb, type TestDb } from "../helpers/db.js";
 import {
   cleanupKafka,
+  exampleEnvelopes,
   kafkaCtx,
+  newOrder,
   produceRaw,
   projector,
   status,
@@ -12,21 +12,7 @@ import {
   summaryOf,
 } from "../helpers/kafka.js";
 
-type Json = Record<string, unknown>;
-const examples: Json[] = readFileSync(EXAMPLES, "utf8")
-  .trim()
-  .split("\n")
-  .map((l) => JSON.parse(l));
-const orderCreated = examples.find((e) => e.event_type === "order.created")!;
-
-/** A new order.created envelope with its own ids. */
-function order(n: number, orderNumber = `ORD-K-${n}`): Json {
-  const e = structuredClone(orderCreated) as Json & { data: Json };
-  e.event_id = `00000000-0000-4000-a000-${String(n).padStart(12, "0")}`;
-  e.entity_id = `88a1f0000000000000${String(n).padStart(6, "0")}`;
-  e.data.order_number = orderNumber;
-  return e;
-}
+const examples = exampleEnvelopes();
 
 const dbs: TestDb[] = [];
 afterAll(async () => {
@@ -49,15 +35,15 @@ describe("poison messages on a Kafka topic", () => {
     // Then, straight to the order topic (emit refuses such lines): bytes that are no JSON, an
     // envelope whose order_number does not fit varchar(50), invalid UTF-8 — each followed on the
     // same partition by a good order.
-    const tooLong = order(2, "O".repeat(60));
+    const tooLong = newOrder(2, "O".repeat(60));
     const bad = Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]);
     const produced = await produceRaw(ctx.brokers, [
       { topic, partition: 1, key: "x", value: "this is {not JSON" },
-      { topic, partition: 1, value: JSON.stringify(order(1)) },
+      { topic, partition: 1, value: JSON.stringify(newOrder(1)) },
       { topic, partition: 1, key: tooLong.entity_id as string, value: JSON.stringify(tooLong) },
       { topic, partition: 0, value: bad },
-      { topic, partition: 1, value: JSON.stringify(order(3)) },
-      { topic, partition: 0, value: JSON.stringify(order(4)) },
+      { topic, partition: 1, value: JSON.stringify(newOrder(3)) },
+      { topic, partition: 0, value: JSON.stringify(newOrder(4)) },
     ]);
     const [notJson, , longString, notUtf8] = produced;
 

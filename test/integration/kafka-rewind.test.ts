@@ -1,6 +1,4 @@
-import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { EXAMPLES } from "../helpers/cli.js";
 import { createTestDb, type TestDb } from "../helpers/db.js";
 import {
   appliedCount,
@@ -8,6 +6,7 @@ import {
   freePort,
   httpGet,
   kafkaCtx,
+  newOrder,
   type Proc,
   produceRaw,
   projector,
@@ -18,21 +17,8 @@ import {
   waitFor,
 } from "../helpers/kafka.js";
 
-type Json = Record<string, unknown>;
-const orderCreated = readFileSync(EXAMPLES, "utf8")
-  .trim()
-  .split("\n")
-  .map((l) => JSON.parse(l) as Json)
-  .find((e) => e.event_type === "order.created")!;
-
-/** A new order.created envelope with its own ids. */
-function order(n: number): Json & { entity_id: string } {
-  const e = structuredClone(orderCreated) as Json & { data: Json; entity_id: string };
-  e.event_id = `00000000-0000-4000-b000-${String(n).padStart(12, "0")}`;
-  e.entity_id = `99a1f0000000000000${String(n).padStart(6, "0")}`;
-  e.data.order_number = `ORD-R-${n}`;
-  return e;
-}
+/** A new order numbered ORD-R-n. */
+const order = (n: number) => newOrder(n, `ORD-R-${n}`);
 
 const dbs: TestDb[] = [];
 const procs: Proc[] = [];

@@ -1,12 +1,14 @@
-import { readFileSync } from "node:fs";
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, describe, expect, it } from "vitest";
 import { EXAMPLES } from "../helpers/cli.js";
 import { createTestDb, type TestDb } from "../helpers/db.js";
 import {
   cleanupKafka,
+  type Envelope,
+  exampleEnvelopes,
   expectSameTables,
   kafkaCtx,
+  newOrder,
   projector,
   replayReference,
   status,
@@ -15,11 +17,8 @@ import {
   withTimeout,
 } from "../helpers/kafka.js";
 
-type Json = Record<string, unknown> & { event_type: string; entity_id: string };
-const examples: Json[] = readFileSync(EXAMPLES, "utf8")
-  .trim()
-  .split("\n")
-  .map((l) => JSON.parse(l));
+type Json = Envelope;
+const examples = exampleEnvelopes();
 
 const dbs: TestDb[] = [];
 afterAll(async () => {
@@ -65,13 +64,7 @@ describe("a topic written by a transactional producer", () => {
     };
     // Partition 0: an aborted transaction between two committed ones (its orders must never show
     // up). Partition 1 of the order topic: an aborted transaction only, nothing for us at all.
-    const order = examples.find((e) => e.event_type === "order.created")!;
-    const aborted = [1, 2, 3].map((n) => ({
-      ...structuredClone(order),
-      event_id: `00000000-0000-4000-c000-00000000000${n}`,
-      entity_id: `77a1f000000000000000000${n}`,
-      data: { ...(order.data as Json), order_number: `ORD-ABORTED-${n}` },
-    }));
+    const aborted = [1, 2, 3].map((n) => newOrder(n, `ORD-ABORTED-${n}`));
     try {
       await send(examples.slice(0, 30), true);
       await send(aborted, false);
