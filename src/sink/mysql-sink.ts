@@ -72,6 +72,8 @@ const CHUNK_CHARS = 256 << 10;
 export class MysqlSink {
   private writer: Connection | undefined;
   private reader: Connection | undefined;
+  /** Set by close(): work still running afterwards (a retry, a lag check) must not open sessions nobody ends. */
+  private closed = false;
   private readonly target: MysqlTarget;
 
   constructor(url: string) {
@@ -122,6 +124,7 @@ export class MysqlSink {
   /** The writer session (connects on first use). */
   async connection(): Promise<Connection> {
     if (this.writer) return this.writer;
+    this.throwIfClosed();
     try {
       this.writer = await this.open(false);
       return this.writer;
@@ -132,6 +135,7 @@ export class MysqlSink {
 
   private async readerConnection(): Promise<Connection> {
     if (this.reader) return this.reader;
+    this.throwIfClosed();
     try {
       this.reader = await this.open(true);
       return this.reader;
@@ -147,7 +151,14 @@ export class MysqlSink {
     c?.destroy();
   }
 
+  private throwIfClosed(): void {
+    // Transient: retry loops end on their own stop signal instead of treating it as bad data.
+    if (this.closed)
+      throw new SinkError(`MySQL ${this.target.display}: closed`, undefined, "SINK_CLOSED", true);
+  }
+
   async close(): Promise<void> {
+    this.closed = true;
     for (const c of [this.writer, this.reader]) await c?.end().catch(() => c.destroy());
     this.writer = undefined;
     this.reader = undefined;

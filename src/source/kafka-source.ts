@@ -156,7 +156,9 @@ export class KafkaProjector {
   }
 
   async start(): Promise<void> {
+    if (this.stopping) return;
     await ensureTopics(this.kafka, this.topics, this.settings.partitions);
+    if (this.stopping) return;
     await this.admin.connect();
     if (this.options.fromBeginning) {
       // A full reprocess: forget what this group applied; the tables converge to the same rows.
@@ -164,6 +166,7 @@ export class KafkaProjector {
     }
     const c = this.consumer;
     if (!this.wired) this.wire();
+    if (this.stopping) return this.stopLate();
     await c.connect();
     await c.subscribe({ topics: this.topics, fromBeginning: true });
     await c.run({
@@ -175,7 +178,9 @@ export class KafkaProjector {
       partitionsConsumedConcurrently: 64,
       eachBatch: (payload) => this.eachBatch(payload),
     });
-    if (this.stopping) return; // a crash kafkajs does not restart stopped the run meanwhile
+    // Stopped meanwhile (a signal during start-up, a crash kafkajs does not restart): stop() may have
+    // found nothing running yet.
+    if (this.stopping) return this.stopLate();
     this.caughtUpTimer = setInterval(() => {
       void this.checkLag().catch((e) => log.debug("lag check failed", { error: String(e) }));
       void this.commitApplied();
@@ -417,6 +422,18 @@ export class KafkaProjector {
       // Advisory only (a rebalance, a broker away): the next tick tries again.
       log.debug("committing offsets to Kafka failed", { error: String(e) });
     }
+  }
+
+  /** What a stop() during start() could not stop: the consumer and admin connected after it. */
+  private async stopLate(): Promise<void> {
+    if (
+      (await within(
+        this.consumer.disconnect().catch(() => undefined),
+        STOP_GRACE_MS,
+      )) === TIMEOUT
+    )
+      this.abandoned = true;
+    await this.admin.disconnect().catch(() => undefined);
   }
 
   /** Stops consuming after the batch in flight (it is committed or rolled back whole). */

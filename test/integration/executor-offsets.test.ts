@@ -47,6 +47,16 @@ afterAll(async () => {
   await db?.drop();
 });
 
+describe("a closed sink", () => {
+  it("opens no new session for work still running after close()", async () => {
+    const late = new MysqlSink(db.url);
+    expect(await late.query<{ one: number }[]>("SELECT 1 AS one")).toEqual([{ one: 1 }]);
+    await late.close();
+    await expect(late.query("SELECT 1")).rejects.toMatchObject({ code: "SINK_CLOSED", transient: true });
+    await expect(late.connection()).rejects.toMatchObject({ code: "SINK_CLOSED" });
+  });
+});
+
 describe("a consumer group's batch", () => {
   it("applies a record once when it is queued twice (a rewind) or was applied before", async () => {
     expect(lines).toHaveLength(6);

@@ -92,6 +92,7 @@ export async function runCommand(dir: string, opts: RunOptions): Promise<number>
       try {
         await sink.connection();
         await ensureSchema(sink, plan);
+        if (controller.signal.aborted) break;
         await projector.start();
         break;
       } catch (e) {
@@ -104,7 +105,8 @@ export async function runCommand(dir: string, opts: RunOptions): Promise<number>
         await sleep(delay, undefined, { signal: controller.signal }).catch(() => undefined);
       }
     }
-    if (!controller.signal.aborted) await projector.finished;
+    // After a signal too: its stop() resolves this once the consumer has left the group.
+    await projector.finished;
     controller.abort(); // a stop of the consumer's own (caught up, or a fatal crash) ends the executor's retries too
   } catch (e) {
     if (!(e instanceof ExecutorStopped)) throw e;
