@@ -286,11 +286,12 @@ export class Executor {
         const started = performance.now();
         const done = await this.sink.transaction(async (tx) => {
           const t0 = performance.now();
-          // A plan made ahead holds only if none of its Kafka records was applied meanwhile (by an
-          // earlier owner of the partition): the offsets are locked and checked here either way.
-          if (planned && (await this.unapplied(tx, prepared)).length !== prepared.length) planned = undefined;
+          // The offsets are locked and checked here either way; a plan made ahead holds only if none
+          // of its Kafka records was applied meanwhile (by an earlier owner of the partition).
+          const unapplied = await this.unapplied(tx, prepared);
+          if (planned && unapplied.length !== prepared.length) planned = undefined;
           const fromAhead = planned !== undefined;
-          const plan = planned ?? (await this.planInTransaction(tx, prepared));
+          const plan = planned ?? (await this.planInTransaction(tx, unapplied));
           planned = undefined; // a retry plans again, in its transaction
           const { live, events, decision, statements } = plan;
           const t2 = performance.now();
@@ -360,9 +361,8 @@ export class Executor {
     }
   }
 
-  /** Plans a batch in its transaction: records not applied before, their rows as this transaction sees them. */
-  private async planInTransaction(tx: SinkTx, prepared: readonly Prepared[]): Promise<BatchPlan> {
-    const live = await this.unapplied(tx, prepared);
+  /** Plans a batch's records not applied before in its transaction, on their rows as it sees them. */
+  private async planInTransaction(tx: SinkTx, live: readonly Prepared[]): Promise<BatchPlan> {
     const events = mappedEvents(live);
     const state = await tx.loadRows(rowRequests(events, this.plan), this.uniques);
     return this.decide(live, events, state);

@@ -64,11 +64,12 @@ export class KafkaProjector {
   private readonly position = new Map<string, bigint | null>();
   /** Commits of queued records not yet done. */
   private readonly inFlight = new Set<Promise<void>>();
-  /** The last transaction failed (not data: MySQL refused it whole, or a bug); cleared by the next commit. */
-  private failure: unknown;
   /** Transactions failed in a row: the backoff before reading again grows with it. */
   private failures = 0;
-  /** Per partition, the first offset of records a failed transaction rejected and no commit applied yet. */
+  /**
+   * Per partition, the first offset of records a failed transaction rejected (MySQL refused it whole,
+   * or a bug) and no commit applied yet: not ready while there is any.
+   */
   private readonly stuck = new Map<string, bigint>();
   /** The error last rewound for: the submissions a failure rejects all carry the same one. */
   private rewoundFor: unknown;
@@ -144,7 +145,7 @@ export class KafkaProjector {
     return (
       this.joined &&
       !this.crashed &&
-      this.failure === undefined &&
+      this.stuck.size === 0 &&
       Date.now() - this.lastResponse < KAFKA_SILENCE_MS &&
       this.executor.ready
     );
@@ -204,7 +205,6 @@ export class KafkaProjector {
       this.crashed = false;
       const mine = new Set(this.assigned.map((a) => partitionKey(a.topic, a.partition)));
       for (const key of this.stuck.keys()) if (!mine.has(key)) this.stuck.delete(key);
-      if (this.stuck.size === 0) this.failure = undefined;
       log.info("joined consumer group", { group: this.settings.groupId, partitions: this.assigned.length });
       void this.seekToMysql(++this.generation);
     });
@@ -241,17 +241,26 @@ export class KafkaProjector {
    * offset may be elsewhere (a lag tool's reset, another database, `--from-beginning`), and a
    * partition with nothing past it would never deliver a batch to seek from.
    */
-  private async seekToMysql(generation: number): Promise<void> {
-    for (let attempt = 0; generation === this.generation && !this.stopping; attempt++) {
+  private seekToMysql(generation: number): Promise<void> {
+    return this.retrying(generation, "reading where MySQL is for the assignment", {}, () =>
+      this.seekToMysqlNow(generation),
+    );
+  }
+
+  /** Runs `attempt` until it succeeds (backing off 0.25 s doubling to 10 s), a rejoin or rewind, or a stop. */
+  private async retrying(
+    generation: number,
+    what: string,
+    fields: Record<string, unknown>,
+    attempt: () => Promise<void>,
+  ): Promise<void> {
+    for (let n = 0; generation === this.generation && !this.stopping; n++) {
       try {
-        await this.seekToMysqlNow(generation);
+        await attempt();
         return;
-      } catch (err) {
-        const delay = Math.min(5_000, 250 * 2 ** attempt);
-        log.warn("reading where MySQL is for the assignment failed; retrying", {
-          error: String(err),
-          delay_ms: delay,
-        });
+      } catch (e) {
+        const delay = Math.min(10_000, 250 * 2 ** n);
+        log.warn(`${what} failed; retrying`, { ...fields, error: String(e), delay_ms: delay });
         await sleep(delay);
       }
     }
@@ -298,64 +307,48 @@ export class KafkaProjector {
    * when `from` is its earliest offset. Retried while MySQL does not answer.
    */
   private skipUnseen(topic: string, partition: number, from: bigint, to: bigint): void {
-    // One after the other per partition: a later one can only hold once an earlier one moved MySQL.
     const key = partitionKey(topic, partition);
     const generation = this.generation;
-    const previous = this.skips.get(key) ?? Promise.resolve();
-    const done = previous.then(() => this.skipUnseenNow(key, topic, partition, from, to, generation));
+    const skip = async () => {
+      // Records before `from` may still be queued: their commit comes first.
+      const queuedTo = this.position.get(key);
+      if (queuedTo !== undefined && queuedTo !== null && queuedTo >= from)
+        await Promise.allSettled([...this.inFlight]);
+      await this.retrying(
+        generation,
+        "moving MySQL's offset past transaction markers",
+        { topic, partition },
+        async () => {
+          let next = this.next.get(key) ?? null;
+          if (next === null) {
+            next = await this.storedNext(topic, partition);
+            if (generation !== this.generation) return;
+            this.raiseNext(key, next);
+          }
+          if (next !== null && next >= to) return;
+          if (next === null) {
+            const low = await this.lowOf(topic, partition);
+            if (low === undefined || from > BigInt(low)) return; // records before `from` may be unapplied
+          }
+          // Under the offset row's lock, as the rows' transactions do: only from where the check holds.
+          await this.sink.query(
+            `INSERT INTO \`${OFFSETS}\` (consumer_group, topic, partition_id, next_offset, updated_at)
+           VALUES (?, ?, ?, ?, UTC_TIMESTAMP(6))
+           ON DUPLICATE KEY UPDATE updated_at = IF(next_offset >= ? AND next_offset < VALUES(next_offset), VALUES(updated_at), updated_at),
+             next_offset = IF(next_offset >= ? AND next_offset < VALUES(next_offset), VALUES(next_offset), next_offset)`,
+            [this.settings.groupId, topic, partition, to.toString(), from.toString(), from.toString()],
+          );
+          const stored = await this.storedNext(topic, partition);
+          if (generation === this.generation) this.raiseNext(key, stored);
+        },
+      );
+    };
+    // One after the other per partition: a later one can only hold once an earlier one moved MySQL.
+    const done = (this.skips.get(key) ?? Promise.resolve()).then(skip);
     this.skips.set(key, done);
     void done.finally(() => {
       if (this.skips.get(key) === done) this.skips.delete(key);
     });
-  }
-
-  private async skipUnseenNow(
-    key: string,
-    topic: string,
-    partition: number,
-    from: bigint,
-    to: bigint,
-    generation: number,
-  ): Promise<void> {
-    // Records before `from` may still be queued: their commit comes first.
-    const queuedTo = this.position.get(key);
-    if (queuedTo !== undefined && queuedTo !== null && queuedTo >= from)
-      await Promise.allSettled([...this.inFlight]);
-    for (let attempt = 0; generation === this.generation && !this.stopping; attempt++) {
-      try {
-        let next = this.next.get(key) ?? null;
-        if (next === null) {
-          next = await this.storedNext(topic, partition);
-          if (generation !== this.generation) return;
-          this.raiseNext(key, next);
-        }
-        if (next !== null && next >= to) return;
-        if (next === null) {
-          const low = (await this.admin.fetchTopicOffsets(topic)).find((o) => o.partition === partition)?.low;
-          if (low === undefined || from > BigInt(low)) return; // records before `from` may be unapplied
-        }
-        // Under the offset row's lock, as the rows' transactions do: only from where the check holds.
-        await this.sink.query(
-          `INSERT INTO \`${OFFSETS}\` (consumer_group, topic, partition_id, next_offset, updated_at)
-           VALUES (?, ?, ?, ?, UTC_TIMESTAMP(6))
-           ON DUPLICATE KEY UPDATE updated_at = IF(next_offset >= ? AND next_offset < VALUES(next_offset), VALUES(updated_at), updated_at),
-             next_offset = IF(next_offset >= ? AND next_offset < VALUES(next_offset), VALUES(next_offset), next_offset)`,
-          [this.settings.groupId, topic, partition, to.toString(), from.toString(), from.toString()],
-        );
-        const stored = await this.storedNext(topic, partition);
-        if (generation === this.generation) this.raiseNext(key, stored);
-        return;
-      } catch (e) {
-        const delay = Math.min(10_000, 250 * 2 ** attempt);
-        log.warn("moving MySQL's offset past transaction markers failed; retrying", {
-          topic,
-          partition,
-          error: String(e),
-          delay_ms: delay,
-        });
-        await sleep(delay);
-      }
-    }
   }
 
   /**
@@ -364,7 +357,6 @@ export class KafkaProjector {
    * again from MySQL's offsets. Nothing is skipped; the run reports not-ready meanwhile.
    */
   private rewind(error: unknown): void {
-    this.failure = error;
     this.epoch++;
     this.position.clear();
     this.seekedBack.clear();
@@ -374,25 +366,26 @@ export class KafkaProjector {
       error: String((error as Error)?.message ?? error),
       retry_in_ms: delay,
     });
-    const topics = this.topics.map((topic) => ({ topic }));
-    try {
-      this.consumer.pause(topics);
-    } catch {
-      // not running (stopping): nothing to pause
-    }
+    this.pauseAll(true);
     clearTimeout(this.resumeTimer);
     this.resumeTimer = setTimeout(() => {
       if (this.stopping) return;
       // Resumed once every partition is seeked (or a rejoin took over, which seeks itself).
       void this.seekToMysql(generation).finally(() => {
-        if (this.stopping) return;
-        try {
-          this.consumer.resume(topics);
-        } catch {
-          // not running: a restart reads MySQL's offsets anyway
-        }
+        if (!this.stopping) this.pauseAll(false);
       });
     }, delay);
+  }
+
+  /** Pauses (or resumes) fetching every topic; a consumer not running has nothing to pause (a restart seeks anyway). */
+  private pauseAll(pause: boolean): void {
+    const topics = this.topics.map((topic) => ({ topic }));
+    try {
+      if (pause) this.consumer.pause(topics);
+      else this.consumer.resume(topics);
+    } catch {
+      // not running
+    }
   }
 
   /** Commits to Kafka, for lag tools, the offsets MySQL has applied since the last commit. */
@@ -426,14 +419,22 @@ export class KafkaProjector {
 
   /** What a stop() during start() could not stop: the consumer and admin connected after it. */
   private async stopLate(): Promise<void> {
-    if (
-      (await within(
-        this.consumer.disconnect().catch(() => undefined),
-        STOP_GRACE_MS,
-      )) === TIMEOUT
-    )
-      this.abandoned = true;
+    await this.leave();
     await this.admin.disconnect().catch(() => undefined);
+  }
+
+  /** Leaves the group; gives up after STOP_GRACE_MS (kafkajs waits forever for an unreachable broker). */
+  private async leave(): Promise<void> {
+    const left = await within(
+      this.consumer.disconnect().catch((e: unknown) => {
+        log.warn("leaving the consumer group failed", { error: String(e) });
+      }),
+      STOP_GRACE_MS,
+    );
+    if (left === TIMEOUT) {
+      this.abandoned = true;
+      log.warn("Kafka did not confirm leaving the group; stopping anyway", { waited_ms: STOP_GRACE_MS });
+    }
   }
 
   /** Stops consuming after the batch in flight (it is committed or rolled back whole). */
@@ -446,11 +447,7 @@ export class KafkaProjector {
       while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     };
     try {
-      try {
-        this.consumer.pause(this.topics.map((topic) => ({ topic }))); // no refetching meanwhile
-      } catch {
-        // not running
-      }
+      this.pauseAll(true); // no refetching meanwhile
       // Records already queued are committed (or rolled back) whole, and what MySQL applied is
       // committed to Kafka while this member still owns its partitions.
       const committed = async () => {
@@ -460,22 +457,18 @@ export class KafkaProjector {
       };
       await within(committed(), STOP_GRACE_MS);
       // A batch in flight is committed or rolled back whole by MySQL, so giving up on the wait is safe.
-      const left = await within(
-        this.consumer.disconnect().catch((e: unknown) => {
-          log.warn("leaving the consumer group failed", { error: String(e) });
-        }),
-        STOP_GRACE_MS,
-      );
-      if (left === TIMEOUT) {
-        this.abandoned = true;
-        log.warn("Kafka did not confirm leaving the group; stopping anyway", { waited_ms: STOP_GRACE_MS });
-      }
+      await this.leave();
       // An eachBatch that was still queueing when the stop began.
       await within(settled(), STOP_GRACE_MS);
     } finally {
       await this.admin.disconnect().catch(() => undefined);
       this.finish();
     }
+  }
+
+  /** The partition's earliest offset still in Kafka. */
+  private async lowOf(topic: string, partition: number): Promise<string | undefined> {
+    return (await this.admin.fetchTopicOffsets(topic)).find((o) => o.partition === partition)?.low;
   }
 
   private async storedNext(topic: string, partition: number): Promise<bigint | null> {
@@ -503,13 +496,12 @@ export class KafkaProjector {
       if (epoch !== this.epoch) return; // rewound or reassigned meanwhile: a seek is on its way
       next = this.position.get(key) ?? stored; // seekToMysql may have answered meanwhile
       this.position.set(key, next);
-      if (!this.next.has(key)) this.next.set(key, next);
+      this.raiseNext(key, next);
     }
     // Kafka's committed offset is past what MySQL applied (another database, a lag tool's reset), or
     // MySQL has nothing for the partition and it starts at its earliest offset: go back there, once.
     if (batch.messages.length > 0 && !this.seekedBack.has(key)) {
-      const target =
-        next ?? (await this.admin.fetchTopicOffsets(topic)).find((o) => o.partition === partition)?.low;
+      const target = next ?? (await this.lowOf(topic, partition));
       if (epoch !== this.epoch) return;
       this.seekedBack.add(key);
       if (target !== undefined && BigInt(batch.firstOffset()!) > BigInt(target)) {
@@ -537,15 +529,15 @@ export class KafkaProjector {
       committed.then(
         () => {
           this.inFlight.delete(committed);
-          const applied = after;
-          if ((this.next.get(key) ?? -1n) < applied) this.next.set(key, applied);
+          this.raiseNext(key, after);
           if (last.timestamp !== undefined) this.lastTimestamp.set(key, Number(last.timestamp));
           const stuck = this.stuck.get(key);
-          if (stuck !== undefined && stuck < applied) this.stuck.delete(key);
-          if (this.failure !== undefined && this.stuck.size === 0) {
-            log.info("transactions commit again");
-            this.failure = undefined;
-            this.failures = 0;
+          if (stuck !== undefined && stuck < after) {
+            this.stuck.delete(key);
+            if (this.stuck.size === 0) {
+              log.info("transactions commit again");
+              this.failures = 0;
+            }
           }
         },
         (e: unknown) => {
