@@ -217,7 +217,11 @@ export class KafkaProjector {
     });
     c.on(c.events.CRASH, (e) => {
       this.crashed = true;
-      const error = String(e.payload.error?.message ?? e.payload.error);
+      const cause = e.payload.error as (Error & { type?: string }) | undefined;
+      let error = String(cause?.message ?? cause);
+      // The group id is taken by another application whose consumers use other assignors.
+      if (cause?.type === "INCONSISTENT_GROUP_PROTOCOL")
+        error += ` (consumer group ${this.settings.groupId} belongs to another application: give projector its own with KAFKA_GROUP_ID or --group)`;
       if (e.payload.restart || this.stopping) {
         log.warn("consumer crashed; restarting", { error });
         return;
