@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Kafka, logLevel } from "kafkajs";
-import { expect } from "vitest";
+import { afterAll, expect } from "vitest";
 import { parse } from "yaml";
 import { type CliResult, cliAsync, EXAMPLES, REPO } from "./cli.js";
 import { createTestDb, type TestDb } from "./db.js";
@@ -51,6 +51,49 @@ export function kafkaCtx(brokers = MAIN_BROKER): KafkaCtx {
   };
   contexts.push(ctx);
   return ctx;
+}
+
+/**
+ * What one test file creates, cleaned up once all its tests are done: its databases are dropped, its
+ * processes killed (a stopped one is continued first), its topics and consumer groups deleted.
+ */
+export interface TestScope {
+  /** A new database, dropped at the end. */
+  db(): Promise<TestDb>;
+  /** Drops `db` at the end too (one made elsewhere, e.g. by replayReference). */
+  keep<T extends TestDb>(db: T): T;
+  /** spawnProjector, killed at the end if it still runs. */
+  spawn(args: string[], env: Record<string, string>, options?: { logs?: boolean }): Proc;
+}
+
+/** Call once at the top of a test file. */
+export function testScope(): TestScope {
+  const dbs: TestDb[] = [];
+  const procs: Proc[] = [];
+  afterAll(async () => {
+    for (const p of procs) {
+      p.kill("SIGCONT");
+      p.kill("SIGKILL");
+    }
+    await cleanupKafka();
+    for (const db of dbs) await db.drop().catch(() => undefined);
+  });
+  return {
+    async db() {
+      const db = await createTestDb();
+      dbs.push(db);
+      return db;
+    },
+    keep(db) {
+      dbs.push(db);
+      return db;
+    },
+    spawn(args, env, options) {
+      const p = spawnProjector(args, env, options);
+      procs.push(p);
+      return p;
+    },
+  };
 }
 
 /**

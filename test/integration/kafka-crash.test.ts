@@ -1,28 +1,25 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDb, type TestDb } from "../helpers/db.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { TestDb } from "../helpers/db.js";
 import {
   appliedCount,
-  cleanupKafka,
   expectedLogCounts,
   expectSameTables,
   kafkaCtx,
   logCounts,
-  type Proc,
   projector,
   readEvents,
   replayReference,
-  spawnProjector,
   status,
   streamFile,
   summaryOf,
   tableDigests,
+  testScope,
   WaitAborted,
   waitFor,
   withTimeout,
 } from "../helpers/kafka.js";
 
-const dbs: TestDb[] = [];
-const procs: Proc[] = [];
+const scope = testScope();
 let file: string;
 let total: number;
 let expected: Record<string, string>;
@@ -33,16 +30,10 @@ beforeAll(async () => {
   file = await streamFile(8000, 5);
   total = readEvents(file).length;
   const ref = await replayReference(file);
-  dbs.push(ref.db);
+  scope.keep(ref.db);
   refDb = ref.db;
   expected = await tableDigests(ref.db);
   expectedLogs = expectedLogCounts(file);
-});
-
-afterAll(async () => {
-  for (const p of procs) p.kill("SIGKILL");
-  await cleanupKafka();
-  for (const db of dbs) await db.drop().catch(() => undefined);
 });
 
 /**
@@ -50,16 +41,14 @@ afterAll(async () => {
  * far from all), restarts with --until-caught-up and checks the result against the clean one.
  */
 async function killAndRestart(signal: "SIGTERM" | "SIGKILL"): Promise<void> {
-  const db = await createTestDb();
-  dbs.push(db);
+  const db = await scope.db();
   const ctx = kafkaCtx();
   const env = ctx.env(db, 6);
   const emitted = await projector(["emit", file], env);
   expect(emitted.status, emitted.stderr).toBe(0);
 
   // Small transactions: the stream takes many commits, so there is a "middle" to stop in.
-  const first = spawnProjector(["run", "--batch-size", "100"], env);
-  procs.push(first);
+  const first = scope.spawn(["run", "--batch-size", "100"], env);
   await waitFor(
     "the first events to be applied",
     async () => {

@@ -1,7 +1,5 @@
-import { afterAll, describe, expect, it } from "vitest";
-import { createTestDb, type TestDb } from "../helpers/db.js";
+import { describe, expect, it } from "vitest";
 import {
-  cleanupKafka,
   exampleEnvelopes,
   kafkaCtx,
   newOrder,
@@ -10,20 +8,16 @@ import {
   status,
   streamFile,
   summaryOf,
+  testScope,
 } from "../helpers/kafka.js";
 
 const examples = exampleEnvelopes();
 
-const dbs: TestDb[] = [];
-afterAll(async () => {
-  await cleanupKafka();
-  for (const db of dbs) await db.drop().catch(() => undefined);
-});
+const scope = testScope();
 
 describe("poison messages on a Kafka topic", () => {
   it("are dead-lettered with topic and partition/offset, and the stream goes on", async () => {
-    const db = await createTestDb();
-    dbs.push(db);
+    const db = await scope.db();
     const ctx = kafkaCtx();
     const env = ctx.env(db, 2);
     const topic = `${ctx.prefix}order`;

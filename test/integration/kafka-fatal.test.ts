@@ -1,27 +1,20 @@
 import { AssignerProtocol, type Consumer, Kafka, logLevel, type PartitionAssigner } from "kafkajs";
 import { afterAll, describe, expect, it } from "vitest";
-import { createTestDb, type TestDb } from "../helpers/db.js";
 import {
   appliedCount,
-  cleanupKafka,
   kafkaCtx,
   logLines,
   MAIN_BROKER,
-  type Proc,
   projector,
   readEvents,
-  spawnProjector,
   streamFile,
+  testScope,
 } from "../helpers/kafka.js";
 
-const dbs: TestDb[] = [];
-const procs: Proc[] = [];
+const scope = testScope();
 const consumers: Consumer[] = [];
 afterAll(async () => {
-  for (const p of procs) p.kill("SIGKILL");
   for (const c of consumers) await c.disconnect().catch(() => undefined);
-  await cleanupKafka();
-  for (const db of dbs) await db.drop().catch(() => undefined);
 });
 
 /** Another application's assignor: its group speaks a protocol projector's consumers do not. */
@@ -48,8 +41,7 @@ const otherAssigner: PartitionAssigner = () => ({
 
 describe("a consumer error kafkajs does not retry", () => {
   it("ends run with exit 1 and the reason, moves no offset, and a later run applies everything", async () => {
-    const db = await createTestDb();
-    dbs.push(db);
+    const db = await scope.db();
     const ctx = kafkaCtx();
     const env = ctx.env(db, 2);
     const file = await streamFile(300, 23);
@@ -69,8 +61,7 @@ describe("a consumer error kafkajs does not retry", () => {
     await other.run({ eachMessage: async () => undefined });
     await inGroup;
 
-    const run = spawnProjector(["run"], env, { logs: true });
-    procs.push(run);
+    const run = scope.spawn(["run"], env, { logs: true });
     const failed = await run.wait(60_000);
     expect(failed.status, failed.stderr.slice(-3000)).toBe(1);
     const crash = logLines(failed.stderr).find(

@@ -1,9 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Admin, Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDb, type TestDb } from "../helpers/db.js";
+import type { TestDb } from "../helpers/db.js";
 import {
-  cleanupKafka,
   expectedLogCounts,
   expectSameTables,
   type KafkaCtx,
@@ -18,10 +17,11 @@ import {
   streamFile,
   summaryOf,
   tableDigests,
+  testScope,
   withTimeout,
 } from "../helpers/kafka.js";
 
-const dbs: TestDb[] = [];
+const scope = testScope();
 let admin: Admin;
 let file: string;
 let db: TestDb;
@@ -40,8 +40,7 @@ beforeAll(async () => {
   }).admin();
   await admin.connect();
   file = await streamFile(8000, 11);
-  db = await createTestDb();
-  dbs.push(db);
+  db = await scope.db();
   ctx = kafkaCtx();
   env = ctx.env(db, 6);
   topics = [...new Set(readEvents(file).map((e) => `${ctx.prefix}${e.event_type.split(".")[0]}`))];
@@ -49,8 +48,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await admin?.disconnect().catch(() => undefined);
-  await cleanupKafka();
-  for (const d of dbs) await d.drop().catch(() => undefined);
 });
 
 /** Kafka's committed offset per "topic/partition" (partitions without a commit left out). */
@@ -133,7 +130,7 @@ describe("Kafka's committed offsets follow MySQL's", () => {
     expect(await mysqlOffsets()).toEqual(kafka);
 
     const ref = await replayReference(file);
-    dbs.push(ref.db);
+    scope.keep(ref.db);
     const expected = await tableDigests(ref.db);
     expect(Object.keys(expected)).toEqual(await projectedTables());
     await expectSameTables(db, ref.db, expected);
@@ -144,8 +141,7 @@ describe("Kafka's committed offsets follow MySQL's", () => {
 
   it("a new database under the same group starts every partition at its earliest offset", async () => {
     // Kafka's committed offsets say every partition is done; MySQL has applied nothing.
-    const fresh = await createTestDb();
-    dbs.push(fresh);
+    const fresh = await scope.db();
     const r = await withTimeout(
       projector(["run", "--until-caught-up", "--json"], { ...env, MYSQL_URL: fresh.url }),
       60_000,

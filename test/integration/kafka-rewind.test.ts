@@ -1,18 +1,15 @@
-import { afterAll, describe, expect, it } from "vitest";
-import { createTestDb, type TestDb } from "../helpers/db.js";
+import { describe, expect, it } from "vitest";
 import {
   appliedCount,
-  cleanupKafka,
   freePort,
   httpGet,
   kafkaCtx,
   newOrder,
-  type Proc,
   produceRaw,
   projector,
   readEvents,
-  spawnProjector,
   streamFile,
+  testScope,
   WaitAborted,
   waitFor,
 } from "../helpers/kafka.js";
@@ -20,18 +17,11 @@ import {
 /** A new order numbered ORD-R-n. */
 const order = (n: number) => newOrder(n, `ORD-R-${n}`);
 
-const dbs: TestDb[] = [];
-const procs: Proc[] = [];
-afterAll(async () => {
-  for (const p of procs) p.kill("SIGKILL");
-  await cleanupKafka();
-  for (const db of dbs) await db.drop().catch(() => undefined);
-});
+const scope = testScope();
 
 describe("a transaction MySQL refuses whole (not because of an event)", () => {
   it("is read again from MySQL's offsets until it goes through: nothing queued behind it is lost", async () => {
-    const db = await createTestDb();
-    dbs.push(db);
+    const db = await scope.db();
     const ctx = kafkaCtx();
     const env = ctx.env(db, 2);
     const file = await streamFile(2000, 17);
@@ -39,8 +29,7 @@ describe("a transaction MySQL refuses whole (not because of an event)", () => {
     expect((await projector(["emit", file], env)).status).toBe(0);
 
     const port = await freePort();
-    const run = spawnProjector(["run", "--metrics-port", String(port)], env, { logs: true });
-    procs.push(run);
+    const run = scope.spawn(["run", "--metrics-port", String(port)], env, { logs: true });
     const alive = async () => {
       if (!run.running) throw new WaitAborted(`run exited: ${(await run.done).stderr.slice(-2000)}`);
     };

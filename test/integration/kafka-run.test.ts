@@ -1,7 +1,5 @@
-import { afterAll, describe, expect, it } from "vitest";
-import { createTestDb, type TestDb } from "../helpers/db.js";
+import { describe, expect, it } from "vitest";
 import {
-  cleanupKafka,
   expectedLogCounts,
   expectSameTables,
   kafkaCtx,
@@ -16,27 +14,23 @@ import {
   streamFile,
   summaryOf,
   tableDigests,
+  testScope,
 } from "../helpers/kafka.js";
 
-const dbs: TestDb[] = [];
-afterAll(async () => {
-  await cleanupKafka();
-  for (const db of dbs) await db.drop().catch(() => undefined);
-});
+const scope = testScope();
 
 describe("projector run: Kafka → MySQL equals replay", () => {
   it("projects examples.jsonl + 20,000 generated events exactly as a replay of the same file", async () => {
     const file = await streamFile(20_000, 7);
     const events = readEvents(file);
     expect(events.length).toBe(20_044);
-    const db = await createTestDb();
-    dbs.push(db);
+    const db = await scope.db();
     const ctx = kafkaCtx();
     const env = ctx.env(db, 6);
 
     // The reference replays while the stream goes through Kafka.
     const reference = replayReference(file).then((r) => {
-      dbs.push(r.db);
+      scope.keep(r.db);
       return r;
     });
 

@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDb, type TestDb } from "../helpers/db.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { TestDb } from "../helpers/db.js";
 import {
   appliedCount,
-  cleanupKafka,
   expectedLogCounts,
   expectSameTables,
   type KafkaCtx,
@@ -13,11 +12,11 @@ import {
   projector,
   readEvents,
   replayReference,
-  spawnProjector,
   status,
   streamFile,
   summaryOf,
   tableDigests,
+  testScope,
   WaitAborted,
   waitFor,
   withTimeout,
@@ -25,8 +24,7 @@ import {
 
 const PARTITIONS = 6;
 const TOPICS = 7;
-const dbs: TestDb[] = [];
-const procs: Proc[] = [];
+const scope = testScope();
 let generated: string;
 let examples: string;
 let total: number;
@@ -41,16 +39,10 @@ beforeAll(async () => {
   generated = await streamFile(8000, 9, false);
   total = readEvents(all).length;
   const ref = await replayReference(all);
-  dbs.push(ref.db);
+  scope.keep(ref.db);
   refDb = ref.db;
   expected = await tableDigests(ref.db);
   expectedLogs = expectedLogCounts(all);
-});
-
-afterAll(async () => {
-  for (const p of procs) p.kill("SIGKILL");
-  await cleanupKafka();
-  for (const db of dbs) await db.drop().catch(() => undefined);
 });
 
 /** Partitions of the last "joined consumer group" line a process logged (0 before it joined). */
@@ -68,9 +60,8 @@ async function twoConsumers(ctx: KafkaCtx, db: TestDb, batchSize: number): Promi
   const e = await projector(["emit", examples], env);
   expect(e.status, e.stderr).toBe(0);
   const args = ["run", "--json", "--batch-size", String(batchSize)];
-  const a = spawnProjector(args, env, { logs: true });
-  const b = spawnProjector(args, env, { logs: true });
-  procs.push(a, b);
+  const a = scope.spawn(args, env, { logs: true });
+  const b = scope.spawn(args, env, { logs: true });
   await waitFor(
     "both consumers to share the partitions",
     () => {
@@ -118,8 +109,7 @@ async function finalPass(ctx: KafkaCtx, db: TestDb): Promise<void> {
 
 describe.concurrent("two projector run processes in one consumer group", () => {
   it("share the 6-partition topics and give the single-process result", async () => {
-    const db = await createTestDb();
-    dbs.push(db);
+    const db = await scope.db();
     const ctx = kafkaCtx();
     const [a, b] = await twoConsumers(ctx, db, 500);
     await emitStream(ctx, db);
@@ -137,8 +127,7 @@ describe.concurrent("two projector run processes in one consumer group", () => {
   }, 180_000);
 
   it("converge to the same result when one of them is SIGKILLed mid-stream", async () => {
-    const db = await createTestDb();
-    dbs.push(db);
+    const db = await scope.db();
     const ctx = kafkaCtx();
     const [a, b] = await twoConsumers(ctx, db, 50);
     const base = await appliedCount(db, ctx.group);

@@ -1,31 +1,19 @@
-import { afterAll, describe, expect, it } from "vitest";
-import { createTestDb, type TestDb } from "../helpers/db.js";
+import { describe, expect, it } from "vitest";
 import {
-  cleanupKafka,
   freePort,
   httpGet,
   kafkaCtx,
   metricSamples,
-  type Proc,
   projector,
   readEvents,
-  spawnProjector,
   status,
   streamFile,
   summaryOf,
+  testScope,
   waitFor,
 } from "../helpers/kafka.js";
 
-const dbs: TestDb[] = [];
-const procs: Proc[] = [];
-afterAll(async () => {
-  for (const p of procs) {
-    p.kill("SIGCONT");
-    p.kill("SIGKILL");
-  }
-  await cleanupKafka();
-  for (const db of dbs) await db.drop().catch(() => undefined);
-});
+const scope = testScope();
 
 describe("projector status and /metrics while a run catches up", () => {
   it("shows the lag falling to 0 and exposes counters, lag, readiness", async () => {
@@ -33,15 +21,13 @@ describe("projector status and /metrics while a run catches up", () => {
     const events = readEvents(file);
     const orderCreated = events.filter((e) => e.event_type === "order.created").length;
     expect(orderCreated).toBeGreaterThan(0);
-    const db = await createTestDb();
-    dbs.push(db);
+    const db = await scope.db();
     const ctx = kafkaCtx();
     const env = ctx.env(db, 3);
     const port = await freePort();
 
     // The run starts first (it creates the topics) and joins the group.
-    const run = spawnProjector(["run", "--metrics-port", String(port), "--batch-size", "100", "--json"], env);
-    procs.push(run);
+    const run = scope.spawn(["run", "--metrics-port", String(port), "--batch-size", "100", "--json"], env);
     await waitFor("/healthz", async () => (await httpGet(port, "/healthz")).status === 200, {
       timeoutMs: 30_000,
     });

@@ -1,22 +1,13 @@
-import { afterAll, describe, expect, it } from "vitest";
-import { createTestDb, type TestDb } from "../helpers/db.js";
-import { cleanupKafka, kafkaCtx, type Proc, spawnProjector, waitFor } from "../helpers/kafka.js";
+import { describe, expect, it } from "vitest";
+import { kafkaCtx, testScope, waitFor } from "../helpers/kafka.js";
 
-const dbs: TestDb[] = [];
-const procs: Proc[] = [];
-afterAll(async () => {
-  for (const p of procs) p.kill("SIGKILL");
-  await cleanupKafka();
-  for (const db of dbs) await db.drop().catch(() => undefined);
-});
+const scope = testScope();
 
 describe("projector run stopped while it starts", () => {
   it("exits 0 on SIGTERM before it has joined the group, and does not join it after", async () => {
-    const db = await createTestDb();
-    dbs.push(db);
+    const db = await scope.db();
     const env = kafkaCtx().env(db, 2);
-    const run = spawnProjector(["run"], env, { logs: true });
-    procs.push(run);
+    const run = scope.spawn(["run"], env, { logs: true });
     // Logged before it creates its tables, topics and consumer: the signal lands in the middle.
     await waitFor("the run to begin", async () => run.stderr().includes('"msg":"projector run"'), {
       timeoutMs: 20_000,

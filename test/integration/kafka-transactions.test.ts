@@ -1,9 +1,7 @@
 import { Kafka, logLevel } from "kafkajs";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { EXAMPLES } from "../helpers/cli.js";
-import { createTestDb, type TestDb } from "../helpers/db.js";
 import {
-  cleanupKafka,
   type Envelope,
   exampleEnvelopes,
   expectSameTables,
@@ -14,22 +12,18 @@ import {
   status,
   summaryOf,
   tableDigests,
+  testScope,
   withTimeout,
 } from "../helpers/kafka.js";
 
 type Json = Envelope;
 const examples = exampleEnvelopes();
 
-const dbs: TestDb[] = [];
-afterAll(async () => {
-  await cleanupKafka();
-  for (const db of dbs) await db.drop().catch(() => undefined);
-});
+const scope = testScope();
 
 describe("a topic written by a transactional producer", () => {
   it("projects the committed transactions only, and --until-caught-up sees the end past the markers", async () => {
-    const db = await createTestDb();
-    dbs.push(db);
+    const db = await scope.db();
     const ctx = kafkaCtx();
     const env = ctx.env(db, 2);
     const topicOf = (e: Json) => `${ctx.prefix}${e.event_type.split(".")[0]}`;
@@ -83,7 +77,7 @@ describe("a topic written by a transactional producer", () => {
     expect(summaryOf(r)).toMatchObject({ read: examples.length, dead_lettered: 0 });
 
     const ref = await replayReference(EXAMPLES);
-    dbs.push(ref.db);
+    scope.keep(ref.db);
     await expectSameTables(db, ref.db, await tableDigests(ref.db));
     expect(await db.rows("SELECT order_number FROM orders WHERE order_number LIKE 'ORD-ABORTED-%'")).toEqual(
       [],
