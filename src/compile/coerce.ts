@@ -58,7 +58,11 @@ export function coercerFor(type: ColumnType): Coercer {
         return new CoerceFailure(`expected a boolean, got ${describe(v)}`);
       };
     case "double":
-      return (v) => (typeof v === "number" ? v : new CoerceFailure(`expected a number, got ${describe(v)}`));
+      return (v) => {
+        if (typeof v !== "number") return new CoerceFailure(`expected a number, got ${describe(v)}`);
+        // JSON.parse("1e999") is Infinity: MySQL has no such double.
+        return Number.isFinite(v) ? v : new CoerceFailure(`expected a finite number, got ${v}`);
+      };
     case "decimal":
       return decimalCoercer(type.precision, type.scale);
     case "date":
@@ -129,7 +133,13 @@ function decimalCoercer(precision: number, scale: number): Coercer {
     let text: string;
     if (typeof v === "number") {
       if (!Number.isFinite(v)) return new CoerceFailure(`expected a decimal, got ${v}`);
-      text = v.toFixed(scale); // binary floats carry no exact decimal digits; round to the column's scale
+      if (Math.abs(v) >= 1e21)
+        return new CoerceFailure(`${v} is out of range for decimal(${precision},${scale})`);
+      text = v.toFixed(scale);
+      // Binary floats carry noise (0.1 + 0.2 is 0.30000000000000004): the scale may drop that, but
+      // never a digit the number really has (12.345 in decimal(…,2) is an error, not 12.35).
+      if (Math.abs(Number(text) - v) > 4 * Number.EPSILON * Math.max(1, Math.abs(v)))
+        return new CoerceFailure(`${plainDecimal(String(v))} has more than ${scale} decimal places`);
     } else if (typeof v === "string" && /^-?\d+(\.\d+)?$/.test(v)) {
       text = v;
       const frac = v.split(".")[1] ?? "";
@@ -144,6 +154,22 @@ function decimalCoercer(precision: number, scale: number): Coercer {
     }
     return text;
   };
+}
+
+/** `1.5e-7` → `0.00000015`, `1e+21` → `1000000000000000000000`; plain decimals are returned as they are. */
+export function plainDecimal(s: string): string {
+  const m = /^(-?)(\d+)(?:\.(\d+))?e([+-]\d+)$/i.exec(s);
+  if (!m) return s;
+  const [, sign, int, frac = "", exp] = m;
+  const digits = int! + frac;
+  const point = int!.length + Number(exp);
+  const whole =
+    point <= 0
+      ? `0.${"0".repeat(-point)}${digits}`
+      : point >= digits.length
+        ? digits + "0".repeat(point - digits.length)
+        : `${digits.slice(0, point)}.${digits.slice(point)}`;
+  return sign + whole.replace(/^0+(?=\d)/, "");
 }
 
 function jsonDepth(v: unknown, depth: number): number {

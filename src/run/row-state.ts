@@ -5,13 +5,48 @@ export function keyString(values: readonly unknown[]): string {
   return values.length === 1 ? String(values[0]) : values.map(String).join("\u0001");
 }
 
-/** Orders guard values: numbers numerically, timestamps (`YYYY-MM-DD HH:MM:SS.ffffff`) as text. */
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
+/**
+ * Orders guard values: numbers numerically, decimals (exact text, as coerced and as MySQL returns
+ * them) by value, timestamps (`YYYY-MM-DD HH:MM:SS.ffffff`) as text.
+ */
 export function compareGuard(a: unknown, b: unknown): number {
   if (typeof a === "number" && typeof b === "number") return a - b;
   if (typeof a === "number" || typeof b === "number") return Number(a) - Number(b);
   const x = String(a);
   const y = String(b);
+  if (DECIMAL.test(x) && DECIMAL.test(y)) return compareDecimals(x, y);
   return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** Compares two decimal strings exactly (no float rounding): `9.5` < `10` < `10.01`. */
+export function compareDecimals(x: string, y: string): number {
+  const nx = x.startsWith("-");
+  const ny = y.startsWith("-");
+  const [xi = "", xf = ""] = (nx ? x.slice(1) : x).split(".");
+  const [yi = "", yf = ""] = (ny ? y.slice(1) : y).split(".");
+  const int = (s: string) => s.replace(/^0+/, "");
+  const frac = (s: string) => s.replace(/0+$/, "");
+  const ai = int(xi);
+  const bi = int(yi);
+  const af = frac(xf);
+  const bf = frac(yf);
+  const zero = (i: string, f: string) => i === "" && f === "";
+  const sx = zero(ai, af) ? 0 : nx ? -1 : 1;
+  const sy = zero(bi, bf) ? 0 : ny ? -1 : 1;
+  if (sx !== sy) return sx - sy;
+  if (sx === 0) return 0;
+  let mag: number;
+  if (ai.length !== bi.length) mag = ai.length - bi.length;
+  else if (ai !== bi) mag = ai < bi ? -1 : 1;
+  else {
+    const width = Math.max(af.length, bf.length);
+    const pa = af.padEnd(width, "0");
+    const pb = bf.padEnd(width, "0");
+    mag = pa === pb ? 0 : pa < pb ? -1 : 1;
+  }
+  return sx < 0 ? -mag : mag;
 }
 
 export interface KnownRow {
