@@ -36,6 +36,19 @@ export function simpleSegments(path: string): (string | number)[] | undefined {
 export function compilePath(path: string): Accessor {
   const segments = simpleSegments(path);
   if (segments) return compileSimple(segments);
+  // `$.a.items[*]`: every element of the container, as an array however many there are (an empty
+  // container is [], not "matched nothing"); ABSENT only when the container itself is missing.
+  const base = wildcardBase(path);
+  if (base) {
+    const container = compileSimple(base);
+    return (root) => {
+      if (root === null || typeof root !== "object") return ABSENT;
+      const v = container(root);
+      if (v === ABSENT || v === null) return v;
+      if (Array.isArray(v)) return v;
+      return typeof v === "object" ? Object.values(v as object) : ABSENT;
+    };
+  }
   const jsonPath = path[0] === "@" ? `$${path.slice(1)}` : path;
   return (root: unknown) => {
     if (root === null || typeof root !== "object") return ABSENT;
@@ -50,6 +63,55 @@ export function compilePath(path: string): Accessor {
     if (found.length === 0) return ABSENT;
     return found.length === 1 ? found[0] : found;
   };
+}
+
+/** The segments of `base` in `base[*]` or `base.*` when `base` is a simple path, else undefined. */
+function wildcardBase(path: string): (string | number)[] | undefined {
+  const m = /^(.*?)(?:\[\*\]|\.\*)$/.exec(path);
+  return m ? simpleSegments(m[1]!) : undefined;
+}
+
+/**
+ * The container a `for_each` path iterates: `$.data.items[*]` and `$.data.items` both mean the
+ * array (with its indexes) or object map (with its keys) at `$.data.items`.
+ */
+export function forEachPath(path: string): string {
+  return wildcardBase(path) ? path.replace(/(?:\[\*\]|\.\*)$/, "") : path;
+}
+
+/** One step of a JSONPath after `$`/`@`: `.name`, `..name`, `.*`, `..*`, `..` before `[`, or `[…]`. */
+const STEP = /\.\.?(?:[\p{L}_$][\p{L}\p{N}_$-]*|\*)|\.\.(?=\[)/uy;
+
+/** Where the steps of a path stop making sense (a bracket's content is left to jsonpath-plus). */
+function badStep(path: string): string | undefined {
+  let i = 1;
+  while (i < path.length) {
+    STEP.lastIndex = i;
+    if (STEP.exec(path)) {
+      i = STEP.lastIndex;
+      continue;
+    }
+    if (path[i] !== "[") {
+      const at = path.slice(i, i + 12);
+      return `unexpected ${JSON.stringify(at)} at character ${i + 1}: a step is .name, [index], ['key'], [*] or a [?(filter)]`;
+    }
+    // Skip to the matching bracket (quotes and nesting are known balanced by now).
+    let depth = 0;
+    let quote: string | undefined;
+    for (; i < path.length; i++) {
+      const ch = path[i]!;
+      if (quote) {
+        if (ch === quote) quote = undefined;
+      } else if (ch === "'" || ch === '"') quote = ch;
+      else if (ch === "[" || ch === "(") depth++;
+      else if (ch === "]" || ch === ")") {
+        depth--;
+        if (depth === 0) break;
+      }
+    }
+    i++;
+  }
+  return undefined;
 }
 
 function compileSimple(segments: (string | number)[]): Accessor {
@@ -106,6 +168,8 @@ export function checkPath(path: string): string | undefined {
   if (quote) return "unterminated quote";
   if (depth !== 0) return "unbalanced brackets";
   if (/\.\.$|\.$|\.\[|\.\.\.|\[\]/.test(path)) return "incomplete path segment";
+  const bad = badStep(path);
+  if (bad) return bad;
   const jsonPath = path[0] === "@" ? `$${path.slice(1)}` : path;
   try {
     JSONPath({ path: jsonPath, json: {}, wrap: true, eval: "safe" });

@@ -1,7 +1,7 @@
 import type { ActionMode, ActionSpec, ColumnValue, Spec, TableSpec, ValueSpec } from "../spec/types.js";
 import { type Coercer, coercerFor } from "./coerce.js";
 import { createTableSql, orderTables } from "./ddl.js";
-import { ABSENT, type Accessor, compilePath } from "./json-path.js";
+import { ABSENT, type Accessor, compilePath, forEachPath } from "./json-path.js";
 import { quoteId } from "./sql.js";
 
 /** Reads one value for a column: from the envelope, the for_each element, its key/index, or a constant. */
@@ -172,7 +172,7 @@ function compileAction(action: ActionSpec, table: CompiledTable): CompiledAction
     index: action.index,
     columns,
     where,
-    forEach: action.forEach ? compilePath(action.forEach.path) : undefined,
+    forEach: action.forEach ? compilePath(forEachPath(action.forEach.path)) : undefined,
     forEachSource: action.forEach?.path,
     guardIndex,
     keyIndexes,

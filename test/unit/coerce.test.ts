@@ -266,9 +266,7 @@ describe("coercerFor", () => {
       expect(ok({ name: "double" }, 3)).toBe(3);
       expect(failure({ name: "double" }, "0.1")).toContain('"0.1"');
       // JSON.parse("1e999") is Infinity: MySQL has no such double.
-      expect(failure({ name: "double" }, JSON.parse("1e999"))).toBe(
-        "expected a finite number, got Infinity",
-      );
+      expect(failure({ name: "double" }, JSON.parse("1e999"))).toBe("expected a finite number, got Infinity");
     });
   });
 

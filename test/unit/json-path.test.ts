@@ -1,5 +1,11 @@
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { ABSENT, checkPath, compilePath, simpleSegments } from "../../src/compile/json-path.js";
+import { ABSENT, checkPath, compilePath, forEachPath, simpleSegments } from "../../src/compile/json-path.js";
+import { compile } from "../../src/compile/plan.js";
+import { checkExamples } from "../../src/run/check-examples.js";
+import { formatIssue } from "../../src/spec/issues.js";
+import { loadSpecDir } from "../../src/spec/load.js";
 
 const envelope = {
   event_type: "order.created",
@@ -199,6 +205,37 @@ describe("compilePath: complex paths (jsonpath-plus)", () => {
   });
 });
 
+describe("compilePath: a trailing [*] or .* (every element of a container)", () => {
+  it("is always an array of the elements, however many there are", () => {
+    expect(get("$.data.items[*]")).toHaveLength(3);
+    expect(get("$.data.single[*]")).toEqual([{ sku: "only" }]);
+    expect(compilePath("$.data.tags[*]")({ data: { tags: [] } })).toEqual([]);
+    expect(get("$.data.variants.*")).toEqual([{ sku: "TEE-RED-M" }, { sku: "TEE-BLU-L" }]);
+  });
+
+  it("is ABSENT when the container is missing (or not a container), null when it is null", () => {
+    expect(get("$.data.missing[*]")).toBe(ABSENT);
+    expect(get("$.data.title[*]")).toBe(ABSENT);
+    expect(get("$.data.business_info[*]")).toBe(null);
+  });
+
+  it("names the container itself for for_each (indexes and map keys kept)", () => {
+    expect(forEachPath("$.data.items[*]")).toBe("$.data.items");
+    expect(forEachPath("$.data.variants.*")).toBe("$.data.variants");
+    expect(forEachPath("$.data.items")).toBe("$.data.items");
+    expect(forEachPath("$.data.items[*].sku")).toBe("$.data.items[*].sku");
+  });
+
+  it("maps one element, none, and an object map as design.md's `for_each: $.data.items[*]` means", () => {
+    const dir = fileURLToPath(new URL("../fixtures/wildcards", import.meta.url));
+    const { spec, issues } = loadSpecDir(join(dir));
+    expect(issues.map(formatIssue)).toEqual([]);
+    const results = checkExamples(compile(spec));
+    expect(results).toHaveLength(4);
+    expect(results.filter((r) => r.failures.length > 0).map((r) => [r.example.name, r.failures])).toEqual([]);
+  });
+});
+
 describe("checkPath", () => {
   it("accepts simple and complex paths", () => {
     for (const p of [
@@ -231,6 +268,14 @@ describe("checkPath", () => {
   it("reports unterminated quotes", () => {
     expect(checkPath("$['a")).toBe("unterminated quote");
     expect(checkPath('$.a["b]')).toBe("unterminated quote");
+  });
+
+  it("reports steps that are not steps, where they start", () => {
+    expect(checkPath("$data.name")).toMatch(/^unexpected "data\.name" at character 2/);
+    expect(checkPath("$.data.items[0]qty")).toMatch(/^unexpected "qty" at character 16/);
+    expect(checkPath("$.data x")).toMatch(/^unexpected " x" at character 7/);
+    expect(checkPath("$ .data.x")).toMatch(/^unexpected " \.data\.x" at character 2/);
+    expect(checkPath("$.data['a b'].c-d.名前")).toBeUndefined();
   });
 
   it("reports incomplete segments", () => {
