@@ -1,5 +1,6 @@
 import { sqlType } from "../spec/column-type.js";
 import type { ColumnSpec, Scalar, Spec, TableSpec } from "../spec/types.js";
+import { CoerceFailure, coercerFor } from "./coerce.js";
 import { quoteId } from "./sql.js";
 
 /** Tables sorted so that every parent comes before its children (then by name: output is stable). */
@@ -27,7 +28,12 @@ export function sqlLiteral(value: Scalar): string {
 
 export function columnDefinition(col: ColumnSpec): string {
   let def = `${quoteId(col.name)} ${sqlType(col.type)} ${col.nullable ? "NULL" : "NOT NULL"}`;
-  if (col.default !== undefined) def += ` DEFAULT ${sqlLiteral(col.default)}`;
+  if (col.default !== undefined) {
+    // Written as it is stored: an ISO timestamp in UTC, a decimal at its scale, a boolean as 0/1.
+    const stored = col.default === null ? null : coercerFor(col.type)(col.default);
+    const value = stored instanceof CoerceFailure ? col.default : (stored as Scalar);
+    def += ` DEFAULT ${sqlLiteral(value)}`;
+  }
   return def;
 }
 

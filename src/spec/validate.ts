@@ -107,6 +107,44 @@ function checkColumns(
 }
 
 function checkTable(spec: Spec, table: TableSpec, issues: SpecIssue[]) {
+  if (/^projector_/i.test(table.name))
+    issues.push(
+      issue(
+        table.pos,
+        `table name ${table.name} is reserved: projector_* tables belong to the engine (offsets, dead letters)`,
+        "give the table another name",
+      ),
+    );
+  // MySQL compares column names, index names and enum values without regard to letter case.
+  const lower = new Map<string, string>();
+  for (const col of table.columns.values()) {
+    const other = lower.get(col.name.toLowerCase());
+    if (other !== undefined)
+      issues.push(
+        issue(
+          col.pos,
+          `column ${table.name}.${col.name} differs from ${other} only in letter case; MySQL column names are case-insensitive`,
+          "rename one of them",
+        ),
+      );
+    else lower.set(col.name.toLowerCase(), col.name);
+    if (col.type.name === "enum") {
+      const seen = new Map<string, string>();
+      for (const v of col.type.values) {
+        const k = v.toLowerCase().replace(/ +$/, "");
+        const prev = seen.get(k);
+        if (prev !== undefined)
+          issues.push(
+            issue(
+              col.pos,
+              `enum of ${table.name}.${col.name} lists '${v}' and '${prev}', which MySQL treats as the same value (letter case and trailing spaces do not count)`,
+              "keep one of them",
+            ),
+          );
+        else seen.set(k, v);
+      }
+    }
+  }
   checkColumns(table, table.primaryKey, table.pos, "primary key", issues);
   for (const c of table.primaryKey) {
     if (table.columns.get(c)?.nullable) {
@@ -122,16 +160,20 @@ function checkTable(spec: Spec, table: TableSpec, issues: SpecIssue[]) {
   const names = new Map<string, SourcePos>();
   for (const k of [...table.uniques, ...table.indexes]) {
     checkColumns(table, k.columns, k.pos, "key", issues);
-    const prev = names.get(k.name);
+    const prev = names.get(k.name.toLowerCase());
     if (prev)
       issues.push(
         issue(
           k.pos,
-          `index name ${k.name} is used twice in table ${table.name}`,
+          `index name ${k.name} is used twice in table ${table.name} (letter case does not count)`,
           "give one of them another name",
         ),
       );
-    names.set(k.name, k.pos);
+    names.set(k.name.toLowerCase(), k.pos);
+    if (k.name.toLowerCase() === "primary")
+      issues.push(
+        issue(k.pos, `index name ${k.name} is reserved for the primary key in MySQL`, "set another name"),
+      );
     if (k.name.length > 64)
       issues.push(issue(k.pos, `index name ${k.name} is longer than 64 characters`, "set a shorter name"));
   }
@@ -142,7 +184,7 @@ function checkTable(spec: Spec, table: TableSpec, issues: SpecIssue[]) {
     if (t && !["datetime", "date", "int", "bigint", "smallint", "tinyint", "decimal", "double"].includes(t)) {
       issues.push(
         issue(
-          table.pos,
+          table.guardPos ?? table.pos,
           `guard column ${table.name}.${table.guard} must be a timestamp or a number, not ${t}`,
         ),
       );
@@ -382,6 +424,15 @@ function checkAction(table: TableSpec, action: ActionSpec, issues: SpecIssue[]) 
         );
         break; // the key checks below would only repeat this
       }
+      for (const c of action.columns)
+        if (whereCols.includes(c.column))
+          issues.push(
+            issue(
+              c.pos,
+              `replace into ${table.name}: ${c.column} is the parent key, given by where`,
+              `remove ${c.column} from columns`,
+            ),
+          );
       const all = new Set([...written, ...whereCols]);
       const missing = pk.filter((c) => !all.has(c));
       if (missing.length) {
