@@ -11,11 +11,12 @@ export function mysqlUrl(flag?: string): string {
 }
 
 /** Connects, turning "cannot reach the server" into a clear user error (exit 2). */
-export async function openSink(url: string): Promise<MysqlSink> {
-  const sink = new MysqlSink(url);
+export async function openSink(url: string, options: { createDatabase?: boolean } = {}): Promise<MysqlSink> {
+  const sink = new MysqlSink(url, options);
   try {
     await sink.connection();
   } catch (e) {
+    if (e instanceof SinkError && e.errno === 1049) throw e; // the database is missing (dry run): the caller says so
     const msg = e instanceof SinkError ? e.message : String(e);
     throw new UserError(`cannot connect to MySQL: ${msg} (set MYSQL_URL or --mysql-url)`, 2);
   }

@@ -1,5 +1,5 @@
 import type { RowDataPacket } from "mysql2/promise";
-import { columnDefinition } from "../compile/ddl.js";
+import { columnDefinition, foreignKeyName } from "../compile/ddl.js";
 import type { Plan } from "../compile/plan.js";
 import { quoteId } from "../compile/sql.js";
 import { sqlType } from "../spec/column-type.js";
@@ -17,6 +17,7 @@ interface DbColumn {
   type: string;
   dataType: string;
   length: number | null;
+  nullable: boolean;
 }
 
 /**
@@ -25,8 +26,12 @@ interface DbColumn {
  */
 export async function planMigration(sink: MysqlSink, plan: Plan): Promise<Migration> {
   const cols = await sink.query<RowDataPacket[]>(
-    "SELECT TABLE_NAME t, COLUMN_NAME c, COLUMN_TYPE ct, DATA_TYPE dt, CHARACTER_MAXIMUM_LENGTH len FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()",
+    "SELECT TABLE_NAME t, COLUMN_NAME c, COLUMN_TYPE ct, DATA_TYPE dt, CHARACTER_MAXIMUM_LENGTH len, IS_NULLABLE n FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()",
   );
+  const fks = await sink.query<RowDataPacket[]>(
+    "SELECT TABLE_NAME t, REFERENCED_TABLE_NAME p FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()",
+  );
+  const parentsInDb = new Set(fks.map((r) => `${r.t}\u0000${r.p}`));
   const idx = await sink.query<RowDataPacket[]>(
     "SELECT TABLE_NAME t, INDEX_NAME i, COLUMN_NAME c FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
   );
@@ -44,6 +49,7 @@ export async function planMigration(sink: MysqlSink, plan: Plan): Promise<Migrat
       type: String(r.ct).toLowerCase(),
       dataType: String(r.dt).toLowerCase(),
       length: r.len === null ? null : Number(r.len),
+      nullable: r.n === "YES",
     });
   }
   const indexes = new Set(idx.map((r) => `${r.t}.${String(r.i).toLowerCase()}`));
@@ -64,11 +70,22 @@ export async function planMigration(sink: MysqlSink, plan: Plan): Promise<Migrat
         `${table.name} has primary key (${dbKey.join(", ")}) in the database but (${table.primaryKey.join(", ")}) in the spec; migrate does not rebuild primary keys, change it by hand if intended`,
       );
     }
+    const parent = table.spec.parent;
+    if (parent && !parentsInDb.has(`${table.name}\u0000${parent.table}`)) {
+      warnings.push(
+        `${table.name} has no foreign key to ${parent.table} in the database, so deleting a ${parent.table} row does not delete its ${table.name}; migrate does not add it (rows without a parent would make it fail): ALTER TABLE ${q} ADD CONSTRAINT ${quoteId(foreignKeyName(table.spec))} FOREIGN KEY (${parent.columns.map(quoteId).join(", ")}) REFERENCES ${quoteId(parent.table)} (${(plan.tableByName.get(parent.table)?.primaryKey ?? []).map(quoteId).join(", ")}) ON DELETE CASCADE`,
+      );
+    }
     for (const col of table.spec.columns.values()) {
       const db = existing.get(col.name.toLowerCase());
       if (!db) {
         statements.push(`ALTER TABLE ${q} ADD COLUMN ${columnDefinition(col)}`);
         continue;
+      }
+      if (db.nullable !== col.nullable) {
+        warnings.push(
+          `${table.name}.${col.name} is ${db.nullable ? "NULL" : "NOT NULL"} in the database but ${col.nullable ? "nullable" : "NOT NULL"} in the spec; migrate does not change it (existing NULLs would make it fail), change it by hand if intended`,
+        );
       }
       const t = col.type;
       if (

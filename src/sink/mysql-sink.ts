@@ -76,7 +76,11 @@ export class MysqlSink {
   private closed = false;
   private readonly target: MysqlTarget;
 
-  constructor(url: string) {
+  /** With `createDatabase: false` (a dry run) a missing database is an error (errno 1049), not created. */
+  constructor(
+    url: string,
+    private readonly options: { createDatabase?: boolean } = {},
+  ) {
     this.target = parseMysqlUrl(url);
   }
 
@@ -102,7 +106,8 @@ export class MysqlSink {
     try {
       conn = await mysql.createConnection({ ...this.target.options, database: this.target.database });
     } catch (e) {
-      if ((e as { errno?: number }).errno !== 1049) throw e; // ER_BAD_DB_ERROR: create it
+      // ER_BAD_DB_ERROR: create it (unless this is a dry run)
+      if ((e as { errno?: number }).errno !== 1049 || this.options.createDatabase === false) throw e;
       const admin = await mysql.createConnection(this.target.options);
       await admin.query(
         `CREATE DATABASE IF NOT EXISTS ${quoteId(this.target.database)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,

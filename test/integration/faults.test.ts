@@ -109,6 +109,30 @@ describe("migrate", () => {
       `-- ${db.name} is up to date (19 tables)`,
     );
   });
+
+  it("warns about a nullability or foreign key the database lacks (it does not change them)", async () => {
+    await db.conn.query("ALTER TABLE orders MODIFY COLUMN customer_name VARCHAR(100) NOT NULL");
+    await db.conn.query("ALTER TABLE order_items DROP FOREIGN KEY fk_order_items_orders");
+    const r = cli(["migrate"], { MYSQL_URL: db.url });
+    expect(r.status).toBe(0);
+    const warnings = r.stderr.trim().split("\n");
+    expect(warnings).toContain(
+      "warning: orders.customer_name is NOT NULL in the database but nullable in the spec; migrate does not change it (existing NULLs would make it fail), change it by hand if intended",
+    );
+    expect(warnings).toContain(
+      "warning: order_items has no foreign key to orders in the database, so deleting a orders row does not delete its order_items; migrate does not add it (rows without a parent would make it fail): ALTER TABLE `order_items` ADD CONSTRAINT `fk_order_items_orders` FOREIGN KEY (`order_id`) REFERENCES `orders` (`order_id`) ON DELETE CASCADE",
+    );
+    expect(r.stdout.trim()).toBe(`-- ${db.name} is up to date (19 tables)`);
+  });
+
+  it("--dry-run on a database that does not exist prints CREATE DATABASE and creates nothing", async () => {
+    const name = `${db.name}_absent`;
+    const r = cli(["migrate", "--dry-run"], { MYSQL_URL: db.url.replace(db.name, name) });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`CREATE DATABASE IF NOT EXISTS \`${name}\``);
+    expect(r.stdout).toContain(`-- dry run: 22 statement(s) not executed (${name} does not exist)`);
+    expect(await db.rows("SHOW DATABASES LIKE ?", [name])).toEqual([]);
+  });
 });
 
 describe("generate", () => {
@@ -127,6 +151,14 @@ describe("generate", () => {
         .map((l) => JSON.parse(l).event_type),
     );
     expect(types.size).toBeGreaterThanOrEqual(40);
+  });
+
+  it("refuses a --start that is not a timestamp, as a user error (no stack trace)", () => {
+    const r = cli(["generate", "--count", "1", "--start", "garbage"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe(
+      "projector: --start must be an ISO-8601 timestamp such as 2025-01-01T00:00:00Z, got garbage",
+    );
   });
 });
 

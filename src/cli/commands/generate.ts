@@ -13,6 +13,10 @@ export async function generateCommand(opts: {
   const seed = Number(opts.seed);
   if (!Number.isInteger(count) || count < 0) throw new UserError("--count must be a non-negative integer");
   if (!Number.isInteger(seed)) throw new UserError("--seed must be an integer");
+  if (opts.start !== undefined && Number.isNaN(Date.parse(opts.start)))
+    throw new UserError(
+      `--start must be an ISO-8601 timestamp such as 2025-01-01T00:00:00Z, got ${opts.start}`,
+    );
   await writeJsonl(
     generateEvents({ count, seed, ...(opts.start ? { start: opts.start } : {}) }),
     process.stdout,

@@ -1,4 +1,7 @@
+import { quoteId } from "../../compile/sql.js";
+import { ENGINE_TABLES } from "../../sink/engine-tables.js";
 import { applyMigration, planMigration } from "../../sink/migrate.js";
+import { MysqlSink, SinkError } from "../../sink/mysql-sink.js";
 import { loadPlan } from "../load-plan.js";
 import { mysqlUrl, openSink } from "../mysql.js";
 
@@ -8,7 +11,25 @@ export async function migrateCommand(
   opts: { dryRun?: boolean; mysqlUrl?: string },
 ): Promise<number> {
   const plan = loadPlan(dir);
-  const sink = await openSink(mysqlUrl(opts.mysqlUrl));
+  const url = mysqlUrl(opts.mysqlUrl);
+  let sink: MysqlSink;
+  try {
+    sink = await openSink(url, { createDatabase: !opts.dryRun });
+  } catch (e) {
+    if (!(e instanceof SinkError && e.errno === 1049)) throw e;
+    // A dry run creates nothing, not even the database: show what the real run would do.
+    const target = new MysqlSink(url);
+    const statements = [
+      `CREATE DATABASE IF NOT EXISTS ${quoteId(target.database)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+      ...ENGINE_TABLES.map((t) => t.ddl),
+      ...plan.tables.map((t) => t.ddl),
+    ];
+    for (const sql of statements) process.stdout.write(`${sql};\n`);
+    process.stdout.write(
+      `-- dry run: ${statements.length} statement(s) not executed (${target.database} does not exist)\n`,
+    );
+    return 0;
+  }
   try {
     const migration = await planMigration(sink, plan);
     for (const w of migration.warnings) process.stderr.write(`warning: ${w}\n`);
