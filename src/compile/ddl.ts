@@ -26,8 +26,27 @@ export function sqlLiteral(value: Scalar): string {
   return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "''")}'`;
 }
 
-export function columnDefinition(col: ColumnSpec): string {
-  let def = `${quoteId(col.name)} ${sqlType(col.type)} ${col.nullable ? "NULL" : "NOT NULL"}`;
+/**
+ * Columns that identify rows: the primary key, unique keys, the parent key. Their text is compared
+ * byte for byte (`utf8mb4_bin`), as the runtime compares keys and as MongoDB compares ids and unique
+ * fields: under the table's `utf8mb4_unicode_ci`, `ORD-X` and `ord-x` would be one row to MySQL and
+ * two to the planner, and one event would overwrite another's row.
+ */
+export function keyColumns(table: TableSpec): Set<string> {
+  return new Set([
+    ...table.primaryKey,
+    ...table.uniques.flatMap((u) => u.columns),
+    ...(table.parent?.columns ?? []),
+  ]);
+}
+
+/** The collation of a key column's text; other columns keep the table's. */
+export const KEY_COLLATION = "utf8mb4_bin";
+
+export function columnDefinition(col: ColumnSpec, key = false): string {
+  const text = col.type.name === "varchar" || col.type.name === "char";
+  const collate = key && text ? ` COLLATE ${KEY_COLLATION}` : "";
+  let def = `${quoteId(col.name)} ${sqlType(col.type)}${collate} ${col.nullable ? "NULL" : "NOT NULL"}`;
   if (col.default !== undefined) {
     // Written as it is stored: an ISO timestamp in UTC, a decimal at its scale, a boolean as 0/1.
     const stored = col.default === null ? null : coercerFor(col.type)(col.default);
@@ -43,7 +62,8 @@ export function foreignKeyName(table: TableSpec): string {
 
 /** `CREATE TABLE IF NOT EXISTS` with types, keys, indexes and the parent foreign key. */
 export function createTableSql(table: TableSpec, parent: TableSpec | undefined): string {
-  const lines = [...table.columns.values()].map(columnDefinition);
+  const keys = keyColumns(table);
+  const lines = [...table.columns.values()].map((c) => columnDefinition(c, keys.has(c.name)));
   const cols = (cs: readonly string[]) => cs.map(quoteId).join(", ");
   lines.push(`PRIMARY KEY (${cols(table.primaryKey)})`);
   for (const u of table.uniques) lines.push(`UNIQUE KEY ${quoteId(u.name)} (${cols(u.columns)})`);

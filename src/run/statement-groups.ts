@@ -14,6 +14,7 @@ import {
   upsertStatement,
 } from "../compile/statements.js";
 import type { PlannedOp } from "./batch-plan.js";
+import { keyString } from "./row-state.js";
 
 type Group =
   | { kind: "upsert"; index: number; shape: RowShape; ops: MappedOp[] }
@@ -115,7 +116,7 @@ export function buildStatements(ops: readonly PlannedOp[], plan: Plan): Statemen
       }
       case "append": {
         const shape = insertShape(a);
-        const pk = a.keyIndexes.map((i) => String(op.values[i])).join("\u0001");
+        const pk = keyString(a.keyIndexes.map((i) => op.values[i]));
         const g = place(shape.key, [[`${t}|${pk}`, t]], (index) => ({
           kind: "insert",
           index,

@@ -1,5 +1,5 @@
 import type { RowDataPacket } from "mysql2/promise";
-import { columnDefinition, foreignKeyName } from "../compile/ddl.js";
+import { columnDefinition, foreignKeyName, KEY_COLLATION, keyColumns } from "../compile/ddl.js";
 import type { Plan } from "../compile/plan.js";
 import { quoteId } from "../compile/sql.js";
 import { sqlType } from "../spec/column-type.js";
@@ -18,6 +18,7 @@ interface DbColumn {
   dataType: string;
   length: number | null;
   nullable: boolean;
+  collation: string | null;
 }
 
 /**
@@ -26,7 +27,7 @@ interface DbColumn {
  */
 export async function planMigration(sink: MysqlSink, plan: Plan): Promise<Migration> {
   const cols = await sink.query<RowDataPacket[]>(
-    "SELECT TABLE_NAME t, COLUMN_NAME c, COLUMN_TYPE ct, DATA_TYPE dt, CHARACTER_MAXIMUM_LENGTH len, IS_NULLABLE n FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()",
+    "SELECT TABLE_NAME t, COLUMN_NAME c, COLUMN_TYPE ct, DATA_TYPE dt, CHARACTER_MAXIMUM_LENGTH len, IS_NULLABLE n, COLLATION_NAME coll FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()",
   );
   const fks = await sink.query<RowDataPacket[]>(
     "SELECT TABLE_NAME t, REFERENCED_TABLE_NAME p FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()",
@@ -50,6 +51,7 @@ export async function planMigration(sink: MysqlSink, plan: Plan): Promise<Migrat
       dataType: String(r.dt).toLowerCase(),
       length: r.len === null ? null : Number(r.len),
       nullable: r.n === "YES",
+      collation: r.coll === null ? null : String(r.coll),
     });
   }
   const indexes = new Set(idx.map((r) => `${r.t}.${String(r.i).toLowerCase()}`));
@@ -76,11 +78,22 @@ export async function planMigration(sink: MysqlSink, plan: Plan): Promise<Migrat
         `${table.name} has no foreign key to ${parent.table} in the database, so deleting a ${parent.table} row does not delete its ${table.name}; migrate does not add it (rows without a parent would make it fail): ALTER TABLE ${q} ADD CONSTRAINT ${quoteId(foreignKeyName(table.spec))} FOREIGN KEY (${parent.columns.map(quoteId).join(", ")}) REFERENCES ${quoteId(parent.table)} (${(plan.tableByName.get(parent.table)?.primaryKey ?? []).map(quoteId).join(", ")}) ON DELETE CASCADE`,
       );
     }
+    const keys = keyColumns(table.spec);
     for (const col of table.spec.columns.values()) {
       const db = existing.get(col.name.toLowerCase());
+      const key = keys.has(col.name);
       if (!db) {
-        statements.push(`ALTER TABLE ${q} ADD COLUMN ${columnDefinition(col)}`);
+        statements.push(`ALTER TABLE ${q} ADD COLUMN ${columnDefinition(col, key)}`);
         continue;
+      }
+      if (
+        key &&
+        (col.type.name === "varchar" || col.type.name === "char") &&
+        db.collation !== KEY_COLLATION
+      ) {
+        warnings.push(
+          `${table.name}.${col.name} is a key column with collation ${db.collation} in the database: there, ids or unique values that differ only in letter case are one row, while projector treats them as two; migrate does not rebuild it (children first, with foreign_key_checks = 0): ALTER TABLE ${q} MODIFY COLUMN ${columnDefinition(col, true)}`,
+        );
       }
       if (db.nullable !== col.nullable) {
         warnings.push(
@@ -94,7 +107,7 @@ export async function planMigration(sink: MysqlSink, plan: Plan): Promise<Migrat
         db.length !== null &&
         db.length < t.length
       ) {
-        statements.push(`ALTER TABLE ${q} MODIFY COLUMN ${columnDefinition(col)}`);
+        statements.push(`ALTER TABLE ${q} MODIFY COLUMN ${columnDefinition(col, key)}`);
       } else if (!sameType(sqlType(t), db)) {
         warnings.push(
           `${table.name}.${col.name} is ${db.type} in the database but ${sqlType(t)} in the spec; change it by hand if intended`,

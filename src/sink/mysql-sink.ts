@@ -2,7 +2,7 @@ import mysql, { type Connection, type RowDataPacket } from "mysql2/promise";
 import { quoteId } from "../compile/sql.js";
 import type { Statement } from "../compile/statements.js";
 import type { RowRequest } from "../run/batch-plan.js";
-import { RowState } from "../run/row-state.js";
+import { keyString, RowState } from "../run/row-state.js";
 import { DEAD_LETTERS, OFFSETS } from "./engine-tables.js";
 import { isTransient } from "./mysql-errors.js";
 import { type MysqlTarget, parseMysqlUrl, scrub } from "./mysql-url.js";
@@ -356,13 +356,10 @@ async function loadRows(
   queries.forEach((q, i) => {
     const t = q.req.table;
     for (const row of sets[i] ?? []) {
-      const key =
-        t.primaryKey.length === 1
-          ? String(row[t.primaryKey[0]!])
-          : t.primaryKey.map((c) => String(row[c])).join("\u0001");
+      const key = keyString(t.primaryKey.map((c) => row[c]));
       if (known?.knows(t.name, key)) continue;
       const uniques = new Map<string, string>();
-      for (const u of q.uniqueCols) uniques.set(u.name, u.columns.map((c) => String(row[c])).join("\u0001"));
+      for (const u of q.uniqueCols) uniques.set(u.name, keyString(u.columns.map((c) => row[c])));
       state.set(t.name, key, t.guard ? row[t.guard] : null, uniques);
     }
   });

@@ -113,6 +113,10 @@ describe("migrate", () => {
   it("warns about a nullability or foreign key the database lacks (it does not change them)", async () => {
     await db.conn.query("ALTER TABLE orders MODIFY COLUMN customer_name VARCHAR(100) NOT NULL");
     await db.conn.query("ALTER TABLE order_items DROP FOREIGN KEY fk_order_items_orders");
+    // A unique key column as databases made before keys were compared exactly have it.
+    await db.conn.query(
+      "ALTER TABLE orders MODIFY COLUMN order_number VARCHAR(50) COLLATE utf8mb4_unicode_ci NOT NULL",
+    );
     const r = cli(["migrate"], { MYSQL_URL: db.url });
     expect(r.status).toBe(0);
     const warnings = r.stderr.trim().split("\n");
@@ -122,6 +126,10 @@ describe("migrate", () => {
     expect(warnings).toContain(
       "warning: order_items has no foreign key to orders in the database, so deleting a orders row does not delete its order_items; migrate does not add it (rows without a parent would make it fail): ALTER TABLE `order_items` ADD CONSTRAINT `fk_order_items_orders` FOREIGN KEY (`order_id`) REFERENCES `orders` (`order_id`) ON DELETE CASCADE",
     );
+    expect(warnings).toContain(
+      "warning: orders.order_number is a key column with collation utf8mb4_unicode_ci in the database: there, ids or unique values that differ only in letter case are one row, while projector treats them as two; migrate does not rebuild it (children first, with foreign_key_checks = 0): ALTER TABLE `orders` MODIFY COLUMN `order_number` VARCHAR(50) COLLATE utf8mb4_bin NOT NULL",
+    );
+    expect(warnings).toHaveLength(4); // and the order_events primary key left by the test before
     expect(r.stdout.trim()).toBe(`-- ${db.name} is up to date (19 tables)`);
   });
 

@@ -246,6 +246,51 @@ describe("stale and redelivered events", () => {
   });
 });
 
+describe("keys that differ only in letter case", () => {
+  const order = (n: number, id: string, orderNumber: string, status: string) => {
+    const e = JSON.parse(lines.find((l) => l.includes('"event_type": "order.created"'))!);
+    e.event_id = `00000000-0000-4000-8000-00000000c${String(n).padStart(3, "0")}`;
+    e.entity_id = id;
+    e.timestamp = `2025-02-0${n}T00:00:00Z`;
+    e.data.order_number = orderNumber;
+    e.data.status = status;
+    return JSON.stringify(e);
+  };
+  // Ids and unique order numbers are compared exactly, as MongoDB and the planner compare them: under
+  // the tables' case-insensitive collation the second order of each pair landed on the first's row.
+  const input = [
+    order(1, "abcdef000000000000000001", "ORD-C1", "pending"),
+    order(2, "ABCDEF000000000000000001", "ORD-C2", "paid"),
+    order(3, "abcdef000000000000000003", "ORD-X", "pending"),
+    order(4, "abcdef000000000000000004", "ord-x", "paid"),
+  ].join("\n");
+
+  it("are different rows, with the same tables at one event per transaction and at 1000", async () => {
+    const dumps: Record<string, string>[] = [];
+    for (const batch of ["1", "1000"]) {
+      const db = await createTestDb();
+      try {
+        const r = cli(["replay", "-", "--json", "--batch-size", batch], { MYSQL_URL: db.url }, input);
+        expect(r.status, r.stderr).toBe(0);
+        expect(JSON.parse(r.stdout)).toMatchObject({ read: 4, applied: 4, dead_lettered: 0 });
+        expect(
+          await db.rows("SELECT order_id, order_number, status FROM orders ORDER BY order_number"),
+        ).toEqual([
+          { order_id: "abcdef000000000000000001", order_number: "ORD-C1", status: "pending" },
+          { order_id: "ABCDEF000000000000000001", order_number: "ORD-C2", status: "paid" },
+          { order_id: "abcdef000000000000000003", order_number: "ORD-X", status: "pending" },
+          { order_id: "abcdef000000000000000004", order_number: "ord-x", status: "paid" },
+        ]);
+        expect(await db.rows("SELECT COUNT(*) n FROM order_items")).toEqual([{ n: 8 }]);
+        dumps.push(await db.dump());
+      } finally {
+        await db.drop();
+      }
+    }
+    expect(dumps[1]).toEqual(dumps[0]);
+  });
+});
+
 describe("replay fails clearly when it cannot run", () => {
   it("exits non-zero without a database, and prints no credentials", () => {
     const r = cli(["replay", EXAMPLES, "--max-retries", "0"], {
