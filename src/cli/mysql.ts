@@ -1,6 +1,6 @@
 import type { Plan } from "../compile/plan.js";
 import { log } from "../log.js";
-import { applyMigration, planMigration } from "../sink/migrate.js";
+import { applyMigration, type Migration, planMigration } from "../sink/migrate.js";
 import { MysqlSink, SinkError } from "../sink/mysql-sink.js";
 import { UserError } from "./errors.js";
 
@@ -27,5 +27,25 @@ export async function openSink(url: string, options: { createDatabase?: boolean 
 export async function ensureSchema(sink: MysqlSink, plan: Plan): Promise<void> {
   const migration = await planMigration(sink, plan);
   for (const w of migration.warnings) log.warn(w);
-  await applyMigration(sink, migration, (sql) => log.info("migrate", { sql: sql.split("\n")[0] }));
+  await migrate(sink, migration, (sql) => log.info("migrate", { sql: sql.split("\n")[0] }));
+}
+
+/** Applies a migration; a statement MySQL refuses stops it with a user error naming the statement. */
+export async function migrate(
+  sink: MysqlSink,
+  migration: Migration,
+  onStatement: (sql: string) => void,
+): Promise<void> {
+  let current = "";
+  try {
+    await applyMigration(sink, migration, (sql) => {
+      current = sql;
+      onStatement(sql);
+    });
+  } catch (e) {
+    if (!(e instanceof SinkError) || e.transient) throw e;
+    throw new UserError(
+      `migrate stopped at ${current.split("\n")[0]}: ${e.message}; the statements before it were applied, fix the cause and run migrate again`,
+    );
+  }
 }

@@ -30,9 +30,10 @@ export async function planMigration(sink: MysqlSink, plan: Plan): Promise<Migrat
     "SELECT TABLE_NAME t, COLUMN_NAME c, COLUMN_TYPE ct, DATA_TYPE dt, CHARACTER_MAXIMUM_LENGTH len, IS_NULLABLE n, COLLATION_NAME coll FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()",
   );
   const fks = await sink.query<RowDataPacket[]>(
-    "SELECT TABLE_NAME t, REFERENCED_TABLE_NAME p FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()",
+    "SELECT TABLE_NAME t, REFERENCED_TABLE_NAME p, CONSTRAINT_NAME n FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()",
   );
-  const parentsInDb = new Set(fks.map((r) => `${r.t}\u0000${r.p}`));
+  /** child\0parent → the foreign key's name in the database. */
+  const parentsInDb = new Map(fks.map((r) => [`${r.t}\u0000${r.p}`, String(r.n)]));
   const idx = await sink.query<RowDataPacket[]>(
     "SELECT TABLE_NAME t, INDEX_NAME i, COLUMN_NAME c FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
   );
@@ -58,6 +59,8 @@ export async function planMigration(sink: MysqlSink, plan: Plan): Promise<Migrat
 
   const statements: string[] = [];
   const warnings: string[] = [];
+  /** table\0column of every column widened. */
+  const widened = new Set<string>();
   for (const e of ENGINE_TABLES) if (!tables.has(e.name)) statements.push(e.ddl);
   for (const table of plan.tables) {
     const existing = tables.get(table.name);
@@ -108,6 +111,7 @@ export async function planMigration(sink: MysqlSink, plan: Plan): Promise<Migrat
         db.length < t.length
       ) {
         statements.push(`ALTER TABLE ${q} MODIFY COLUMN ${columnDefinition(col, key)}`);
+        widened.add(`${table.name}\u0000${col.name}`);
       } else if (!sameType(sqlType(t), db)) {
         warnings.push(
           `${table.name}.${col.name} is ${db.type} in the database but ${sqlType(t)} in the spec; change it by hand if intended`,
@@ -127,7 +131,36 @@ export async function planMigration(sink: MysqlSink, plan: Plan): Promise<Migrat
       }
     }
   }
-  return { statements, warnings };
+  return { statements: aroundForeignKeys(statements, widened, plan, parentsInDb), warnings };
+}
+
+/**
+ * MySQL refuses to change a column a foreign key uses, even to widen it: such foreign keys are
+ * dropped before the changes and added back after them (which checks every row again).
+ */
+function aroundForeignKeys(
+  statements: string[],
+  widened: ReadonlySet<string>,
+  plan: Plan,
+  inDb: ReadonlyMap<string, string>,
+): string[] {
+  const before: string[] = [];
+  const after: string[] = [];
+  for (const table of plan.tables) {
+    const parent = table.spec.parent;
+    const name = parent && inDb.get(`${table.name}\u0000${parent.table}`);
+    if (!parent || !name) continue;
+    const parentKey = plan.tableByName.get(parent.table)?.primaryKey ?? [];
+    const touched =
+      parent.columns.some((c) => widened.has(`${table.name}\u0000${c}`)) ||
+      parentKey.some((c) => widened.has(`${parent.table}\u0000${c}`));
+    if (!touched) continue;
+    before.push(`ALTER TABLE ${table.quoted} DROP FOREIGN KEY ${quoteId(name)}`);
+    after.push(
+      `ALTER TABLE ${table.quoted} ADD CONSTRAINT ${quoteId(name)} FOREIGN KEY (${parent.columns.map(quoteId).join(", ")}) REFERENCES ${quoteId(parent.table)} (${parentKey.map(quoteId).join(", ")}) ON DELETE CASCADE`,
+    );
+  }
+  return before.length === 0 ? statements : [...before, ...statements, ...after];
 }
 
 /** Loose type comparison: MySQL reports `int(11)`, MariaDB `longtext` for JSON, and so on. */

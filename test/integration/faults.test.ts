@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CliResult, cli, cliAsync, EXAMPLES } from "../helpers/cli.js";
+import { type CliResult, cli, cliAsync, EXAMPLES, REPO } from "../helpers/cli.js";
 import { createTestDb, type TestDb } from "../helpers/db.js";
 
 describe("a replay whose MySQL connection is killed mid-stream", () => {
@@ -131,6 +131,68 @@ describe("migrate", () => {
     );
     expect(warnings).toHaveLength(4); // and the order_events primary key left by the test before
     expect(r.stdout.trim()).toBe(`-- ${db.name} is up to date (19 tables)`);
+  });
+
+  /** A copy of the shipped projections with `edit` applied to one file. */
+  const specCopy = (file: string, edit: (yaml: string) => string): string => {
+    const dir = mkdtempSync(join(tmpdir(), "pj-spec-"));
+    cpSync(join(REPO, "projections"), dir, { recursive: true });
+    writeFileSync(join(dir, file), edit(readFileSync(join(dir, file), "utf8")));
+    return dir;
+  };
+
+  it("widens a key column a foreign key uses: the foreign key is dropped around it and added back", async () => {
+    const fresh = await createTestDb();
+    try {
+      expect(cli(["replay", EXAMPLES], { MYSQL_URL: fresh.url }).status).toBe(0);
+      const wide = specCopy("order.yaml", (y) =>
+        y.replaceAll("order_id: { type: varchar(24) }", "order_id: { type: varchar(30) }"),
+      );
+      const r = cli(["migrate", "--projections", wide], { MYSQL_URL: fresh.url });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout.trim().split("\n")).toEqual([
+        "ALTER TABLE `order_items` DROP FOREIGN KEY `fk_order_items_orders`;",
+        "ALTER TABLE `order_events` MODIFY COLUMN `order_id` VARCHAR(30) NOT NULL;",
+        "ALTER TABLE `orders` MODIFY COLUMN `order_id` VARCHAR(30) COLLATE utf8mb4_bin NOT NULL;",
+        "ALTER TABLE `order_items` MODIFY COLUMN `order_id` VARCHAR(30) COLLATE utf8mb4_bin NOT NULL;",
+        "ALTER TABLE `order_items` ADD CONSTRAINT `fk_order_items_orders` FOREIGN KEY (`order_id`) REFERENCES `orders` (`order_id`) ON DELETE CASCADE;",
+        `-- 5 statement(s) executed on ${fresh.name}`,
+      ]);
+      // The foreign key is back and cascades.
+      await fresh.conn.query("DELETE FROM orders");
+      expect(await fresh.rows("SELECT COUNT(*) n FROM order_items")).toEqual([{ n: 0 }]);
+      expect(cli(["migrate", "--projections", wide], { MYSQL_URL: fresh.url }).stdout.trim()).toBe(
+        `-- ${fresh.name} is up to date (19 tables)`,
+      );
+    } finally {
+      await fresh.drop();
+    }
+  });
+
+  it("stops at a statement MySQL refuses, with a user error naming it (no stack trace)", async () => {
+    const fresh = await createTestDb();
+    try {
+      expect(cli(["replay", EXAMPLES], { MYSQL_URL: fresh.url }).status).toBe(0);
+      // user_events holds several events of one user: a unique key on user_id cannot be added.
+      const unique = specCopy("user.yaml", (y) =>
+        y.replace(
+          "  user_events:\n    primary_key: [event_timestamp, event_id]\n    unique: [[event_id]]",
+          "  user_events:\n    primary_key: [event_timestamp, event_id]\n    unique: [[event_id], [user_id]]",
+        ),
+      );
+      const r = cli(["migrate", "--projections", unique], { MYSQL_URL: fresh.url });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(
+        "projector: migrate stopped at ALTER TABLE `user_events` ADD UNIQUE KEY `uq_user_events_user_id` (`user_id`): ",
+      );
+      expect(r.stderr).toContain("Duplicate entry");
+      expect(r.stderr).toContain(
+        "the statements before it were applied, fix the cause and run migrate again",
+      );
+      expect(r.stderr).not.toContain("    at ");
+    } finally {
+      await fresh.drop();
+    }
   });
 
   it("--dry-run on a database that does not exist prints CREATE DATABASE and creates nothing", async () => {

@@ -1,9 +1,9 @@
 import { quoteId } from "../../compile/sql.js";
 import { ENGINE_TABLES } from "../../sink/engine-tables.js";
-import { applyMigration, planMigration } from "../../sink/migrate.js";
+import { planMigration } from "../../sink/migrate.js";
 import { MysqlSink, SinkError } from "../../sink/mysql-sink.js";
 import { loadPlan } from "../load-plan.js";
-import { mysqlUrl, openSink } from "../mysql.js";
+import { migrate, mysqlUrl, openSink } from "../mysql.js";
 
 /** `projector migrate [--dry-run]`: prints every statement it runs (or would run); a second run does nothing. */
 export async function migrateCommand(
@@ -42,7 +42,7 @@ export async function migrateCommand(
       process.stdout.write(`-- dry run: ${migration.statements.length} statement(s) not executed\n`);
       return 0;
     }
-    await applyMigration(sink, migration, (sql) => process.stdout.write(`${sql};\n`));
+    await migrate(sink, migration, (sql) => process.stdout.write(`${sql};\n`));
     process.stdout.write(`-- ${migration.statements.length} statement(s) executed on ${sink.database}\n`);
     return 0;
   } finally {
