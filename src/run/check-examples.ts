@@ -58,7 +58,9 @@ function same(actual: unknown, expected: Scalar): boolean {
   if (expected === null) return actual === null;
   if (typeof expected === "boolean") return actual === (expected ? 1 : 0) || actual === expected;
   if (actual === expected) return true;
-  if (typeof expected === "number" && typeof actual === "string") return Number(actual) === expected;
+  // A decimal column's exact text ("12.50") against a YAML number (12.5); not "007" against 7.
+  if (typeof expected === "number" && typeof actual === "string")
+    return /^-?(0|[1-9]\d*)(\.\d+)?$/.test(actual) && Number(actual) === expected;
   return false;
 }
 
@@ -100,6 +102,12 @@ function compareOp(i: number, actual: ShownOp | undefined, expected: ExpectedOp,
     const written = { ...actual.row, ...actual.set };
     if (col in written)
       out.push(`${label}: column ${col} must not be written, but is ${JSON.stringify(written[col])}`);
+    (actual.rows ?? []).forEach((r, j) => {
+      if (col in r)
+        out.push(
+          `${label} row ${j + 1}: column ${col} must not be written, but is ${JSON.stringify(r[col])}`,
+        );
+    });
   }
 }
 
