@@ -1,4 +1,5 @@
 import { CoerceFailure, coercerFor } from "../compile/coerce.js";
+import { foreignKeyName } from "../compile/ddl.js";
 import { checkPath } from "../compile/json-path.js";
 import { didYouMean, issue, type SpecIssue } from "./issues.js";
 import type { ActionSpec, ColumnValue, SourcePos, Spec, TableSpec, ValueSpec } from "./types.js";
@@ -11,6 +12,22 @@ export function validateSpec(spec: Spec): SpecIssue[] {
   const issues: SpecIssue[] = [];
   for (const table of spec.tables.values()) checkTable(spec, table, issues);
   checkParentCycles(spec, issues);
+  // Foreign key names are unique in a whole database, and ours are derived from the table names.
+  const fkNames = new Map<string, string>();
+  for (const table of spec.tables.values()) {
+    if (!table.parent) continue;
+    const name = foreignKeyName(table).toLowerCase();
+    const other = fkNames.get(name);
+    if (other !== undefined)
+      issues.push(
+        issue(
+          table.parent.pos,
+          `the foreign key of ${table.name} would be named ${foreignKeyName(table)}, like the one of ${other}`,
+          "rename one of the tables",
+        ),
+      );
+    else fkNames.set(name, table.name);
+  }
   for (const [eventType, actions] of spec.events) {
     const seen = new Map<string, ActionSpec>();
     for (const action of actions) {
