@@ -53,6 +53,7 @@ export function columnDefinition(col: ColumnSpec, key = false): string {
     const value = stored instanceof CoerceFailure ? col.default : (stored as Scalar);
     def += ` DEFAULT ${sqlLiteral(value)}`;
   }
+  if (col.comment !== undefined) def += ` COMMENT ${sqlLiteral(col.comment)}`;
   return def;
 }
 
@@ -73,5 +74,6 @@ export function createTableSql(table: TableSpec, parent: TableSpec | undefined):
       `CONSTRAINT ${quoteId(foreignKeyName(table))} FOREIGN KEY (${cols(table.parent.columns)}) REFERENCES ${quoteId(parent.name)} (${cols(parent.primaryKey)}) ON DELETE CASCADE`,
     );
   }
-  return `CREATE TABLE IF NOT EXISTS ${quoteId(table.name)} (\n  ${lines.join(",\n  ")}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`;
+  const comment = table.comment === undefined ? "" : ` COMMENT=${sqlLiteral(table.comment)}`;
+  return `CREATE TABLE IF NOT EXISTS ${quoteId(table.name)} (\n  ${lines.join(",\n  ")}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci${comment}`;
 }

@@ -105,13 +105,14 @@ type RawValue = Scalar | { const?: Scalar; coalesce?: string[]; path?: string; k
 type RawValueMap = Record<string, RawValue>;
 type RawKey = string[] | { name?: string; columns: string[] };
 interface RawTable {
-  columns: Record<string, { type: string; nullable?: boolean; default?: Scalar }>;
+  columns: Record<string, { type: string; nullable?: boolean; default?: Scalar; comment?: string }>;
   primary_key: string[];
   unique?: RawKey[];
   indexes?: RawKey[];
   parent?: { table: string; columns: string[] };
   guard?: string;
   stamp?: RawValueMap;
+  comment?: string;
 }
 type RawAction = Partial<Record<ActionMode, string>> & {
   columns?: RawValueMap;
@@ -209,6 +210,7 @@ class FileReader {
         pos: this.src.pos(cpath, true),
         ...(c.nullable === undefined ? {} : { nullablePos: this.src.pos([...cpath, "nullable"]) }),
         ...(c.default === undefined ? {} : { defaultPos: this.src.pos([...cpath, "default"]) }),
+        ...(c.comment === undefined ? {} : { comment: c.comment }),
       });
     }
     const key = (k: RawKey, i: number, kind: "unique" | "indexes", prefix: string): KeySpec => {
@@ -238,6 +240,7 @@ class FileReader {
       guard: t.guard,
       ...(t.guard === undefined ? {} : { guardPos: this.src.pos([...path, "guard"]) }),
       stamp: new Map(this.values(t.stamp ?? {}, [...path, "stamp"]).map((v) => [v.column, v.value])),
+      ...(t.comment === undefined ? {} : { comment: t.comment }),
       pos: this.src.pos(path, true),
     };
   }

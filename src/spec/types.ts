@@ -32,6 +32,8 @@ export interface ColumnSpec {
   /** Positions of the `nullable` and `default` values, when given, for messages. */
   readonly nullablePos?: SourcePos;
   readonly defaultPos?: SourcePos;
+  /** Written into the DDL as the column's COMMENT. */
+  readonly comment?: string;
 }
 
 export interface KeySpec {
@@ -61,6 +63,8 @@ export interface TableSpec {
   readonly guardPos?: SourcePos;
   readonly stamp: ReadonlyMap<string, ValueSpec>;
   readonly pos: SourcePos;
+  /** Written into the DDL as the table's COMMENT. */
+  readonly comment?: string;
 }
 
 /** A value source: where a column's value comes from. */

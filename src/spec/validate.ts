@@ -123,6 +123,53 @@ function checkColumns(
     issues.push(issue(pos, `${what} of ${table.name} lists a column twice`));
 }
 
+/** MySQL's limit on a row's size, counting text and blob columns by their pointer only. */
+const MAX_ROW_BYTES = 65_535;
+
+/** The most bytes a row can take by MySQL's CREATE TABLE check (utf8mb4: 4 bytes a character). */
+function rowBytes(table: TableSpec): number {
+  let total = 0;
+  let nullable = 0;
+  for (const col of table.columns.values()) {
+    if (col.nullable) nullable++;
+    const t = col.type;
+    switch (t.name) {
+      case "varchar":
+        total += 4 * t.length + (4 * t.length > 255 ? 2 : 1);
+        break;
+      case "char":
+        total += 4 * t.length;
+        break;
+      case "text":
+      case "mediumtext":
+      case "json":
+        total += 12;
+        break;
+      case "decimal":
+        total += Math.ceil(t.precision / 9) * 4;
+        break;
+      case "bigint":
+      case "double":
+      case "datetime":
+        total += 8;
+        break;
+      case "int":
+        total += 4;
+        break;
+      case "date":
+        total += 3;
+        break;
+      case "smallint":
+      case "enum":
+        total += 2;
+        break;
+      default:
+        total += 1;
+    }
+  }
+  return total + Math.ceil(nullable / 8);
+}
+
 function checkTable(spec: Spec, table: TableSpec, issues: SpecIssue[]) {
   if (/^projector_/i.test(table.name))
     issues.push(
@@ -162,6 +209,28 @@ function checkTable(spec: Spec, table: TableSpec, issues: SpecIssue[]) {
       }
     }
   }
+  if (table.comment !== undefined && table.comment.length > 2048)
+    issues.push(
+      issue(table.pos, `comment of table ${table.name} is longer than MySQL's 2048 characters`, "shorten it"),
+    );
+  for (const col of table.columns.values())
+    if (col.comment !== undefined && col.comment.length > 1024)
+      issues.push(
+        issue(
+          col.pos,
+          `comment of ${table.name}.${col.name} is longer than MySQL's 1024 characters`,
+          "shorten it",
+        ),
+      );
+  const bytes = rowBytes(table);
+  if (bytes > MAX_ROW_BYTES)
+    issues.push(
+      issue(
+        table.pos,
+        `a row of ${table.name} can take ${bytes} bytes, more than MySQL's ${MAX_ROW_BYTES} (text and json columns count 12 bytes, varchar(n) 4n in utf8mb4)`,
+        "make the longest varchar columns text, or shorter",
+      ),
+    );
   checkColumns(table, table.primaryKey, table.pos, "primary key", issues);
   for (const c of table.primaryKey) {
     if (table.columns.get(c)?.nullable) {

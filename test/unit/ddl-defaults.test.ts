@@ -5,7 +5,7 @@ import { formatIssue } from "../../src/spec/issues.js";
 import { loadSpecDir } from "../../src/spec/load.js";
 
 describe("DDL defaults", () => {
-  it("are written as MySQL stores them (an ISO timestamp with an offset becomes UTC)", () => {
+  it("are written as MySQL stores them, with the spec's comments (an ISO timestamp with an offset becomes UTC)", () => {
     const { spec, issues } = loadSpecDir(fileURLToPath(new URL("../fixtures/defaults", import.meta.url)));
     expect(issues.map(formatIssue)).toEqual([]);
     const ddl = compile(spec).tableByName.get("things")!.ddl;
@@ -13,6 +13,7 @@ describe("DDL defaults", () => {
     expect(ddl).toContain("`day` DATE NOT NULL DEFAULT '2025-02-03'");
     expect(ddl).toContain("`price` DECIMAL(8,2) NOT NULL DEFAULT '5.00'");
     expect(ddl).toContain("`active` TINYINT(1) NOT NULL DEFAULT 1");
-    expect(ddl).toContain("`label` VARCHAR(10) NOT NULL DEFAULT 'it''s'");
+    expect(ddl).toContain("`label` VARCHAR(10) NOT NULL DEFAULT 'it''s' COMMENT 'what it''s called'");
+    expect(ddl).toMatch(/COLLATE=utf8mb4_unicode_ci COMMENT='Things, one row per thing'$/);
   });
 });
