@@ -133,13 +133,20 @@ function decimalCoercer(precision: number, scale: number): Coercer {
     let text: string;
     if (typeof v === "number") {
       if (!Number.isFinite(v)) return new CoerceFailure(`expected a decimal, got ${v}`);
-      if (Math.abs(v) >= 1e21)
-        return new CoerceFailure(`${v} is out of range for decimal(${precision},${scale})`);
-      text = v.toFixed(scale);
-      // Binary floats carry noise (0.1 + 0.2 is 0.30000000000000004): the scale may drop that, but
-      // never a digit the number really has (12.345 in decimal(…,2) is an error, not 12.35).
-      if (Math.abs(Number(text) - v) > 4 * Number.EPSILON * Math.max(1, Math.abs(v)))
-        return new CoerceFailure(`${plainDecimal(String(v))} has more than ${scale} decimal places`);
+      // The number as JSON wrote it (the shortest decimal that reads back as it): 0.1, not the
+      // binary value's 0.1000000000000000055….
+      const exact = plainDecimal(String(v));
+      const [int = "", frac = ""] = exact.split(".");
+      if (frac.length <= scale) text = scale === 0 ? int : `${int}.${frac.padEnd(scale, "0")}`;
+      else {
+        // More decimals than the column: float noise from arithmetic upstream (0.1 + 0.2 is
+        // 0.30000000000000004; 0.3 added 100 times is 30.00000000000005) is dropped; a digit the
+        // number really has (12.345 in decimal(…,2), 1000000000000000.5 in decimal(…,0)) is an error.
+        text = v.toFixed(scale);
+        const dropped = Math.abs(Number(text) - v);
+        if (dropped > 1e-12 * Math.max(1, Math.abs(v)) || dropped >= 10 ** -scale * 1e-3)
+          return new CoerceFailure(`${exact} has more than ${scale} decimal places`);
+      }
     } else if (typeof v === "string" && /^-?\d+(\.\d+)?$/.test(v)) {
       text = v;
       const frac = v.split(".")[1] ?? "";

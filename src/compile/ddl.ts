@@ -42,10 +42,17 @@ export function keyColumns(table: TableSpec): Set<string> {
 
 /** The collation of a key column's text; other columns keep the table's. */
 export const KEY_COLLATION = "utf8mb4_bin";
+/** Every table's default collation. */
+export const TABLE_COLLATION = "utf8mb4_unicode_ci";
 
-export function columnDefinition(col: ColumnSpec, key = false): string {
+/**
+ * A column's definition. `collation`: true for a key column (KEY_COLLATION), or the collation to
+ * keep (a migration must not change it behind a foreign key's back); text columns only.
+ */
+export function columnDefinition(col: ColumnSpec, collation: boolean | string = false): string {
   const text = col.type.name === "varchar" || col.type.name === "char";
-  const collate = key && text ? ` COLLATE ${KEY_COLLATION}` : "";
+  const name = collation === true ? KEY_COLLATION : collation || undefined;
+  const collate = text && name && /^\w+$/.test(name) ? ` COLLATE ${name}` : "";
   let def = `${quoteId(col.name)} ${sqlType(col.type)}${collate} ${col.nullable ? "NULL" : "NOT NULL"}`;
   if (col.default !== undefined) {
     // Written as it is stored: an ISO timestamp in UTC, a decimal at its scale, a boolean as 0/1.
@@ -62,9 +69,15 @@ export function foreignKeyName(table: TableSpec): string {
 }
 
 /** `CREATE TABLE IF NOT EXISTS` with types, keys, indexes and the parent foreign key. */
-export function createTableSql(table: TableSpec, parent: TableSpec | undefined): string {
+export function createTableSql(
+  table: TableSpec,
+  parent: TableSpec | undefined,
+  collations: ReadonlyMap<string, string> = new Map(),
+): string {
   const keys = keyColumns(table);
-  const lines = [...table.columns.values()].map((c) => columnDefinition(c, keys.has(c.name)));
+  const lines = [...table.columns.values()].map((c) =>
+    columnDefinition(c, collations.get(c.name) ?? keys.has(c.name)),
+  );
   const cols = (cs: readonly string[]) => cs.map(quoteId).join(", ");
   lines.push(`PRIMARY KEY (${cols(table.primaryKey)})`);
   for (const u of table.uniques) lines.push(`UNIQUE KEY ${quoteId(u.name)} (${cols(u.columns)})`);
@@ -75,5 +88,5 @@ export function createTableSql(table: TableSpec, parent: TableSpec | undefined):
     );
   }
   const comment = table.comment === undefined ? "" : ` COMMENT=${sqlLiteral(table.comment)}`;
-  return `CREATE TABLE IF NOT EXISTS ${quoteId(table.name)} (\n  ${lines.join(",\n  ")}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci${comment}`;
+  return `CREATE TABLE IF NOT EXISTS ${quoteId(table.name)} (\n  ${lines.join(",\n  ")}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${TABLE_COLLATION}${comment}`;
 }

@@ -79,8 +79,11 @@ export function forEachPath(path: string): string {
   return wildcardBase(path) ? path.replace(/(?:\[\*\]|\.\*)$/, "") : path;
 }
 
-/** One step of a JSONPath after `$`/`@`: `.name`, `..name`, `.*`, `..*`, `..` before `[`, or `[…]`. */
-const STEP = /\.\.?(?:[\p{L}_$][\p{L}\p{N}_$-]*|\*)|\.\.(?=\[)/uy;
+/**
+ * One step of a JSONPath after `$`/`@`: `.name` or `..name` (a name runs to the next `.` or `[`, as
+ * jsonpath-plus reads it: `.2fa`, `.0`, `.a-b`, `.items~` are steps; spaces and quotes are not), or `[…]`.
+ */
+const STEP = /\.\.?[^.[\]\s'"()]+/y;
 
 /** Where the steps of a path stop making sense (a bracket's content is left to jsonpath-plus). */
 function badStep(path: string): string | undefined {

@@ -1,5 +1,12 @@
 import type { RowDataPacket } from "mysql2/promise";
-import { columnDefinition, foreignKeyName, KEY_COLLATION, keyColumns } from "../compile/ddl.js";
+import {
+  columnDefinition,
+  createTableSql,
+  foreignKeyName,
+  KEY_COLLATION,
+  keyColumns,
+  TABLE_COLLATION,
+} from "../compile/ddl.js";
 import type { Plan } from "../compile/plan.js";
 import { quoteId } from "../compile/sql.js";
 import { sqlType } from "../spec/column-type.js";
@@ -62,10 +69,34 @@ export async function planMigration(sink: MysqlSink, plan: Plan): Promise<Migrat
   /** table\0column of every column widened. */
   const widened = new Set<string>();
   for (const e of ENGINE_TABLES) if (!tables.has(e.name)) statements.push(e.ddl);
+  /** Collation of a text column as it is (or will be) in the database: `table\0column` → name. */
+  const collationOf = (t: string, c: string): string | null | undefined =>
+    tables.get(t)?.get(c.toLowerCase())?.collation ?? created.get(`${t}\u0000${c}`);
+  const created = new Map<string, string>();
   for (const table of plan.tables) {
     const existing = tables.get(table.name);
     if (!existing) {
-      statements.push(table.ddl);
+      // A new child of an older parent: its parent columns must have the parent key's collation,
+      // or MySQL refuses the foreign key (an older database's keys may still ignore letter case).
+      const parent = table.spec.parent;
+      const parentKey = parent ? (plan.tableByName.get(parent.table)?.primaryKey ?? []) : [];
+      const collations = new Map<string, string>();
+      parent?.columns.forEach((c, i) => {
+        const theirs = collationOf(parent.table, parentKey[i] ?? "");
+        if (theirs && theirs !== KEY_COLLATION) collations.set(c, theirs);
+      });
+      const keys = keyColumns(table.spec);
+      for (const c of table.spec.columns.values())
+        created.set(
+          `${table.name}\u0000${c.name}`,
+          collations.get(c.name) ?? (keys.has(c.name) ? KEY_COLLATION : ""),
+        );
+      const parentSpec = parent ? plan.tableByName.get(parent.table)?.spec : undefined;
+      statements.push(collations.size > 0 ? createTableSql(table.spec, parentSpec, collations) : table.ddl);
+      for (const [c, coll] of collations)
+        warnings.push(
+          `${table.name}.${c} is created with collation ${coll}, as ${parent!.table}'s key has it in the database (a foreign key needs the same); convert both as the warnings about ${parent!.table} say`,
+        );
       continue;
     }
     const q = table.quoted;
@@ -95,7 +126,7 @@ export async function planMigration(sink: MysqlSink, plan: Plan): Promise<Migrat
         db.collation !== KEY_COLLATION
       ) {
         warnings.push(
-          `${table.name}.${col.name} is a key column with collation ${db.collation} in the database: there, ids or unique values that differ only in letter case are one row, while projector treats them as two; migrate does not rebuild it (children first, with foreign_key_checks = 0): ALTER TABLE ${q} MODIFY COLUMN ${columnDefinition(col, true)}`,
+          `${table.name}.${col.name} is a key column with collation ${db.collation} in the database: there, ids or unique values that differ only in letter case are one row, while projector treats them as two; migrate does not rebuild it: ALTER TABLE ${q} MODIFY COLUMN ${columnDefinition(col, true)} (with the foreign keys that use it dropped first and added back after, their columns converted too)`,
         );
       }
       if (db.nullable !== col.nullable) {
@@ -110,7 +141,10 @@ export async function planMigration(sink: MysqlSink, plan: Plan): Promise<Migrat
         db.length !== null &&
         db.length < t.length
       ) {
-        statements.push(`ALTER TABLE ${q} MODIFY COLUMN ${columnDefinition(col, key)}`);
+        // Widened in its own collation: changing that too would break its foreign keys.
+        const usual = key ? KEY_COLLATION : TABLE_COLLATION;
+        const keep = db.collation && db.collation !== usual ? db.collation : key;
+        statements.push(`ALTER TABLE ${q} MODIFY COLUMN ${columnDefinition(col, keep)}`);
         widened.add(`${table.name}\u0000${col.name}`);
       } else if (!sameType(sqlType(t), db)) {
         warnings.push(

@@ -141,13 +141,21 @@ function rowBytes(table: TableSpec): number {
         total += 4 * t.length;
         break;
       case "text":
+        total += 10;
+        break;
       case "mediumtext":
-      case "json":
+        total += 11;
+        break;
+      case "json": // longtext in MariaDB
         total += 12;
         break;
-      case "decimal":
-        total += Math.ceil(t.precision / 9) * 4;
+      case "decimal": {
+        // 4 bytes per 9 digits, on each side of the point, and fewer for the rest.
+        const part = (digits: number) =>
+          Math.floor(digits / 9) * 4 + [0, 1, 1, 2, 2, 3, 3, 4, 4][digits % 9]!;
+        total += part(t.precision - t.scale) + part(t.scale);
         break;
+      }
       case "bigint":
       case "double":
       case "datetime":
@@ -227,7 +235,7 @@ function checkTable(spec: Spec, table: TableSpec, issues: SpecIssue[]) {
     issues.push(
       issue(
         table.pos,
-        `a row of ${table.name} can take ${bytes} bytes, more than MySQL's ${MAX_ROW_BYTES} (text and json columns count 12 bytes, varchar(n) 4n in utf8mb4)`,
+        `a row of ${table.name} can take ${bytes} bytes, more than MySQL's ${MAX_ROW_BYTES} (varchar(n) counts 4n bytes in utf8mb4, text and json 10–12)`,
         "make the longest varchar columns text, or shorter",
       ),
     );

@@ -127,7 +127,7 @@ describe("migrate", () => {
       "warning: order_items has no foreign key to orders in the database, so deleting a orders row does not delete its order_items; migrate does not add it (rows without a parent would make it fail): ALTER TABLE `order_items` ADD CONSTRAINT `fk_order_items_orders` FOREIGN KEY (`order_id`) REFERENCES `orders` (`order_id`) ON DELETE CASCADE",
     );
     expect(warnings).toContain(
-      "warning: orders.order_number is a key column with collation utf8mb4_unicode_ci in the database: there, ids or unique values that differ only in letter case are one row, while projector treats them as two; migrate does not rebuild it (children first, with foreign_key_checks = 0): ALTER TABLE `orders` MODIFY COLUMN `order_number` VARCHAR(50) COLLATE utf8mb4_bin NOT NULL",
+      "warning: orders.order_number is a key column with collation utf8mb4_unicode_ci in the database: there, ids or unique values that differ only in letter case are one row, while projector treats them as two; migrate does not rebuild it: ALTER TABLE `orders` MODIFY COLUMN `order_number` VARCHAR(50) COLLATE utf8mb4_bin NOT NULL (with the foreign keys that use it dropped first and added back after, their columns converted too)",
     );
     expect(warnings).toHaveLength(4); // and the order_events primary key left by the test before
     expect(r.stdout.trim()).toBe(`-- ${db.name} is up to date (19 tables)`);
@@ -195,12 +195,49 @@ describe("migrate", () => {
     }
   });
 
+  it("on a database whose keys still ignore letter case: adds a child table and widens keys, keeping the foreign key", async () => {
+    const older = await createTestDb();
+    const fixture = (name: string) => join(REPO, "test/fixtures/migrate-older", name);
+    try {
+      expect(cli(["migrate", "--projections", fixture("parents")], { MYSQL_URL: older.url }).status).toBe(0);
+      // As databases made before key columns were utf8mb4_bin have it.
+      await older.conn.query(
+        "ALTER TABLE parents MODIFY COLUMN id VARCHAR(24) COLLATE utf8mb4_unicode_ci NOT NULL",
+      );
+      await older.conn.query("INSERT INTO parents (id) VALUES ('a')");
+
+      // A new child table takes its parent key's collation, or MySQL refuses the foreign key.
+      const kids = cli(["migrate", "--projections", fixture("with-kids")], { MYSQL_URL: older.url });
+      expect(kids.status, kids.stderr).toBe(0);
+      expect(kids.stdout).toContain("`pid` VARCHAR(24) COLLATE utf8mb4_unicode_ci NOT NULL");
+      expect(kids.stderr).toContain(
+        "warning: kids.pid is created with collation utf8mb4_unicode_ci, as parents's key has it in the database",
+      );
+      await older.conn.query("INSERT INTO kids (pid, n) VALUES ('A', 1)"); // one row to MySQL here
+
+      // Widening keeps each column's collation, so the foreign key goes back on.
+      const wider = cli(["migrate", "--projections", fixture("wider")], { MYSQL_URL: older.url });
+      expect(wider.status, wider.stderr).toBe(0);
+      expect(wider.stdout).toContain(
+        "ALTER TABLE `parents` MODIFY COLUMN `id` VARCHAR(40) COLLATE utf8mb4_unicode_ci NOT NULL;",
+      );
+      expect(wider.stdout).toContain(
+        "ALTER TABLE `kids` ADD CONSTRAINT `fk_kids_parents` FOREIGN KEY (`pid`) REFERENCES `parents` (`id`) ON DELETE CASCADE;",
+      );
+      await older.conn.query("DELETE FROM parents");
+      expect(await older.rows("SELECT COUNT(*) n FROM kids")).toEqual([{ n: 0 }]);
+    } finally {
+      await older.drop();
+    }
+  });
+
   it("--dry-run on a database that does not exist prints CREATE DATABASE and creates nothing", async () => {
     const name = `${db.name}_absent`;
     const r = cli(["migrate", "--dry-run"], { MYSQL_URL: db.url.replace(db.name, name) });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain(`CREATE DATABASE IF NOT EXISTS \`${name}\``);
-    expect(r.stdout).toContain(`-- dry run: 22 statement(s) not executed (${name} does not exist)`);
+    expect(r.stdout).toContain(`USE \`${name}\`;\n`);
+    expect(r.stdout).toContain(`-- dry run: 23 statement(s) not executed (${name} does not exist)`);
     expect(await db.rows("SHOW DATABASES LIKE ?", [name])).toEqual([]);
   });
 });

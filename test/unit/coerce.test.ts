@@ -280,6 +280,17 @@ describe("coercerFor", () => {
       expect(ok(dec, -999.99)).toBe("-999.99");
       expect(ok(dec, 0.1 + 0.2)).toBe("0.30"); // 0.30000000000000004
       expect(ok(dec, 1.1 * 3)).toBe("3.30"); // 3.3000000000000003
+      let sum = 0;
+      for (let i = 0; i < 100; i++) sum += 0.3; // 30.00000000000005
+      expect(ok(dec, sum)).toBe("30.00");
+    });
+
+    it("writes the number JSON gave, not its binary expansion, and large integers exactly", () => {
+      expect(ok({ name: "decimal", precision: 30, scale: 20 }, 0.1)).toBe("0.10000000000000000000");
+      expect(ok({ name: "decimal", precision: 65, scale: 0 }, 1e21)).toBe("1000000000000000000000");
+      expect(failure({ name: "decimal", precision: 20, scale: 0 }, 1000000000000000.5)).toBe(
+        "1000000000000000.5 has more than 0 decimal places",
+      );
     });
 
     it("rejects numbers with more decimals than the scale (never rounded silently)", () => {

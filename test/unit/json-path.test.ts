@@ -275,7 +275,17 @@ describe("checkPath", () => {
     expect(checkPath("$.data.items[0]qty")).toMatch(/^unexpected "qty" at character 16/);
     expect(checkPath("$.data x")).toMatch(/^unexpected " x" at character 7/);
     expect(checkPath("$ .data.x")).toMatch(/^unexpected " \.data\.x" at character 2/);
-    expect(checkPath("$.data['a b'].c-d.名前")).toBeUndefined();
+    // A dot step's name runs to the next . or [, as jsonpath-plus reads it.
+    for (const p of [
+      "$.data['a b'].c-d.名前",
+      "$.data.2fa",
+      "$.data.items.0",
+      "$.data.a:b",
+      "$.data.-x",
+      "$..*",
+    ])
+      expect(checkPath(p), p).toBeUndefined();
+    expect(get("$.data.items.0.sku")).toBe("A");
   });
 
   it("reports incomplete segments", () => {

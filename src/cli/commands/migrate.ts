@@ -21,6 +21,7 @@ export async function migrateCommand(
     const target = new MysqlSink(url);
     const statements = [
       `CREATE DATABASE IF NOT EXISTS ${quoteId(target.database)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+      `USE ${quoteId(target.database)}`, // the output can be piped into a client
       ...ENGINE_TABLES.map((t) => t.ddl),
       ...plan.tables.map((t) => t.ddl),
     ];
