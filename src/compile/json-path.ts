@@ -83,7 +83,7 @@ export function forEachPath(path: string): string {
  * One step of a JSONPath after `$`/`@`: `.name` or `..name` (a name runs to the next `.` or `[`, as
  * jsonpath-plus reads it: `.2fa`, `.0`, `.a-b`, `.items~` are steps; spaces and quotes are not), or `[…]`.
  */
-const STEP = /\.\.?[^.[\]\s'"()]+/y;
+const STEP = /\.\.?[^.[\]\s'"()]+|\.\.(?=\[)/y;
 
 /** Where the steps of a path stop making sense (a bracket's content is left to jsonpath-plus). */
 function badStep(path: string): string | undefined {
@@ -170,7 +170,8 @@ export function checkPath(path: string): string | undefined {
   }
   if (quote) return "unterminated quote";
   if (depth !== 0) return "unbalanced brackets";
-  if (/\.\.$|\.$|\.\[|\.\.\.|\[\]/.test(path)) return "incomplete path segment";
+  // `.[` has nothing between the dot and the bracket; `..[` (recursive descent) is a step.
+  if (/\.\.$|\.$|(?<!\.)\.\[|\.\.\.|\[\]/.test(path)) return "incomplete path segment";
   const bad = badStep(path);
   if (bad) return bad;
   const jsonPath = path[0] === "@" ? `$${path.slice(1)}` : path;

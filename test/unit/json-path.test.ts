@@ -283,6 +283,8 @@ describe("checkPath", () => {
       "$.data.a:b",
       "$.data.-x",
       "$..*",
+      "$..['sku']",
+      "$..[0]",
     ])
       expect(checkPath(p), p).toBeUndefined();
     expect(get("$.data.items.0.sku")).toBe("A");
