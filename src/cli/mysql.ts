@@ -1,7 +1,7 @@
 import type { Plan } from "../compile/plan.js";
 import { log } from "../log.js";
 import { applyMigration, type Migration, planMigration } from "../sink/migrate.js";
-import { MysqlSink, SinkError } from "../sink/mysql-sink.js";
+import { isMissingDatabase, MysqlSink, SinkError } from "../sink/mysql-sink.js";
 import { UserError } from "./errors.js";
 
 export const DEFAULT_MYSQL_URL = "mysql://root@127.0.0.1:3306/projector";
@@ -16,7 +16,7 @@ export async function openSink(url: string, options: { createDatabase?: boolean 
   try {
     await sink.connection();
   } catch (e) {
-    if (e instanceof SinkError && e.errno === 1049) throw e; // the database is missing (dry run): the caller says so
+    if (isMissingDatabase(e)) throw e; // not created (a dry run): the caller says so
     const msg = e instanceof SinkError ? e.message : String(e);
     throw new UserError(`cannot connect to MySQL: ${msg} (set MYSQL_URL or --mysql-url)`, 2);
   }

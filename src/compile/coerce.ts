@@ -164,7 +164,7 @@ function decimalCoercer(precision: number, scale: number): Coercer {
 }
 
 /** `1.5e-7` → `0.00000015`, `1e+21` → `1000000000000000000000`; plain decimals are returned as they are. */
-export function plainDecimal(s: string): string {
+function plainDecimal(s: string): string {
   const m = /^(-?)(\d+)(?:\.(\d+))?e([+-]\d+)$/i.exec(s);
   if (!m) return s;
   const [, sign, int, frac = "", exp] = m;

@@ -1,5 +1,5 @@
 import { sqlType } from "../spec/column-type.js";
-import type { ColumnSpec, Scalar, Spec, TableSpec } from "../spec/types.js";
+import type { ColumnSpec, ColumnType, Scalar, Spec, TableSpec } from "../spec/types.js";
 import { CoerceFailure, coercerFor } from "./coerce.js";
 import { quoteId } from "./sql.js";
 
@@ -45,14 +45,23 @@ export const KEY_COLLATION = "utf8mb4_bin";
 /** Every table's default collation. */
 export const TABLE_COLLATION = "utf8mb4_unicode_ci";
 
+/** The statement creating the database (its default is every table's). */
+export function createDatabaseSql(name: string): string {
+  return `CREATE DATABASE IF NOT EXISTS ${quoteId(name)} CHARACTER SET utf8mb4 COLLATE ${TABLE_COLLATION}`;
+}
+
+/** Text columns: the only ones a collation applies to. */
+export function isText(type: ColumnType): type is Extract<ColumnType, { name: "varchar" | "char" }> {
+  return type.name === "varchar" || type.name === "char";
+}
+
 /**
  * A column's definition. `collation`: true for a key column (KEY_COLLATION), or the collation to
  * keep (a migration must not change it behind a foreign key's back); text columns only.
  */
 export function columnDefinition(col: ColumnSpec, collation: boolean | string = false): string {
-  const text = col.type.name === "varchar" || col.type.name === "char";
   const name = collation === true ? KEY_COLLATION : collation || undefined;
-  const collate = text && name && /^\w+$/.test(name) ? ` COLLATE ${name}` : "";
+  const collate = isText(col.type) && name && /^\w+$/.test(name) ? ` COLLATE ${name}` : "";
   let def = `${quoteId(col.name)} ${sqlType(col.type)}${collate} ${col.nullable ? "NULL" : "NOT NULL"}`;
   if (col.default !== undefined) {
     // Written as it is stored: an ISO timestamp in UTC, a decimal at its scale, a boolean as 0/1.
@@ -66,6 +75,17 @@ export function columnDefinition(col: ColumnSpec, collation: boolean | string = 
 
 export function foreignKeyName(table: TableSpec): string {
   return `fk_${table.name}_${table.parent!.table}`.slice(0, 64);
+}
+
+/** A child table's foreign key to its parent's key (`CONSTRAINT … ON DELETE CASCADE`). */
+export function foreignKeySql(
+  table: TableSpec,
+  parentKey: readonly string[],
+  name = foreignKeyName(table),
+): string {
+  const parent = table.parent!;
+  const cols = (cs: readonly string[]) => cs.map(quoteId).join(", ");
+  return `CONSTRAINT ${quoteId(name)} FOREIGN KEY (${cols(parent.columns)}) REFERENCES ${quoteId(parent.table)} (${cols(parentKey)}) ON DELETE CASCADE`;
 }
 
 /** `CREATE TABLE IF NOT EXISTS` with types, keys, indexes and the parent foreign key. */
@@ -82,11 +102,7 @@ export function createTableSql(
   lines.push(`PRIMARY KEY (${cols(table.primaryKey)})`);
   for (const u of table.uniques) lines.push(`UNIQUE KEY ${quoteId(u.name)} (${cols(u.columns)})`);
   for (const i of table.indexes) lines.push(`KEY ${quoteId(i.name)} (${cols(i.columns)})`);
-  if (table.parent && parent) {
-    lines.push(
-      `CONSTRAINT ${quoteId(foreignKeyName(table))} FOREIGN KEY (${cols(table.parent.columns)}) REFERENCES ${quoteId(parent.name)} (${cols(parent.primaryKey)}) ON DELETE CASCADE`,
-    );
-  }
+  if (table.parent && parent) lines.push(foreignKeySql(table, parent.primaryKey));
   const comment = table.comment === undefined ? "" : ` COMMENT=${sqlLiteral(table.comment)}`;
   return `CREATE TABLE IF NOT EXISTS ${quoteId(table.name)} (\n  ${lines.join(",\n  ")}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${TABLE_COLLATION}${comment}`;
 }

@@ -2,7 +2,8 @@ import type { RowDataPacket } from "mysql2/promise";
 import {
   columnDefinition,
   createTableSql,
-  foreignKeyName,
+  foreignKeySql,
+  isText,
   KEY_COLLATION,
   keyColumns,
   TABLE_COLLATION,
@@ -79,7 +80,7 @@ export async function planMigration(sink: MysqlSink, plan: Plan): Promise<Migrat
       // A new child of an older parent: its parent columns must have the parent key's collation,
       // or MySQL refuses the foreign key (an older database's keys may still ignore letter case).
       const parent = table.spec.parent;
-      const parentKey = parent ? (plan.tableByName.get(parent.table)?.primaryKey ?? []) : [];
+      const parentKey = parent ? parentKeyOf(plan, parent.table) : [];
       const collations = new Map<string, string>();
       parent?.columns.forEach((c, i) => {
         const theirs = collationOf(parent.table, parentKey[i] ?? "");
@@ -109,7 +110,7 @@ export async function planMigration(sink: MysqlSink, plan: Plan): Promise<Migrat
     const parent = table.spec.parent;
     if (parent && !parentsInDb.has(`${table.name}\u0000${parent.table}`)) {
       warnings.push(
-        `${table.name} has no foreign key to ${parent.table} in the database, so deleting a ${parent.table} row does not delete its ${table.name}; migrate does not add it (rows without a parent would make it fail): ALTER TABLE ${q} ADD CONSTRAINT ${quoteId(foreignKeyName(table.spec))} FOREIGN KEY (${parent.columns.map(quoteId).join(", ")}) REFERENCES ${quoteId(parent.table)} (${(plan.tableByName.get(parent.table)?.primaryKey ?? []).map(quoteId).join(", ")}) ON DELETE CASCADE`,
+        `${table.name} has no foreign key to ${parent.table} in the database, so deleting a ${parent.table} row does not delete its ${table.name}; migrate does not add it (rows without a parent would make it fail): ALTER TABLE ${q} ADD ${foreignKeySql(table.spec, parentKeyOf(plan, parent.table))}`,
       );
     }
     const keys = keyColumns(table.spec);
@@ -120,11 +121,7 @@ export async function planMigration(sink: MysqlSink, plan: Plan): Promise<Migrat
         statements.push(`ALTER TABLE ${q} ADD COLUMN ${columnDefinition(col, key)}`);
         continue;
       }
-      if (
-        key &&
-        (col.type.name === "varchar" || col.type.name === "char") &&
-        db.collation !== KEY_COLLATION
-      ) {
+      if (key && isText(col.type) && db.collation !== KEY_COLLATION) {
         warnings.push(
           `${table.name}.${col.name} is a key column with collation ${db.collation} in the database: there, ids or unique values that differ only in letter case are one row, while projector treats them as two; migrate does not rebuild it: ALTER TABLE ${q} MODIFY COLUMN ${columnDefinition(col, true)} (with the foreign keys that use it dropped first and added back after, their columns converted too)`,
         );
@@ -135,12 +132,7 @@ export async function planMigration(sink: MysqlSink, plan: Plan): Promise<Migrat
         );
       }
       const t = col.type;
-      if (
-        (t.name === "varchar" || t.name === "char") &&
-        db.dataType === t.name &&
-        db.length !== null &&
-        db.length < t.length
-      ) {
+      if (isText(t) && db.dataType === t.name && db.length !== null && db.length < t.length) {
         // Widened in its own collation: changing that too would break its foreign keys.
         const usual = key ? KEY_COLLATION : TABLE_COLLATION;
         const keep = db.collation && db.collation !== usual ? db.collation : key;
@@ -184,17 +176,19 @@ function aroundForeignKeys(
     const parent = table.spec.parent;
     const name = parent && inDb.get(`${table.name}\u0000${parent.table}`);
     if (!parent || !name) continue;
-    const parentKey = plan.tableByName.get(parent.table)?.primaryKey ?? [];
+    const parentKey = parentKeyOf(plan, parent.table);
     const touched =
       parent.columns.some((c) => widened.has(`${table.name}\u0000${c}`)) ||
       parentKey.some((c) => widened.has(`${parent.table}\u0000${c}`));
     if (!touched) continue;
     before.push(`ALTER TABLE ${table.quoted} DROP FOREIGN KEY ${quoteId(name)}`);
-    after.push(
-      `ALTER TABLE ${table.quoted} ADD CONSTRAINT ${quoteId(name)} FOREIGN KEY (${parent.columns.map(quoteId).join(", ")}) REFERENCES ${quoteId(parent.table)} (${parentKey.map(quoteId).join(", ")}) ON DELETE CASCADE`,
-    );
+    after.push(`ALTER TABLE ${table.quoted} ADD ${foreignKeySql(table.spec, parentKey, name)}`);
   }
   return before.length === 0 ? statements : [...before, ...statements, ...after];
+}
+
+function parentKeyOf(plan: Plan, parent: string): readonly string[] {
+  return plan.tableByName.get(parent)?.primaryKey ?? [];
 }
 
 /** Loose type comparison: MySQL reports `int(11)`, MariaDB `longtext` for JSON, and so on. */

@@ -1,4 +1,5 @@
 import mysql, { type Connection, type RowDataPacket } from "mysql2/promise";
+import { createDatabaseSql } from "../compile/ddl.js";
 import { quoteId } from "../compile/sql.js";
 import type { Statement } from "../compile/statements.js";
 import type { RowRequest } from "../run/batch-plan.js";
@@ -69,6 +70,11 @@ const CHUNK_CHARS = 256 << 10;
  * transaction back) can ever commit on its own; the reader answers side queries (offsets, lag,
  * migrations) with autocommit on, without slipping into a batch's transaction.
  */
+/** ER_BAD_DB_ERROR: the URL's database does not exist (a driver error or our SinkError). */
+export function isMissingDatabase(e: unknown): boolean {
+  return (e as { errno?: number } | null)?.errno === 1049;
+}
+
 export class MysqlSink {
   private writer: Connection | undefined;
   private reader: Connection | undefined;
@@ -107,11 +113,9 @@ export class MysqlSink {
       conn = await mysql.createConnection({ ...this.target.options, database: this.target.database });
     } catch (e) {
       // ER_BAD_DB_ERROR: create it (unless this is a dry run)
-      if ((e as { errno?: number }).errno !== 1049 || this.options.createDatabase === false) throw e;
+      if (!isMissingDatabase(e) || this.options.createDatabase === false) throw e;
       const admin = await mysql.createConnection(this.target.options);
-      await admin.query(
-        `CREATE DATABASE IF NOT EXISTS ${quoteId(this.target.database)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
-      );
+      await admin.query(createDatabaseSql(this.target.database));
       await admin.end();
       conn = await mysql.createConnection({ ...this.target.options, database: this.target.database });
     }

@@ -200,6 +200,14 @@ function checkTable(spec: Spec, table: TableSpec, issues: SpecIssue[]) {
         ),
       );
     else lower.set(col.name.toLowerCase(), col.name);
+    if (col.comment !== undefined && col.comment.length > 1024)
+      issues.push(
+        issue(
+          col.pos,
+          `comment of ${table.name}.${col.name} is longer than MySQL's 1024 characters`,
+          "shorten it",
+        ),
+      );
     if (col.type.name === "enum") {
       const seen = new Map<string, string>();
       for (const v of col.type.values) {
@@ -221,15 +229,6 @@ function checkTable(spec: Spec, table: TableSpec, issues: SpecIssue[]) {
     issues.push(
       issue(table.pos, `comment of table ${table.name} is longer than MySQL's 2048 characters`, "shorten it"),
     );
-  for (const col of table.columns.values())
-    if (col.comment !== undefined && col.comment.length > 1024)
-      issues.push(
-        issue(
-          col.pos,
-          `comment of ${table.name}.${col.name} is longer than MySQL's 1024 characters`,
-          "shorten it",
-        ),
-      );
   const bytes = rowBytes(table);
   if (bytes > MAX_ROW_BYTES)
     issues.push(

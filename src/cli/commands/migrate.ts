@@ -1,7 +1,9 @@
+import { createDatabaseSql } from "../../compile/ddl.js";
 import { quoteId } from "../../compile/sql.js";
 import { ENGINE_TABLES } from "../../sink/engine-tables.js";
 import { planMigration } from "../../sink/migrate.js";
-import { MysqlSink, SinkError } from "../../sink/mysql-sink.js";
+import { isMissingDatabase, type MysqlSink } from "../../sink/mysql-sink.js";
+import { parseMysqlUrl } from "../../sink/mysql-url.js";
 import { loadPlan } from "../load-plan.js";
 import { migrate, mysqlUrl, openSink } from "../mysql.js";
 
@@ -16,18 +18,18 @@ export async function migrateCommand(
   try {
     sink = await openSink(url, { createDatabase: !opts.dryRun });
   } catch (e) {
-    if (!(e instanceof SinkError && e.errno === 1049)) throw e;
+    if (!isMissingDatabase(e)) throw e;
     // A dry run creates nothing, not even the database: show what the real run would do.
-    const target = new MysqlSink(url);
+    const { database } = parseMysqlUrl(url);
     const statements = [
-      `CREATE DATABASE IF NOT EXISTS ${quoteId(target.database)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
-      `USE ${quoteId(target.database)}`, // the output can be piped into a client
+      createDatabaseSql(database),
+      `USE ${quoteId(database)}`, // the output can be piped into a client
       ...ENGINE_TABLES.map((t) => t.ddl),
       ...plan.tables.map((t) => t.ddl),
     ];
     for (const sql of statements) process.stdout.write(`${sql};\n`);
     process.stdout.write(
-      `-- dry run: ${statements.length} statement(s) not executed (${target.database} does not exist)\n`,
+      `-- dry run: ${statements.length} statement(s) not executed (${database} does not exist)\n`,
     );
     return 0;
   }
