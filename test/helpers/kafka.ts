@@ -62,6 +62,8 @@ export interface TestScope {
   db(): Promise<TestDb>;
   /** Drops `db` at the end too (one made elsewhere, e.g. by replayReference). */
   keep<T extends TestDb>(db: T): T;
+  /** A new database with its own slice of the cluster (topics of `partitions`), and their environment. */
+  kafka(partitions: number): Promise<{ db: TestDb; ctx: KafkaCtx; env: Record<string, string> }>;
   /** spawnProjector, killed at the end if it still runs. */
   spawn(args: string[], env: Record<string, string>, options?: { logs?: boolean }): Proc;
 }
@@ -83,6 +85,11 @@ export function testScope(): TestScope {
       const db = await createTestDb();
       dbs.push(db);
       return db;
+    },
+    async kafka(partitions) {
+      const db = await this.db();
+      const ctx = kafkaCtx();
+      return { db, ctx, env: ctx.env(db, partitions) };
     },
     keep(db) {
       dbs.push(db);

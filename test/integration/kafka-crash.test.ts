@@ -4,7 +4,6 @@ import {
   appliedCount,
   expectedLogCounts,
   expectSameTables,
-  kafkaCtx,
   logCounts,
   projector,
   readEvents,
@@ -41,9 +40,7 @@ beforeAll(async () => {
  * far from all), restarts with --until-caught-up and checks the result against the clean one.
  */
 async function killAndRestart(signal: "SIGTERM" | "SIGKILL"): Promise<void> {
-  const db = await scope.db();
-  const ctx = kafkaCtx();
-  const env = ctx.env(db, 6);
+  const { db, ctx, env } = await scope.kafka(6);
   const emitted = await projector(["emit", file], env);
   expect(emitted.status, emitted.stderr).toBe(0);
 

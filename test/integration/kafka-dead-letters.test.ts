@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
   exampleEnvelopes,
-  kafkaCtx,
   newOrder,
   produceRaw,
   projector,
@@ -17,9 +16,7 @@ const scope = testScope();
 
 describe("poison messages on a Kafka topic", () => {
   it("are dead-lettered with topic and partition/offset, and the stream goes on", async () => {
-    const db = await scope.db();
-    const ctx = kafkaCtx();
-    const env = ctx.env(db, 2);
+    const { db, ctx, env } = await scope.kafka(2);
     const topic = `${ctx.prefix}order`;
 
     // Good events first (this creates the topics, 2 partitions each).

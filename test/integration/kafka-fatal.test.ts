@@ -2,7 +2,6 @@ import { AssignerProtocol, type Consumer, Kafka, logLevel, type PartitionAssigne
 import { afterAll, describe, expect, it } from "vitest";
 import {
   appliedCount,
-  kafkaCtx,
   logLines,
   MAIN_BROKER,
   projector,
@@ -41,9 +40,7 @@ const otherAssigner: PartitionAssigner = () => ({
 
 describe("a consumer error kafkajs does not retry", () => {
   it("ends run with exit 1 and the reason, moves no offset, and a later run applies everything", async () => {
-    const db = await scope.db();
-    const ctx = kafkaCtx();
-    const env = ctx.env(db, 2);
+    const { db, ctx, env } = await scope.kafka(2);
     const file = await streamFile(300, 23);
     const total = readEvents(file).length;
     expect((await projector(["emit", file], env)).status).toBe(0);

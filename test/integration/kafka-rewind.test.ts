@@ -3,7 +3,6 @@ import {
   appliedCount,
   freePort,
   httpGet,
-  kafkaCtx,
   newOrder,
   produceRaw,
   projector,
@@ -21,9 +20,7 @@ const scope = testScope();
 
 describe("a transaction MySQL refuses whole (not because of an event)", () => {
   it("is read again from MySQL's offsets until it goes through: nothing queued behind it is lost", async () => {
-    const db = await scope.db();
-    const ctx = kafkaCtx();
-    const env = ctx.env(db, 2);
+    const { db, ctx, env } = await scope.kafka(2);
     const file = await streamFile(2000, 17);
     const total = readEvents(file).length;
     expect((await projector(["emit", file], env)).status).toBe(0);

@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import {
   expectedLogCounts,
   expectSameTables,
-  kafkaCtx,
   logCounts,
   outcomes,
   projectedTables,
@@ -24,9 +23,7 @@ describe("projector run: Kafka → MySQL equals replay", () => {
     const file = await streamFile(20_000, 7);
     const events = readEvents(file);
     expect(events.length).toBe(20_044);
-    const db = await scope.db();
-    const ctx = kafkaCtx();
-    const env = ctx.env(db, 6);
+    const { db, ctx, env } = await scope.kafka(6);
 
     // The reference replays while the stream goes through Kafka.
     const reference = replayReference(file).then((r) => {

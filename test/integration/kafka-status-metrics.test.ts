@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import {
   freePort,
   httpGet,
-  kafkaCtx,
   metricSamples,
   projector,
   readEvents,
@@ -21,9 +20,7 @@ describe("projector status and /metrics while a run catches up", () => {
     const events = readEvents(file);
     const orderCreated = events.filter((e) => e.event_type === "order.created").length;
     expect(orderCreated).toBeGreaterThan(0);
-    const db = await scope.db();
-    const ctx = kafkaCtx();
-    const env = ctx.env(db, 3);
+    const { ctx, env } = await scope.kafka(3);
     const port = await freePort();
 
     // The run starts first (it creates the topics) and joins the group.

@@ -1,12 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { kafkaCtx, testScope, waitFor } from "../helpers/kafka.js";
+import { testScope, waitFor } from "../helpers/kafka.js";
 
 const scope = testScope();
 
 describe("projector run stopped while it starts", () => {
   it("exits 0 on SIGTERM before it has joined the group, and does not join it after", async () => {
-    const db = await scope.db();
-    const env = kafkaCtx().env(db, 2);
+    const { env } = await scope.kafka(2);
     const run = scope.spawn(["run"], env, { logs: true });
     // Logged before it creates its tables, topics and consumer: the signal lands in the middle.
     await waitFor("the run to begin", async () => run.stderr().includes('"msg":"projector run"'), {

@@ -5,7 +5,6 @@ import {
   type Envelope,
   exampleEnvelopes,
   expectSameTables,
-  kafkaCtx,
   newOrder,
   projector,
   replayReference,
@@ -23,9 +22,7 @@ const scope = testScope();
 
 describe("a topic written by a transactional producer", () => {
   it("projects the committed transactions only, and --until-caught-up sees the end past the markers", async () => {
-    const db = await scope.db();
-    const ctx = kafkaCtx();
-    const env = ctx.env(db, 2);
+    const { db, ctx, env } = await scope.kafka(2);
     const topicOf = (e: Json) => `${ctx.prefix}${e.event_type.split(".")[0]}`;
     const kafka = new Kafka({
       clientId: "projector-test-tx",
