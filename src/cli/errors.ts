@@ -8,3 +8,14 @@ export class UserError extends Error {
     this.name = "UserError";
   }
 }
+
+/** An integer flag value of at least `min`; anything else is a user error naming the flag. */
+export function intOption(flag: string, raw: string | number | undefined, min: number): number {
+  const n = typeof raw === "number" ? raw : raw === undefined || raw.trim() === "" ? Number.NaN : Number(raw);
+  if (!Number.isInteger(n) || n < min) {
+    const what =
+      min === 1 ? "a positive integer" : min === 0 ? "a non-negative integer" : `an integer >= ${min}`;
+    throw new UserError(`${flag} must be ${what}, got ${JSON.stringify(String(raw))}`);
+  }
+  return n;
+}

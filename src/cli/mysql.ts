@@ -2,12 +2,20 @@ import type { Plan } from "../compile/plan.js";
 import { log } from "../log.js";
 import { applyMigration, type Migration, planMigration } from "../sink/migrate.js";
 import { isMissingDatabase, MysqlSink, SinkError } from "../sink/mysql-sink.js";
+import { parseMysqlUrl } from "../sink/mysql-url.js";
 import { UserError } from "./errors.js";
 
 export const DEFAULT_MYSQL_URL = "mysql://root@127.0.0.1:3306/projector";
 
+/** The MySQL URL of the flag, MYSQL_URL or the default; a malformed one is a user error (exit 2). */
 export function mysqlUrl(flag?: string): string {
-  return flag ?? process.env.MYSQL_URL ?? DEFAULT_MYSQL_URL;
+  const url = flag ?? process.env.MYSQL_URL ?? DEFAULT_MYSQL_URL;
+  try {
+    parseMysqlUrl(url);
+  } catch (e) {
+    throw new UserError((e as Error).message, 2);
+  }
+  return url;
 }
 
 /** Connects, turning "cannot reach the server" into a clear user error (exit 2). */

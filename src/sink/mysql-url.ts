@@ -25,6 +25,18 @@ export function parseMysqlUrl(url: string): MysqlTarget {
   if (u.protocol !== "mysql:" && u.protocol !== "mariadb:") {
     throw new Error(`MYSQL_URL must start with mysql:// (got ${u.protocol}//)`);
   }
+  // An unencoded '/', '?' or '#' in the password ends the authority early: the rest of the password
+  // lands in the path, query or fragment, where it would be echoed. Refuse it without echoing it.
+  const queryAt = u.search.indexOf("@");
+  if (
+    u.pathname.includes("@") ||
+    u.hash.includes("@") ||
+    (queryAt >= 0 && !u.search.slice(0, queryAt).includes("="))
+  ) {
+    throw new Error(
+      "MYSQL_URL: the user or password holds '/', '?' or '#'; percent-encode them (/ as %2F, ? as %3F, # as %23)",
+    );
+  }
   const database = decodeURIComponent(u.pathname.replace(/^\//, "")) || "projector";
   if (!/^[A-Za-z0-9_]{1,64}$/.test(database)) {
     throw new Error(`database name in MYSQL_URL must use letters, digits and underscore, got "${database}"`);

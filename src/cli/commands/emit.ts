@@ -1,6 +1,6 @@
 import { emit } from "../../emit/emitter.js";
 import { createKafka, kafkaSettings } from "../../source/kafka-config.js";
-import { UserError } from "../errors.js";
+import { intOption, UserError } from "../errors.js";
 
 /** `projector emit <file|->`: publish events, envelope added where missing; reports events/s. */
 export async function emitCommand(
@@ -8,14 +8,13 @@ export async function emitCommand(
   opts: { brokers?: string; partitions?: string; batchSize: string },
 ): Promise<number> {
   const settings = kafkaSettings(opts.brokers ? { brokers: opts.brokers } : {});
-  const partitions = Number(opts.partitions ?? settings.partitions);
-  if (!Number.isInteger(partitions) || partitions < 1)
-    throw new UserError("--partitions must be a positive integer");
+  const partitions = intOption("--partitions", opts.partitions ?? settings.partitions, 1);
+  const batchSize = intOption("--batch-size", opts.batchSize, 1);
   let result: Awaited<ReturnType<typeof emit>>;
   try {
     result = await emit(createKafka(settings), input, {
       partitions,
-      batchSize: Number(opts.batchSize),
+      batchSize,
       topicPrefix: settings.topicPrefix,
     });
   } catch (e) {

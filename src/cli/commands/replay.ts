@@ -2,7 +2,7 @@ import { log } from "../../log.js";
 import { Executor, ExecutorStopped, type Prepared } from "../../run/executor.js";
 import { Stats } from "../../run/stats.js";
 import { jsonlBatches } from "../../source/jsonl-source.js";
-import { UserError } from "../errors.js";
+import { intOption, UserError } from "../errors.js";
 import { loadPlan } from "../load-plan.js";
 import { ensureSchema, mysqlUrl, openSink } from "../mysql.js";
 import { printSummary } from "../summary.js";
@@ -21,9 +21,9 @@ export interface ReplayOptions {
 /** `projector replay <file|->`: the runtime of `run`, fed from JSONL instead of Kafka. */
 export async function replayCommand(dir: string, input: string, opts: ReplayOptions): Promise<number> {
   const plan = loadPlan(dir);
-  const batchSize = Number(opts.batchSize);
-  if (!Number.isInteger(batchSize) || batchSize < 1)
-    throw new UserError("--batch-size must be a positive integer");
+  const batchSize = intOption("--batch-size", opts.batchSize, 1);
+  const lingerMs = intOption("--linger-ms", opts.lingerMs, 0);
+  const maxRetries = intOption("--max-retries", opts.maxRetries, 0);
   const sink = await openSink(mysqlUrl(opts.mysqlUrl));
   const stats = new Stats();
   const controller = new AbortController();
@@ -33,7 +33,7 @@ export async function replayCommand(dir: string, input: string, opts: ReplayOpti
   const executor = new Executor(plan, sink, {
     stats,
     deadLetterUnknown: opts.deadLetterUnknown ?? false,
-    maxRetries: Number(opts.maxRetries),
+    maxRetries,
     lookahead: opts.lookahead !== false,
     signal: controller.signal,
     onRetry: (e, attempt, delay) =>
@@ -44,7 +44,7 @@ export async function replayCommand(dir: string, input: string, opts: ReplayOpti
   try {
     await ensureSchema(sink, plan);
     // Two-stage pipeline: the next batch is read and mapped while MySQL writes the current one.
-    const batches = jsonlBatches(input, { batchSize, lingerMs: Number(opts.lingerMs) });
+    const batches = jsonlBatches(input, { batchSize, lingerMs });
     const first = await batches.next();
     let prepared = first.done ? undefined : executor.prepare(first.value);
     while (prepared && !controller.signal.aborted) {

@@ -6,6 +6,7 @@ import { Stats } from "../../run/stats.js";
 import { MysqlSink } from "../../sink/mysql-sink.js";
 import { createKafka, kafkaSettings } from "../../source/kafka-config.js";
 import { KafkaProjector } from "../../source/kafka-source.js";
+import { intOption } from "../errors.js";
 import { loadPlan } from "../load-plan.js";
 import { startMetricsServer } from "../metrics-server.js";
 import { ensureSchema, mysqlUrl } from "../mysql.js";
@@ -27,6 +28,9 @@ export interface RunOptions {
 
 /** `projector run`: consume Kafka and project into MySQL until stopped, or until caught up. */
 export async function runCommand(dir: string, opts: RunOptions): Promise<number> {
+  const batchSize = intOption("--batch-size", opts.batchSize, 1);
+  const metricsPort =
+    opts.metricsPort === undefined ? undefined : intOption("--metrics-port", opts.metricsPort, 0);
   const plan = loadPlan(dir);
   const settings = kafkaSettings({
     ...(opts.brokers ? { brokers: opts.brokers } : {}),
@@ -53,12 +57,12 @@ export async function runCommand(dir: string, opts: RunOptions): Promise<number>
   const projector = new KafkaProjector(plan, sink, kafka, settings, executor, {
     fromBeginning: opts.fromBeginning ?? false,
     untilCaughtUp: opts.untilCaughtUp ?? false,
-    batchSize: Number(opts.batchSize),
+    batchSize,
   });
   const server =
-    opts.metricsPort !== undefined
+    metricsPort !== undefined
       ? startMetricsServer(
-          Number(opts.metricsPort),
+          metricsPort,
           () =>
             prometheusText(
               stats,
