@@ -76,7 +76,7 @@ program
   .option("--linger-ms <ms>", "longest wait to fill a batch from a slow input", "50")
   .option(
     "--max-retries <n>",
-    "give up after this many failed attempts of one batch (MySQL unavailable)",
+    "give up after this many failed attempts of one batch (MySQL unavailable, or a table or grant missing)",
     "12",
   )
   .option(

@@ -1,6 +1,7 @@
 import type { Plan } from "../compile/plan.js";
 import { log } from "../log.js";
 import { applyMigration, type Migration, planMigration } from "../sink/migrate.js";
+import { isConnectionError } from "../sink/mysql-errors.js";
 import { isMissingDatabase, MysqlSink, SinkError } from "../sink/mysql-sink.js";
 import { parseMysqlUrl } from "../sink/mysql-url.js";
 import { UserError } from "./errors.js";
@@ -51,7 +52,7 @@ export async function migrate(
       onStatement(sql);
     });
   } catch (e) {
-    if (!(e instanceof SinkError) || e.transient) throw e;
+    if (!(e instanceof SinkError) || isConnectionError(e)) throw e;
     throw new UserError(
       `migrate stopped at ${current.split("\n")[0]}: ${e.message}; the statements before it were applied, fix the cause and run migrate again`,
     );

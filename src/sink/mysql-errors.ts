@@ -22,6 +22,25 @@ const TRANSIENT_ERRNO = new Set([
   4031, // ER_CLIENT_INTERACTION_TIMEOUT (MySQL 8)
 ]);
 
+/**
+ * Not about the event either: the schema or the grants changed under us, or the server cannot
+ * write. Dead-lettering would throw good events away; a batch is retried (not-ready) until fixed.
+ */
+const SERVER_STATE_ERRNO = new Set([
+  1044, // ER_DBACCESS_DENIED_ERROR
+  1045, // ER_ACCESS_DENIED_ERROR
+  1142, // ER_TABLEACCESS_DENIED_ERROR
+  1143, // ER_COLUMNACCESS_DENIED_ERROR
+  1227, // ER_SPECIFIC_ACCESS_DENIED_ERROR
+  1054, // ER_BAD_FIELD_ERROR: a column dropped or renamed
+  1146, // ER_NO_SUCH_TABLE
+  1021, // ER_DISK_FULL
+  1114, // ER_RECORD_FILE_FULL: the table is full
+  1290, // ER_OPTION_PREVENTS_STATEMENT: --read-only
+  1792, // ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION
+  1836, // ER_READ_ONLY_MODE
+]);
+
 const TRANSIENT_CODES = new Set([
   "PROTOCOL_CONNECTION_LOST",
   "PROTOCOL_SEQUENCE_TIMEOUT",
@@ -38,8 +57,18 @@ const TRANSIENT_CODES = new Set([
   "PROTOCOL_ENQUEUE_AFTER_QUIT",
 ]);
 
-/** True when the error is about the connection or locking, not about the data: retry the whole batch. */
+/**
+ * True when the error is about the connection, locking, the schema, the grants or the server's
+ * state, not about the data: retry the whole batch (and report not-ready), never dead-letter.
+ */
 export function isTransient(e: unknown): boolean {
+  if (isConnectionError(e)) return true;
+  const errno = (e as { errno?: number } | null)?.errno;
+  return errno !== undefined && SERVER_STATE_ERRNO.has(errno);
+}
+
+/** The connection or a lock failed: the same statement may simply succeed when sent again. */
+export function isConnectionError(e: unknown): boolean {
   if (!e || typeof e !== "object") return false;
   const err = e as { errno?: number; code?: string; fatal?: boolean; message?: string };
   if (err.errno !== undefined && TRANSIENT_ERRNO.has(err.errno)) return true;

@@ -33,6 +33,8 @@ export function cliAsync(
   kill: (sig?: NodeJS.Signals) => void;
   /** What the process has written so far (while it runs). */
   output: () => { stdout: string; stderr: string };
+  /** Its standard input (for `replay -`). */
+  stdin: NodeJS.WritableStream;
 } {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: REPO,
@@ -50,5 +52,6 @@ export function cliAsync(
     pid: child.pid,
     kill: (sig = "SIGTERM") => child.kill(sig),
     output: () => ({ stdout, stderr }),
+    stdin: child.stdin,
   };
 }

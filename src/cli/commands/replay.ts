@@ -1,5 +1,5 @@
 import { log } from "../../log.js";
-import { Executor, ExecutorStopped, type Prepared } from "../../run/executor.js";
+import { Executor, ExecutorStopped, type Prepared, type SourceRecord } from "../../run/executor.js";
 import { Stats } from "../../run/stats.js";
 import { jsonlBatches } from "../../source/jsonl-source.js";
 import { intOption, UserError } from "../errors.js";
@@ -37,22 +37,49 @@ export async function replayCommand(dir: string, input: string, opts: ReplayOpti
     lookahead: opts.lookahead !== false,
     signal: controller.signal,
     onRetry: (e, attempt, delay) =>
-      log.warn("MySQL unavailable, retrying the batch", { attempt, delay_ms: delay, error: e.message }),
+      log.warn("MySQL cannot take the batch (unavailable, or a table, column or grant missing); retrying", {
+        attempt,
+        delay_ms: delay,
+        error: e.message,
+      }),
   });
   const tty = process.stderr.isTTY;
   let lastProgress = 0;
   try {
     await ensureSchema(sink, plan);
-    // Two-stage pipeline: the next batch is read and mapped while MySQL writes the current one.
+    // Two-stage pipeline: the next batch is read and mapped while MySQL writes the current one. A
+    // batch never waits for the next one to be read (stdin may stay idle), and a signal ends the wait.
     const batches = jsonlBatches(input, { batchSize, lingerMs });
-    const first = await batches.next();
-    let prepared = first.done ? undefined : executor.prepare(first.value);
-    while (prepared && !controller.signal.aborted) {
-      const next = await batches.next();
+    const aborted = new Promise<"aborted">((resolve) =>
+      controller.signal.addEventListener("abort", () => resolve("aborted"), { once: true }),
+    );
+    let read = batches.next();
+    let prepared: Prepared[] | undefined;
+    for (;;) {
+      if (!prepared) {
+        const r = await Promise.race([read, aborted]);
+        if (r === "aborted" || r.done) break;
+        prepared = executor.prepare(r.value);
+        read = batches.next();
+      }
+      if (controller.signal.aborted) break;
+      let ready: IteratorResult<SourceRecord[]> | undefined;
+      const pending = read;
+      pending.then(
+        (r) => {
+          if (read === pending) ready = r;
+        },
+        () => undefined, // awaited in the next round
+      );
       let nextPrepared: Prepared[] | undefined;
-      // Returned to the executor, which also plans it while MySQL writes the current one.
+      // Called by the executor while MySQL writes this batch: the next one, if read by then, is
+      // mapped and planned meanwhile.
       const prepareNext = () => {
-        if (!next.done) nextPrepared = executor.prepare(next.value);
+        if (nextPrepared === undefined && ready !== undefined && !ready.done) {
+          nextPrepared = executor.prepare(ready.value);
+          ready = undefined;
+          read = batches.next();
+        }
         return nextPrepared;
       };
       await executor.applyPrepared(prepared, prepareNext);
@@ -65,13 +92,20 @@ export async function replayCommand(dir: string, input: string, opts: ReplayOpti
         );
       }
     }
-    await batches.return(undefined);
+    if (controller.signal.aborted) {
+      // A read may still wait on an idle stdin: end it instead of waiting for it.
+      if (input === "-") process.stdin.destroy();
+      void batches.return(undefined).catch(() => undefined);
+    } else await batches.return(undefined);
     if (tty) process.stderr.write("\n");
   } catch (e) {
-    if (e instanceof ExecutorStopped) throw new UserError(`replay stopped: ${e.message}`, 2);
-    if ((e as NodeJS.ErrnoException).code === "ENOENT")
+    // A signal stops the replay between batches (or while a batch is retried): nothing half-written.
+    if (e instanceof ExecutorStopped && controller.signal.aborted)
+      log.info("replay stopped", { reason: e.message });
+    else if (e instanceof ExecutorStopped) throw new UserError(`replay stopped: ${e.message}`, 2);
+    else if ((e as NodeJS.ErrnoException).code === "ENOENT")
       throw new UserError(`cannot read ${input}: no such file`);
-    throw e;
+    else throw e;
   } finally {
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);

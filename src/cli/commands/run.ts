@@ -47,11 +47,14 @@ export async function runCommand(dir: string, opts: RunOptions): Promise<number>
     lookahead: opts.lookahead !== false,
     signal: controller.signal,
     onRetry: (e, attempt, delay) =>
-      log.warn("MySQL unavailable; retrying the batch, offsets do not move", {
-        attempt,
-        delay_ms: delay,
-        error: e.message,
-      }),
+      log.warn(
+        "MySQL cannot take the batch (unavailable, or a table, column or grant missing); retrying, offsets do not move",
+        {
+          attempt,
+          delay_ms: delay,
+          error: e.message,
+        },
+      ),
   });
   const kafka = createKafka(settings);
   const projector = new KafkaProjector(plan, sink, kafka, settings, executor, {
