@@ -10,6 +10,32 @@ export interface Statement {
 }
 
 /**
+ * An upper bound of the bytes a value takes in the statement text once the driver has escaped it:
+ * a string at most 3 UTF-8 bytes per UTF-16 unit (or 2 per escaped ASCII character), a Buffer as hex.
+ */
+export function valueBytes(v: unknown): number {
+  if (typeof v === "string") return v.length * 3 + 2;
+  if (Buffer.isBuffer(v)) return v.length * 2 + 3;
+  return 24;
+}
+
+/** Characters the driver escapes with a backslash. */
+const ESCAPED = /[\0\b\t\n\r\x1a"'\\]/g;
+
+/** The exact bytes of a value in the statement text (slower: only for statements near the limit). */
+export function exactValueBytes(v: unknown): number {
+  if (typeof v === "string") return Buffer.byteLength(v) + 2 + (v.match(ESCAPED)?.length ?? 0);
+  return valueBytes(v);
+}
+
+/** An upper bound of the statement's size on the wire, for max_allowed_packet. */
+export function statementBytes(s: Statement): number {
+  let n = s.sql.length;
+  for (const v of s.params) n += valueBytes(v);
+  return n;
+}
+
+/**
  * The SQL around the rows of a multi-row statement. Ops whose shapes have the same `key` can share
  * one statement; for inserts the key is the statement text itself.
  */

@@ -371,7 +371,13 @@ export class Executor {
   /** Decides a batch against a row state and builds its statements. */
   private decide(live: readonly Prepared[], events: MappedEvent[], state: RowState): BatchPlan {
     const decision = decideBatch(events, this.plan, state, this.uniques);
-    return { live, events, state, decision, statements: buildStatements(decision.ops, this.plan) };
+    return {
+      live,
+      events,
+      state,
+      decision,
+      statements: buildStatements(decision.ops, this.plan, this.sink.statementBytes),
+    };
   }
 
   /**

@@ -8,6 +8,7 @@ import {
   insertStatement,
   type RowShape,
   type Statement,
+  statementBytes,
   updateShape,
   updateStatement,
   upsertShape,
@@ -15,6 +16,9 @@ import {
 } from "../compile/statements.js";
 import type { PlannedOp } from "./batch-plan.js";
 import { keyString } from "./row-state.js";
+
+/** Statements are kept below this many bytes unless the sink knows the server's max_allowed_packet. */
+export const DEFAULT_STATEMENT_BYTES = 4 << 20;
 
 type Group =
   | { kind: "upsert"; index: number; shape: RowShape; ops: MappedOp[] }
@@ -43,7 +47,11 @@ type Group =
  * it touches or depends on. Rows are tracked as `table|key`; `table|*` stands for a whole table
  * (cascades two levels down).
  */
-export function buildStatements(ops: readonly PlannedOp[], plan: Plan): Statement[] {
+export function buildStatements(
+  ops: readonly PlannedOp[],
+  plan: Plan,
+  maxBytes = DEFAULT_STATEMENT_BYTES,
+): Statement[] {
   const groups: Group[] = [];
   const lastOfShape = new Map<string, Group>();
   /** conflict key → index of the last group touching it. */
@@ -224,23 +232,45 @@ export function buildStatements(ops: readonly PlannedOp[], plan: Plan): Statemen
     }
   }
 
-  return groups
-    .map((g) => {
-      switch (g.kind) {
-        case "upsert":
-          return upsertStatement(g.shape, g.ops);
-        case "update":
-          return updateStatement(g.shape, g.ops);
-        case "delete":
-          return deleteStatement(g.shape, g.ops);
-        case "insert":
-          return insertStatement(
-            g.shape,
-            g.rows.filter((r) => r !== null),
-          );
-        case "delete-children":
-          return g.parents.length > 0 ? deleteChildrenStatement(g.op.action, g.parents) : undefined;
-      }
-    })
-    .filter((s): s is Statement => s !== undefined && s.params.length > 0);
+  const out: Statement[] = [];
+  /**
+   * Rows of one group may be written by consecutive statements of the same shape (they are in the
+   * same order, and nothing else runs between them): a group too big for the server's packet is
+   * split in halves until every part fits. A part of one row that is still too big is left to fail
+   * on its own (the sink refuses it; its event is isolated and dead-lettered).
+   */
+  const emit = <T>(items: readonly T[], build: (items: readonly T[]) => Statement | undefined) => {
+    const s = build(items);
+    if (s === undefined || s.params.length === 0) return;
+    if (items.length > 1 && statementBytes(s) > maxBytes) {
+      const mid = items.length >> 1;
+      emit(items.slice(0, mid), build);
+      emit(items.slice(mid), build);
+    } else out.push(s);
+  };
+  for (const g of groups) {
+    switch (g.kind) {
+      case "upsert":
+        emit(g.ops, (ops) => upsertStatement(g.shape, ops));
+        break;
+      case "update":
+        emit(g.ops, (ops) => updateStatement(g.shape, ops));
+        break;
+      case "delete":
+        emit(g.ops, (ops) => deleteStatement(g.shape, ops));
+        break;
+      case "insert":
+        emit(
+          g.rows.filter((r) => r !== null),
+          (rows) => (rows.length > 0 ? insertStatement(g.shape, rows) : undefined),
+        );
+        break;
+      case "delete-children":
+        emit(g.parents, (parents) =>
+          parents.length > 0 ? deleteChildrenStatement(g.op.action, parents) : undefined,
+        );
+        break;
+    }
+  }
+  return out;
 }

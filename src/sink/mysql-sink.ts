@@ -1,7 +1,7 @@
 import mysql, { type Connection, type RowDataPacket } from "mysql2/promise";
 import { createDatabaseSql } from "../compile/ddl.js";
 import { quoteId } from "../compile/sql.js";
-import type { Statement } from "../compile/statements.js";
+import { exactValueBytes, type Statement, statementBytes, valueBytes } from "../compile/statements.js";
 import type { RowRequest } from "../run/batch-plan.js";
 import { keyString, RowState } from "../run/row-state.js";
 import { DEAD_LETTERS, OFFSETS } from "./engine-tables.js";
@@ -81,6 +81,8 @@ export class MysqlSink {
   /** Set by close(): work still running afterwards (a retry, a lag check) must not open sessions nobody ends. */
   private closed = false;
   private readonly target: MysqlTarget;
+  /** The server's max_allowed_packet (read when the writer connects); 4 MB until then. */
+  private maxPacket = 4 << 20;
 
   /** With `createDatabase: false` (a dry run) a missing database is an error (errno 1049), not created. */
   constructor(
@@ -96,6 +98,11 @@ export class MysqlSink {
 
   get database(): string {
     return this.target.database;
+  }
+
+  /** The most bytes one statement (or one round trip of several) may take: under max_allowed_packet. */
+  get statementBytes(): number {
+    return Math.max(64 << 10, Math.floor(this.maxPacket * 0.9) - (16 << 10));
   }
 
   /** Wraps a driver error: message without secrets, transient flag for the retry layer. */
@@ -135,8 +142,12 @@ export class MysqlSink {
     if (this.writer) return this.writer;
     this.throwIfClosed();
     try {
-      this.writer = await this.open(false);
-      return this.writer;
+      const writer = await this.open(false);
+      const [rows] = await writer.query("SELECT @@max_allowed_packet AS p");
+      const p = Number((rows as RowDataPacket[])[0]?.p);
+      if (Number.isFinite(p) && p > 0) this.maxPacket = p;
+      this.writer = writer;
+      return writer;
     } catch (e) {
       throw this.wrap(e);
     }
@@ -238,6 +249,8 @@ export class MysqlSink {
         let sql = "";
         let params: unknown[] = [];
         let size = 0;
+        /** Upper bound of the chunk's bytes on the wire (max_allowed_packet). */
+        let wire = 0;
         let pending = whileWaiting;
         const send = () => {
           const p = conn.query(sql, params);
@@ -246,35 +259,74 @@ export class MysqlSink {
           sql = "";
           params = [];
           size = 0;
+          wire = 0;
           if (pending) {
             const run = pending;
             pending = undefined;
             run();
           }
         };
-        for (const s of statements) {
+        const limit = this.statementBytes;
+        const sizes = statements.map((s) => {
+          const n = statementBytes(s);
+          if (n <= limit) return n;
+          let exact = Buffer.byteLength(s.sql);
+          for (const p of s.params) exact += exactValueBytes(p);
+          return exact;
+        });
+        // A statement the server would refuse (it drops the connection): refused here, as bad data
+        // of its event, before anything of the batch is sent.
+        const huge = sizes.findIndex((n) => n > limit);
+        if (huge >= 0) {
+          throw new SinkError(
+            `a statement of up to ${sizes[huge]} bytes is more than the server takes (max_allowed_packet = ${this.maxPacket}): ${statements[huge]!.sql.slice(0, 60)}…`,
+            1153,
+            "ER_NET_PACKET_TOO_LARGE",
+            false,
+          );
+        }
+        statements.forEach((s, i) => {
+          const bytes = sizes[i]!;
+          if (wire > 0 && wire + bytes > limit) send();
           sql += sql ? `;\n${s.sql}` : s.sql;
           for (const p of s.params) params.push(p);
+          // The chunk's length as it was tuned (bench/PROFILE.md); the upper bound is for the packet only.
           size += s.sql.length + s.params.length * 16;
+          wire += bytes;
           if (size >= CHUNK_CHARS) send();
-        }
+        });
         if (sql) send();
         pending?.();
         await Promise.all(sent);
       },
-      deadLetters: async (rows) => {
-        if (rows.length === 0) return;
-        const params: unknown[] = [];
-        for (const r of rows)
-          params.push(r.source, r.position, r.eventId ?? null, r.eventType ?? null, r.reason, r.payload);
-        await conn.query(
-          `INSERT INTO ${quoteId(DEAD_LETTERS)} (source, position, event_id, event_type, reason, payload, failed_at) VALUES ${rows
-            .map(() => "(?,?,?,?,?,?,UTC_TIMESTAMP(6))")
-            .join(
-              ",",
-            )} ON DUPLICATE KEY UPDATE event_id = VALUES(event_id), event_type = VALUES(event_type), reason = VALUES(reason), payload = VALUES(payload), failed_at = VALUES(failed_at)`,
-          params,
-        );
+      deadLetters: async (all) => {
+        // In statements under the packet limit; a payload too big for any is kept truncated.
+        const limit = this.statementBytes;
+        const most = Math.floor(limit / 2) - (64 << 10);
+        let rows: DeadLetter[] = [];
+        let size = 0;
+        const flush = async () => {
+          if (rows.length > 0) await insertDeadLetters(conn, rows);
+          rows = [];
+          size = 0;
+        };
+        for (let r of all) {
+          const bytes = valueBytes(r.payload);
+          if (bytes > most) {
+            const raw = Buffer.isBuffer(r.payload) ? r.payload : Buffer.from(r.payload);
+            const keep = Math.floor(most / 2) - 16;
+            r = {
+              ...r,
+              payload: raw.subarray(0, keep),
+              reason: `${r.reason} (payload of ${raw.length} bytes kept truncated to its first ${keep}: more than max_allowed_packet allows)`,
+            };
+          }
+          const n = valueBytes(r.payload) + valueBytes(r.reason) + 512;
+          if (size > 0 && size + n > limit) await flush();
+          rows.push(r);
+          size += n;
+        }
+        await flush();
       },
       lockOffsets: async (group, partitions) => {
         const out = new Map<string, bigint>();
@@ -368,4 +420,19 @@ async function loadRows(
     }
   });
   return state;
+}
+
+/** One multi-row insert of dead letters; a redelivered record's letter replaces the earlier one. */
+async function insertDeadLetters(conn: Connection, rows: readonly DeadLetter[]): Promise<void> {
+  const params: unknown[] = [];
+  for (const r of rows)
+    params.push(r.source, r.position, r.eventId ?? null, r.eventType ?? null, r.reason, r.payload);
+  await conn.query(
+    `INSERT INTO ${quoteId(DEAD_LETTERS)} (source, position, event_id, event_type, reason, payload, failed_at) VALUES ${rows
+      .map(() => "(?,?,?,?,?,?,UTC_TIMESTAMP(6))")
+      .join(
+        ",",
+      )} ON DUPLICATE KEY UPDATE event_id = VALUES(event_id), event_type = VALUES(event_type), reason = VALUES(reason), payload = VALUES(payload), failed_at = VALUES(failed_at)`,
+    params,
+  );
 }

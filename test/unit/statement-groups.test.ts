@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { MapError, mapEvent } from "../../src/compile/map-event.js";
 import { compile } from "../../src/compile/plan.js";
-import type { Statement } from "../../src/compile/statements.js";
+import { type Statement, statementBytes } from "../../src/compile/statements.js";
 import { decideBatch, type MappedEvent, selectingUniques } from "../../src/run/batch-plan.js";
 import { decodeEnvelope, EnvelopeError } from "../../src/run/envelope.js";
 import { RowState } from "../../src/run/row-state.js";
@@ -51,6 +51,7 @@ function ev(
 function build(
   envelopes: readonly Record<string, unknown>[],
   existing: readonly [string, string][] = [],
+  maxBytes?: number,
 ): Statement[] {
   const events: MappedEvent[] = envelopes.map((e, index) => {
     const envelope = decodeEnvelope(JSON.stringify(e));
@@ -63,7 +64,7 @@ function build(
   for (const [table, key] of existing) state.set(table, key, "2000-01-01 00:00:00.000000");
   const decision = decideBatch(events, plan, state, selectingUniques(plan));
   expect(decision.results.filter((r) => r.stale.length > 0 || r.unmatched.length > 0)).toEqual([]);
-  const statements = buildStatements(decision.ops, plan);
+  const statements = buildStatements(decision.ops, plan, maxBytes);
   for (const s of statements) expect(s.sql.split("?").length - 1, s.sql).toBe(s.params.length);
   return statements;
 }
@@ -336,6 +337,49 @@ describe("buildStatements", () => {
       "promotion.paused",
       "stock issue",
     ]);
+  });
+
+  it("splits a statement too big for the server's packet into consecutive ones of the same shape", () => {
+    const batch = Array.from({ length: 40 }, (_, i) =>
+      ev(
+        "order.created",
+        `65a1f0000000000000000${String(700 + i)}`,
+        `2025-01-15T10:${String(i).padStart(2, "0")}:00Z`,
+        {
+          order_number: `ORD-20250115-${String(9000 + i)}`,
+        },
+      ),
+    );
+    const whole = build(batch);
+    const biggest = Math.max(...whole.map(statementBytes));
+    const limit = Math.floor(biggest / 3);
+    const parts = build(batch, [], limit);
+    expect(parts.length).toBeGreaterThan(whole.length);
+    for (const s of parts) {
+      const rows = s.sql.includes(" VALUES ")
+        ? s.sql.slice(s.sql.indexOf(" VALUES ")).split("),(").length
+        : 1;
+      if (rows > 1) expect(statementBytes(s)).toBeLessThanOrEqual(limit);
+    }
+    // The same rows in the same order, only cut into more statements.
+    expect(parts.flatMap((s) => s.params)).toEqual(whole.flatMap((s) => s.params));
+    expect(
+      new Set(
+        parts.map((s) =>
+          s.sql
+            .replace(/ VALUES .*? ON DUPLICATE/, " VALUES … ON DUPLICATE")
+            .replace(/\(\?[?,]*\)(,\(\?[?,]*\))*/g, "(…)"),
+        ),
+      ),
+    ).toEqual(
+      new Set(
+        whole.map((s) =>
+          s.sql
+            .replace(/ VALUES .*? ON DUPLICATE/, " VALUES … ON DUPLICATE")
+            .replace(/\(\?[?,]*\)(,\(\?[?,]*\))*/g, "(…)"),
+        ),
+      ),
+    );
   });
 
   it("returns no statements for an empty batch", () => {
