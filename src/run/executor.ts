@@ -1,4 +1,5 @@
 import { isUtf8 } from "node:buffer";
+import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { MapError, type MappedOp, mapEvent } from "../compile/map-event.js";
 import type { Plan } from "../compile/plan.js";
@@ -171,7 +172,12 @@ export class Executor {
   private letter(record: SourceRecord, reason: string, eventId?: string, eventType?: string): DeadLetter {
     return {
       source: record.source,
-      position: record.position,
+      // A Kafka position names one record for good (a redelivery replaces its letter). A file's line
+      // number does not: another file of the same name, or stdin, has other lines there. The line's
+      // digest tells them apart, and the same file replayed again still finds its own letters.
+      position: record.kafka
+        ? record.position
+        : `${record.position} #${createHash("sha256").update(record.value).digest("hex").slice(0, 16)}`,
       eventId,
       eventType,
       reason,

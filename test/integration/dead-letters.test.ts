@@ -216,7 +216,7 @@ describe("a stream of malformed events interleaved with good ones", () => {
       expect(letter, `${b.name} is dead-lettered with its raw payload`).toBeDefined();
       expect(letter!.reason, b.name).toContain(b.reason);
       expect(letter!.source).toBe("malformed.jsonl");
-      expect(letter!.position).toMatch(/^line \d+$/);
+      expect(letter!.position).toMatch(/^line \d+ #[0-9a-f]{16}$/);
     }
   });
 
@@ -242,6 +242,41 @@ describe("a stream of malformed events interleaved with good ones", () => {
     expect(r.status).toBe(0);
     expect(await db.rows("SELECT COUNT(*) c FROM projector_dead_letters")).toEqual([{ c: bad.length }]);
   });
+
+  it("keeps the letters of another file of the same name (or of stdin) at the same line", async () => {
+    const other = mkdtempSync(join(tmpdir(), "projector-dl2-"));
+    const again = join(other, "malformed.jsonl");
+    // As many lines as the first file, all bad: each line number the first file dead-lettered is taken again.
+    const lines = readFileSync(file, "utf8").trimEnd().split("\n").length;
+    writeFileSync(
+      again,
+      `${Array.from({ length: lines }, (_, i) => `{"event_type": "order.created", "broken-${i}`).join("\n")}\n`,
+    );
+    for (const input of [again, "-"]) {
+      const r = cli(
+        ["replay", input, "--json"],
+        { MYSQL_URL: db.url },
+        input === "-" ? "not json either\n" : undefined,
+      );
+      expect(r.status).toBe(0);
+    }
+    expect(await db.rows("SELECT COUNT(*) c FROM projector_dead_letters")).toEqual([
+      { c: bad.length + lines + 1 },
+    ]);
+    const latest = await db.rows<{ source: string; position: string; payload: Buffer }>(
+      "SELECT source, position, payload FROM projector_dead_letters ORDER BY id DESC LIMIT 2",
+    );
+    expect(
+      latest.map((l) => [
+        l.source,
+        l.position.split(" #")[0],
+        Buffer.from(l.payload).toString().slice(0, 20),
+      ]),
+    ).toEqual([
+      ["stdin", "line 1", "not json either"],
+      ["malformed.jsonl", `line ${lines}`, '{"event_type": "orde'],
+    ]);
+  });
 });
 
 describe("unknown event types", () => {
@@ -265,7 +300,7 @@ describe("unknown event types", () => {
     expect(await db.rows("SELECT source, position, event_type, reason FROM projector_dead_letters")).toEqual([
       {
         source: "stdin",
-        position: "line 1",
+        position: expect.stringMatching(/^line 1 #[0-9a-f]{16}$/),
         event_type: "invoice.paid",
         reason: "unknown event type invoice.paid (no projection declares it)",
       },
