@@ -219,7 +219,9 @@ export function decideBatch(
         case "upsert": {
           const key = keyString(pkOfValues(a, op.values));
           const row = state.get(t.name, key);
-          if (t.guard && row && row.guard != null && compareGuard(guard, row.guard) < 0) {
+          // Older than the row, or than the hard delete that removed it (its tombstone).
+          const newest = !t.guard ? null : row ? row.guard : state.tomb(t.name, key);
+          if (newest != null && compareGuard(guard, newest) < 0) {
             stale.push(t.name);
             staleRows.add(`${t.name}|${key}`);
             continue;
@@ -258,7 +260,7 @@ export function decideBatch(
           if (a.mode === "delete") {
             // A delete frees the row's unique values for later inserts of other rows.
             touches = [...row.uniques].map(([name, value]) => `${name}=${value}`);
-            state.delete(t, key, childrenOf(t));
+            state.delete(t, key, childrenOf(t), t.guard ? guard : undefined);
             // Its children go with it (ON DELETE CASCADE): a re-created parent starts with none.
             for (const c of childrenOf(t)) childSets.delete(`${c.name}|${key}`);
           } else {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { CompiledTable } from "../compile/plan.js";
 
 /**
@@ -64,12 +65,22 @@ export interface KnownRow {
   uniques: Map<string, string>;
 }
 
+/** The tombstone's key: one row of one table, whatever its key's length (SHA-1 of table and key). */
+export function tombstoneHash(table: string, key: string): Buffer {
+  return createHash("sha1").update(table).update("\u0000").update(key).digest();
+}
+
 /** What is known of existing rows: loaded from MySQL per batch, or kept in memory by `projector test`. */
 export class RowState {
   private readonly rows = new Map<string, Map<string, KnownRow>>();
   private readonly byUnique = new Map<string, string>();
   /** Rows deleted by the batch (`table\u0000key`): known to be absent, whatever MySQL said before. */
   private readonly deleted = new Set<string>();
+  /**
+   * Guard values of hard-deleted rows (`table\u0000key`): an event older than the deletion must not
+   * bring the row back. Kept while the row is absent (and after it is re-created: harmless then).
+   */
+  private readonly tombs = new Map<string, unknown>();
 
   private table(name: string): Map<string, KnownRow> {
     let t = this.rows.get(name);
@@ -87,6 +98,17 @@ export class RowState {
   /** Primary key string of the row with this unique key, if known. */
   resolveUnique(table: string, uniqueName: string, key: string): string | undefined {
     return this.byUnique.get(`${table}\u0002${uniqueName}\u0002${key}`);
+  }
+
+  /** The guard value the row was hard-deleted with, if it was (by this batch or before it). */
+  tomb(table: string, key: string): unknown {
+    return this.tombs.size === 0 ? undefined : this.tombs.get(`${table}\u0000${key}`);
+  }
+
+  setTomb(table: string, key: string, guard: unknown): void {
+    const id = `${table}\u0000${key}`;
+    const old = this.tombs.get(id);
+    if (old == null || compareGuard(guard, old) > 0) this.tombs.set(id, guard);
   }
 
   /** Whether this state knows the row: present, or deleted by the batch. */
@@ -117,10 +139,10 @@ export class RowState {
    */
   copyRowTo(target: RowState, table: string, key: string): boolean {
     const row = this.rows.get(table)?.get(key);
-    if (row) {
-      target.set(table, key, row.guard, new Map(row.uniques));
-      return true;
-    }
+    if (row) target.set(table, key, row.guard, new Map(row.uniques));
+    const tomb = this.tomb(table, key);
+    if (tomb != null) target.setTomb(table, key, tomb);
+    if (row) return true;
     if (this.deleted.has(`${table}\u0000${key}`)) {
       target.deleted.add(`${table}\u0000${key}`);
       return true;
@@ -128,7 +150,9 @@ export class RowState {
     return false;
   }
 
-  delete(table: CompiledTable, key: string, children: readonly CompiledTable[]): void {
+  /** The row is hard-deleted; with `guard` (the event's guard value) it leaves a tombstone. */
+  delete(table: CompiledTable, key: string, children: readonly CompiledTable[], guard?: unknown): void {
+    if (guard != null) this.setTomb(table.name, key, guard);
     const t = this.rows.get(table.name);
     const row = t?.get(key);
     if (row)

@@ -1,5 +1,6 @@
 import type { MappedOp } from "../compile/map-event.js";
 import type { Plan } from "../compile/plan.js";
+import { quoteId } from "../compile/sql.js";
 import {
   deleteChildrenStatement,
   deleteShape,
@@ -14,8 +15,9 @@ import {
   upsertShape,
   upsertStatement,
 } from "../compile/statements.js";
+import { TOMBSTONES } from "../sink/engine-tables.js";
 import type { PlannedOp } from "./batch-plan.js";
-import { keyString } from "./row-state.js";
+import { keyString, tombstoneHash } from "./row-state.js";
 
 /** Statements are kept below this many bytes unless the sink knows the server's max_allowed_packet. */
 export const DEFAULT_STATEMENT_BYTES = 4 << 20;
@@ -272,5 +274,24 @@ export function buildStatements(
         break;
     }
   }
+  // Tombstones of the hard deletes (guarded tables): read when a later batch decides, so they go last.
+  const tombs: unknown[][] = [];
+  for (const { op, rowKey } of ops) {
+    const a = op.action;
+    if (a.mode !== "delete" || !a.table.guard || a.guardIndex < 0 || rowKey === undefined) continue;
+    const guard = op.values[a.guardIndex];
+    if (guard == null) continue;
+    tombs.push([tombstoneHash(a.table.name, rowKey), a.table.name, JSON.stringify(op.where), String(guard)]);
+  }
+  emit(tombs, tombstoneStatement);
   return out;
+}
+
+/** Records hard deletes; a later delete of the same row (a newer guard: the planner saw to it) replaces the tombstone. */
+function tombstoneStatement(rows: readonly unknown[][]): Statement | undefined {
+  if (rows.length === 0) return undefined;
+  return {
+    sql: `INSERT INTO ${quoteId(TOMBSTONES)} (\`key_hash\`, \`table_name\`, \`row_key\`, \`guard\`) VALUES ${"(?,?,?,?),".repeat(rows.length - 1)}(?,?,?,?) ON DUPLICATE KEY UPDATE \`table_name\` = VALUES(\`table_name\`), \`row_key\` = VALUES(\`row_key\`), \`guard\` = VALUES(\`guard\`)`,
+    params: rows.flat(),
+  };
 }

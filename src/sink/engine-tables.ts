@@ -1,6 +1,7 @@
 /** The engine's own tables, next to the projected ones. */
 export const DEAD_LETTERS = "projector_dead_letters";
 export const OFFSETS = "projector_offsets";
+export const TOMBSTONES = "projector_tombstones";
 
 export const ENGINE_TABLES: readonly { name: string; ddl: string }[] = [
   {
@@ -30,6 +31,20 @@ export const ENGINE_TABLES: readonly { name: string; ddl: string }[] = [
   \`next_offset\` BIGINT NOT NULL,
   \`updated_at\` DATETIME(6) NOT NULL,
   PRIMARY KEY (\`consumer_group\`, \`topic\`, \`partition_id\`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+  },
+  {
+    name: TOMBSTONES,
+    // Hard-deleted rows of tables with a guard, with the guard value of the delete: an older event
+    // does not bring such a row back. Keyed by SHA-1 of table and key (keys of any length).
+    ddl: `CREATE TABLE IF NOT EXISTS \`${TOMBSTONES}\` (
+  \`key_hash\` BINARY(20) NOT NULL,
+  \`table_name\` VARCHAR(64) NOT NULL,
+  \`row_key\` TEXT NOT NULL,
+  \`guard\` VARCHAR(100) NOT NULL,
+  \`deleted_at\` DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
+  PRIMARY KEY (\`key_hash\`),
+  KEY \`idx_tombstones_table\` (\`table_name\`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
   },
 ];

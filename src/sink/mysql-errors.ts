@@ -35,7 +35,6 @@ const SERVER_STATE_ERRNO = new Set([
   1054, // ER_BAD_FIELD_ERROR: a column dropped or renamed
   1146, // ER_NO_SUCH_TABLE
   1021, // ER_DISK_FULL
-  1114, // ER_RECORD_FILE_FULL: the table is full
   1290, // ER_OPTION_PREVENTS_STATEMENT: --read-only
   1792, // ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION
   1836, // ER_READ_ONLY_MODE

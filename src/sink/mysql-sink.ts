@@ -3,8 +3,8 @@ import { createDatabaseSql } from "../compile/ddl.js";
 import { quoteId } from "../compile/sql.js";
 import { exactValueBytes, type Statement, statementBytes, valueBytes } from "../compile/statements.js";
 import type { RowRequest } from "../run/batch-plan.js";
-import { keyString, RowState } from "../run/row-state.js";
-import { DEAD_LETTERS, OFFSETS } from "./engine-tables.js";
+import { keyString, RowState, tombstoneHash } from "../run/row-state.js";
+import { DEAD_LETTERS, OFFSETS, TOMBSTONES } from "./engine-tables.js";
 import { isTransient } from "./mysql-errors.js";
 import { type MysqlTarget, parseMysqlUrl, scrub } from "./mysql-url.js";
 
@@ -102,7 +102,8 @@ export class MysqlSink {
 
   /** The most bytes one statement (or one round trip of several) may take: under max_allowed_packet. */
   get statementBytes(): number {
-    return Math.max(64 << 10, Math.floor(this.maxPacket * 0.9) - (16 << 10));
+    const p = this.maxPacket;
+    return p > 64 << 10 ? Math.floor(p * 0.9) - (16 << 10) : Math.floor(p / 2);
   }
 
   /** Wraps a driver error: message without secrets, transient flag for the retry layer. */
@@ -302,7 +303,7 @@ export class MysqlSink {
       deadLetters: async (all) => {
         // In statements under the packet limit; a payload too big for any is kept truncated.
         const limit = this.statementBytes;
-        const most = Math.floor(limit / 2) - (64 << 10);
+        const most = Math.max(2048, Math.floor(limit / 2) - Math.min(64 << 10, Math.floor(limit / 8)));
         let rows: DeadLetter[] = [];
         let size = 0;
         const flush = async () => {
@@ -314,7 +315,7 @@ export class MysqlSink {
           const bytes = valueBytes(r.payload);
           if (bytes > most) {
             const raw = Buffer.isBuffer(r.payload) ? r.payload : Buffer.from(r.payload);
-            const keep = Math.floor(most / 2) - 16;
+            const keep = Math.max(1024, Math.floor(most / 2) - 16);
             r = {
               ...r,
               payload: raw.subarray(0, keep),
@@ -419,7 +420,36 @@ async function loadRows(
       state.set(t.name, key, t.guard ? row[t.guard] : null, uniques);
     }
   });
+  await loadTombstones(conn, requests, state, known);
   return state;
+}
+
+/** The tombstones of requested rows of guarded tables that do not exist (hard-deleted, maybe). */
+async function loadTombstones(
+  conn: Connection,
+  requests: readonly RowRequest[],
+  state: RowState,
+  known: RowState | undefined,
+): Promise<void> {
+  const wanted = new Map<string, { table: string; key: string }>();
+  for (const req of requests) {
+    const t = req.table;
+    if (!t.guard) continue;
+    for (const key of req.keys.keys()) {
+      if (state.get(t.name, key) || known?.knows(t.name, key)) continue;
+      wanted.set(tombstoneHash(t.name, key).toString("hex"), { table: t.name, key });
+    }
+  }
+  if (wanted.size === 0) return;
+  const hashes = [...wanted.keys()].map((h) => Buffer.from(h, "hex"));
+  const [rows] = await conn.query(
+    `SELECT key_hash, guard FROM ${quoteId(TOMBSTONES)} WHERE key_hash IN (${"?,".repeat(hashes.length - 1)}?)`,
+    hashes,
+  );
+  for (const r of rows as RowDataPacket[]) {
+    const w = wanted.get(Buffer.from(r.key_hash).toString("hex"));
+    if (w) state.setTomb(w.table, w.key, r.guard);
+  }
 }
 
 /** One multi-row insert of dead letters; a redelivered record's letter replaces the earlier one. */

@@ -27,14 +27,13 @@ export function parseMysqlUrl(url: string): MysqlTarget {
   }
   // An unencoded '/', '?' or '#' in the password ends the authority early: the rest of the password
   // lands in the path, query or fragment, where it would be echoed. Refuse it without echoing it.
-  const queryAt = u.search.indexOf("@");
-  if (
-    u.pathname.includes("@") ||
-    u.hash.includes("@") ||
-    (queryAt >= 0 && !u.search.slice(0, queryAt).includes("="))
-  ) {
+  const afterScheme = url.slice(url.indexOf("//") + 2);
+  const authorityEnd = afterScheme.search(/[/?#]/);
+  const authority = authorityEnd < 0 ? afterScheme : afterScheme.slice(0, authorityEnd);
+  const rest = authorityEnd < 0 ? "" : afterScheme.slice(authorityEnd);
+  if (!authority.includes("@") && rest.includes("@")) {
     throw new Error(
-      "MYSQL_URL: the user or password holds '/', '?' or '#'; percent-encode them (/ as %2F, ? as %3F, # as %23)",
+      "MYSQL_URL: the user or password holds '/', '?' or '#' (or an '@' is in the path or query); percent-encode them (/ as %2F, ? as %3F, # as %23, @ as %40)",
     );
   }
   const database = decodeURIComponent(u.pathname.replace(/^\//, "")) || "projector";

@@ -29,7 +29,8 @@ describe("numeric flags", () => {
   it.each([
     [["run", "--batch-size", "0"], "--batch-size must be a positive integer"],
     [["run", "--batch-size", "abc"], "--batch-size must be a positive integer"],
-    [["run", "--metrics-port", "x"], "--metrics-port must be a non-negative integer"],
+    [["run", "--metrics-port", "x"], "--metrics-port must be an integer from 0 to 65535"],
+    [["run", "--metrics-port", "70000"], "--metrics-port must be an integer from 0 to 65535"],
     [["replay", EXAMPLES, "--linger-ms", "-1"], "--linger-ms must be a non-negative integer"],
     [["replay", EXAMPLES, "--max-retries", "z"], "--max-retries must be a non-negative integer"],
     [["emit", EXAMPLES, "--batch-size", "0"], "--batch-size must be a positive integer"],

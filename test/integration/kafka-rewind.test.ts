@@ -40,9 +40,10 @@ describe("a transaction MySQL refuses whole (not because of an event)", () => {
     );
     expect((await httpGet(port, "/readyz")).status).toBe(200);
 
-    // Without its dead-letter table, a transaction holding a poison message cannot commit, and
-    // splitting it cannot help: MySQL refuses the dead letter itself.
-    await db.rows("DROP TABLE projector_dead_letters");
+    // With a dead-letter table too narrow for any reason, a transaction holding a poison message
+    // cannot commit, and splitting it cannot help: MySQL refuses the dead letter itself. (A dropped
+    // table is a fault of the server's state instead: the same batch is retried in place.)
+    await db.rows("ALTER TABLE projector_dead_letters MODIFY reason VARCHAR(3) NOT NULL");
     const topic = `${ctx.prefix}order`;
     const produced = await produceRaw(ctx.brokers, [
       { topic, partition: 1, value: "not {JSON" },
@@ -68,8 +69,8 @@ describe("a transaction MySQL refuses whole (not because of an event)", () => {
     // Other transactions may commit meanwhile; the run is not ready while these records are not.
     expect((await httpGet(port, "/readyz")).status).toBe(503);
 
-    // The table is back: the next retry goes through, and every record behind the poison is applied.
-    expect((await projector(["migrate"], env)).status).toBe(0);
+    // The table is mended: the next retry goes through, and every record behind the poison is applied.
+    await db.rows("ALTER TABLE projector_dead_letters MODIFY reason TEXT NOT NULL");
     await waitFor(
       "the records behind the poison message to be applied",
       async () => {

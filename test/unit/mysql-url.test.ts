@@ -22,6 +22,8 @@ describe("parseMysqlUrl", () => {
     ["#", "mysql://root:1234#TopSecret@127.0.0.1:3306/rev_pw"],
     ["/", "mysql://root:/TopSecret@127.0.0.1:3306/rev_pw"],
     ["?", "mysql://root:?TopSecret@127.0.0.1:3306/rev_pw"],
+    ["? and =", "mysql://root:?tok=TopSecret@127.0.0.1:3306/rev_pw"],
+    ["? after digits", "mysql://root:3306?tok=TopSecret@127.0.0.1:3306/rev_pw"],
   ])("refuses a password with an unencoded %s, without echoing it", (_, url) => {
     let message = "";
     try {
@@ -33,7 +35,7 @@ describe("parseMysqlUrl", () => {
     expect(message).not.toContain("TopSecret");
   });
 
-  it("accepts an '@' inside a query value", () => {
+  it("accepts an '@' inside a query value after a user part", () => {
     expect(parseMysqlUrl("mysql://root@127.0.0.1/shop?tag=a@b").database).toBe("shop");
   });
 });

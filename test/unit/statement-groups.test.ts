@@ -245,6 +245,12 @@ describe("buildStatements", () => {
       "INSERT products ×1", // P1 again: after its delete
       // (no DELETE of P1's variants: the delete of P1 took them, ON DELETE CASCADE)
       "INSERT product_variants ×2",
+      "INSERT projector_tombstones ×1", // the delete's guard: older events of P1 stay stale
+    ]);
+    expect(statements[7]!.params.slice(1)).toEqual([
+      "products",
+      JSON.stringify([P1]),
+      "2025-01-13 12:00:00.000000",
     ]);
     expect(statements[0]!.params[0]).toBe(P1);
     expect(statements[0]!.params[17]).toBe(P2);

@@ -45,22 +45,26 @@ export async function replayCommand(dir: string, input: string, opts: ReplayOpti
   });
   const tty = process.stderr.isTTY;
   let lastProgress = 0;
+  let batches: AsyncGenerator<SourceRecord[]> | undefined;
+  let atEnd = false;
   try {
     await ensureSchema(sink, plan);
     // Two-stage pipeline: the next batch is read and mapped while MySQL writes the current one. A
     // batch never waits for the next one to be read (stdin may stay idle), and a signal ends the wait.
-    const batches = jsonlBatches(input, { batchSize, lingerMs });
-    const aborted = new Promise<"aborted">((resolve) =>
-      controller.signal.addEventListener("abort", () => resolve("aborted"), { once: true }),
-    );
-    let read = batches.next();
+    const source = jsonlBatches(input, { batchSize, lingerMs });
+    batches = source;
+    let read = source.next();
     let prepared: Prepared[] | undefined;
     for (;;) {
       if (!prepared) {
-        const r = await Promise.race([read, aborted]);
-        if (r === "aborted" || r.done) break;
+        const r = await unlessAborted(read, controller.signal);
+        if (r === "aborted") break;
+        if (r.done) {
+          atEnd = true;
+          break;
+        }
         prepared = executor.prepare(r.value);
-        read = batches.next();
+        read = source.next();
       }
       if (controller.signal.aborted) break;
       let ready: IteratorResult<SourceRecord[]> | undefined;
@@ -78,7 +82,7 @@ export async function replayCommand(dir: string, input: string, opts: ReplayOpti
         if (nextPrepared === undefined && ready !== undefined && !ready.done) {
           nextPrepared = executor.prepare(ready.value);
           ready = undefined;
-          read = batches.next();
+          read = source.next();
         }
         return nextPrepared;
       };
@@ -92,11 +96,6 @@ export async function replayCommand(dir: string, input: string, opts: ReplayOpti
         );
       }
     }
-    if (controller.signal.aborted) {
-      // A read may still wait on an idle stdin: end it instead of waiting for it.
-      if (input === "-") process.stdin.destroy();
-      void batches.return(undefined).catch(() => undefined);
-    } else await batches.return(undefined);
     if (tty) process.stderr.write("\n");
   } catch (e) {
     // A signal stops the replay between batches (or while a batch is retried): nothing half-written.
@@ -107,10 +106,38 @@ export async function replayCommand(dir: string, input: string, opts: ReplayOpti
       throw new UserError(`cannot read ${input}: no such file`);
     else throw e;
   } finally {
+    if (batches && !atEnd) {
+      // Stopped before the end (a signal, or MySQL given up on): a read may still wait on an idle
+      // stdin and would keep the process alive; end it instead of waiting for it.
+      if (input === "-") process.stdin.destroy();
+      void batches.return(undefined).catch(() => undefined);
+    }
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
     await sink.close();
   }
   printSummary(stats, opts.json ?? false);
   return 0;
+}
+
+/**
+ * Waits for `p`, or for the signal. The listener goes away with the wait: a promise that never
+ * settles would keep every batch raced against it reachable (the whole input, in memory).
+ */
+function unlessAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T | "aborted"> {
+  if (signal.aborted) return Promise.resolve("aborted");
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve("aborted");
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e);
+      },
+    );
+  });
 }

@@ -30,7 +30,7 @@ export interface RunOptions {
 export async function runCommand(dir: string, opts: RunOptions): Promise<number> {
   const batchSize = intOption("--batch-size", opts.batchSize, 1);
   const metricsPort =
-    opts.metricsPort === undefined ? undefined : intOption("--metrics-port", opts.metricsPort, 0);
+    opts.metricsPort === undefined ? undefined : intOption("--metrics-port", opts.metricsPort, 0, 65535);
   const plan = loadPlan(dir);
   const settings = kafkaSettings({
     ...(opts.brokers ? { brokers: opts.brokers } : {}),
