@@ -161,8 +161,12 @@ function compileAction(action: ActionSpec, table: CompiledTable): CompiledAction
     .map(([column, value]) => ({ column, value, keepExisting: false, pos: value.pos }));
   const mapped = action.mode === "delete" ? stamp : [...action.columns, ...stamp];
   const columns = mapped.map((c) => compileColumn(spec, c));
-  const where = action.where.map((c) => compileColumn(spec, c));
+  let where = action.where.map((c) => compileColumn(spec, c));
   const whereNames = where.map((w) => w.name);
+  // A row selected by its primary key: the key's values in the key's column order, whatever order
+  // the spec lists them in (the planner compares and binds them as the key).
+  if (whereNames.length === spec.primaryKey.length && spec.primaryKey.every((k) => whereNames.includes(k)))
+    where = spec.primaryKey.map((k) => where[whereNames.indexOf(k)]!);
   const keyIndexes = spec.primaryKey.map((k) => columns.findIndex((c) => c.name === k));
   const guardIndex = spec.guard ? columns.findIndex((c) => c.name === spec.guard) : -1;
   return {

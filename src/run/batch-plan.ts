@@ -33,6 +33,8 @@ export interface PlannedOp {
    * earlier in the batch wrote): there are no old children to delete.
    */
   readonly fresh?: boolean;
+  /** A delete that found no row: only its tombstone is written (no DELETE statement). */
+  readonly tombOnly?: boolean;
 }
 
 /** The unique values an upsert or update takes, and those the row had before if they change. */
@@ -248,6 +250,15 @@ export function decideBatch(
           const row = key === undefined ? undefined : state.get(t.name, key);
           if (key === undefined || !row) {
             unmatched.push(t.name);
+            // A delete that finds no row (it came first, or again) still says the row is gone as of
+            // its guard: an older event arriving later must not create it.
+            if (a.mode === "delete" && key !== undefined && t.guard && guard != null) {
+              const tomb = state.tomb(t.name, key);
+              if (tomb == null || compareGuard(guard, tomb) > 0) {
+                state.setTomb(t.name, key, guard);
+                ops.push({ op, eventIndex: ev.index, rowKey: key, tombOnly: true });
+              }
+            }
             continue;
           }
           if (t.guard && row.guard != null && compareGuard(guard, row.guard) < 0) {
@@ -315,6 +326,12 @@ function uniqueConflict(ev: MappedEvent, state: RowState, wanted: ReadonlySet<st
     const a = op.action;
     if (a.mode !== "upsert" || a.table.spec.uniques.length === 0) continue;
     const key = keyString(pkOfValues(a, op.values));
+    // An upsert older than its row (or than the row's deletion) is stale, whatever its unique values.
+    if (a.table.guard) {
+      const row = state.get(a.table.name, key);
+      const newest = row ? row.guard : state.tomb(a.table.name, key);
+      if (newest != null && compareGuard(op.values[a.guardIndex], newest) < 0) continue;
+    }
     const mine = uniquesOf(a, op.values, wanted);
     if (!mine) continue;
     for (const [name, value] of mine) {

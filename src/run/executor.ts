@@ -432,7 +432,8 @@ export class Executor {
       dirty.add(table);
       for (const c of this.plan.children.get(table) ?? []) withDescendants(c.name);
     };
-    for (const { op } of decision.ops) {
+    for (const { op, tombOnly } of decision.ops) {
+      if (tombOnly) continue;
       const a = op.action;
       if (a.mode === "replace" || a.mode === "append") withDescendants(a.table.name);
       else if (a.mode === "delete")
@@ -499,8 +500,8 @@ export class Executor {
         s.type(ev.eventType).applied++;
       }
     });
-    for (const { op } of decision.ops) {
-      s.addRows(op.action.table.name, op.rows ? op.rows.length : 1);
+    for (const { op, tombOnly } of decision.ops) {
+      if (!tombOnly) s.addRows(op.action.table.name, op.rows ? op.rows.length : 1);
     }
   }
 }

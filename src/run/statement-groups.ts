@@ -105,7 +105,8 @@ export function buildStatements(
     return [[`${t}|p:${rowKey.split("\u0001").slice(0, n).join("\u0001")}`, t]];
   };
 
-  for (const { op, rowKey, uniques, fresh } of ops) {
+  for (const { op, rowKey, uniques, fresh, tombOnly } of ops) {
+    if (tombOnly) continue; // written with the tombstones below
     const a = op.action;
     const t = a.table.name;
     switch (a.mode) {

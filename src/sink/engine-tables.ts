@@ -36,13 +36,13 @@ export const ENGINE_TABLES: readonly { name: string; ddl: string }[] = [
   {
     name: TOMBSTONES,
     // Hard-deleted rows of tables with a guard, with the guard value of the delete: an older event
-    // does not bring such a row back. Keyed by SHA-1 of table and key (keys of any length).
+    // does not bring such a row back. Keyed by SHA-1 of table and key (keys of any length). No wall
+    // clock: the table, like the projected ones, is a function of the stream.
     ddl: `CREATE TABLE IF NOT EXISTS \`${TOMBSTONES}\` (
   \`key_hash\` BINARY(20) NOT NULL,
   \`table_name\` VARCHAR(64) NOT NULL,
   \`row_key\` TEXT NOT NULL,
   \`guard\` VARCHAR(100) NOT NULL,
-  \`deleted_at\` DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
   PRIMARY KEY (\`key_hash\`),
   KEY \`idx_tombstones_table\` (\`table_name\`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,

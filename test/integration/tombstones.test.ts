@@ -86,4 +86,27 @@ describe("hard deletes leave tombstones: an older event does not bring the row b
     });
     expect(await db.rows("SELECT product_id FROM products")).toEqual([{ product_id: A }]);
   });
+
+  it.each([1, 1000])(
+    "a delete that came first keeps an older create out; a second, newer delete moves the tombstone (batch size %i)",
+    async (batch) => {
+      const db = await scope.db();
+      const f = file(`first-${batch}.jsonl`, [
+        ev("product.deleted", A, "2025-03-03T10:00:00Z"),
+        ev("product.created", A, "2025-03-01T10:00:00Z"),
+        ev("product.created", B, "2025-03-01T10:00:00Z"),
+        ev("product.deleted", B, "2025-03-03T10:00:00Z"),
+        ev("product.deleted", B, "2025-03-07T10:00:00Z"),
+        ev("product.updated", B, "2025-03-05T10:00:00Z"),
+      ]);
+      const r = cli(["replay", f, "--batch-size", String(batch), "--json"], { MYSQL_URL: db.url });
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ read: 6, stale: 2, unmatched: 2 });
+      expect(await db.rows("SELECT COUNT(*) n FROM products")).toEqual([{ n: 0 }]);
+      expect(await db.rows("SELECT row_key, guard FROM projector_tombstones ORDER BY row_key")).toEqual([
+        { row_key: JSON.stringify([A]), guard: "2025-03-03 10:00:00.000000" },
+        { row_key: JSON.stringify([B]), guard: "2025-03-07 10:00:00.000000" },
+      ]);
+    },
+  );
 });
