@@ -20,6 +20,27 @@ function users(from: number, n: number): string {
   return `${lines.join("\n")}\n`;
 }
 
+/**
+ * A `replay -` that has committed `first` users, then gets a column of `users` dropped under it and
+ * `more` users to write: it is retrying that batch when this returns.
+ */
+async function retryingReplay(first: number, more: number) {
+  const db = await scope.db();
+  const p = cliAsync(["replay", "-", "--json"], { MYSQL_URL: db.url });
+  p.stdin.write(users(1, first));
+  await waitFor(
+    "the first users",
+    async () => Number((await db.rows("SELECT COUNT(*) n FROM users"))[0]?.n) === first,
+    { timeoutMs: 20_000 },
+  );
+  await db.rows("ALTER TABLE users DROP COLUMN bio");
+  p.stdin.write(users(first + 1, more));
+  await waitFor("a retry reported", () => p.output().stderr.includes("MySQL cannot take the batch"), {
+    timeoutMs: 20_000,
+  });
+  return { db, p };
+}
+
 describe("replay - (a pipe that stays open)", () => {
   it("commits what it has read without waiting for more input; SIGTERM ends the wait, exit 0", async () => {
     const db = await scope.db();
@@ -38,19 +59,7 @@ describe("replay - (a pipe that stays open)", () => {
   });
 
   it("a column dropped under it: the batch is retried, not dead-lettered, and lands after migrate", async () => {
-    const db = await scope.db();
-    const p = cliAsync(["replay", "-", "--json"], { MYSQL_URL: db.url });
-    p.stdin.write(users(1, 2));
-    await waitFor(
-      "first users",
-      async () => Number((await db.rows("SELECT COUNT(*) n FROM users"))[0]?.n) === 2,
-      { timeoutMs: 20_000 },
-    );
-    await db.rows("ALTER TABLE users DROP COLUMN bio");
-    p.stdin.write(users(3, 2));
-    await waitFor("a retry reported", () => p.output().stderr.includes("MySQL cannot take the batch"), {
-      timeoutMs: 20_000,
-    });
+    const { db, p } = await retryingReplay(2, 2);
     expect(p.output().stderr).toContain("Unknown column");
     expect(await db.rows("SELECT COUNT(*) n FROM projector_dead_letters")).toEqual([{ n: 0 }]);
     // The operator puts the column back; the retried batch goes through.
@@ -70,19 +79,7 @@ describe("replay - (a pipe that stays open)", () => {
   });
 
   it("SIGTERM while a batch is being retried, stdin still open: exit 0 at once", async () => {
-    const db = await scope.db();
-    const p = cliAsync(["replay", "-", "--json"], { MYSQL_URL: db.url });
-    p.stdin.write(users(1, 1));
-    await waitFor(
-      "the first user",
-      async () => Number((await db.rows("SELECT COUNT(*) n FROM users"))[0]?.n) === 1,
-      { timeoutMs: 20_000 },
-    );
-    await db.rows("ALTER TABLE users DROP COLUMN bio");
-    p.stdin.write(users(2, 1));
-    await waitFor("a retry reported", () => p.output().stderr.includes("MySQL cannot take the batch"), {
-      timeoutMs: 20_000,
-    });
+    const { p } = await retryingReplay(1, 1);
     p.kill("SIGTERM");
     const started = Date.now();
     const r = await p.done;
