@@ -1,5 +1,5 @@
 import { log } from "../../log.js";
-import { DEAD_LETTERS, OFFSETS } from "../../sink/engine-tables.js";
+import { DEAD_LETTERS, OFFSETS, TOMBSTONES } from "../../sink/engine-tables.js";
 import { createKafka, kafkaSettings } from "../../source/kafka-config.js";
 import { loadPlan } from "../load-plan.js";
 import { mysqlUrl, openSink } from "../mysql.js";
@@ -26,6 +26,7 @@ export async function statusCommand(
   const partitions: PartitionStatus[] = [];
   const rows: Record<string, number | null> = {};
   let deadLetters: number | null = null;
+  let tombstones: number | null = null;
   let kafkaError: string | undefined;
   try {
     const existing = new Set(
@@ -47,6 +48,10 @@ export async function statusCommand(
     if (existing.has(DEAD_LETTERS))
       deadLetters = Number(
         (await sink.query<{ n: number }[]>(`SELECT COUNT(*) n FROM \`${DEAD_LETTERS}\``))[0]?.n ?? 0,
+      );
+    if (existing.has(TOMBSTONES))
+      tombstones = Number(
+        (await sink.query<{ n: number }[]>(`SELECT COUNT(*) n FROM \`${TOMBSTONES}\``))[0]?.n ?? 0,
       );
     for (const t of plan.tables) {
       rows[t.name] = existing.has(t.name)
@@ -98,6 +103,7 @@ export async function statusCommand(
     total_lag: totalLag,
     partitions,
     dead_letters: deadLetters,
+    tombstones,
     rows,
     ...(kafkaError ? { kafka_error: kafkaError } : {}),
   };
@@ -115,7 +121,11 @@ export async function statusCommand(
         `${p.topic.padEnd(w)} ${String(p.partition).padStart(9)}  ${String(p.next_offset ?? "-").padStart(11)}  ${String(p.high_watermark ?? "?").padStart(14)}  ${p.lag ?? "?"}`,
       );
     }
-    out.push(`dead letters: ${deadLetters ?? "no table yet (run projector migrate)"}`, "rows per table:");
+    out.push(
+      `dead letters: ${deadLetters ?? "no table yet (run projector migrate)"}`,
+      `tombstones (hard-deleted rows kept out): ${tombstones ?? "no table yet"}`,
+      "rows per table:",
+    );
     for (const [t, n] of Object.entries(rows)) out.push(`  ${t.padEnd(24)} ${n ?? "missing"}`);
     process.stdout.write(`${out.join("\n")}\n`);
   }
