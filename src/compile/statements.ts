@@ -23,7 +23,7 @@ export function valueBytes(v: unknown): number {
 const ESCAPED = /[\0\b\t\n\r\x1a"'\\]/g;
 
 /** The exact bytes of a value in the statement text (slower: only for statements near the limit). */
-export function exactValueBytes(v: unknown): number {
+function exactValueBytes(v: unknown): number {
   if (typeof v === "string") return Buffer.byteLength(v) + 2 + (v.match(ESCAPED)?.length ?? 0);
   return valueBytes(v);
 }
@@ -32,6 +32,13 @@ export function exactValueBytes(v: unknown): number {
 export function statementBytes(s: Statement): number {
   let n = s.sql.length;
   for (const v of s.params) n += valueBytes(v);
+  return n;
+}
+
+/** The statement's exact size on the wire (for one whose upper bound is over the limit). */
+export function exactStatementBytes(s: Statement): number {
+  let n = Buffer.byteLength(s.sql);
+  for (const v of s.params) n += exactValueBytes(v);
   return n;
 }
 

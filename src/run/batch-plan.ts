@@ -221,9 +221,7 @@ export function decideBatch(
         case "upsert": {
           const key = keyString(pkOfValues(a, op.values));
           const row = state.get(t.name, key);
-          // Older than the row, or than the hard delete that removed it (its tombstone).
-          const newest = !t.guard ? null : row ? row.guard : state.tomb(t.name, key);
-          if (newest != null && compareGuard(guard, newest) < 0) {
+          if (olderThanRow(state, t, key, guard)) {
             stale.push(t.name);
             staleRows.add(`${t.name}|${key}`);
             continue;
@@ -320,6 +318,14 @@ export function decideBatch(
   return { ops, results };
 }
 
+/** Whether `guard` is older than the row's, or (the row gone) than the hard delete's tombstone. */
+function olderThanRow(state: RowState, t: CompiledTable, key: string, guard: unknown): boolean {
+  if (!t.guard) return false;
+  const row = state.get(t.name, key);
+  const newest = row ? row.guard : state.tomb(t.name, key);
+  return newest != null && compareGuard(guard, newest) < 0;
+}
+
 /** An upsert whose unique key already belongs to another row: the event is rejected, not merged into that row. */
 function uniqueConflict(ev: MappedEvent, state: RowState, wanted: ReadonlySet<string>): string | undefined {
   for (const op of ev.ops) {
@@ -327,11 +333,7 @@ function uniqueConflict(ev: MappedEvent, state: RowState, wanted: ReadonlySet<st
     if (a.mode !== "upsert" || a.table.spec.uniques.length === 0) continue;
     const key = keyString(pkOfValues(a, op.values));
     // An upsert older than its row (or than the row's deletion) is stale, whatever its unique values.
-    if (a.table.guard) {
-      const row = state.get(a.table.name, key);
-      const newest = row ? row.guard : state.tomb(a.table.name, key);
-      if (newest != null && compareGuard(op.values[a.guardIndex], newest) < 0) continue;
-    }
+    if (olderThanRow(state, a.table, key, op.values[a.guardIndex])) continue;
     const mine = uniquesOf(a, op.values, wanted);
     if (!mine) continue;
     for (const [name, value] of mine) {

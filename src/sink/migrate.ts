@@ -70,10 +70,11 @@ export async function planMigration(sink: MysqlSink, plan: Plan): Promise<Migrat
   /** table\0column of every column widened. */
   const widened = new Set<string>();
   for (const e of ENGINE_TABLES) if (!tables.has(e.name)) statements.push(e.ddl);
+  /** Collations of the columns of tables this migration creates: `table\0column` → name. */
+  const created = new Map<string, string>();
   /** Collation of a text column as it is (or will be) in the database: `table\0column` → name. */
   const collationOf = (t: string, c: string): string | null | undefined =>
     tables.get(t)?.get(c.toLowerCase())?.collation ?? created.get(`${t}\u0000${c}`);
-  const created = new Map<string, string>();
   for (const table of plan.tables) {
     const existing = tables.get(table.name);
     if (!existing) {

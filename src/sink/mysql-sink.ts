@@ -1,7 +1,7 @@
 import mysql, { type Connection, type RowDataPacket } from "mysql2/promise";
 import { createDatabaseSql } from "../compile/ddl.js";
 import { quoteId } from "../compile/sql.js";
-import { exactValueBytes, type Statement, statementBytes, valueBytes } from "../compile/statements.js";
+import { exactStatementBytes, type Statement, statementBytes, valueBytes } from "../compile/statements.js";
 import type { RowRequest } from "../run/batch-plan.js";
 import { keyString, RowState, tombstoneHash } from "../run/row-state.js";
 import { DEAD_LETTERS, OFFSETS, TOMBSTONES } from "./engine-tables.js";
@@ -64,17 +64,17 @@ export function partitionKey(topic: string, partition: number): string {
 /** Statements are sent several per round trip (multi-statement queries) up to about this much SQL. */
 const CHUNK_CHARS = 256 << 10;
 
+/** ER_BAD_DB_ERROR: the URL's database does not exist (a driver error or our SinkError). */
+export function isMissingDatabase(e: unknown): boolean {
+  return (e as { errno?: number } | null)?.errno === 1049;
+}
+
 /**
  * The only module that talks to MySQL. Two connections: the writer runs one transaction per batch
  * with autocommit off, so nothing queued behind a statement that failed (a deadlock rolls the
  * transaction back) can ever commit on its own; the reader answers side queries (offsets, lag,
  * migrations) with autocommit on, without slipping into a batch's transaction.
  */
-/** ER_BAD_DB_ERROR: the URL's database does not exist (a driver error or our SinkError). */
-export function isMissingDatabase(e: unknown): boolean {
-  return (e as { errno?: number } | null)?.errno === 1049;
-}
-
 export class MysqlSink {
   private writer: Connection | undefined;
   private reader: Connection | undefined;
@@ -270,10 +270,7 @@ export class MysqlSink {
         const limit = this.statementBytes;
         const sizes = statements.map((s) => {
           const n = statementBytes(s);
-          if (n <= limit) return n;
-          let exact = Buffer.byteLength(s.sql);
-          for (const p of s.params) exact += exactValueBytes(p);
-          return exact;
+          return n <= limit ? n : exactStatementBytes(s);
         });
         // A statement the server would refuse (it drops the connection): refused here, as bad data
         // of its event, before anything of the batch is sent.
@@ -431,20 +428,21 @@ async function loadTombstones(
   state: RowState,
   known: RowState | undefined,
 ): Promise<void> {
-  const wanted = new Map<string, { table: string; key: string }>();
+  /** hex of the hash → the row it stands for, and the hash to bind. */
+  const wanted = new Map<string, { table: string; key: string; hash: Buffer }>();
   for (const req of requests) {
     const t = req.table;
     if (!t.guard) continue;
     for (const key of req.keys.keys()) {
       if (state.get(t.name, key) || known?.knows(t.name, key)) continue;
-      wanted.set(tombstoneHash(t.name, key).toString("hex"), { table: t.name, key });
+      const hash = tombstoneHash(t.name, key);
+      wanted.set(hash.toString("hex"), { table: t.name, key, hash });
     }
   }
   if (wanted.size === 0) return;
-  const hashes = [...wanted.keys()].map((h) => Buffer.from(h, "hex"));
   const [rows] = await conn.query(
-    `SELECT key_hash, guard FROM ${quoteId(TOMBSTONES)} WHERE key_hash IN (${"?,".repeat(hashes.length - 1)}?)`,
-    hashes,
+    `SELECT key_hash, guard FROM ${quoteId(TOMBSTONES)} WHERE key_hash IN (${"?,".repeat(wanted.size - 1)}?)`,
+    [...wanted.values()].map((w) => w.hash),
   );
   for (const r of rows as RowDataPacket[]) {
     const w = wanted.get(Buffer.from(r.key_hash).toString("hex"));

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cli, EXAMPLES } from "../helpers/cli.js";
+import type { TestDb } from "../helpers/db.js";
 import { testScope } from "../helpers/kafka.js";
 
 type PostData = { text_content: string; media: { url: string }[] };
@@ -30,12 +31,18 @@ function file(name: string, lines: string[]): string {
   return path;
 }
 
+/** The server's max_allowed_packet, in bytes. */
+async function maxPacket(db: TestDb): Promise<number> {
+  const [row] = await db.rows<{ p: number }>("SELECT @@max_allowed_packet AS p");
+  return Number(row!.p);
+}
+
 const summary = (stdout: string) => JSON.parse(stdout) as Record<string, number>;
 
 describe("batches bigger than the server's max_allowed_packet", () => {
   it("writes a batch whose rows together exceed the packet (split into several statements)", async () => {
     const db = await scope.db();
-    const [{ p }] = (await db.rows("SELECT @@max_allowed_packet AS p")) as [{ p: number }];
+    const p = await maxPacket(db);
     const n = Math.ceil((p * 1.2) / 32_000);
     const f = file(
       "posts.jsonl",
@@ -51,7 +58,7 @@ describe("batches bigger than the server's max_allowed_packet", () => {
 
   it("dead-letters a batch of big undecodable lines in several inserts", async () => {
     const db = await scope.db();
-    const [{ p }] = (await db.rows("SELECT @@max_allowed_packet AS p")) as [{ p: number }];
+    const p = await maxPacket(db);
     const n = Math.ceil((p * 1.2) / 17_500);
     const f = file(
       "garbage.jsonl",
@@ -67,7 +74,7 @@ describe("batches bigger than the server's max_allowed_packet", () => {
 
   it("dead-letters the one event whose row no packet can carry, payload truncated, and applies the rest", async () => {
     const db = await scope.db();
-    const [{ p }] = (await db.rows("SELECT @@max_allowed_packet AS p")) as [{ p: number }];
+    const p = await maxPacket(db);
     const big = (size: number) => (d: PostData) => (d.media[0]!.url = "z".repeat(size));
     const f = file("huge.jsonl", [
       postEvent(1, big(100)),
