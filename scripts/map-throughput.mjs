@@ -1,5 +1,5 @@
 // Pure mapping throughput: events decoded and mapped per second on one core, no I/O.
-// Input: the 44 envelopes of ../shared/events/examples.jsonl (the "examples mix"), or a JSONL file given
+// Input: the 44 envelopes of test/fixtures/events/examples.jsonl (the "examples mix"), or a JSONL file given
 // as the first argument (e.g. a generated stream). Usage: npm run build && node scripts/map-throughput.mjs [file]
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -8,7 +8,8 @@ import { compile } from "../dist/src/compile/plan.js";
 import { checkEnvelope } from "../dist/src/run/envelope.js";
 import { loadSpecDirOrThrow } from "../dist/src/spec/load.js";
 
-const file = process.argv[2] ?? fileURLToPath(new URL("../../shared/events/examples.jsonl", import.meta.url));
+const file =
+  process.argv[2] ?? fileURLToPath(new URL("../test/fixtures/events/examples.jsonl", import.meta.url));
 const plan = compile(loadSpecDirOrThrow(fileURLToPath(new URL("../projections", import.meta.url))));
 const lines = readFileSync(file, "utf8")
   .split("\n")

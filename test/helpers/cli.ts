@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 
 export const REPO = fileURLToPath(new URL("../..", import.meta.url));
 export const BIN = `${REPO}bin/projector.js`;
-export const EXAMPLES = fileURLToPath(new URL("../../../shared/events/examples.jsonl", import.meta.url));
+export const EXAMPLES = fileURLToPath(new URL("../fixtures/events/examples.jsonl", import.meta.url));
 
 export interface CliResult {
   status: number | null;

@@ -5,7 +5,7 @@ import { type Envelope, EVENT_TYPES, generateEvents } from "../../tools/generate
 import { writeJsonl } from "../../tools/generate/write-jsonl.js";
 
 const examples: Envelope[] = readFileSync(
-  new URL("../../../shared/events/examples.jsonl", import.meta.url),
+  new URL("../fixtures/events/examples.jsonl", import.meta.url),
   "utf8",
 )
   .split("\n")

@@ -12,13 +12,13 @@ import { buildStatements } from "../../src/run/statement-groups.js";
 import { loadSpecDir } from "../../src/spec/load.js";
 
 /**
- * The catalog check: every envelope of the shared examples stream, mapped through the shipped
- * projections, does what /work/shared/catalog.md says its event type does.
+ * The catalog check: every envelope of the examples stream (test/fixtures/events), mapped through the shipped
+ * projections, does what docs/catalog.md says its event type does.
  */
 
 const { spec, issues } = loadSpecDir(fileURLToPath(new URL("../../projections", import.meta.url)));
 const plan = compile(spec);
-const lines = readFileSync(new URL("../../../shared/events/examples.jsonl", import.meta.url), "utf8")
+const lines = readFileSync(new URL("../fixtures/events/examples.jsonl", import.meta.url), "utf8")
   .split("\n")
   .filter((l) => l.trim() !== "");
 

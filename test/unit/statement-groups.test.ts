@@ -14,7 +14,7 @@ const plan = compile(loadSpecDirOrThrow(fileURLToPath(new URL("../../projections
 
 /** The example envelope of each event type (examples.jsonl), as a template. */
 const templates = new Map<string, Record<string, unknown>>(
-  readFileSync(new URL("../../../shared/events/examples.jsonl", import.meta.url), "utf8")
+  readFileSync(new URL("../fixtures/events/examples.jsonl", import.meta.url), "utf8")
     .split("\n")
     .filter((l) => l.trim() !== "")
     .map((l) => {

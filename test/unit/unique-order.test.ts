@@ -9,7 +9,7 @@ import { loadSpecDir } from "../../src/spec/load.js";
 
 const plan = compile(loadSpecDir("projections").spec);
 const created = JSON.parse(
-  readFileSync(new URL("../../../shared/events/examples.jsonl", import.meta.url), "utf8")
+  readFileSync(new URL("../fixtures/events/examples.jsonl", import.meta.url), "utf8")
     .split("\n")
     .find((l) => l.includes('"order.created"'))!,
 );

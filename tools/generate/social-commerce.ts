@@ -1,8 +1,8 @@
 /**
- * Deterministic synthetic Social Commerce event stream (the 44 event types of shared/catalog.md).
+ * Deterministic synthetic Social Commerce event stream (the 44 event types of docs/catalog.md).
  *
  * Domain-specific on purpose, so it lives in tools/ and src/ stays domain-free. The payload shapes are
- * those of shared/events/examples.jsonl: same field names, same nesting, same kinds of values.
+ * those of test/fixtures/events/examples.jsonl: same field names, same nesting, same kinds of values.
  *
  * How it works: a `World` holds compact state for the live entities of each kind, bucketed by their
  * state-machine status. Every step picks one action by weighted random among the actions that are
