@@ -1,16 +1,24 @@
-// `npm run demo`: the main job end to end on this machine. Starts the local broker if none is up
-// (and MariaDB if it is stopped), migrates a demo database, generates and emits a stream, runs the
-// projector until it has caught up, then prints row counts and an analytics query.
+// `npm run demo`: the main job end to end. Starts the local broker if none is up (and the embedded
+// MariaDB when no MYSQL_URL is set and nothing answers on 127.0.0.1:3306), migrates a demo database,
+// generates and emits a stream, runs the projector until it has caught up, then prints row counts
+// and an analytics query.
 import { execFileSync, spawnSync } from "node:child_process";
-import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import mysql from "mysql2/promise";
+import { findMysql } from "./mysql.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const events = Number(process.env.DEMO_EVENTS ?? 20000);
-const database = process.env.DEMO_DATABASE ?? "projector_demo";
-const server = process.env.DEMO_MYSQL ?? "mysql://root@127.0.0.1:3306";
+// MYSQL_URL when set (its database, default projector_demo), else a server on 127.0.0.1:3306, else
+// the embedded MariaDB (scripts/mysql.mjs).
+const given = process.env.MYSQL_URL ? new URL(process.env.MYSQL_URL) : undefined;
+const database = decodeURIComponent(given?.pathname.replace(/^\//, "") ?? "") || "projector_demo";
 const prefix = `demo-${Date.now()}.`; // fresh topics: a second demo does not re-read the first one's events
+const step = (title) => process.stdout.write(`\n== ${title}\n`);
+
+step("services");
+const server = await findMysql();
+execFileSync(process.execPath, [`${root}scripts/kafka.mjs`, "start"], { stdio: "inherit" });
 const env = {
   ...process.env,
   MYSQL_URL: `${server}/${database}`,
@@ -20,40 +28,13 @@ const env = {
 };
 const cli = (args, opts = {}) =>
   execFileSync(process.execPath, [`${root}bin/projector.js`, ...args], { env, stdio: "inherit", ...opts });
-const step = (title) => process.stdout.write(`\n== ${title}\n`);
 
-async function mariadbUp() {
-  try {
-    const u = new URL(server);
-    const c = await mysql.createConnection({
-      host: u.hostname,
-      port: Number(u.port || 3306),
-      user: decodeURIComponent(u.username) || "root",
-      password: decodeURIComponent(u.password),
-    });
-    return c;
-  } catch {
-    return undefined;
-  }
+// A demo database starts empty; any other database is projected into as it is (never dropped).
+if (/demo/i.test(database)) {
+  const admin = await mysql.createConnection(server);
+  await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
+  await admin.end();
 }
-
-step("services");
-let admin = await mariadbUp();
-if (!admin) {
-  process.stdout.write("MariaDB not reachable; starting it\n");
-  spawnSync("start-stop-daemon", ["--start", "--oknodo", "--background", "--exec", "/usr/sbin/mariadbd"], {
-    stdio: "inherit",
-  });
-  for (let i = 0; i < 60 && !admin; i++) {
-    await sleep(500);
-    admin = await mariadbUp();
-  }
-  if (!admin) throw new Error(`MariaDB did not come up at ${server}`);
-}
-execFileSync(process.execPath, [`${root}scripts/kafka.mjs`, "start"], { stdio: "inherit" });
-await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
-await admin.end();
-
 step(`migrate ${database}`);
 cli(["migrate"], { stdio: ["ignore", "ignore", "inherit"] });
 
@@ -79,4 +60,6 @@ const [rows] = await c.query(
 );
 console.table(rows);
 await c.end();
-process.stdout.write(`\nexplore: mysql -h127.0.0.1 -uroot ${database}\n`);
+const shown = new URL(`${server}/${database}`);
+if (shown.password) shown.password = "***";
+process.stdout.write(`\nexplore the tables at ${shown}\n`);

@@ -1,7 +1,19 @@
 import { randomBytes } from "node:crypto";
 import mysql, { type Connection, type RowDataPacket } from "mysql2/promise";
 
-export const ROOT_URL = "mysql://root@127.0.0.1:3306";
+/** The server the integration tests use (found or started by test/global-setup.ts), without a database. */
+export const ROOT_URL = process.env.PROJECTOR_TEST_MYSQL ?? "mysql://root@127.0.0.1:3306";
+
+/** Connection options of ROOT_URL. */
+export function serverOptions(): { host: string; port: number; user: string; password: string } {
+  const u = new URL(ROOT_URL);
+  return {
+    host: u.hostname,
+    port: Number(u.port || 3306),
+    user: decodeURIComponent(u.username) || "root",
+    password: decodeURIComponent(u.password),
+  };
+}
 
 /** A throwaway database for one test: its URL, a connection to it, and cleanup. */
 export interface TestDb {
@@ -16,12 +28,11 @@ export interface TestDb {
 
 export async function createTestDb(prefix = "pj"): Promise<TestDb> {
   const name = `${prefix}_${randomBytes(4).toString("hex")}`;
-  const admin = await mysql.createConnection({ host: "127.0.0.1", user: "root" });
+  const admin = await mysql.createConnection(serverOptions());
   await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   await admin.end();
   const conn = await mysql.createConnection({
-    host: "127.0.0.1",
-    user: "root",
+    ...serverOptions(),
     database: name,
     dateStrings: true,
     supportBigNumbers: true,

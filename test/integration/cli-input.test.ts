@@ -1,23 +1,26 @@
 import { describe, expect, it } from "vitest";
 import { cli, EXAMPLES } from "../helpers/cli.js";
+import { serverOptions } from "../helpers/db.js";
 
 const SECRET = "TopSecret42";
+/** The test server: a wrong password is refused by a real server, not by a closed port. */
+const { host, port } = serverOptions();
 
 describe("credentials never reach the output", () => {
   it("a refused password is shown as *** in the error (exit 2)", () => {
     const r = cli(["replay", EXAMPLES], {
-      MYSQL_URL: `mysql://root:${SECRET}%23x@127.0.0.1:3306/projector_cred`,
+      MYSQL_URL: `mysql://root:${SECRET}%23x@${host}:${port}/projector_cred`,
     });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("cannot connect to MySQL");
-    expect(r.stderr).toContain("root:***@127.0.0.1");
+    expect(r.stderr).toContain(`root:***@${host}`);
     expect(r.stdout + r.stderr).not.toContain(SECRET);
   });
 
   it.each(["#", "/", "?"])("a password with an unencoded %s is refused without echoing it", (c) => {
     for (const command of ["replay", "status", "migrate"]) {
       const args = command === "replay" ? ["replay", EXAMPLES] : [command];
-      const r = cli(args, { MYSQL_URL: `mysql://root:1${c}${SECRET}@127.0.0.1:3306/projector_cred` });
+      const r = cli(args, { MYSQL_URL: `mysql://root:1${c}${SECRET}@${host}:${port}/projector_cred` });
       expect(r.status, command).toBe(2);
       expect(r.stderr).toContain("percent-encode");
       expect(r.stdout + r.stderr).not.toContain(SECRET);
