@@ -10,9 +10,9 @@ import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 
-const KAFKA_VERSION = "3.9.1"; // last line before 4.0 (which drops log4j 1 and changes tooling)
-const SLF4J_VERSION = "1.7.36"; // the slf4j line kafka 3.9 is built against
-const RELOAD4J_VERSION = "1.2.25";
+const KAFKA_VERSION = "4.1.1"; // the 4.x line users run (KRaft only); docker-compose.yml uses the same
+// Kafka 4 logs through slf4j 1.7 into log4j2 (its POM brings log4j-api/core but no slf4j binding).
+const LOG4J_VERSION = "2.24.3"; // the log4j2 that kafka 4.1.1 is built against
 const CLUSTER_ID = "MkU3OEVBNTcwNTJENDM2Qk"; // any base64 16-byte UUID; fixed so re-formats are stable
 const HOST = "127.0.0.1";
 const READY_TIMEOUT_MS = 90_000;
@@ -27,14 +27,14 @@ const p = {
   logs: join(home, "logs"),
   pom: join(home, "pom.xml"),
   props: join(home, "server.properties"),
-  log4j: join(home, "log4j.properties"),
+  log4j: join(home, "log4j2.properties"),
   pid: join(home, "kafka.pid"),
   serverLog: join(home, "logs", "server.log"),
   stdoutLog: join(home, "logs", "stdout.log"),
 };
 const kafkaJar = join(p.libs, `kafka_2.13-${KAFKA_VERSION}.jar`);
 // java expands the trailing `*` itself (we never go through a shell).
-const javaBase = [`-Dlog4j.configuration=file:${p.log4j}`, "-Djava.awt.headless=true", "-cp", `${p.libs}/*`];
+const javaBase = [`-Dlog4j2.configurationFile=${p.log4j}`, "-Djava.awt.headless=true", "-cp", `${p.libs}/*`];
 
 const log = (msg) => console.log(`kafka: ${msg}`);
 const fail = (msg) => {
@@ -121,7 +121,7 @@ function runningPid() {
   return pid;
 }
 
-/** First run: resolve kafka + an slf4j binding (the kafka POM ships none) into libs/ via Maven. */
+/** First run: resolve kafka + an slf4j binding to log4j2 (the kafka POM ships none) into libs/ via Maven. */
 function ensureJars() {
   if (existsSync(kafkaJar)) return;
   rmSync(p.libs, { recursive: true, force: true }); // drop jars of any other kafka version
@@ -137,8 +137,7 @@ function ensureJars() {
   <packaging>pom</packaging>
   <dependencies>
     ${dep("org.apache.kafka", "kafka_2.13", KAFKA_VERSION)}
-    ${dep("org.slf4j", "slf4j-reload4j", SLF4J_VERSION)}
-    ${dep("ch.qos.reload4j", "reload4j", RELOAD4J_VERSION)}
+    ${dep("org.apache.logging.log4j", "log4j-slf4j-impl", LOG4J_VERSION)}
   </dependencies>
   <build><plugins><plugin>
     <groupId>org.apache.maven.plugins</groupId><artifactId>maven-dependency-plugin</artifactId><version>3.8.1</version>
@@ -191,19 +190,29 @@ log.cleaner.dedupe.buffer.size=16777216
 log.retention.hours=-1
 `,
   );
-  // Kafka 3.9 still logs through log4j 1.x (reload4j); 4.0 moves to log4j2.
+  // Kafka 4 logs through log4j2.
   writeFileSync(
     p.log4j,
-    `log4j.rootLogger=INFO, file
-log4j.appender.file=org.apache.log4j.RollingFileAppender
-log4j.appender.file.File=${p.serverLog}
-log4j.appender.file.MaxFileSize=50MB
-log4j.appender.file.MaxBackupIndex=2
-log4j.appender.file.layout=org.apache.log4j.PatternLayout
-log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
-log4j.logger.kafka.request.logger=WARN
-log4j.logger.state.change.logger=WARN
-log4j.logger.kafka.authorizer.logger=WARN
+    `status = warn
+appender.file.type = RollingFile
+appender.file.name = file
+appender.file.fileName = ${p.serverLog}
+appender.file.filePattern = ${p.serverLog}.%i
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+appender.file.policies.type = Policies
+appender.file.policies.size.type = SizeBasedTriggeringPolicy
+appender.file.policies.size.size = 50MB
+appender.file.strategy.type = DefaultRolloverStrategy
+appender.file.strategy.max = 2
+rootLogger.level = INFO
+rootLogger.appenderRef.file.ref = file
+logger.request.name = kafka.request.logger
+logger.request.level = WARN
+logger.state.name = state.change.logger
+logger.state.level = WARN
+logger.authorizer.name = kafka.authorizer.logger
+logger.authorizer.level = WARN
 `,
   );
 }

@@ -19,7 +19,8 @@ import { parse } from "yaml";
 import { type CliResult, cliAsync, EXAMPLES, REPO } from "./cli.js";
 import { createTestDb, type TestDb } from "./db.js";
 
-export const MAIN_BROKER = "127.0.0.1:9092";
+/** The broker of scripts/kafka.mjs, which the global setup starts (KAFKA_PORT and KAFKA_HOME_DIR as for it). */
+export const MAIN_BROKER = `127.0.0.1:${process.env.KAFKA_PORT || 9092}`;
 
 /** One test's own slice of the cluster: topic prefix, consumer group, brokers. */
 export interface KafkaCtx {
@@ -562,7 +563,7 @@ export interface Broker {
 export function privateBroker(port: number, home = join(REPO, ".kafka-restart-test")): Broker {
   mkdirSync(home, { recursive: true });
   // Reuse the jars of the main broker instead of fetching them again with Maven.
-  const mainLibs = join(REPO, ".kafka", "libs");
+  const mainLibs = join(process.env.KAFKA_HOME_DIR || join(REPO, ".kafka"), "libs");
   if (!existsSync(join(home, "libs")) && existsSync(mainLibs)) symlinkSync(mainLibs, join(home, "libs"));
   const env = { KAFKA_PORT: String(port), KAFKA_HOME_DIR: home };
   const script = async (cmd: "start" | "stop") => {
