@@ -27,9 +27,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import kafkajs from "kafkajs";
 import mysql from "mysql2/promise";
+import { compile } from "../dist/src/compile/compile.js";
 import { ABSENT } from "../dist/src/compile/json-path.js";
 import { MapError, mapEvent } from "../dist/src/compile/map-event.js";
-import { compile } from "../dist/src/compile/plan.js";
 import {
   deleteChildrenStatement,
   deleteShape,
@@ -41,9 +41,9 @@ import {
   upsertShape,
   upsertStatement,
 } from "../dist/src/compile/statements.js";
-import { checkEnvelope, EnvelopeError } from "../dist/src/run/envelope.js";
+import { checkEnvelope, EnvelopeError } from "../dist/src/run/decode.js";
 import { parseMysqlUrl } from "../dist/src/sink/mysql-url.js";
-import { loadSpecDirOrThrow } from "../dist/src/spec/load.js";
+import { loadSpecDirOrThrow } from "../dist/src/specs/load.js";
 import { generateEvents } from "../dist/tools/generate/social-commerce.js";
 import { writeJsonl } from "../dist/tools/generate/write-jsonl.js";
 

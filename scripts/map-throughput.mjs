@@ -3,10 +3,10 @@
 // as the first argument (e.g. a generated stream). Usage: npm run build && node scripts/map-throughput.mjs [file]
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { compile } from "../dist/src/compile/compile.js";
 import { MapError, mapEvent } from "../dist/src/compile/map-event.js";
-import { compile } from "../dist/src/compile/plan.js";
-import { checkEnvelope } from "../dist/src/run/envelope.js";
-import { loadSpecDirOrThrow } from "../dist/src/spec/load.js";
+import { checkEnvelope } from "../dist/src/run/decode.js";
+import { loadSpecDirOrThrow } from "../dist/src/specs/load.js";
 
 const file =
   process.argv[2] ?? fileURLToPath(new URL("../test/fixtures/events/examples.jsonl", import.meta.url));

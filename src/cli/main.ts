@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import { SpecError } from "../spec/issues.js";
+import { SpecError } from "../specs/issues.js";
 import { ddlCommand } from "./commands/ddl.js";
 import { emitCommand } from "./commands/emit.js";
 import { generateCommand } from "./commands/generate.js";
@@ -11,7 +11,7 @@ import { testCommand } from "./commands/test.js";
 import { validateCommand } from "./commands/validate.js";
 import { UserError } from "./errors.js";
 import { tuneHeap } from "./heap.js";
-import { DEFAULT_PROJECTIONS } from "./load-plan.js";
+import { DEFAULT_PROJECTIONS } from "./load-specs.js";
 
 tuneHeap();
 

@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http";
-import { log } from "../log.js";
+import { log } from "../core/log.js";
 
 /** /metrics (Prometheus text), /healthz (the process is alive) and /readyz (consuming and writing). */
 export function startMetricsServer(port: number, metrics: () => string, ready: () => boolean): Server {

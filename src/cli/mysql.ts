@@ -1,5 +1,5 @@
-import type { Plan } from "../compile/plan.js";
-import { log } from "../log.js";
+import type { CompiledSpec } from "../compile/compile.js";
+import { log } from "../core/log.js";
 import { applyMigration, type Migration, planMigration } from "../sink/migrate.js";
 import { isConnectionError } from "../sink/mysql-errors.js";
 import { isMissingDatabase, MysqlSink, SinkError } from "../sink/mysql-sink.js";
@@ -33,8 +33,8 @@ export async function openSink(url: string, options: { createDatabase?: boolean 
 }
 
 /** Creates what is missing (tables, columns, indexes) before a run; logs each statement. */
-export async function ensureSchema(sink: MysqlSink, plan: Plan): Promise<void> {
-  const migration = await planMigration(sink, plan);
+export async function ensureSchema(sink: MysqlSink, compiled: CompiledSpec): Promise<void> {
+  const migration = await planMigration(sink, compiled);
   for (const w of migration.warnings) log.warn(w);
   await migrate(sink, migration, (sql) => log.info("migrate", { sql: sql.split("\n")[0] }));
 }

@@ -1,4 +1,4 @@
-import type { ColumnType } from "../spec/types.js";
+import type { ColumnType } from "../specs/types.js";
 
 /** A value that does not fit its column. An ordinary value, not an exception: the hot path stays cheap. */
 export class CoerceFailure {

@@ -1,5 +1,5 @@
-import { sqlType } from "../spec/column-type.js";
-import type { ColumnSpec, ColumnType, Scalar, Spec, TableSpec } from "../spec/types.js";
+import { sqlType } from "../specs/column-type.js";
+import type { ColumnSpec, ColumnType, Scalar, Spec, TableSpec } from "../specs/types.js";
 import { CoerceFailure, coercerFor } from "./coerce.js";
 import { quoteId } from "./sql.js";
 

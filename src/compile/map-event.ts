@@ -1,6 +1,6 @@
 import { CoerceFailure } from "./coerce.js";
+import type { CompiledAction, CompiledColumn } from "./compile.js";
 import { ABSENT } from "./json-path.js";
-import type { CompiledAction, CompiledColumn } from "./plan.js";
 
 /** One row operation produced from an event: values aligned with the action's columns. */
 export interface MappedOp {

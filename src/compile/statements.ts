@@ -1,6 +1,6 @@
+import type { CompiledAction, CompiledColumn } from "./compile.js";
 import { ABSENT } from "./json-path.js";
 import type { MappedOp } from "./map-event.js";
-import type { CompiledAction, CompiledColumn } from "./plan.js";
 import { guardCondition, placeholders, quoteId, rowsOf } from "./sql.js";
 
 /** A statement with `?` placeholders and the values bound to them, in order. */

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Admin, type Kafka, type Message, Partitioners } from "kafkajs";
-import { topicOf } from "../compile/plan.js";
-import { log } from "../log.js";
-import { jsonlBatches } from "../source/jsonl-source.js";
+import { topicOf } from "../compile/compile.js";
+import { log } from "../core/log.js";
+import { jsonlBatches } from "../source/jsonl.js";
 
 export interface EmitResult {
   sent: number;

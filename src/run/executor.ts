@@ -1,10 +1,10 @@
 import { isUtf8 } from "node:buffer";
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { CompiledSpec } from "../compile/compile.js";
 import { MapError, type MappedOp, mapEvent } from "../compile/map-event.js";
-import type { Plan } from "../compile/plan.js";
 import type { Statement } from "../compile/statements.js";
-import { log } from "../log.js";
+import { log } from "../core/log.js";
 import {
   type DeadLetter,
   type MysqlSink,
@@ -20,10 +20,10 @@ import {
   type RowRequest,
   rowRequests,
   selectingUniques,
-} from "./batch-plan.js";
-import { checkEnvelope, EnvelopeError } from "./envelope.js";
+} from "./decide.js";
+import { checkEnvelope, EnvelopeError } from "./decode.js";
+import { buildStatements } from "./group-statements.js";
 import { RowState } from "./row-state.js";
-import { buildStatements } from "./statement-groups.js";
 import type { Stats } from "./stats.js";
 
 /** One message from a source: a JSONL line or a Kafka record. */
@@ -132,11 +132,11 @@ export class Executor {
   ready = true;
 
   constructor(
-    private readonly plan: Plan,
+    private readonly compiled: CompiledSpec,
     private readonly sink: MysqlSink,
     private readonly options: ExecutorOptions,
   ) {
-    this.uniques = selectingUniques(plan);
+    this.uniques = selectingUniques(compiled);
     this.lookahead = options.lookahead ?? true;
   }
 
@@ -215,7 +215,7 @@ export class Executor {
       letter: this.letter(record, reason, eventId, eventType),
     });
     if (envelope instanceof EnvelopeError) return dead(envelope.reason, envelope.eventId, envelope.eventType);
-    const actions = this.plan.events.get(envelope.event_type);
+    const actions = this.compiled.events.get(envelope.event_type);
     if (!actions) {
       if (!this.options.deadLetterUnknown) return { kind: "skip", record, eventType: envelope.event_type };
       const reason = `unknown event type ${envelope.event_type} (no projection declares it)`;
@@ -370,19 +370,19 @@ export class Executor {
   /** Plans a batch's records not applied before in its transaction, on their rows as it sees them. */
   private async planInTransaction(tx: SinkTx, live: readonly Prepared[]): Promise<BatchPlan> {
     const events = mappedEvents(live);
-    const state = await tx.loadRows(rowRequests(events, this.plan), this.uniques);
+    const state = await tx.loadRows(rowRequests(events, this.compiled), this.uniques);
     return this.decide(live, events, state);
   }
 
   /** Decides a batch against a row state and builds its statements. */
   private decide(live: readonly Prepared[], events: MappedEvent[], state: RowState): BatchPlan {
-    const decision = decideBatch(events, this.plan, state, this.uniques);
+    const decision = decideBatch(events, this.compiled, state, this.uniques);
     return {
       live,
       events,
       state,
       decision,
-      statements: buildStatements(decision.ops, this.plan, this.sink.statementBytes),
+      statements: buildStatements(decision.ops, this.compiled, this.sink.statementBytes),
     };
   }
 
@@ -396,7 +396,7 @@ export class Executor {
   private async planAhead(prepared: readonly Prepared[], basis: Basis): Promise<BatchPlan | undefined> {
     try {
       const events = mappedEvents(prepared);
-      const requests = rowRequests(events, this.plan);
+      const requests = rowRequests(events, this.compiled);
       if (requests.some((r) => basis.dirty.has(r.table.name))) return undefined;
       const state = new RowState();
       const toLoad: RowRequest[] = [];
@@ -430,14 +430,14 @@ export class Executor {
     const withDescendants = (table: string) => {
       if (dirty.has(table)) return;
       dirty.add(table);
-      for (const c of this.plan.children.get(table) ?? []) withDescendants(c.name);
+      for (const c of this.compiled.children.get(table) ?? []) withDescendants(c.name);
     };
     for (const { op, tombOnly } of decision.ops) {
       if (tombOnly) continue;
       const a = op.action;
       if (a.mode === "replace" || a.mode === "append") withDescendants(a.table.name);
       else if (a.mode === "delete")
-        for (const c of this.plan.children.get(a.table.name) ?? []) withDescendants(c.name);
+        for (const c of this.compiled.children.get(a.table.name) ?? []) withDescendants(c.name);
     }
     return dirty;
   }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { CompiledTable } from "../compile/plan.js";
+import type { CompiledTable } from "../compile/compile.js";
 
 /**
  * One key value as MySQL compares it in a key column (`utf8mb4_bin`, PAD SPACE): exact text, but

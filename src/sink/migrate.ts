@@ -1,4 +1,5 @@
 import type { RowDataPacket } from "mysql2/promise";
+import type { CompiledSpec } from "../compile/compile.js";
 import {
   columnDefinition,
   createTableSql,
@@ -8,9 +9,8 @@ import {
   keyColumns,
   TABLE_COLLATION,
 } from "../compile/ddl.js";
-import type { Plan } from "../compile/plan.js";
 import { quoteId } from "../compile/sql.js";
-import { sqlType } from "../spec/column-type.js";
+import { sqlType } from "../specs/column-type.js";
 import { ENGINE_TABLES } from "./engine-tables.js";
 import type { MysqlSink } from "./mysql-sink.js";
 
@@ -33,7 +33,7 @@ interface DbColumn {
  * Compares the database with the plan: creates missing tables (engine tables too), adds missing
  * columns and indexes, widens VARCHAR/CHAR columns the spec made longer. Never drops or narrows.
  */
-export async function planMigration(sink: MysqlSink, plan: Plan): Promise<Migration> {
+export async function planMigration(sink: MysqlSink, compiled: CompiledSpec): Promise<Migration> {
   const cols = await sink.query<RowDataPacket[]>(
     "SELECT TABLE_NAME t, COLUMN_NAME c, COLUMN_TYPE ct, DATA_TYPE dt, CHARACTER_MAXIMUM_LENGTH len, IS_NULLABLE n, COLLATION_NAME coll FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()",
   );
@@ -75,13 +75,13 @@ export async function planMigration(sink: MysqlSink, plan: Plan): Promise<Migrat
   /** Collation of a text column as it is (or will be) in the database: `table\0column` → name. */
   const collationOf = (t: string, c: string): string | null | undefined =>
     tables.get(t)?.get(c.toLowerCase())?.collation ?? created.get(`${t}\u0000${c}`);
-  for (const table of plan.tables) {
+  for (const table of compiled.tables) {
     const existing = tables.get(table.name);
     if (!existing) {
       // A new child of an older parent: its parent columns must have the parent key's collation,
       // or MySQL refuses the foreign key (an older database's keys may still ignore letter case).
       const parent = table.spec.parent;
-      const parentKey = parent ? parentKeyOf(plan, parent.table) : [];
+      const parentKey = parent ? parentKeyOf(compiled, parent.table) : [];
       const collations = new Map<string, string>();
       parent?.columns.forEach((c, i) => {
         const theirs = collationOf(parent.table, parentKey[i] ?? "");
@@ -93,7 +93,7 @@ export async function planMigration(sink: MysqlSink, plan: Plan): Promise<Migrat
           `${table.name}\u0000${c.name}`,
           collations.get(c.name) ?? (keys.has(c.name) ? KEY_COLLATION : ""),
         );
-      const parentSpec = parent ? plan.tableByName.get(parent.table)?.spec : undefined;
+      const parentSpec = parent ? compiled.tableByName.get(parent.table)?.spec : undefined;
       statements.push(collations.size > 0 ? createTableSql(table.spec, parentSpec, collations) : table.ddl);
       for (const [c, coll] of collations)
         warnings.push(
@@ -111,7 +111,7 @@ export async function planMigration(sink: MysqlSink, plan: Plan): Promise<Migrat
     const parent = table.spec.parent;
     if (parent && !parentsInDb.has(`${table.name}\u0000${parent.table}`)) {
       warnings.push(
-        `${table.name} has no foreign key to ${parent.table} in the database, so deleting a ${parent.table} row does not delete its ${table.name}; migrate does not add it (rows without a parent would make it fail): ALTER TABLE ${q} ADD ${foreignKeySql(table.spec, parentKeyOf(plan, parent.table))}`,
+        `${table.name} has no foreign key to ${parent.table} in the database, so deleting a ${parent.table} row does not delete its ${table.name}; migrate does not add it (rows without a parent would make it fail): ALTER TABLE ${q} ADD ${foreignKeySql(table.spec, parentKeyOf(compiled, parent.table))}`,
       );
     }
     const keys = keyColumns(table.spec);
@@ -158,7 +158,7 @@ export async function planMigration(sink: MysqlSink, plan: Plan): Promise<Migrat
       }
     }
   }
-  return { statements: aroundForeignKeys(statements, widened, plan, parentsInDb), warnings };
+  return { statements: aroundForeignKeys(statements, widened, compiled, parentsInDb), warnings };
 }
 
 /**
@@ -168,16 +168,16 @@ export async function planMigration(sink: MysqlSink, plan: Plan): Promise<Migrat
 function aroundForeignKeys(
   statements: string[],
   widened: ReadonlySet<string>,
-  plan: Plan,
+  compiled: CompiledSpec,
   inDb: ReadonlyMap<string, string>,
 ): string[] {
   const before: string[] = [];
   const after: string[] = [];
-  for (const table of plan.tables) {
+  for (const table of compiled.tables) {
     const parent = table.spec.parent;
     const name = parent && inDb.get(`${table.name}\u0000${parent.table}`);
     if (!parent || !name) continue;
-    const parentKey = parentKeyOf(plan, parent.table);
+    const parentKey = parentKeyOf(compiled, parent.table);
     const touched =
       parent.columns.some((c) => widened.has(`${table.name}\u0000${c}`)) ||
       parentKey.some((c) => widened.has(`${parent.table}\u0000${c}`));
@@ -188,8 +188,8 @@ function aroundForeignKeys(
   return before.length === 0 ? statements : [...before, ...statements, ...after];
 }
 
-function parentKeyOf(plan: Plan, parent: string): readonly string[] {
-  return plan.tableByName.get(parent)?.primaryKey ?? [];
+function parentKeyOf(compiled: CompiledSpec, parent: string): readonly string[] {
+  return compiled.tableByName.get(parent)?.primaryKey ?? [];
 }
 
 /** Loose type comparison: MySQL reports `int(11)`, MariaDB `longtext` for JSON, and so on. */

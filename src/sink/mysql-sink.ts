@@ -2,7 +2,7 @@ import mysql, { type Connection, type RowDataPacket } from "mysql2/promise";
 import { createDatabaseSql } from "../compile/ddl.js";
 import { quoteId } from "../compile/sql.js";
 import { exactStatementBytes, type Statement, statementBytes, valueBytes } from "../compile/statements.js";
-import type { RowRequest } from "../run/batch-plan.js";
+import type { RowRequest } from "../run/decide.js";
 import { keyString, RowState, tombstoneHash } from "../run/row-state.js";
 import { DEAD_LETTERS, OFFSETS, TOMBSTONES } from "./engine-tables.js";
 import { isTransient } from "./mysql-errors.js";

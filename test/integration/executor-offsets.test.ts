@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadPlan } from "../../src/cli/load-plan.js";
+import { loadCompiled } from "../../src/cli/load-specs.js";
 import { Executor, type SourceRecord } from "../../src/run/executor.js";
 import { Stats } from "../../src/run/stats.js";
 import { applyMigration, planMigration } from "../../src/sink/migrate.js";
@@ -11,7 +11,7 @@ import { readEvents } from "../helpers/kafka.js";
 
 let db: TestDb;
 let sink: MysqlSink;
-const plan = loadPlan(join(REPO, "projections"));
+const plan = loadCompiled(join(REPO, "projections"));
 // The first user's events of the examples: created, updated, ... (one Kafka partition).
 const lines = readEvents(EXAMPLES)
   .filter((e) => e.event_type.startsWith("user."))

@@ -3,8 +3,8 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { formatIssue, type SpecIssue } from "../../src/spec/issues.js";
-import { loadSpecDir } from "../../src/spec/load.js";
+import { formatIssue, type SpecIssue } from "../../src/specs/issues.js";
+import { loadSpecDir } from "../../src/specs/load.js";
 
 /**
  * The broken-spec corpus: every folder under test/fixtures/broken-specs is a complete projections

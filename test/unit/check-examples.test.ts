@@ -1,9 +1,9 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { compile } from "../../src/compile/plan.js";
-import { checkExamples } from "../../src/run/check-examples.js";
-import { formatIssue } from "../../src/spec/issues.js";
-import { loadSpecDir } from "../../src/spec/load.js";
+import { compile } from "../../src/compile/compile.js";
+import { checkExamples } from "../../src/examples/check-examples.js";
+import { formatIssue } from "../../src/specs/issues.js";
+import { loadSpecDir } from "../../src/specs/load.js";
 
 describe("projector test compares exactly", () => {
   const { spec, issues } = loadSpecDir(

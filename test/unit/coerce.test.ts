@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CoerceFailure, coercerFor, MAX_JSON_DEPTH, parseIsoDatetime } from "../../src/compile/coerce.js";
-import type { ColumnType } from "../../src/spec/types.js";
+import type { ColumnType } from "../../src/specs/types.js";
 
 /** The coerced value, or throws with the failure's message (so a wrong success shows what came out). */
 function ok(type: ColumnType, value: unknown): unknown {

@@ -1,8 +1,8 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { compile } from "../../src/compile/plan.js";
-import { formatIssue } from "../../src/spec/issues.js";
-import { loadSpecDir } from "../../src/spec/load.js";
+import { compile } from "../../src/compile/compile.js";
+import { formatIssue } from "../../src/specs/issues.js";
+import { loadSpecDir } from "../../src/specs/load.js";
 
 describe("DDL defaults", () => {
   it("are written as MySQL stores them, with the spec's comments (an ISO timestamp with an offset becomes UTC)", () => {

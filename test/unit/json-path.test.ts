@@ -1,11 +1,11 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { compile } from "../../src/compile/compile.js";
 import { ABSENT, checkPath, compilePath, forEachPath, simpleSegments } from "../../src/compile/json-path.js";
-import { compile } from "../../src/compile/plan.js";
-import { checkExamples } from "../../src/run/check-examples.js";
-import { formatIssue } from "../../src/spec/issues.js";
-import { loadSpecDir } from "../../src/spec/load.js";
+import { checkExamples } from "../../src/examples/check-examples.js";
+import { formatIssue } from "../../src/specs/issues.js";
+import { loadSpecDir } from "../../src/specs/load.js";
 
 const envelope = {
   event_type: "order.created",

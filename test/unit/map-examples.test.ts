@@ -1,15 +1,15 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { compile } from "../../src/compile/compile.js";
 import { ABSENT } from "../../src/compile/json-path.js";
 import { MapError, type MappedOp, mapEvent } from "../../src/compile/map-event.js";
-import { compile } from "../../src/compile/plan.js";
-import { decideBatch, type MappedEvent, selectingUniques } from "../../src/run/batch-plan.js";
-import { type ShownOp, showOp } from "../../src/run/check-examples.js";
-import { decodeEnvelope, type Envelope, EnvelopeError } from "../../src/run/envelope.js";
+import { type ShownOp, showOp } from "../../src/examples/check-examples.js";
+import { decideBatch, type MappedEvent, selectingUniques } from "../../src/run/decide.js";
+import { decodeEnvelope, type Envelope, EnvelopeError } from "../../src/run/decode.js";
+import { buildStatements } from "../../src/run/group-statements.js";
 import { RowState } from "../../src/run/row-state.js";
-import { buildStatements } from "../../src/run/statement-groups.js";
-import { loadSpecDir } from "../../src/spec/load.js";
+import { loadSpecDir } from "../../src/specs/load.js";
 
 /**
  * The catalog check: every envelope of the examples stream (test/fixtures/events), mapped through the shipped

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { prometheusText } from "../../src/run/metrics.js";
+import { prometheusText } from "../../src/cli/prometheus.js";
 import { LATENCY_BUCKETS_MS, Stats } from "../../src/run/stats.js";
 
 function samples(text: string): Map<string, number> {

@@ -3,12 +3,12 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { compile } from "../../src/compile/compile.js";
 import { MapError, mapEvent } from "../../src/compile/map-event.js";
-import { compile } from "../../src/compile/plan.js";
-import { checkExamples, type ShownOp, showOp } from "../../src/run/check-examples.js";
-import { decodeEnvelope, type Envelope, EnvelopeError } from "../../src/run/envelope.js";
-import { formatIssue } from "../../src/spec/issues.js";
-import { loadSpecDir } from "../../src/spec/load.js";
+import { checkExamples, type ShownOp, showOp } from "../../src/examples/check-examples.js";
+import { decodeEnvelope, type Envelope, EnvelopeError } from "../../src/run/decode.js";
+import { formatIssue } from "../../src/specs/issues.js";
+import { loadSpecDir } from "../../src/specs/load.js";
 
 /**
  * A domain that is not in the catalog (product reviews: an author object, a photos array exploded

@@ -1,14 +1,14 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { compile } from "../../src/compile/compile.js";
 import { MapError, mapEvent } from "../../src/compile/map-event.js";
-import { compile } from "../../src/compile/plan.js";
 import { type Statement, statementBytes } from "../../src/compile/statements.js";
-import { decideBatch, type MappedEvent, selectingUniques } from "../../src/run/batch-plan.js";
-import { decodeEnvelope, EnvelopeError } from "../../src/run/envelope.js";
+import { decideBatch, type MappedEvent, selectingUniques } from "../../src/run/decide.js";
+import { decodeEnvelope, EnvelopeError } from "../../src/run/decode.js";
+import { buildStatements } from "../../src/run/group-statements.js";
 import { RowState } from "../../src/run/row-state.js";
-import { buildStatements } from "../../src/run/statement-groups.js";
-import { loadSpecDirOrThrow, loadSpecTexts } from "../../src/spec/load.js";
+import { loadSpecDirOrThrow, loadSpecTexts } from "../../src/specs/load.js";
 
 const plan = compile(loadSpecDirOrThrow(fileURLToPath(new URL("../../projections", import.meta.url))));
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { compile } from "../../src/compile/compile.js";
 import { MapError, mapEvent } from "../../src/compile/map-event.js";
-import { compile } from "../../src/compile/plan.js";
-import { decideBatch, type MappedEvent, selectingUniques } from "../../src/run/batch-plan.js";
-import { decodeEnvelope, EnvelopeError } from "../../src/run/envelope.js";
+import { decideBatch, type MappedEvent, selectingUniques } from "../../src/run/decide.js";
+import { decodeEnvelope, EnvelopeError } from "../../src/run/decode.js";
+import { buildStatements } from "../../src/run/group-statements.js";
 import { RowState } from "../../src/run/row-state.js";
-import { buildStatements } from "../../src/run/statement-groups.js";
-import { loadSpecTexts } from "../../src/spec/load.js";
+import { loadSpecTexts } from "../../src/specs/load.js";
 
 // A composite primary key listed in another order by the delete's `where`, a unique code, an
 // integer version as the guard.

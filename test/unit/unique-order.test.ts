@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { compile } from "../../src/compile/compile.js";
 import { type MappedOp, mapEvent } from "../../src/compile/map-event.js";
-import { compile } from "../../src/compile/plan.js";
-import { decideBatch, selectingUniques } from "../../src/run/batch-plan.js";
+import { decideBatch, selectingUniques } from "../../src/run/decide.js";
+import { buildStatements } from "../../src/run/group-statements.js";
 import { RowState } from "../../src/run/row-state.js";
-import { buildStatements } from "../../src/run/statement-groups.js";
-import { loadSpecDir } from "../../src/spec/load.js";
+import { loadSpecDir } from "../../src/specs/load.js";
 
 const plan = compile(loadSpecDir("projections").spec);
 const created = JSON.parse(

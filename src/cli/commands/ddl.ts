@@ -1,12 +1,12 @@
 import { describeAction } from "../../compile/statements.js";
-import { loadPlan } from "../load-plan.js";
+import { loadCompiled } from "../load-specs.js";
 
 /** `projector ddl`: CREATE TABLE statements, parents before children; with --statements, every compiled statement too. */
 export function ddlCommand(dir: string, opts: { statements?: boolean }): number {
-  const plan = loadPlan(dir);
-  const out: string[] = plan.tables.map((t) => `${t.ddl};\n`);
+  const compiled = loadCompiled(dir);
+  const out: string[] = compiled.tables.map((t) => `${t.ddl};\n`);
   if (opts.statements) {
-    for (const [eventType, actions] of plan.events) {
+    for (const [eventType, actions] of compiled.events) {
       out.push(`-- ${eventType}`);
       for (const a of actions) for (const sql of describeAction(a)) out.push(`${sql};`);
       out.push("");

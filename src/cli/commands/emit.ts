@@ -1,5 +1,5 @@
 import { emit } from "../../emit/emitter.js";
-import { createKafka, kafkaSettings } from "../../source/kafka-config.js";
+import { createKafka, kafkaSettings } from "../../source/kafka/config.js";
 import { intOption, UserError } from "../errors.js";
 
 /** `projector emit <file|->`: publish events, envelope added where missing; reports events/s. */

@@ -4,7 +4,7 @@ import { ENGINE_TABLES } from "../../sink/engine-tables.js";
 import { planMigration } from "../../sink/migrate.js";
 import { isMissingDatabase, type MysqlSink } from "../../sink/mysql-sink.js";
 import { parseMysqlUrl } from "../../sink/mysql-url.js";
-import { loadPlan } from "../load-plan.js";
+import { loadCompiled } from "../load-specs.js";
 import { migrate, mysqlUrl, openSink } from "../mysql.js";
 
 /** `projector migrate [--dry-run]`: prints every statement it runs (or would run); a second run does nothing. */
@@ -12,7 +12,7 @@ export async function migrateCommand(
   dir: string,
   opts: { dryRun?: boolean; mysqlUrl?: string },
 ): Promise<number> {
-  const plan = loadPlan(dir);
+  const compiled = loadCompiled(dir);
   const url = mysqlUrl(opts.mysqlUrl);
   let sink: MysqlSink;
   try {
@@ -25,7 +25,7 @@ export async function migrateCommand(
       createDatabaseSql(database),
       `USE ${quoteId(database)}`, // the output can be piped into a client
       ...ENGINE_TABLES.map((t) => t.ddl),
-      ...plan.tables.map((t) => t.ddl),
+      ...compiled.tables.map((t) => t.ddl),
     ];
     for (const sql of statements) process.stdout.write(`${sql};\n`);
     process.stdout.write(
@@ -34,10 +34,10 @@ export async function migrateCommand(
     return 0;
   }
   try {
-    const migration = await planMigration(sink, plan);
+    const migration = await planMigration(sink, compiled);
     for (const w of migration.warnings) process.stderr.write(`warning: ${w}\n`);
     if (migration.statements.length === 0) {
-      process.stdout.write(`-- ${sink.database} is up to date (${plan.tables.length} tables)\n`);
+      process.stdout.write(`-- ${sink.database} is up to date (${compiled.tables.length} tables)\n`);
       return 0;
     }
     if (opts.dryRun) {

@@ -1,9 +1,9 @@
-import { log } from "../../log.js";
+import { log } from "../../core/log.js";
 import { Executor, ExecutorStopped, type Prepared, type SourceRecord } from "../../run/executor.js";
 import { Stats } from "../../run/stats.js";
-import { jsonlBatches } from "../../source/jsonl-source.js";
+import { jsonlBatches } from "../../source/jsonl.js";
 import { intOption, UserError } from "../errors.js";
-import { loadPlan } from "../load-plan.js";
+import { loadCompiled } from "../load-specs.js";
 import { ensureSchema, mysqlUrl, openSink } from "../mysql.js";
 import { printSummary } from "../summary.js";
 
@@ -20,7 +20,7 @@ export interface ReplayOptions {
 
 /** `projector replay <file|->`: the runtime of `run`, fed from JSONL instead of Kafka. */
 export async function replayCommand(dir: string, input: string, opts: ReplayOptions): Promise<number> {
-  const plan = loadPlan(dir);
+  const compiled = loadCompiled(dir);
   const batchSize = intOption("--batch-size", opts.batchSize, 1);
   const lingerMs = intOption("--linger-ms", opts.lingerMs, 0);
   const maxRetries = intOption("--max-retries", opts.maxRetries, 0);
@@ -30,7 +30,7 @@ export async function replayCommand(dir: string, input: string, opts: ReplayOpti
   const stop = () => controller.abort();
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
-  const executor = new Executor(plan, sink, {
+  const executor = new Executor(compiled, sink, {
     stats,
     deadLetterUnknown: opts.deadLetterUnknown ?? false,
     maxRetries,
@@ -48,7 +48,7 @@ export async function replayCommand(dir: string, input: string, opts: ReplayOpti
   let batches: AsyncGenerator<SourceRecord[]> | undefined;
   let atEnd = false;
   try {
-    await ensureSchema(sink, plan);
+    await ensureSchema(sink, compiled);
     // Two-stage pipeline: the next batch is read and mapped while MySQL writes the current one. A
     // batch never waits for the next one to be read (stdin may stay idle), and a signal ends the wait.
     const source = jsonlBatches(input, { batchSize, lingerMs });

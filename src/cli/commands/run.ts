@@ -1,15 +1,15 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { log } from "../../log.js";
+import { log } from "../../core/log.js";
 import { Executor, ExecutorStopped } from "../../run/executor.js";
-import { prometheusText } from "../../run/metrics.js";
 import { Stats } from "../../run/stats.js";
 import { MysqlSink } from "../../sink/mysql-sink.js";
-import { createKafka, kafkaSettings } from "../../source/kafka-config.js";
-import { KafkaProjector } from "../../source/kafka-source.js";
+import { createKafka, kafkaSettings } from "../../source/kafka/config.js";
+import { KafkaProjector } from "../../source/kafka/consumer.js";
 import { intOption } from "../errors.js";
-import { loadPlan } from "../load-plan.js";
+import { loadCompiled } from "../load-specs.js";
 import { startMetricsServer } from "../metrics-server.js";
 import { ensureSchema, mysqlUrl } from "../mysql.js";
+import { prometheusText } from "../prometheus.js";
 import { printSummary } from "../summary.js";
 
 export interface RunOptions {
@@ -31,7 +31,7 @@ export async function runCommand(dir: string, opts: RunOptions): Promise<number>
   const batchSize = intOption("--batch-size", opts.batchSize, 1);
   const metricsPort =
     opts.metricsPort === undefined ? undefined : intOption("--metrics-port", opts.metricsPort, 0, 65535);
-  const plan = loadPlan(dir);
+  const compiled = loadCompiled(dir);
   const settings = kafkaSettings({
     ...(opts.brokers ? { brokers: opts.brokers } : {}),
     ...(opts.group ? { groupId: opts.group } : {}),
@@ -40,7 +40,7 @@ export async function runCommand(dir: string, opts: RunOptions): Promise<number>
   const sink = new MysqlSink(mysqlUrl(opts.mysqlUrl));
   const stats = new Stats();
   const controller = new AbortController();
-  const executor = new Executor(plan, sink, {
+  const executor = new Executor(compiled, sink, {
     stats,
     group: settings.groupId,
     deadLetterUnknown: opts.deadLetterUnknown ?? false,
@@ -57,7 +57,7 @@ export async function runCommand(dir: string, opts: RunOptions): Promise<number>
       ),
   });
   const kafka = createKafka(settings);
-  const projector = new KafkaProjector(plan, sink, kafka, settings, executor, {
+  const projector = new KafkaProjector(compiled, sink, kafka, settings, executor, {
     fromBeginning: opts.fromBeginning ?? false,
     untilCaughtUp: opts.untilCaughtUp ?? false,
     batchSize,
@@ -98,7 +98,7 @@ export async function runCommand(dir: string, opts: RunOptions): Promise<number>
     for (let attempt = 0; !controller.signal.aborted; attempt++) {
       try {
         await sink.connection();
-        await ensureSchema(sink, plan);
+        await ensureSchema(sink, compiled);
         if (controller.signal.aborted) break;
         await projector.start();
         break;

@@ -1,7 +1,7 @@
-import { log } from "../../log.js";
+import { log } from "../../core/log.js";
 import { DEAD_LETTERS, OFFSETS, TOMBSTONES } from "../../sink/engine-tables.js";
-import { createKafka, kafkaSettings } from "../../source/kafka-config.js";
-import { loadPlan } from "../load-plan.js";
+import { createKafka, kafkaSettings } from "../../source/kafka/config.js";
+import { loadCompiled } from "../load-specs.js";
 import { mysqlUrl, openSink } from "../mysql.js";
 
 interface PartitionStatus {
@@ -17,7 +17,7 @@ export async function statusCommand(
   dir: string,
   opts: { mysqlUrl?: string; brokers?: string; group?: string; json?: boolean },
 ): Promise<number> {
-  const plan = loadPlan(dir);
+  const compiled = loadCompiled(dir);
   const settings = kafkaSettings({
     ...(opts.brokers ? { brokers: opts.brokers } : {}),
     ...(opts.group ? { groupId: opts.group } : {}),
@@ -53,7 +53,7 @@ export async function statusCommand(
       tombstones = Number(
         (await sink.query<{ n: number }[]>(`SELECT COUNT(*) n FROM \`${TOMBSTONES}\``))[0]?.n ?? 0,
       );
-    for (const t of plan.tables) {
+    for (const t of compiled.tables) {
       rows[t.name] = existing.has(t.name)
         ? Number((await sink.query<{ n: number }[]>(`SELECT COUNT(*) n FROM ${t.quoted}`))[0]?.n ?? 0)
         : null;
@@ -63,7 +63,7 @@ export async function statusCommand(
     try {
       await admin.connect();
       const topics = new Set(await admin.listTopics());
-      for (const topic of plan.topics.map((t) => settings.topicPrefix + t)) {
+      for (const topic of compiled.topics.map((t) => settings.topicPrefix + t)) {
         if (!topics.has(topic)) continue;
         for (const o of await admin.fetchTopicOffsets(topic)) {
           const next = stored.get(`${topic}:${o.partition}`) ?? null;

@@ -1,10 +1,10 @@
-import { checkExamples } from "../../run/check-examples.js";
-import { loadPlan } from "../load-plan.js";
+import { checkExamples } from "../../examples/check-examples.js";
+import { loadCompiled } from "../load-specs.js";
 
 /** `projector test`: checks the examples the specs carry, with no database. */
 export function testCommand(dir: string): number {
-  const plan = loadPlan(dir);
-  const results = checkExamples(plan);
+  const compiled = loadCompiled(dir);
+  const results = checkExamples(compiled);
   let failed = 0;
   for (const { example, failures } of results) {
     const where = `${example.pos.file}:${example.pos.line}:${example.pos.col}`;

@@ -1,5 +1,5 @@
-import { formatIssue } from "../../spec/issues.js";
-import { loadSpecDir } from "../../spec/load.js";
+import { formatIssue } from "../../specs/issues.js";
+import { loadSpecDir } from "../../specs/load.js";
 
 /** `projector validate`: every issue as file:line:col: message; exit 1 on any. */
 export function validateCommand(dir: string): number {

@@ -1,4 +1,4 @@
-import { LATENCY_BUCKETS_MS, type Stats } from "./stats.js";
+import { LATENCY_BUCKETS_MS, type Stats } from "../run/stats.js";
 
 export interface LagSample {
   readonly topic: string;

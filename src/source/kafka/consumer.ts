@@ -1,13 +1,13 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Admin, Consumer, EachBatchPayload, Kafka } from "kafkajs";
-import type { Plan } from "../compile/plan.js";
-import { ensureTopics } from "../emit/emitter.js";
-import { log } from "../log.js";
-import type { Executor, SourceRecord } from "../run/executor.js";
-import { GroupCommit } from "../run/group-commit.js";
-import { OFFSETS } from "../sink/engine-tables.js";
-import { type MysqlSink, partitionKey } from "../sink/mysql-sink.js";
-import type { KafkaSettings } from "./kafka-config.js";
+import type { CompiledSpec } from "../../compile/compile.js";
+import { log } from "../../core/log.js";
+import { ensureTopics } from "../../emit/emitter.js";
+import type { Executor, SourceRecord } from "../../run/executor.js";
+import { GroupCommit } from "../../run/group-commit.js";
+import { OFFSETS } from "../../sink/engine-tables.js";
+import { type MysqlSink, partitionKey } from "../../sink/mysql-sink.js";
+import type { KafkaSettings } from "./config.js";
 
 export interface PartitionLag {
   readonly topic: string;
@@ -105,7 +105,7 @@ export class KafkaProjector {
   private finish!: () => void;
 
   constructor(
-    private readonly plan: Plan,
+    private readonly compiled: CompiledSpec,
     private readonly sink: MysqlSink,
     private readonly kafka: Kafka,
     private readonly settings: KafkaSettings,
@@ -137,7 +137,7 @@ export class KafkaProjector {
 
   /** The topics of the specs' event types, with the configured prefix. */
   get topics(): string[] {
-    return this.plan.topics.map((t) => this.settings.topicPrefix + t);
+    return this.compiled.topics.map((t) => this.settings.topicPrefix + t);
   }
 
   /** Ready: joined the group, not crashed, the brokers answer, and MySQL writes are going through. */

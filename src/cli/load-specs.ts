@@ -1,9 +1,9 @@
-import { compile, type Plan } from "../compile/plan.js";
-import { loadSpecDirOrThrow } from "../spec/load.js";
+import { type CompiledSpec, compile } from "../compile/compile.js";
+import { loadSpecDirOrThrow } from "../specs/load.js";
 
 export const DEFAULT_PROJECTIONS = process.env.PROJECTOR_PROJECTIONS ?? "./projections";
 
 /** Loads, validates and compiles the projections folder; throws SpecError listing every issue. */
-export function loadPlan(dir: string): Plan {
+export function loadCompiled(dir: string): CompiledSpec {
   return compile(loadSpecDirOrThrow(dir));
 }

@@ -1,4 +1,4 @@
-import type { ActionMode, ActionSpec, ColumnValue, Spec, TableSpec, ValueSpec } from "../spec/types.js";
+import type { ActionMode, ActionSpec, ColumnValue, Spec, TableSpec, ValueSpec } from "../specs/types.js";
 import { type Coercer, coercerFor } from "./coerce.js";
 import { createTableSql, orderTables } from "./ddl.js";
 import { ABSENT, type Accessor, compilePath, forEachPath } from "./json-path.js";
@@ -52,7 +52,7 @@ export interface CompiledAction {
 }
 
 /** Everything the runtime needs, computed once from the specs: pure data and functions, no I/O. */
-export interface Plan {
+export interface CompiledSpec {
   readonly spec: Spec;
   /** Parents before children. */
   readonly tables: readonly CompiledTable[];
@@ -70,7 +70,7 @@ export function topicOf(eventType: string): string {
 }
 
 /** Compiles validated specs into a plan. Pure and synchronous. */
-export function compile(spec: Spec): Plan {
+export function compile(spec: Spec): CompiledSpec {
   const tables = orderTables(spec).map(
     (t): CompiledTable => ({
       spec: t,

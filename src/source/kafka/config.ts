@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from "kafkajs";
-import { log } from "../log.js";
+import { log } from "../../core/log.js";
 
 export interface KafkaSettings {
   readonly brokers: string[];

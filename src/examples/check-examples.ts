@@ -1,10 +1,10 @@
+import type { CompiledSpec } from "../compile/compile.js";
 import { ABSENT } from "../compile/json-path.js";
 import { MapError, type MappedOp, mapEvent } from "../compile/map-event.js";
-import type { Plan } from "../compile/plan.js";
-import type { ExampleSpec, ExpectedOp, Scalar } from "../spec/types.js";
-import { decideBatch, selectingUniques } from "./batch-plan.js";
-import { decodeEnvelope, EnvelopeError } from "./envelope.js";
-import { RowState } from "./row-state.js";
+import { decideBatch, selectingUniques } from "../run/decide.js";
+import { decodeEnvelope, EnvelopeError } from "../run/decode.js";
+import { RowState } from "../run/row-state.js";
+import type { ExampleSpec, ExpectedOp, Scalar } from "../specs/types.js";
 
 export interface ExampleResult {
   readonly example: ExampleSpec;
@@ -112,10 +112,10 @@ function compareOp(i: number, actual: ShownOp | undefined, expected: ExpectedOp,
 }
 
 /** Maps an example event like the runtime would; returns the mapped ops or the reason it is rejected. */
-function mapOne(plan: Plan, event: unknown): MappedOp[] | string {
+function mapOne(compiled: CompiledSpec, event: unknown): MappedOp[] | string {
   const envelope = decodeEnvelope(JSON.stringify(event));
   if (envelope instanceof EnvelopeError) return envelope.reason;
-  const actions = plan.events.get(envelope.event_type);
+  const actions = compiled.events.get(envelope.event_type);
   if (!actions) return `no projection for event type ${envelope.event_type}`;
   const ops = mapEvent(actions, envelope);
   return ops instanceof MapError ? ops.reason : ops;
@@ -123,28 +123,28 @@ function mapOne(plan: Plan, event: unknown): MappedOp[] | string {
 
 /** Runs one example with no database: earlier events build an in-memory row state, then the event is decided. */
 export function checkExample(
-  plan: Plan,
+  compiled: CompiledSpec,
   example: ExampleSpec,
 ): { failures: string[]; ops: ShownOp[]; stale: string[] } {
   const failures: string[] = [];
   const state = new RowState();
-  const uniques = selectingUniques(plan);
+  const uniques = selectingUniques(compiled);
   for (const [i, given] of example.given.entries()) {
-    const ops = mapOne(plan, given);
+    const ops = mapOne(compiled, given);
     if (typeof ops === "string") {
       failures.push(`given event ${i + 1} is rejected: ${ops}`);
       continue;
     }
-    decideBatch([{ index: 0, eventType: "", ops }], plan, state, uniques);
+    decideBatch([{ index: 0, eventType: "", ops }], compiled, state, uniques);
   }
-  const ops = mapOne(plan, example.event);
+  const ops = mapOne(compiled, example.event);
   if (typeof ops === "string") {
     if (example.error === undefined) failures.push(`event is rejected: ${ops}`);
     else if (!ops.includes(example.error))
       failures.push(`event is rejected with "${ops}", expected a reason containing "${example.error}"`);
     return { failures, ops: [], stale: [] };
   }
-  const decision = decideBatch([{ index: 0, eventType: "", ops }], plan, state, uniques);
+  const decision = decideBatch([{ index: 0, eventType: "", ops }], compiled, state, uniques);
   const rejected = decision.results[0]?.rejected;
   if (rejected !== undefined) {
     if (example.error === undefined) failures.push(`event is rejected: ${rejected}`);
@@ -169,6 +169,9 @@ export function checkExample(
 }
 
 /** Checks every example carried by the specs. */
-export function checkExamples(plan: Plan): ExampleResult[] {
-  return plan.spec.examples.map((example) => ({ example, failures: checkExample(plan, example).failures }));
+export function checkExamples(compiled: CompiledSpec): ExampleResult[] {
+  return compiled.spec.examples.map((example) => ({
+    example,
+    failures: checkExample(compiled, example).failures,
+  }));
 }

@@ -1,5 +1,5 @@
+import type { CompiledSpec } from "../compile/compile.js";
 import type { MappedOp } from "../compile/map-event.js";
-import type { Plan } from "../compile/plan.js";
 import { quoteId } from "../compile/sql.js";
 import {
   deleteChildrenStatement,
@@ -16,7 +16,7 @@ import {
   upsertStatement,
 } from "../compile/statements.js";
 import { TOMBSTONES } from "../sink/engine-tables.js";
-import type { PlannedOp } from "./batch-plan.js";
+import type { PlannedOp } from "./decide.js";
 import { keyString, tombstoneHash } from "./row-state.js";
 
 /** Statements are kept below this many bytes unless the sink knows the server's max_allowed_packet. */
@@ -51,7 +51,7 @@ type Group =
  */
 export function buildStatements(
   ops: readonly PlannedOp[],
-  plan: Plan,
+  compiled: CompiledSpec,
   maxBytes = DEFAULT_STATEMENT_BYTES,
 ): Statement[] {
   const groups: Group[] = [];
@@ -100,7 +100,7 @@ export function buildStatements(
     (uniques ?? []).map((u) => [`${t}|u:${u}`, t]);
   /** A child row written directly also belongs to its parent's child set (replaced as a whole). */
   const parentKeys = (t: string, rowKey: string | undefined): [string, string][] => {
-    const n = plan.tableByName.get(t)?.spec.parent?.columns.length;
+    const n = compiled.tableByName.get(t)?.spec.parent?.columns.length;
     if (!n || rowKey === undefined) return [];
     return [[`${t}|p:${rowKey.split("\u0001").slice(0, n).join("\u0001")}`, t]];
   };
@@ -143,7 +143,7 @@ export function buildStatements(
         const childKey = `${t}|p:${rowKey}`;
         const keys: [string, string][] = [[childKey, t]];
         // Deleting the children cascades to their own children.
-        for (const grandchild of plan.children.get(t) ?? [])
+        for (const grandchild of compiled.children.get(t) ?? [])
           keys.push([`${grandchild.name}|*`, grandchild.name]);
         const reads: [string, string][] = [[`${parent}|${rowKey}`, parent]];
         const delKey = `delete:${t}:${a.where.map((w) => w.name).join()}`;
@@ -206,9 +206,9 @@ export function buildStatements(
         const rowId = `${t}|${rowKey}`;
         const keys: [string, string][] = [[rowId, t], ...uniqueKeys(t, uniques), ...parentKeys(t, rowKey)];
         if (a.mode === "delete") {
-          for (const child of plan.children.get(t) ?? []) {
+          for (const child of compiled.children.get(t) ?? []) {
             keys.push([`${child.name}|p:${rowKey}`, child.name]);
-            for (const grandchild of plan.children.get(child.name) ?? [])
+            for (const grandchild of compiled.children.get(child.name) ?? [])
               keys.push([`${grandchild.name}|*`, grandchild.name]);
           }
         }

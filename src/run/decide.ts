@@ -1,6 +1,6 @@
+import type { CompiledAction, CompiledSpec, CompiledTable } from "../compile/compile.js";
 import type { MappedOp } from "../compile/map-event.js";
-import type { CompiledAction, CompiledTable, Plan } from "../compile/plan.js";
-import type { KeySpec } from "../spec/types.js";
+import type { KeySpec } from "../specs/types.js";
 import { compareGuard, keyString, type RowState } from "./row-state.js";
 
 /** An event of the batch that mapped cleanly. */
@@ -113,14 +113,14 @@ function uniquesOf(
  * an upsert must not take over another row's unique key (ON DUPLICATE KEY UPDATE would silently
  * update that other row instead).
  */
-export function selectingUniques(plan: Plan): Set<string> {
+export function selectingUniques(compiled: CompiledSpec): Set<string> {
   const out = new Set<string>();
-  for (const t of plan.tables) for (const u of t.spec.uniques) out.add(`${t.name}.${u.name}`);
+  for (const t of compiled.tables) for (const u of t.spec.uniques) out.add(`${t.name}.${u.name}`);
   return out;
 }
 
 /** Collects the rows the planner must know about before deciding the batch. */
-export function rowRequests(events: readonly MappedEvent[], plan: Plan): RowRequest[] {
+export function rowRequests(events: readonly MappedEvent[], compiled: CompiledSpec): RowRequest[] {
   const byTable = new Map<string, RowRequest>();
   const req = (table: CompiledTable) => {
     let r = byTable.get(table.name);
@@ -172,7 +172,7 @@ export function rowRequests(events: readonly MappedEvent[], plan: Plan): RowRequ
           break;
         }
         case "replace": {
-          const parent = plan.tableByName.get(a.table.parent!)!;
+          const parent = compiled.tableByName.get(a.table.parent!)!;
           req(parent).keys.set(keyString(op.where), op.where);
           break;
         }
@@ -192,13 +192,13 @@ export function rowRequests(events: readonly MappedEvent[], plan: Plan): RowRequ
  */
 export function decideBatch(
   events: readonly MappedEvent[],
-  plan: Plan,
+  compiled: CompiledSpec,
   state: RowState,
   wantedUniques: ReadonlySet<string>,
 ): BatchDecision {
   const ops: PlannedOp[] = [];
   const results: EventResult[] = [];
-  const childrenOf = (t: CompiledTable) => plan.children.get(t.name) ?? [];
+  const childrenOf = (t: CompiledTable) => compiled.children.get(t.name) ?? [];
   // Rows this batch created (absent when it began), child sets it wrote, child tables written directly.
   const created = new Set<string>();
   const childSets = new Set<string>();
