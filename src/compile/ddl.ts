@@ -1,4 +1,3 @@
-import { sqlType } from "../specs/column-type.js";
 import type { ColumnSpec, ColumnType, Scalar, Spec, TableSpec } from "../specs/types.js";
 import { CoerceFailure, coercerFor } from "./coerce.js";
 import { quoteId } from "./sql.js";
@@ -105,4 +104,24 @@ export function createTableSql(
   if (table.parent && parent) lines.push(foreignKeySql(table, parent.primaryKey));
   const comment = table.comment === undefined ? "" : ` COMMENT=${sqlLiteral(table.comment)}`;
   return `CREATE TABLE IF NOT EXISTS ${quoteId(table.name)} (\n  ${lines.join(",\n  ")}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${TABLE_COLLATION}${comment}`;
+}
+
+/** The SQL spelling of a type in DDL. */
+export function sqlType(type: ColumnType): string {
+  switch (type.name) {
+    case "varchar":
+      return `VARCHAR(${type.length})`;
+    case "char":
+      return `CHAR(${type.length})`;
+    case "decimal":
+      return `DECIMAL(${type.precision},${type.scale})`;
+    case "datetime":
+      return type.fsp > 0 ? `DATETIME(${type.fsp})` : "DATETIME";
+    case "boolean":
+      return "TINYINT(1)";
+    case "enum":
+      return `ENUM(${type.values.map((v) => `'${v}'`).join(",")})`;
+    default:
+      return type.name.toUpperCase();
+  }
 }

@@ -7,10 +7,10 @@ import {
   isText,
   KEY_COLLATION,
   keyColumns,
+  sqlType,
   TABLE_COLLATION,
 } from "../compile/ddl.js";
 import { quoteId } from "../compile/sql.js";
-import { sqlType } from "../specs/column-type.js";
 import { ENGINE_TABLES } from "./engine-tables.js";
 import type { MysqlSink } from "./mysql-sink.js";
 

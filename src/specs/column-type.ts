@@ -88,23 +88,3 @@ export function parseColumnType(text: string): ColumnType | { error: string } {
   }
   return { error: `unknown column type "${text}"` };
 }
-
-/** The SQL spelling of a type in DDL. */
-export function sqlType(type: ColumnType): string {
-  switch (type.name) {
-    case "varchar":
-      return `VARCHAR(${type.length})`;
-    case "char":
-      return `CHAR(${type.length})`;
-    case "decimal":
-      return `DECIMAL(${type.precision},${type.scale})`;
-    case "datetime":
-      return type.fsp > 0 ? `DATETIME(${type.fsp})` : "DATETIME";
-    case "boolean":
-      return "TINYINT(1)";
-    case "enum":
-      return `ENUM(${type.values.map((v) => `'${v}'`).join(",")})`;
-    default:
-      return type.name.toUpperCase();
-  }
-}

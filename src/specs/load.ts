@@ -21,13 +21,19 @@ import {
 } from "./types.js";
 import { validateSpec } from "./validate.js";
 
+/**
+ * A check run over the loaded spec beside validateSpec (the compiler's checks: paths, constants,
+ * row sizes), so that one load reports every issue. Injected: the loader does not depend on compile.
+ */
+export type SpecCheck = (spec: Spec) => SpecIssue[];
+
 export interface LoadResult {
   readonly spec: Spec;
   readonly issues: readonly SpecIssue[];
 }
 
 /** Reads every *.yaml / *.yml file of a folder (sorted), validates all of them, and merges them. */
-export function loadSpecDir(dir: string): LoadResult {
+export function loadSpecDir(dir: string, checks: readonly SpecCheck[] = []): LoadResult {
   let names: string[];
   try {
     names = readdirSync(dir)
@@ -54,12 +60,12 @@ export function loadSpecDir(dir: string): LoadResult {
     const pos = { file: dir, line: 1, col: 1 };
     return { spec: emptySpec(), issues: [issue(pos, `no *.yaml projection files in ${dir}`)] };
   }
-  return loadSpecTexts(files);
+  return loadSpecTexts(files, checks);
 }
 
 /** Like loadSpecDir, but throws a SpecError listing every issue. */
-export function loadSpecDirOrThrow(dir: string): Spec {
-  const { spec, issues } = loadSpecDir(dir);
+export function loadSpecDirOrThrow(dir: string, checks: readonly SpecCheck[] = []): Spec {
+  const { spec, issues } = loadSpecDir(dir, checks);
   if (issues.length > 0) throw new SpecError(issues);
   return spec;
 }
@@ -74,7 +80,10 @@ function emptySpec(): Spec {
 }
 
 /** Loads specs from in-memory texts: the pure core of loading, used by tests. */
-export function loadSpecTexts(files: readonly { file: string; text: string }[]): LoadResult {
+export function loadSpecTexts(
+  files: readonly { file: string; text: string }[],
+  checks: readonly SpecCheck[] = [],
+): LoadResult {
   const issues: SpecIssue[] = [];
   const tables = new Map<string, TableSpec>();
   const events = new Map<string, ActionSpec[]>();
@@ -91,7 +100,10 @@ export function loadSpecTexts(files: readonly { file: string; text: string }[]):
     reader.read(data as RawFile, tables, events, examples);
   }
   const spec: Spec = { tables, events, examples, files: files.map((f) => f.file) };
-  if (issues.length === 0) issues.push(...validateSpec(spec));
+  if (issues.length === 0) {
+    issues.push(...validateSpec(spec));
+    for (const check of checks) issues.push(...check(spec));
+  }
   return { spec, issues: sortIssues(issues) };
 }
 

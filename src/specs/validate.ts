@@ -1,33 +1,15 @@
-import { CoerceFailure, coercerFor } from "../compile/coerce.js";
-import { foreignKeyName } from "../compile/ddl.js";
-import { checkPath } from "../compile/json-path.js";
 import { didYouMean, issue, type SpecIssue } from "./issues.js";
 import type { ActionSpec, ColumnValue, SourcePos, Spec, TableSpec, ValueSpec } from "./types.js";
 
 /**
- * Checks what the JSON Schema cannot: references between tables, columns, keys and actions, path
- * syntax, constants against column types. Collects every issue instead of stopping at the first.
+ * Checks what the JSON Schema cannot: references between tables, columns, keys and actions. What
+ * needs the compiler (path syntax, constants and defaults against column types, row sizes, derived
+ * names) is checked by compile/check.ts. Collects every issue instead of stopping at the first.
  */
 export function validateSpec(spec: Spec): SpecIssue[] {
   const issues: SpecIssue[] = [];
   for (const table of spec.tables.values()) checkTable(spec, table, issues);
   checkParentCycles(spec, issues);
-  // Foreign key names are unique in a whole database, and ours are derived from the table names.
-  const fkNames = new Map<string, string>();
-  for (const table of spec.tables.values()) {
-    if (!table.parent) continue;
-    const name = foreignKeyName(table).toLowerCase();
-    const other = fkNames.get(name);
-    if (other !== undefined)
-      issues.push(
-        issue(
-          table.parent.pos,
-          `the foreign key of ${table.name} would be named ${foreignKeyName(table)}, like the one of ${other}`,
-          "rename one of the tables",
-        ),
-      );
-    else fkNames.set(name, table.name);
-  }
   for (const [eventType, actions] of spec.events) {
     const seen = new Map<string, ActionSpec>();
     for (const action of actions) {
@@ -123,61 +105,6 @@ function checkColumns(
     issues.push(issue(pos, `${what} of ${table.name} lists a column twice`));
 }
 
-/** MySQL's limit on a row's size, counting text and blob columns by their pointer only. */
-const MAX_ROW_BYTES = 65_535;
-
-/** The most bytes a row can take by MySQL's CREATE TABLE check (utf8mb4: 4 bytes a character). */
-function rowBytes(table: TableSpec): number {
-  let total = 0;
-  let nullable = 0;
-  for (const col of table.columns.values()) {
-    if (col.nullable) nullable++;
-    const t = col.type;
-    switch (t.name) {
-      case "varchar":
-        total += 4 * t.length + (4 * t.length > 255 ? 2 : 1);
-        break;
-      case "char":
-        total += 4 * t.length;
-        break;
-      case "text":
-        total += 10;
-        break;
-      case "mediumtext":
-        total += 11;
-        break;
-      case "json": // longtext in MariaDB
-        total += 12;
-        break;
-      case "decimal": {
-        // 4 bytes per 9 digits, on each side of the point, and fewer for the rest.
-        const part = (digits: number) =>
-          Math.floor(digits / 9) * 4 + [0, 1, 1, 2, 2, 3, 3, 4, 4][digits % 9]!;
-        total += part(t.precision - t.scale) + part(t.scale);
-        break;
-      }
-      case "bigint":
-      case "double":
-      case "datetime":
-        total += 8;
-        break;
-      case "int":
-        total += 4;
-        break;
-      case "date":
-        total += 3;
-        break;
-      case "smallint":
-      case "enum":
-        total += 2;
-        break;
-      default:
-        total += 1;
-    }
-  }
-  return total + Math.ceil(nullable / 8);
-}
-
 function checkTable(spec: Spec, table: TableSpec, issues: SpecIssue[]) {
   if (/^projector_/i.test(table.name))
     issues.push(
@@ -228,15 +155,6 @@ function checkTable(spec: Spec, table: TableSpec, issues: SpecIssue[]) {
   if (table.comment !== undefined && table.comment.length > 2048)
     issues.push(
       issue(table.pos, `comment of table ${table.name} is longer than MySQL's 2048 characters`, "shorten it"),
-    );
-  const bytes = rowBytes(table);
-  if (bytes > MAX_ROW_BYTES)
-    issues.push(
-      issue(
-        table.pos,
-        `a row of ${table.name} can take ${bytes} bytes, more than MySQL's ${MAX_ROW_BYTES} (varchar(n) counts 4n bytes in utf8mb4, text and json 10–12)`,
-        "make the longest varchar columns text, or shorter",
-      ),
     );
   checkColumns(table, table.primaryKey, table.pos, "primary key", issues);
   for (const c of table.primaryKey) {
@@ -300,15 +218,6 @@ function checkTable(spec: Spec, table: TableSpec, issues: SpecIssue[]) {
         );
       continue;
     }
-    const r = coercerFor(col.type)(col.default);
-    if (r instanceof CoerceFailure)
-      issues.push(
-        issue(
-          col.defaultPos ?? col.pos,
-          `default of ${table.name}.${col.name}: ${r.message}`,
-          `give a default that fits ${col.typeText}`,
-        ),
-      );
     if (col.type.name === "text" || col.type.name === "json" || col.type.name === "mediumtext") {
       issues.push(
         issue(
@@ -399,15 +308,6 @@ function checkValue(
   const col = table.columns.get(column);
   const paths = value.kind === "path" ? [value] : value.kind === "coalesce" ? value.paths : [];
   for (const p of paths) {
-    const err = checkPath(p.path);
-    if (err)
-      issues.push(
-        issue(
-          p.pos,
-          `path ${p.path} does not compile: ${err}`,
-          "write paths like $.data.customer.user_id or @.product_snapshot.name",
-        ),
-      );
     if (p.root === "element" && !inElement) {
       issues.push(
         issue(
@@ -427,25 +327,10 @@ function checkValue(
       ),
     );
   }
-  if (value.kind === "const" && col) {
-    if (value.value === null) {
-      if (!col.nullable)
-        issues.push(
-          issue(value.pos, `column ${table.name}.${column} is NOT NULL; the constant null cannot be written`),
-        );
-    } else {
-      const r = coercerFor(col.type)(value.value);
-      if (r instanceof CoerceFailure)
-        issues.push(
-          issue(
-            value.pos,
-            `constant for ${table.name}.${column}: ${r.message}`,
-            (col.type.name === "enum" ? didYouMean(String(value.value), col.type.values) : undefined) ??
-              `write a constant that fits ${col.typeText}, or a path ($…) to read the value from the event`,
-          ),
-        );
-    }
-  }
+  if (value.kind === "const" && value.value === null && col && !col.nullable)
+    issues.push(
+      issue(value.pos, `column ${table.name}.${column} is NOT NULL; the constant null cannot be written`),
+    );
 }
 
 function checkAction(table: TableSpec, action: ActionSpec, issues: SpecIssue[]) {

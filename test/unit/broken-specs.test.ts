@@ -4,7 +4,7 @@ import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { formatIssue, type SpecIssue } from "../../src/specs/issues.js";
-import { loadSpecDir } from "../../src/specs/load.js";
+import { loadSpecDir } from "../helpers/specs.js";
 
 /**
  * The broken-spec corpus: every folder under test/fixtures/broken-specs is a complete projections

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { compile } from "../../src/compile/compile.js";
 import { checkExamples } from "../../src/examples/check-examples.js";
 import { formatIssue } from "../../src/specs/issues.js";
-import { loadSpecDir } from "../../src/specs/load.js";
+import { loadSpecDir } from "../helpers/specs.js";
 
 describe("projector test compares exactly", () => {
   const { spec, issues } = loadSpecDir(

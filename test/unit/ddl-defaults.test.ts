@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../src/compile/compile.js";
 import { formatIssue } from "../../src/specs/issues.js";
-import { loadSpecDir } from "../../src/specs/load.js";
+import { loadSpecDir } from "../helpers/specs.js";
 
 describe("DDL defaults", () => {
   it("are written as MySQL stores them, with the spec's comments (an ISO timestamp with an offset becomes UTC)", () => {

@@ -5,7 +5,7 @@ import { compile } from "../../src/compile/compile.js";
 import { ABSENT, checkPath, compilePath, forEachPath, simpleSegments } from "../../src/compile/json-path.js";
 import { checkExamples } from "../../src/examples/check-examples.js";
 import { formatIssue } from "../../src/specs/issues.js";
-import { loadSpecDir } from "../../src/specs/load.js";
+import { loadSpecDir } from "../helpers/specs.js";
 
 const envelope = {
   event_type: "order.created",

@@ -9,7 +9,7 @@ import { decideBatch, type MappedEvent, selectingUniques } from "../../src/run/d
 import { decodeEnvelope, type Envelope, EnvelopeError } from "../../src/run/decode.js";
 import { buildStatements } from "../../src/run/group-statements.js";
 import { RowState } from "../../src/run/row-state.js";
-import { loadSpecDir } from "../../src/specs/load.js";
+import { loadSpecDir } from "../helpers/specs.js";
 
 /**
  * The catalog check: every envelope of the examples stream (test/fixtures/events), mapped through the shipped

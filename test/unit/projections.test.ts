@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { compile } from "../../src/compile/compile.js";
 import { checkExamples } from "../../src/examples/check-examples.js";
-import { loadSpecDir } from "../../src/specs/load.js";
+import { loadSpecDir } from "../helpers/specs.js";
 
 describe("the shipped projections", () => {
   const { spec, issues } = loadSpecDir("projections");

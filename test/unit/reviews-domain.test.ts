@@ -8,7 +8,7 @@ import { MapError, mapEvent } from "../../src/compile/map-event.js";
 import { checkExamples, type ShownOp, showOp } from "../../src/examples/check-examples.js";
 import { decodeEnvelope, type Envelope, EnvelopeError } from "../../src/run/decode.js";
 import { formatIssue } from "../../src/specs/issues.js";
-import { loadSpecDir } from "../../src/specs/load.js";
+import { loadSpecDir } from "../helpers/specs.js";
 
 /**
  * A domain that is not in the catalog (product reviews: an author object, a photos array exploded

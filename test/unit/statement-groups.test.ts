@@ -8,7 +8,7 @@ import { decideBatch, type MappedEvent, selectingUniques } from "../../src/run/d
 import { decodeEnvelope, EnvelopeError } from "../../src/run/decode.js";
 import { buildStatements } from "../../src/run/group-statements.js";
 import { RowState } from "../../src/run/row-state.js";
-import { loadSpecDirOrThrow, loadSpecTexts } from "../../src/specs/load.js";
+import { loadSpecDirOrThrow, loadSpecTexts } from "../helpers/specs.js";
 
 const plan = compile(loadSpecDirOrThrow(fileURLToPath(new URL("../../projections", import.meta.url))));
 

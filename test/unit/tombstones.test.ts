@@ -5,7 +5,7 @@ import { decideBatch, type MappedEvent, selectingUniques } from "../../src/run/d
 import { decodeEnvelope, EnvelopeError } from "../../src/run/decode.js";
 import { buildStatements } from "../../src/run/group-statements.js";
 import { RowState } from "../../src/run/row-state.js";
-import { loadSpecTexts } from "../../src/specs/load.js";
+import { loadSpecTexts } from "../helpers/specs.js";
 
 // A composite primary key listed in another order by the delete's `where`, a unique code, an
 // integer version as the guard.

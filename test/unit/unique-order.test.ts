@@ -5,7 +5,7 @@ import { type MappedOp, mapEvent } from "../../src/compile/map-event.js";
 import { decideBatch, selectingUniques } from "../../src/run/decide.js";
 import { buildStatements } from "../../src/run/group-statements.js";
 import { RowState } from "../../src/run/row-state.js";
-import { loadSpecDir } from "../../src/specs/load.js";
+import { loadSpecDir } from "../helpers/specs.js";
 
 const plan = compile(loadSpecDir("projections").spec);
 const created = JSON.parse(

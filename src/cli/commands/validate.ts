@@ -1,9 +1,9 @@
 import { formatIssue } from "../../specs/issues.js";
-import { loadSpecDir } from "../../specs/load.js";
+import { loadSpecs } from "../load-specs.js";
 
 /** `projector validate`: every issue as file:line:col: message; exit 1 on any. */
 export function validateCommand(dir: string): number {
-  const { spec, issues } = loadSpecDir(dir);
+  const { spec, issues } = loadSpecs(dir);
   if (issues.length > 0) {
     for (const i of issues) process.stderr.write(`${formatIssue(i)}\n`);
     process.stderr.write(`\n${issues.length} problem${issues.length === 1 ? "" : "s"} in ${dir}\n`);

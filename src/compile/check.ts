@@ -1,0 +1,99 @@
+import { didYouMean, issue, type SpecIssue } from "../specs/issues.js";
+import type { ColumnValue, Spec, TableSpec, ValueSpec } from "../specs/types.js";
+import { CoerceFailure, coercerFor } from "./coerce.js";
+import { foreignKeyName } from "./ddl.js";
+import { checkPath } from "./json-path.js";
+import { MAX_ROW_BYTES, rowBytes } from "./row-size.js";
+
+/**
+ * The checks of a spec that need the compiler: every path compiles, constants and defaults fit
+ * their column's type, a row fits MySQL's row size, derived foreign key names do not collide. Runs
+ * beside specs/validate.ts (which checks references) and reports the same way; references that do
+ * not resolve are skipped here (validate reports them).
+ */
+export function checkCompilable(spec: Spec): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  // Foreign key names are unique in a whole database, and ours are derived from the table names.
+  const fkNames = new Map<string, string>();
+  for (const table of spec.tables.values()) {
+    checkTable(table, issues);
+    if (!table.parent) continue;
+    const name = foreignKeyName(table).toLowerCase();
+    const other = fkNames.get(name);
+    if (other !== undefined)
+      issues.push(
+        issue(
+          table.parent.pos,
+          `the foreign key of ${table.name} would be named ${foreignKeyName(table)}, like the one of ${other}`,
+          "rename one of the tables",
+        ),
+      );
+    else fkNames.set(name, table.name);
+  }
+  for (const actions of spec.events.values()) {
+    for (const action of actions) {
+      const table = spec.tables.get(action.table);
+      if (!table) continue;
+      checkValues(table, action.columns, issues);
+      checkValues(table, action.where, issues);
+    }
+  }
+  return issues;
+}
+
+function checkTable(table: TableSpec, issues: SpecIssue[]): void {
+  const bytes = rowBytes(table);
+  if (bytes > MAX_ROW_BYTES)
+    issues.push(
+      issue(
+        table.pos,
+        `a row of ${table.name} can take ${bytes} bytes, more than MySQL's ${MAX_ROW_BYTES} (varchar(n) counts 4n bytes in utf8mb4, text and json 10–12)`,
+        "make the longest varchar columns text, or shorter",
+      ),
+    );
+  for (const col of table.columns.values()) {
+    if (col.default === undefined || col.default === null) continue;
+    const r = coercerFor(col.type)(col.default);
+    if (r instanceof CoerceFailure)
+      issues.push(
+        issue(
+          col.defaultPos ?? col.pos,
+          `default of ${table.name}.${col.name}: ${r.message}`,
+          `give a default that fits ${col.typeText}`,
+        ),
+      );
+  }
+  for (const [column, value] of table.stamp) checkValue(table, column, value, issues);
+}
+
+function checkValues(table: TableSpec, values: readonly ColumnValue[], issues: SpecIssue[]): void {
+  for (const v of values) checkValue(table, v.column, v.value, issues);
+}
+
+function checkValue(table: TableSpec, column: string, value: ValueSpec, issues: SpecIssue[]): void {
+  const col = table.columns.get(column);
+  if (!col) return; // validate reports the unknown column
+  const paths = value.kind === "path" ? [value] : value.kind === "coalesce" ? value.paths : [];
+  for (const p of paths) {
+    const err = checkPath(p.path);
+    if (err)
+      issues.push(
+        issue(
+          p.pos,
+          `path ${p.path} does not compile: ${err}`,
+          "write paths like $.data.customer.user_id or @.product_snapshot.name",
+        ),
+      );
+  }
+  if (value.kind !== "const" || value.value === null) return;
+  const r = coercerFor(col.type)(value.value);
+  if (r instanceof CoerceFailure)
+    issues.push(
+      issue(
+        value.pos,
+        `constant for ${table.name}.${column}: ${r.message}`,
+        (col.type.name === "enum" ? didYouMean(String(value.value), col.type.values) : undefined) ??
+          `write a constant that fits ${col.typeText}, or a path ($…) to read the value from the event`,
+      ),
+    );
+}
