@@ -1,8 +1,9 @@
 import type { CompiledSpec } from "../compile/compile.js";
+import { CATALOG_QUERIES, diffSchema, type Migration } from "../compile/migration.js";
+import { DatabaseError } from "../core/database-error.js";
 import { log } from "../core/log.js";
-import { applyMigration, type Migration, planMigration } from "../sink/migrate.js";
 import { isConnectionError } from "../sink/mysql-errors.js";
-import { isMissingDatabase, MysqlSink, SinkError } from "../sink/mysql-sink.js";
+import { isMissingDatabase, MysqlSink } from "../sink/mysql-sink.js";
 import { parseMysqlUrl } from "../sink/mysql-url.js";
 import { UserError } from "./errors.js";
 
@@ -26,20 +27,25 @@ export async function openSink(url: string, options: { createDatabase?: boolean 
     await sink.connection();
   } catch (e) {
     if (isMissingDatabase(e)) throw e; // not created (a dry run): the caller says so
-    const msg = e instanceof SinkError ? e.message : String(e);
+    const msg = e instanceof DatabaseError ? e.message : String(e);
     throw new UserError(`cannot connect to MySQL: ${msg} (set MYSQL_URL or --mysql-url)`, 2);
   }
   return sink;
 }
 
+/** What the database lacks of the compiled specs (its catalogue read in one round trip). */
+export async function planSchema(sink: MysqlSink, compiled: CompiledSpec): Promise<Migration> {
+  return diffSchema(await sink.select(CATALOG_QUERIES), compiled);
+}
+
 /** Creates what is missing (tables, columns, indexes) before a run; logs each statement. */
 export async function ensureSchema(sink: MysqlSink, compiled: CompiledSpec): Promise<void> {
-  const migration = await planMigration(sink, compiled);
+  const migration = await planSchema(sink, compiled);
   for (const w of migration.warnings) log.warn(w);
   await migrate(sink, migration, (sql) => log.info("migrate", { sql: sql.split("\n")[0] }));
 }
 
-/** Applies a migration; a statement MySQL refuses stops it with a user error naming the statement. */
+/** Applies a migration, one statement at a time; one MySQL refuses stops it with a user error naming it. */
 export async function migrate(
   sink: MysqlSink,
   migration: Migration,
@@ -47,12 +53,13 @@ export async function migrate(
 ): Promise<void> {
   let current = "";
   try {
-    await applyMigration(sink, migration, (sql) => {
+    for (const sql of migration.statements) {
       current = sql;
       onStatement(sql);
-    });
+      await sink.query(sql);
+    }
   } catch (e) {
-    if (!(e instanceof SinkError) || isConnectionError(e)) throw e;
+    if (!(e instanceof DatabaseError) || isConnectionError(e)) throw e;
     throw new UserError(
       `migrate stopped at ${current.split("\n")[0]}: ${e.message}; the statements before it were applied, fix the cause and run migrate again`,
     );

@@ -85,6 +85,13 @@ export function coercerFor(type: ColumnType): Coercer {
           return new CoerceFailure(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
         return JSON.stringify(v);
       };
+    case "binary":
+    case "longblob":
+      // Engine columns: written by the engine with Buffers or strings, never from a spec's mapping.
+      return (v) =>
+        Buffer.isBuffer(v) || typeof v === "string"
+          ? v
+          : new CoerceFailure(`expected bytes, got ${describe(v)}`);
     case "enum": {
       const allowed = new Set(type.values);
       return (v) =>

@@ -1,6 +1,7 @@
 import type { ActionMode, ActionSpec, ColumnValue, Spec, TableSpec, ValueSpec } from "../specs/types.js";
 import { type Coercer, coercerFor } from "./coerce.js";
 import { createTableSql, orderTables } from "./ddl.js";
+import { ENGINE_TABLES } from "./engine-tables.js";
 import { ABSENT, type Accessor, compilePath, forEachPath } from "./json-path.js";
 import { quoteId } from "./sql.js";
 
@@ -62,6 +63,8 @@ export interface CompiledSpec {
   readonly events: ReadonlyMap<string, readonly CompiledAction[]>;
   /** Kafka topics: the event-type prefixes, sorted. */
   readonly topics: readonly string[];
+  /** The engine's own tables (dead letters, offsets, tombstones), compiled like the others. */
+  readonly engineTables: readonly CompiledTable[];
 }
 
 export function topicOf(eventType: string): string {
@@ -69,18 +72,23 @@ export function topicOf(eventType: string): string {
   return dot < 0 ? eventType : eventType.slice(0, dot);
 }
 
-/** Compiles validated specs into a plan. Pure and synchronous. */
+/** A table with its DDL and quoted name. */
+function compileTable(t: TableSpec, parent: TableSpec | undefined): CompiledTable {
+  return {
+    spec: t,
+    name: t.name,
+    quoted: quoteId(t.name),
+    primaryKey: t.primaryKey,
+    guard: t.guard,
+    parent: t.parent?.table,
+    ddl: createTableSql(t, parent),
+  };
+}
+
+/** Compiles validated specs. Pure and synchronous. */
 export function compile(spec: Spec): CompiledSpec {
-  const tables = orderTables(spec).map(
-    (t): CompiledTable => ({
-      spec: t,
-      name: t.name,
-      quoted: quoteId(t.name),
-      primaryKey: t.primaryKey,
-      guard: t.guard,
-      parent: t.parent?.table,
-      ddl: createTableSql(t, t.parent ? spec.tables.get(t.parent.table) : undefined),
-    }),
+  const tables = orderTables(spec).map((t) =>
+    compileTable(t, t.parent ? spec.tables.get(t.parent.table) : undefined),
   );
   const tableByName = new Map(tables.map((t) => [t.name, t]));
   const events = new Map<string, CompiledAction[]>();
@@ -92,7 +100,8 @@ export function compile(spec: Spec): CompiledSpec {
   }
   const topics = [...new Set([...events.keys()].map(topicOf))].sort();
   const children = new Map(tables.map((t) => [t.name, tables.filter((c) => c.parent === t.name)]));
-  return { spec, tables, tableByName, children, events, topics };
+  const engineTables = ENGINE_TABLES.map((t) => compileTable(t, undefined));
+  return { spec, tables, tableByName, children, events, topics, engineTables };
 }
 
 function sourceText(v: ValueSpec): string {

@@ -49,6 +49,11 @@ export function createDatabaseSql(name: string): string {
   return `CREATE DATABASE IF NOT EXISTS ${quoteId(name)} CHARACTER SET utf8mb4 COLLATE ${TABLE_COLLATION}`;
 }
 
+/** Makes a database the session's default (printed by a dry run, for piping into a client). */
+export function useDatabaseSql(name: string): string {
+  return `USE ${quoteId(name)}`;
+}
+
 /** Text columns: the only ones a collation applies to. */
 export function isText(type: ColumnType): type is Extract<ColumnType, { name: "varchar" | "char" }> {
   return type.name === "varchar" || type.name === "char";
@@ -62,6 +67,7 @@ export function columnDefinition(col: ColumnSpec, collation: boolean | string = 
   const name = collation === true ? KEY_COLLATION : collation || undefined;
   const collate = isText(col.type) && name && /^\w+$/.test(name) ? ` COLLATE ${name}` : "";
   let def = `${quoteId(col.name)} ${sqlType(col.type)}${collate} ${col.nullable ? "NULL" : "NOT NULL"}`;
+  if (col.autoIncrement) def += " AUTO_INCREMENT";
   if (col.default !== undefined) {
     // Written as it is stored: an ISO timestamp in UTC, a decimal at its scale, a boolean as 0/1.
     const stored = col.default === null ? null : coercerFor(col.type)(col.default);
@@ -113,6 +119,8 @@ export function sqlType(type: ColumnType): string {
       return `VARCHAR(${type.length})`;
     case "char":
       return `CHAR(${type.length})`;
+    case "binary":
+      return `BINARY(${type.length})`;
     case "decimal":
       return `DECIMAL(${type.precision},${type.scale})`;
     case "datetime":

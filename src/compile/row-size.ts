@@ -17,6 +17,12 @@ export function rowBytes(table: TableSpec): number {
       case "char":
         total += 4 * t.length;
         break;
+      case "binary":
+        total += t.length;
+        break;
+      case "longblob":
+        total += 12;
+        break;
       case "text":
         total += 10;
         break;

@@ -1,18 +1,13 @@
 import { isUtf8 } from "node:buffer";
-import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { CompiledSpec } from "../compile/compile.js";
+import type { DeadLetter } from "../compile/engine-statements.js";
 import { MapError, type MappedOp, mapEvent } from "../compile/map-event.js";
 import type { Statement } from "../compile/statements.js";
+import { DatabaseError } from "../core/database-error.js";
 import { log } from "../core/log.js";
-import {
-  type DeadLetter,
-  type MysqlSink,
-  type OffsetRow,
-  partitionKey,
-  type SinkError,
-  type SinkTx,
-} from "../sink/mysql-sink.js";
+import type { SourceRecord } from "../core/source-record.js";
+import { deadLetterStatements, letterFor } from "./dead-letters.js";
 import {
   type BatchDecision,
   decideBatch,
@@ -23,28 +18,11 @@ import {
 } from "./decide.js";
 import { checkEnvelope, EnvelopeError } from "./decode.js";
 import { buildStatements } from "./group-statements.js";
+import { loadRows } from "./load-rows.js";
+import { lockOffsets, nextOffsets, saveOffsets, unappliedFilter } from "./offsets.js";
+import type { Database, Transaction } from "./ports.js";
 import { RowState } from "./row-state.js";
 import type { Stats } from "./stats.js";
-
-/** One message from a source: a JSONL line or a Kafka record. */
-export interface SourceRecord {
-  readonly value: Buffer | string;
-  /** Human-readable position: `line 12`, or `partition 3 offset 1045`. */
-  readonly position: string;
-  /** Where it came from: the file name, `stdin`, or the Kafka topic. */
-  readonly source: string;
-  readonly kafka?: {
-    readonly topic: string;
-    readonly partition: number;
-    readonly offset: string;
-    readonly timestamp?: string;
-    /**
-     * Where the partition goes on after this record when that is not offset + 1: offsets the
-     * consumer never sees (transaction markers, aborted records) follow it.
-     */
-    readonly next?: string;
-  };
-}
 
 export interface ExecutorOptions {
   readonly stats: Stats;
@@ -56,7 +34,7 @@ export interface ExecutorOptions {
   readonly group?: string;
   /** Stops retrying (SIGTERM). */
   readonly signal?: AbortSignal;
-  readonly onRetry?: (error: SinkError, attempt: number, delayMs: number) => void;
+  readonly onRetry?: (error: DatabaseError, attempt: number, delayMs: number) => void;
   /**
    * Plan the next batch (read its rows as committed, decide, build its statements) while MySQL
    * writes this one; default on. With a consumer group, the plan is used only if the offsets,
@@ -133,7 +111,7 @@ export class Executor {
 
   constructor(
     private readonly compiled: CompiledSpec,
-    private readonly sink: MysqlSink,
+    private readonly db: Database,
     private readonly options: ExecutorOptions,
   ) {
     this.uniques = selectingUniques(compiled);
@@ -169,22 +147,6 @@ export class Executor {
     }
   }
 
-  private letter(record: SourceRecord, reason: string, eventId?: string, eventType?: string): DeadLetter {
-    return {
-      source: record.source,
-      // A Kafka position names one record for good (a redelivery replaces its letter). A file's line
-      // number does not: another file of the same name, or stdin, has other lines there. The line's
-      // digest tells them apart, and the same file replayed again still finds its own letters.
-      position: record.kafka
-        ? record.position
-        : `${record.position} #${createHash("sha256").update(record.value).digest("hex").slice(0, 16)}`,
-      eventId,
-      eventType,
-      reason,
-      payload: record.value,
-    };
-  }
-
   private prepareOne(record: SourceRecord): Prepared {
     const raw = record.value;
     if (typeof raw !== "string" && !isUtf8(raw)) {
@@ -192,7 +154,7 @@ export class Executor {
         kind: "dead",
         record,
         eventType: undefined,
-        letter: this.letter(record, "payload is not valid UTF-8"),
+        letter: letterFor(record, "payload is not valid UTF-8"),
       };
     }
     const text = typeof raw === "string" ? raw : raw.toString("utf8");
@@ -204,7 +166,7 @@ export class Executor {
         kind: "dead",
         record,
         eventType: undefined,
-        letter: this.letter(record, `undecodable JSON: ${(e as Error).message}`),
+        letter: letterFor(record, `undecodable JSON: ${(e as Error).message}`),
       };
     }
     const envelope = checkEnvelope(value);
@@ -212,7 +174,7 @@ export class Executor {
       kind: "dead",
       record,
       eventType,
-      letter: this.letter(record, reason, eventId, eventType),
+      letter: letterFor(record, reason, eventId, eventType),
     });
     if (envelope instanceof EnvelopeError) return dead(envelope.reason, envelope.eventId, envelope.eventType);
     const actions = this.compiled.events.get(envelope.event_type);
@@ -226,52 +188,23 @@ export class Executor {
     return { kind: "event", record, eventType: envelope.event_type, eventId: envelope.event_id, ops };
   }
 
-  private offsets(prepared: readonly Prepared[]): OffsetRow[] {
-    const group = this.options.group;
-    if (group === undefined) return [];
-    const next = new Map<string, OffsetRow>();
-    for (const p of prepared) {
-      const k = p.record.kafka;
-      if (!k) continue;
-      const key = partitionKey(k.topic, k.partition);
-      const n = k.next ?? (BigInt(k.offset) + 1n).toString();
-      const cur = next.get(key);
-      if (!cur || BigInt(cur.next) < BigInt(n))
-        next.set(key, { group, topic: k.topic, partition: k.partition, next: n });
-    }
-    return [...next.values()];
-  }
-
   /**
    * Kafka records whose offsets the offsets table already passed were applied by an earlier
    * transaction (a redelivery after a crash, or a former owner of the partition): drop them, and
    * a second copy of a record in the same batch. The offset rows stay locked until commit, so two
    * consumers never apply the same records.
    */
-  private async unapplied(tx: SinkTx, prepared: readonly Prepared[]): Promise<readonly Prepared[]> {
+  private async unapplied(tx: Transaction, prepared: readonly Prepared[]): Promise<readonly Prepared[]> {
     const group = this.options.group;
     if (group === undefined) return prepared;
-    const partitions = new Map<string, { topic: string; partition: number }>();
-    for (const p of prepared) {
-      const k = p.record.kafka;
-      if (k) partitions.set(partitionKey(k.topic, k.partition), { topic: k.topic, partition: k.partition });
-    }
-    const stored = await tx.lockOffsets(group, [...partitions.values()]);
-    // Highest offset kept per partition: a record queued again after a rewind (a rebalance seeks to
-    // MySQL's offsets while earlier copies are still queued) sits in the same batch as its first copy.
-    const kept = new Map<string, bigint>();
-    return prepared.filter((p) => {
-      const k = p.record.kafka;
-      if (!k) return true;
-      const key = partitionKey(k.topic, k.partition);
-      const offset = BigInt(k.offset);
-      const next = stored.get(key);
-      if (next !== undefined && offset < next) return false; // applied before
-      const last = kept.get(key);
-      if (last !== undefined && offset <= last) return false; // already in this batch
-      kept.set(key, offset);
-      return true;
-    });
+    const fresh = unappliedFilter(
+      await lockOffsets(
+        tx,
+        group,
+        prepared.map((p) => p.record),
+      ),
+    );
+    return prepared.filter((p) => fresh(p.record));
   }
 
   private async applyWithRetries(prepared: readonly Prepared[], whileWaiting?: WhileWaiting): Promise<void> {
@@ -290,7 +223,7 @@ export class Executor {
     for (let attempt = 0; ; attempt++) {
       try {
         const started = performance.now();
-        const done = await this.sink.transaction(async (tx) => {
+        const done = await this.db.transaction(async (tx) => {
           const t0 = performance.now();
           // The offsets are locked and checked here either way; a plan made ahead holds only if none
           // of its Kafka records was applied meanwhile (by an earlier owner of the partition).
@@ -324,12 +257,20 @@ export class Executor {
             const rejected = decision.results[i]?.rejected;
             const p = live[ev.index];
             if (rejected && p?.kind === "event")
-              letters.push(this.letter(p.record, rejected, p.eventId, p.eventType));
+              letters.push(letterFor(p.record, rejected, p.eventId, p.eventType));
           });
-          await tx.deadLetters(letters);
+          if (letters.length > 0) await tx.execute(deadLetterStatements(letters, this.db.statementBytes));
           // Over every record of the batch, dropped ones too: a redelivered record may carry where the
           // partition goes on past markers (its `next`), and offsets only ever rise (see saveOffsets).
-          await tx.saveOffsets(this.offsets(prepared));
+          const group = this.options.group;
+          if (group !== undefined)
+            await saveOffsets(
+              tx,
+              nextOffsets(
+                prepared.map((p) => p.record),
+                group,
+              ),
+            );
           return { decision, events, live, fromAhead };
         });
         this.ready = true;
@@ -343,7 +284,7 @@ export class Executor {
         return;
       } catch (e) {
         this.ahead = undefined; // planned on a state this batch did not reach
-        const err = e as SinkError;
+        const err = e as DatabaseError;
         if (err.transient) {
           this.ready = false;
           this.options.stats.retries++;
@@ -359,7 +300,7 @@ export class Executor {
           }
           continue;
         }
-        if (err.name !== "SinkError") throw e; // a bug, not bad data
+        if (!(e instanceof DatabaseError)) throw e; // a bug, not bad data
         whileWaiting?.();
         await this.isolate(prepared, err);
         return;
@@ -368,9 +309,9 @@ export class Executor {
   }
 
   /** Plans a batch's records not applied before in its transaction, on their rows as it sees them. */
-  private async planInTransaction(tx: SinkTx, live: readonly Prepared[]): Promise<BatchPlan> {
+  private async planInTransaction(tx: Transaction, live: readonly Prepared[]): Promise<BatchPlan> {
     const events = mappedEvents(live);
-    const state = await tx.loadRows(rowRequests(events, this.compiled), this.uniques);
+    const state = await loadRows((q) => tx.select(q), rowRequests(events, this.compiled), this.uniques);
     return this.decide(live, events, state);
   }
 
@@ -382,7 +323,7 @@ export class Executor {
       events,
       state,
       decision,
-      statements: buildStatements(decision.ops, this.compiled, this.sink.statementBytes),
+      statements: buildStatements(decision.ops, this.compiled, this.db.statementBytes),
     };
   }
 
@@ -416,7 +357,8 @@ export class Executor {
         }
         if (keys.size > 0 || uniques.size > 0) toLoad.push({ table: r.table, keys, uniques });
       }
-      if (toLoad.length > 0) await this.sink.loadCommittedRows(toLoad, this.uniques, state, basis.state);
+      if (toLoad.length > 0)
+        await loadRows((q) => this.db.select(q), toLoad, this.uniques, state, basis.state);
       return this.decide(prepared, events, state);
     } catch (e) {
       log.debug("planning ahead failed; the batch is planned in its transaction", { error: String(e) });
@@ -443,7 +385,7 @@ export class Executor {
   }
 
   /** The batch failed on its data: split it until the event that fails is alone, and dead-letter that one. */
-  private async isolate(prepared: readonly Prepared[], err: SinkError): Promise<void> {
+  private async isolate(prepared: readonly Prepared[], err: DatabaseError): Promise<void> {
     const live = prepared.filter((p) => p.kind === "event");
     if (prepared.length === 1 || live.length <= 1) {
       const reason = `rejected by MySQL: ${err.message.replace(/^MySQL [^:]+:\/\/[^ ]+: /, "")}`;
@@ -455,7 +397,7 @@ export class Executor {
                 kind: "dead",
                 record: p.record,
                 eventType: p.eventType,
-                letter: this.letter(p.record, reason, p.eventId, p.eventType),
+                letter: letterFor(p.record, reason, p.eventId, p.eventType),
               }
             : p,
       );

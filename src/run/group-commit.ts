@@ -1,4 +1,5 @@
-import type { Executor, Prepared, SourceRecord } from "./executor.js";
+import type { SourceRecord } from "../core/source-record.js";
+import type { Executor, Prepared } from "./executor.js";
 
 interface Composed {
   readonly take: Pending[];

@@ -1,6 +1,6 @@
 import type { CompiledSpec } from "../compile/compile.js";
+import { tombstonesStatement } from "../compile/engine-statements.js";
 import type { MappedOp } from "../compile/map-event.js";
-import { quoteId } from "../compile/sql.js";
 import {
   deleteChildrenStatement,
   deleteShape,
@@ -15,7 +15,6 @@ import {
   upsertShape,
   upsertStatement,
 } from "../compile/statements.js";
-import { TOMBSTONES } from "../sink/engine-tables.js";
 import type { PlannedOp } from "./decide.js";
 import { keyString, tombstoneHash } from "./row-state.js";
 
@@ -288,11 +287,7 @@ export function buildStatements(
   return out;
 }
 
-/** Records hard deletes; a later delete of the same row (a newer guard: the planner saw to it) replaces the tombstone. */
+/** The tombstone rows' statement, or none without rows. */
 function tombstoneStatement(rows: readonly unknown[][]): Statement | undefined {
-  if (rows.length === 0) return undefined;
-  return {
-    sql: `INSERT INTO ${quoteId(TOMBSTONES)} (\`key_hash\`, \`table_name\`, \`row_key\`, \`guard\`) VALUES ${"(?,?,?,?),".repeat(rows.length - 1)}(?,?,?,?) ON DUPLICATE KEY UPDATE \`table_name\` = VALUES(\`table_name\`), \`row_key\` = VALUES(\`row_key\`), \`guard\` = VALUES(\`guard\`)`,
-    params: rows.flat(),
-  };
+  return rows.length === 0 ? undefined : tombstonesStatement(rows);
 }

@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
 import { basename } from "node:path";
 import type { Readable } from "node:stream";
-import type { SourceRecord } from "../run/executor.js";
+import type { SourceRecord } from "../core/source-record.js";
 
 export interface BatchOptions {
   /** Most records per batch. */

@@ -18,7 +18,10 @@ export type ColumnType =
   | { readonly name: "date" }
   | { readonly name: "datetime"; readonly fsp: number }
   | { readonly name: "json" }
-  | { readonly name: "enum"; readonly values: readonly string[] };
+  | { readonly name: "enum"; readonly values: readonly string[] }
+  // Engine tables only (compile/engine-tables.ts); specs cannot name these.
+  | { readonly name: "binary"; readonly length: number }
+  | { readonly name: "longblob" };
 
 export interface ColumnSpec {
   readonly name: string;
@@ -34,6 +37,8 @@ export interface ColumnSpec {
   readonly defaultPos?: SourcePos;
   /** Written into the DDL as the column's COMMENT. */
   readonly comment?: string;
+  /** Engine tables only: an AUTO_INCREMENT surrogate key. */
+  readonly autoIncrement?: boolean;
 }
 
 export interface KeySpec {

@@ -1,9 +1,10 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCompiled } from "../../src/cli/load-specs.js";
-import { Executor, type SourceRecord } from "../../src/run/executor.js";
+import { ensureSchema } from "../../src/cli/mysql.js";
+import type { SourceRecord } from "../../src/core/source-record.js";
+import { Executor } from "../../src/run/executor.js";
 import { Stats } from "../../src/run/stats.js";
-import { applyMigration, planMigration } from "../../src/sink/migrate.js";
 import { MysqlSink } from "../../src/sink/mysql-sink.js";
 import { EXAMPLES, REPO } from "../helpers/cli.js";
 import { createTestDb, type TestDb } from "../helpers/db.js";
@@ -39,7 +40,7 @@ async function stored(topic = "user"): Promise<number> {
 beforeAll(async () => {
   db = await createTestDb();
   sink = new MysqlSink(db.url);
-  await applyMigration(sink, await planMigration(sink, plan), () => undefined);
+  await ensureSchema(sink, plan);
 });
 
 afterAll(async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Prepared, SourceRecord, WhileWaiting } from "../../src/run/executor.js";
+import type { SourceRecord } from "../../src/core/source-record.js";
+import type { Prepared, WhileWaiting } from "../../src/run/executor.js";
 import { GroupCommit } from "../../src/run/group-commit.js";
 
 /**

@@ -1,11 +1,8 @@
-import { createDatabaseSql } from "../../compile/ddl.js";
-import { quoteId } from "../../compile/sql.js";
-import { ENGINE_TABLES } from "../../sink/engine-tables.js";
-import { planMigration } from "../../sink/migrate.js";
+import { createDatabaseSql, useDatabaseSql } from "../../compile/ddl.js";
 import { isMissingDatabase, type MysqlSink } from "../../sink/mysql-sink.js";
 import { parseMysqlUrl } from "../../sink/mysql-url.js";
 import { loadCompiled } from "../load-specs.js";
-import { migrate, mysqlUrl, openSink } from "../mysql.js";
+import { migrate, mysqlUrl, openSink, planSchema } from "../mysql.js";
 
 /** `projector migrate [--dry-run]`: prints every statement it runs (or would run); a second run does nothing. */
 export async function migrateCommand(
@@ -23,8 +20,8 @@ export async function migrateCommand(
     const { database } = parseMysqlUrl(url);
     const statements = [
       createDatabaseSql(database),
-      `USE ${quoteId(database)}`, // the output can be piped into a client
-      ...ENGINE_TABLES.map((t) => t.ddl),
+      useDatabaseSql(database), // the output can be piped into a client
+      ...compiled.engineTables.map((t) => t.ddl),
       ...compiled.tables.map((t) => t.ddl),
     ];
     for (const sql of statements) process.stdout.write(`${sql};\n`);
@@ -34,7 +31,7 @@ export async function migrateCommand(
     return 0;
   }
   try {
-    const migration = await planMigration(sink, compiled);
+    const migration = await planSchema(sink, compiled);
     for (const w of migration.warnings) process.stderr.write(`warning: ${w}\n`);
     if (migration.statements.length === 0) {
       process.stdout.write(`-- ${sink.database} is up to date (${compiled.tables.length} tables)\n`);

@@ -1,5 +1,6 @@
 import { log } from "../../core/log.js";
-import { Executor, ExecutorStopped, type Prepared, type SourceRecord } from "../../run/executor.js";
+import type { SourceRecord } from "../../core/source-record.js";
+import { Executor, ExecutorStopped, type Prepared } from "../../run/executor.js";
 import { Stats } from "../../run/stats.js";
 import { jsonlBatches } from "../../source/jsonl.js";
 import { intOption, UserError } from "../errors.js";

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { log } from "../../core/log.js";
 import { Executor, ExecutorStopped } from "../../run/executor.js";
+import { OffsetsStore } from "../../run/offsets.js";
 import { Stats } from "../../run/stats.js";
 import { MysqlSink } from "../../sink/mysql-sink.js";
 import { createKafka, kafkaSettings } from "../../source/kafka/config.js";
@@ -57,11 +58,18 @@ export async function runCommand(dir: string, opts: RunOptions): Promise<number>
       ),
   });
   const kafka = createKafka(settings);
-  const projector = new KafkaProjector(compiled, sink, kafka, settings, executor, {
-    fromBeginning: opts.fromBeginning ?? false,
-    untilCaughtUp: opts.untilCaughtUp ?? false,
-    batchSize,
-  });
+  const projector = new KafkaProjector(
+    compiled,
+    new OffsetsStore(sink, settings.groupId),
+    kafka,
+    settings,
+    executor,
+    {
+      fromBeginning: opts.fromBeginning ?? false,
+      untilCaughtUp: opts.untilCaughtUp ?? false,
+      batchSize,
+    },
+  );
   const server =
     metricsPort !== undefined
       ? startMetricsServer(

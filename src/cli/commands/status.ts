@@ -1,5 +1,8 @@
+import { countRowsStatement, listTablesStatement } from "../../compile/engine-statements.js";
+import { DEAD_LETTERS, OFFSETS, TOMBSTONES } from "../../compile/engine-tables.js";
 import { log } from "../../core/log.js";
-import { DEAD_LETTERS, OFFSETS, TOMBSTONES } from "../../sink/engine-tables.js";
+import { partitionKey } from "../../core/source-record.js";
+import { OffsetsStore } from "../../run/offsets.js";
 import { createKafka, kafkaSettings } from "../../source/kafka/config.js";
 import { loadCompiled } from "../load-specs.js";
 import { mysqlUrl, openSink } from "../mysql.js";
@@ -29,35 +32,16 @@ export async function statusCommand(
   let tombstones: number | null = null;
   let kafkaError: string | undefined;
   try {
-    const existing = new Set(
-      (
-        await sink.query<{ t: string }[]>(
-          "SELECT TABLE_NAME t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()",
-        )
-      ).map((r) => r.t),
-    );
-    const stored = new Map<string, string>();
-    if (existing.has(OFFSETS)) {
-      for (const r of await sink.query<{ topic: string; partition_id: number; next_offset: string }[]>(
-        `SELECT topic, partition_id, next_offset FROM \`${OFFSETS}\` WHERE consumer_group = ?`,
-        [settings.groupId],
-      )) {
-        stored.set(`${r.topic}:${r.partition_id}`, String(r.next_offset));
-      }
-    }
-    if (existing.has(DEAD_LETTERS))
-      deadLetters = Number(
-        (await sink.query<{ n: number }[]>(`SELECT COUNT(*) n FROM \`${DEAD_LETTERS}\``))[0]?.n ?? 0,
-      );
-    if (existing.has(TOMBSTONES))
-      tombstones = Number(
-        (await sink.query<{ n: number }[]>(`SELECT COUNT(*) n FROM \`${TOMBSTONES}\``))[0]?.n ?? 0,
-      );
-    for (const t of compiled.tables) {
-      rows[t.name] = existing.has(t.name)
-        ? Number((await sink.query<{ n: number }[]>(`SELECT COUNT(*) n FROM ${t.quoted}`))[0]?.n ?? 0)
-        : null;
-    }
+    const [tables = []] = await sink.select([listTablesStatement()]);
+    const existing = new Set(tables.map((r) => String(r.t)));
+    const count = async (table: string) => {
+      const [rows = []] = await sink.select([countRowsStatement(table)]);
+      return Number(rows[0]?.n ?? 0);
+    };
+    const stored = existing.has(OFFSETS) ? await new OffsetsStore(sink, settings.groupId).all() : new Map();
+    if (existing.has(DEAD_LETTERS)) deadLetters = await count(DEAD_LETTERS);
+    if (existing.has(TOMBSTONES)) tombstones = await count(TOMBSTONES);
+    for (const t of compiled.tables) rows[t.name] = existing.has(t.name) ? await count(t.name) : null;
     // A status answers quickly: a broker that does not answer is reported, not waited for.
     const admin = createKafka(settings, { retries: 1 }).admin();
     try {
@@ -66,7 +50,7 @@ export async function statusCommand(
       for (const topic of compiled.topics.map((t) => settings.topicPrefix + t)) {
         if (!topics.has(topic)) continue;
         for (const o of await admin.fetchTopicOffsets(topic)) {
-          const next = stored.get(`${topic}:${o.partition}`) ?? null;
+          const next = stored.get(partitionKey(topic, o.partition))?.toString() ?? null;
           const start = next ?? o.low;
           partitions.push({
             topic,
@@ -81,11 +65,11 @@ export async function statusCommand(
       kafkaError = (e as Error).message;
       log.warn(`cannot reach Kafka at ${settings.brokers.join(",")}: ${kafkaError}`);
       for (const [k, next] of stored) {
-        const [topic, p] = k.split(":");
+        const [topic, p] = k.split("\u0000");
         partitions.push({
           topic: topic!,
           partition: Number(p),
-          next_offset: next,
+          next_offset: next.toString(),
           high_watermark: null,
           lag: null,
         });

@@ -2,11 +2,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Admin, Consumer, EachBatchPayload, Kafka } from "kafkajs";
 import type { CompiledSpec } from "../../compile/compile.js";
 import { log } from "../../core/log.js";
+import { partitionKey, type SourceRecord } from "../../core/source-record.js";
 import { ensureTopics } from "../../emit/emitter.js";
-import type { Executor, SourceRecord } from "../../run/executor.js";
+import type { Executor } from "../../run/executor.js";
 import { GroupCommit } from "../../run/group-commit.js";
-import { OFFSETS } from "../../sink/engine-tables.js";
-import { type MysqlSink, partitionKey } from "../../sink/mysql-sink.js";
 import type { KafkaSettings } from "./config.js";
 
 export interface PartitionLag {
@@ -38,6 +37,18 @@ async function within<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMEOUT>
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Where MySQL says each partition of the group goes on (run/offsets.ts's OffsetsStore). */
+export interface OffsetsReader {
+  /** The next offset of one partition, or null when nothing of it was applied. */
+  stored(topic: string, partition: number): Promise<bigint | null>;
+  /** Every partition's next offset, by partitionKey. */
+  all(): Promise<Map<string, bigint>>;
+  /** Forgets what the group applied. */
+  forget(): Promise<void>;
+  /** Moves a partition from `from` to `to` where it stands at `from` or past it. */
+  skip(topic: string, partition: number, from: bigint, to: bigint): Promise<void>;
 }
 
 export interface KafkaRunOptions {
@@ -106,7 +117,7 @@ export class KafkaProjector {
 
   constructor(
     private readonly compiled: CompiledSpec,
-    private readonly sink: MysqlSink,
+    private readonly offsets: OffsetsReader,
     private readonly kafka: Kafka,
     private readonly settings: KafkaSettings,
     private readonly executor: Executor,
@@ -163,7 +174,7 @@ export class KafkaProjector {
     await this.admin.connect();
     if (this.options.fromBeginning) {
       // A full reprocess: forget what this group applied; the tables converge to the same rows.
-      await this.sink.query(`DELETE FROM \`${OFFSETS}\` WHERE consumer_group = ?`, [this.settings.groupId]);
+      await this.offsets.forget();
     }
     const c = this.consumer;
     if (!this.wired) this.wire();
@@ -272,12 +283,8 @@ export class KafkaProjector {
 
   private async seekToMysqlNow(generation: number): Promise<void> {
     const current = () => generation === this.generation && !this.stopping;
-    const rows = await this.sink.query<{ topic: string; partition_id: number; next_offset: string }[]>(
-      `SELECT topic, partition_id, next_offset FROM \`${OFFSETS}\` WHERE consumer_group = ?`,
-      [this.settings.groupId],
-    );
+    const stored = await this.offsets.all();
     if (!current()) return; // assignment changed meanwhile
-    const stored = new Map(rows.map((r) => [partitionKey(r.topic, r.partition_id), BigInt(r.next_offset)]));
     const lows = new Map<string, string>();
     const unstored = this.assigned.filter((a) => !stored.has(partitionKey(a.topic, a.partition)));
     for (const topic of new Set(unstored.map((a) => a.topic))) {
@@ -335,13 +342,7 @@ export class KafkaProjector {
             if (low === undefined || from > BigInt(low)) return; // records before `from` may be unapplied
           }
           // Under the offset row's lock, as the rows' transactions do: only from where the check holds.
-          await this.sink.query(
-            `INSERT INTO \`${OFFSETS}\` (consumer_group, topic, partition_id, next_offset, updated_at)
-           VALUES (?, ?, ?, ?, UTC_TIMESTAMP(6))
-           ON DUPLICATE KEY UPDATE updated_at = IF(next_offset >= ? AND next_offset < VALUES(next_offset), VALUES(updated_at), updated_at),
-             next_offset = IF(next_offset >= ? AND next_offset < VALUES(next_offset), VALUES(next_offset), next_offset)`,
-            [this.settings.groupId, topic, partition, to.toString(), from.toString(), from.toString()],
-          );
+          await this.offsets.skip(topic, partition, from, to);
           const stored = await this.storedNext(topic, partition);
           if (generation === this.generation) this.raiseNext(key, stored);
         },
@@ -475,12 +476,8 @@ export class KafkaProjector {
     return (await this.admin.fetchTopicOffsets(topic)).find((o) => o.partition === partition)?.low;
   }
 
-  private async storedNext(topic: string, partition: number): Promise<bigint | null> {
-    const rows = await this.sink.query<{ next_offset: string }[]>(
-      `SELECT next_offset FROM \`${OFFSETS}\` WHERE consumer_group = ? AND topic = ? AND partition_id = ?`,
-      [this.settings.groupId, topic, partition],
-    );
-    return rows[0] ? BigInt(rows[0].next_offset) : null;
+  private storedNext(topic: string, partition: number): Promise<bigint | null> {
+    return this.offsets.stored(topic, partition);
   }
 
   private async eachBatch({

@@ -1,5 +1,4 @@
-import type { RowDataPacket } from "mysql2/promise";
-import type { CompiledSpec } from "../compile/compile.js";
+import type { CompiledSpec } from "./compile.js";
 import {
   columnDefinition,
   createTableSql,
@@ -9,10 +8,9 @@ import {
   keyColumns,
   sqlType,
   TABLE_COLLATION,
-} from "../compile/ddl.js";
-import { quoteId } from "../compile/sql.js";
-import { ENGINE_TABLES } from "./engine-tables.js";
-import type { MysqlSink } from "./mysql-sink.js";
+} from "./ddl.js";
+import { quoteId } from "./sql.js";
+import type { Statement } from "./statements.js";
 
 export interface Migration {
   /** Statements to run, in order. */
@@ -29,31 +27,47 @@ interface DbColumn {
   collation: string | null;
 }
 
+type CatalogRow = Record<string, unknown>;
+
 /**
- * Compares the database with the plan: creates missing tables (engine tables too), adds missing
- * columns and indexes, widens VARCHAR/CHAR columns the spec made longer. Never drops or narrows.
+ * What migrate reads of the database's catalogue, in one round trip: the columns, the foreign keys,
+ * the index columns of the current database. Their rows, in this order, are diffSchema's input.
  */
-export async function planMigration(sink: MysqlSink, compiled: CompiledSpec): Promise<Migration> {
-  const cols = await sink.query<RowDataPacket[]>(
-    "SELECT TABLE_NAME t, COLUMN_NAME c, COLUMN_TYPE ct, DATA_TYPE dt, CHARACTER_MAXIMUM_LENGTH len, IS_NULLABLE n, COLLATION_NAME coll FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()",
-  );
-  const fks = await sink.query<RowDataPacket[]>(
-    "SELECT TABLE_NAME t, REFERENCED_TABLE_NAME p, CONSTRAINT_NAME n FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()",
-  );
+export const CATALOG_QUERIES: readonly Statement[] = [
+  {
+    sql: "SELECT TABLE_NAME t, COLUMN_NAME c, COLUMN_TYPE ct, DATA_TYPE dt, CHARACTER_MAXIMUM_LENGTH len, IS_NULLABLE n, COLLATION_NAME coll FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()",
+    params: [],
+  },
+  {
+    sql: "SELECT TABLE_NAME t, REFERENCED_TABLE_NAME p, CONSTRAINT_NAME n FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()",
+    params: [],
+  },
+  {
+    sql: "SELECT TABLE_NAME t, INDEX_NAME i, COLUMN_NAME c FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
+    params: [],
+  },
+];
+
+/**
+ * Compares the database (the rows of CATALOG_QUERIES) with the compiled specs: creates missing
+ * tables (engine tables too), adds missing columns and indexes, widens VARCHAR/CHAR columns the spec
+ * made longer. Never drops or narrows. Pure: the caller reads the catalogue and runs the statements.
+ */
+export function diffSchema(catalog: readonly (readonly CatalogRow[])[], compiled: CompiledSpec): Migration {
+  const [cols = [], fks = [], idx = []] = catalog;
   /** child\0parent → the foreign key's name in the database. */
   const parentsInDb = new Map(fks.map((r) => [`${r.t}\u0000${r.p}`, String(r.n)]));
-  const idx = await sink.query<RowDataPacket[]>(
-    "SELECT TABLE_NAME t, INDEX_NAME i, COLUMN_NAME c FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
-  );
   const primaryKeys = new Map<string, string[]>();
-  for (const r of idx)
-    if (r.i === "PRIMARY") primaryKeys.set(r.t, [...(primaryKeys.get(r.t) ?? []), String(r.c).toLowerCase()]);
+  for (const r of idx) {
+    const t = String(r.t);
+    if (r.i === "PRIMARY") primaryKeys.set(t, [...(primaryKeys.get(t) ?? []), String(r.c).toLowerCase()]);
+  }
   const tables = new Map<string, Map<string, DbColumn>>();
   for (const r of cols) {
-    let t = tables.get(r.t);
+    let t = tables.get(String(r.t));
     if (!t) {
       t = new Map();
-      tables.set(r.t, t);
+      tables.set(String(r.t), t);
     }
     t.set(String(r.c).toLowerCase(), {
       type: String(r.ct).toLowerCase(),
@@ -69,13 +83,12 @@ export async function planMigration(sink: MysqlSink, compiled: CompiledSpec): Pr
   const warnings: string[] = [];
   /** table\0column of every column widened. */
   const widened = new Set<string>();
-  for (const e of ENGINE_TABLES) if (!tables.has(e.name)) statements.push(e.ddl);
   /** Collations of the columns of tables this migration creates: `table\0column` → name. */
   const created = new Map<string, string>();
   /** Collation of a text column as it is (or will be) in the database: `table\0column` → name. */
   const collationOf = (t: string, c: string): string | null | undefined =>
     tables.get(t)?.get(c.toLowerCase())?.collation ?? created.get(`${t}\u0000${c}`);
-  for (const table of compiled.tables) {
+  for (const table of [...compiled.engineTables, ...compiled.tables]) {
     const existing = tables.get(table.name);
     if (!existing) {
       // A new child of an older parent: its parent columns must have the parent key's collation,
@@ -202,16 +215,4 @@ function sameType(spec: string, db: DbColumn): boolean {
   if (s.startsWith("enum(")) return d.replace(/\s/g, "") === s.replace(/\s/g, "");
   if (s === "datetime") return d === "datetime";
   return false;
-}
-
-/** Runs the migration statements one by one. */
-export async function applyMigration(
-  sink: MysqlSink,
-  migration: Migration,
-  onStatement?: (sql: string) => void,
-): Promise<void> {
-  for (const sql of migration.statements) {
-    onStatement?.(sql);
-    await sink.query(sql);
-  }
 }

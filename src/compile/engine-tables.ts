@@ -1,0 +1,98 @@
+import type { ColumnSpec, ColumnType, KeySpec, TableSpec } from "../specs/types.js";
+
+/** The engine's own tables, next to the projected ones; specs may not use the projector_ prefix. */
+export const DEAD_LETTERS = "projector_dead_letters";
+export const OFFSETS = "projector_offsets";
+export const TOMBSTONES = "projector_tombstones";
+
+const HERE = { file: "(engine)", line: 1, col: 1 };
+
+type Col = [name: string, type: ColumnType, typeText: string, nullable?: boolean, autoIncrement?: boolean];
+
+function table(
+  name: string,
+  columns: readonly Col[],
+  primaryKey: readonly string[],
+  keys: { uniques?: [string, string[]][]; indexes?: [string, string[]][] } = {},
+): TableSpec {
+  const cols = new Map<string, ColumnSpec>(
+    columns.map(([col, type, typeText, nullable = false, autoIncrement = false]) => [
+      col,
+      {
+        name: col,
+        type,
+        typeText,
+        nullable,
+        default: undefined,
+        pos: HERE,
+        ...(autoIncrement ? { autoIncrement } : {}),
+      },
+    ]),
+  );
+  const key = ([n, c]: [string, string[]]): KeySpec => ({ name: n, columns: c, pos: HERE });
+  return {
+    name,
+    columns: cols,
+    primaryKey,
+    uniques: (keys.uniques ?? []).map(key),
+    indexes: (keys.indexes ?? []).map(key),
+    parent: undefined,
+    guard: undefined,
+    stamp: new Map(),
+    pos: HERE,
+  };
+}
+
+const varchar = (length: number): ColumnType => ({ name: "varchar", length });
+
+/**
+ * The engine tables as table specs: the DDL code that creates the projected tables creates these
+ * (key columns compare exactly, like every key), and migrate adds what an older database lacks.
+ */
+export const ENGINE_TABLES: readonly TableSpec[] = [
+  // Keyed by where the event came from, so a redelivered bad event is recorded once.
+  table(
+    DEAD_LETTERS,
+    [
+      ["id", { name: "bigint" }, "bigint", false, true],
+      ["source", varchar(255), "varchar(255)"],
+      ["position", varchar(100), "varchar(100)"],
+      ["event_id", varchar(255), "varchar(255)", true],
+      ["event_type", varchar(255), "varchar(255)", true],
+      ["reason", { name: "text" }, "text"],
+      ["payload", { name: "longblob" }, "longblob"],
+      ["failed_at", { name: "datetime", fsp: 6 }, "datetime(6)"],
+    ],
+    ["id"],
+    {
+      uniques: [["uq_dead_letters_source_position", ["source", "position"]]],
+      indexes: [["idx_dead_letters_event_type", ["event_type"]]],
+    },
+  ),
+  // Written in the same transaction as the rows: the consumer resumes from here (effectively once).
+  table(
+    OFFSETS,
+    [
+      ["consumer_group", varchar(255), "varchar(255)"],
+      ["topic", varchar(255), "varchar(255)"],
+      ["partition_id", { name: "int" }, "int"],
+      ["next_offset", { name: "bigint" }, "bigint"],
+      ["updated_at", { name: "datetime", fsp: 6 }, "datetime(6)"],
+    ],
+    ["consumer_group", "topic", "partition_id"],
+  ),
+  // Hard-deleted rows of tables with a guard, with the guard value of the delete: an older event
+  // does not bring such a row back. Keyed by SHA-1 of table and key (keys of any length). No wall
+  // clock: the table, like the projected ones, is a function of the stream.
+  table(
+    TOMBSTONES,
+    [
+      ["key_hash", { name: "binary", length: 20 }, "binary(20)"],
+      ["table_name", varchar(64), "varchar(64)"],
+      ["row_key", { name: "text" }, "text"],
+      ["guard", varchar(100), "varchar(100)"],
+    ],
+    ["key_hash"],
+    { indexes: [["idx_tombstones_table", ["table_name"]]] },
+  ),
+];

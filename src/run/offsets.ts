@@ -1,0 +1,105 @@
+import {
+  deleteOffsetsStatement,
+  lockOffsetsStatement,
+  type OffsetRow,
+  saveOffsetsStatement,
+  selectOffsetsStatement,
+  skipOffsetStatement,
+} from "../compile/engine-statements.js";
+import { partitionKey, type SourceRecord } from "../core/source-record.js";
+import type { Database, Transaction } from "./ports.js";
+
+/** The next offset per partition after these records (the highest), as rows to save for `group`. */
+export function nextOffsets(records: readonly SourceRecord[], group: string): OffsetRow[] {
+  const next = new Map<string, OffsetRow>();
+  for (const r of records) {
+    const k = r.kafka;
+    if (!k) continue;
+    const key = partitionKey(k.topic, k.partition);
+    const n = k.next ?? (BigInt(k.offset) + 1n).toString();
+    const cur = next.get(key);
+    if (!cur || BigInt(cur.next) < BigInt(n))
+      next.set(key, { group, topic: k.topic, partition: k.partition, next: n });
+  }
+  return [...next.values()];
+}
+
+/** Locks the offset rows of the records' partitions for the transaction; the stored next offsets. */
+export async function lockOffsets(
+  tx: Transaction,
+  group: string,
+  records: readonly SourceRecord[],
+): Promise<Map<string, bigint>> {
+  const partitions = new Map<string, { topic: string; partition: number }>();
+  for (const r of records) {
+    const k = r.kafka;
+    if (k) partitions.set(partitionKey(k.topic, k.partition), { topic: k.topic, partition: k.partition });
+  }
+  const out = new Map<string, bigint>();
+  if (partitions.size === 0) return out;
+  const [rows = []] = await tx.select([lockOffsetsStatement(group, [...partitions.values()])]);
+  for (const r of rows)
+    out.set(partitionKey(String(r.topic), Number(r.partition_id)), BigInt(String(r.next_offset)));
+  return out;
+}
+
+/** Saves the rows' offsets in the transaction (raising them only). */
+export async function saveOffsets(tx: Transaction, rows: readonly OffsetRow[]): Promise<void> {
+  if (rows.length > 0) await tx.execute([saveOffsetsStatement(rows)]);
+}
+
+/**
+ * Whether each record is still to apply: not below its partition's stored offset (applied before: a
+ * redelivery after a crash, or a former owner of the partition), and not a second copy of a record
+ * in the same list (a rewind re-queued it).
+ */
+export function unappliedFilter(stored: ReadonlyMap<string, bigint>): (record: SourceRecord) => boolean {
+  // Highest offset kept per partition: a record queued again after a rewind sits in the same batch as its first copy.
+  const kept = new Map<string, bigint>();
+  return (record) => {
+    const k = record.kafka;
+    if (!k) return true;
+    const key = partitionKey(k.topic, k.partition);
+    const offset = BigInt(k.offset);
+    const next = stored.get(key);
+    if (next !== undefined && offset < next) return false;
+    const last = kept.get(key);
+    if (last !== undefined && offset <= last) return false;
+    kept.set(key, offset);
+    return true;
+  };
+}
+
+/** A consumer group's offsets in MySQL, outside the batches: where each partition goes on. */
+export class OffsetsStore {
+  constructor(
+    private readonly db: Pick<Database, "select" | "query">,
+    readonly group: string,
+  ) {}
+
+  /** The next offset of one partition, or null when the group applied nothing of it yet. */
+  async stored(topic: string, partition: number): Promise<bigint | null> {
+    const [rows = []] = await this.db.select([selectOffsetsStatement(this.group, { topic, partition })]);
+    return rows[0] ? BigInt(String(rows[0].next_offset)) : null;
+  }
+
+  /** Every partition's next offset, by partitionKey. */
+  async all(): Promise<Map<string, bigint>> {
+    const [rows = []] = await this.db.select([selectOffsetsStatement(this.group)]);
+    return new Map(
+      rows.map((r) => [partitionKey(String(r.topic), Number(r.partition_id)), BigInt(String(r.next_offset))]),
+    );
+  }
+
+  /** Forgets what the group applied (a full reprocess). */
+  async forget(): Promise<void> {
+    const s = deleteOffsetsStatement(this.group);
+    await this.db.query(s.sql, s.params);
+  }
+
+  /** Moves a partition from `from` to `to` where it stands at `from` or past it; never back. */
+  async skip(topic: string, partition: number, from: bigint, to: bigint): Promise<void> {
+    const s = skipOffsetStatement(this.group, topic, partition, from, to);
+    await this.db.query(s.sql, s.params);
+  }
+}

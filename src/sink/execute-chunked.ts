@@ -1,0 +1,70 @@
+import type { Connection } from "mysql2/promise";
+import { exactStatementBytes, type Statement, statementBytes } from "../compile/statements.js";
+import { DatabaseError } from "../core/database-error.js";
+
+/** Statements are sent several per round trip (multi-statement queries) up to about this much SQL. */
+const CHUNK_CHARS = 256 << 10;
+
+/**
+ * Runs statements on a connection inside its transaction, several per round trip, every round trip
+ * under `limit` bytes (max_allowed_packet). Chunks are pipelined: mysql2 formats a query when it is
+ * called, so formatting chunk k+1 overlaps with MySQL executing chunk k; the caller commits only once
+ * every chunk succeeded. `whileWaiting` runs once, right after the first round trip is sent.
+ */
+export async function executeChunked(
+  conn: Connection,
+  statements: readonly Statement[],
+  limit: number,
+  maxPacket: number,
+  whileWaiting?: () => void,
+): Promise<void> {
+  const sent: Promise<unknown>[] = [];
+  let sql = "";
+  let params: unknown[] = [];
+  let size = 0;
+  /** Upper bound of the chunk's bytes on the wire (max_allowed_packet). */
+  let wire = 0;
+  let pending = whileWaiting;
+  const send = () => {
+    const p = conn.query(sql, params);
+    p.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
+    sent.push(p);
+    sql = "";
+    params = [];
+    size = 0;
+    wire = 0;
+    if (pending) {
+      const run = pending;
+      pending = undefined;
+      run();
+    }
+  };
+  const sizes = statements.map((s) => {
+    const n = statementBytes(s);
+    return n <= limit ? n : exactStatementBytes(s);
+  });
+  // A statement the server would refuse (it drops the connection): refused here, as bad data of its
+  // event, before anything of the batch is sent.
+  const huge = sizes.findIndex((n) => n > limit);
+  if (huge >= 0) {
+    throw new DatabaseError(
+      `a statement of up to ${sizes[huge]} bytes is more than the server takes (max_allowed_packet = ${maxPacket}): ${statements[huge]!.sql.slice(0, 60)}…`,
+      1153,
+      "ER_NET_PACKET_TOO_LARGE",
+      false,
+    );
+  }
+  statements.forEach((s, i) => {
+    const bytes = sizes[i]!;
+    if (wire > 0 && wire + bytes > limit) send();
+    sql += sql ? `;\n${s.sql}` : s.sql;
+    for (const p of s.params) params.push(p);
+    // The chunk's length as it was tuned (bench/PROFILE.md); the upper bound is for the packet only.
+    size += s.sql.length + s.params.length * 16;
+    wire += bytes;
+    if (size >= CHUNK_CHARS) send();
+  });
+  if (sql) send();
+  pending?.();
+  await Promise.all(sent);
+}
