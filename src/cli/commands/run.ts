@@ -1,11 +1,13 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { log } from "../../core/log.js";
 import { Executor, ExecutorStopped } from "../../run/executor.js";
+import { GroupCommit } from "../../run/group-commit.js";
 import { OffsetsStore } from "../../run/offsets.js";
 import { Stats } from "../../run/stats.js";
 import { MysqlSink } from "../../sink/mysql-sink.js";
 import { createKafka, kafkaSettings } from "../../source/kafka/config.js";
-import { KafkaProjector } from "../../source/kafka/consumer.js";
+import { KafkaSource } from "../../source/kafka/consumer.js";
+import { lagEvents, lagSeconds } from "../../source/kafka/lag.js";
 import { intOption } from "../errors.js";
 import { loadCompiled } from "../load-specs.js";
 import { startMetricsServer } from "../metrics-server.js";
@@ -58,18 +60,15 @@ export async function runCommand(dir: string, opts: RunOptions): Promise<number>
       ),
   });
   const kafka = createKafka(settings);
-  const projector = new KafkaProjector(
-    compiled,
-    new OffsetsStore(sink, settings.groupId),
-    kafka,
-    settings,
-    executor,
-    {
-      fromBeginning: opts.fromBeginning ?? false,
-      untilCaughtUp: opts.untilCaughtUp ?? false,
-      batchSize,
-    },
-  );
+  const projector = new KafkaSource(kafka, settings, {
+    topics: compiled.topics.map((t) => settings.topicPrefix + t),
+    offsets: new OffsetsStore(sink, settings.groupId),
+    feed: new GroupCommit(executor, batchSize),
+    writing: () => executor.ready,
+    fromBeginning: opts.fromBeginning ?? false,
+    untilCaughtUp: opts.untilCaughtUp ?? false,
+    batchSize,
+  });
   const server =
     metricsPort !== undefined
       ? startMetricsServer(
@@ -77,18 +76,12 @@ export async function runCommand(dir: string, opts: RunOptions): Promise<number>
           () =>
             prometheusText(
               stats,
-              projector.lag.map((l) => {
-                const events = Number(l.high - (l.next ?? l.low));
-                return {
-                  topic: l.topic,
-                  partition: l.partition,
-                  events: Math.max(0, events),
-                  seconds:
-                    events > 0 && l.lastTimestamp !== undefined
-                      ? Math.max(0, (Date.now() - l.lastTimestamp) / 1000)
-                      : 0,
-                };
-              }),
+              projector.lag.map((l) => ({
+                topic: l.topic,
+                partition: l.partition,
+                events: lagEvents(l),
+                seconds: lagSeconds(l, Date.now()),
+              })),
               projector.ready,
             ),
           () => projector.ready,

@@ -4,6 +4,8 @@ import { log } from "../../core/log.js";
 import { partitionKey } from "../../core/source-record.js";
 import { OffsetsStore } from "../../run/offsets.js";
 import { createKafka, kafkaSettings } from "../../source/kafka/config.js";
+import { lagEvents } from "../../source/kafka/lag.js";
+import { watermarks } from "../../source/kafka/topics.js";
 import { loadCompiled } from "../load-specs.js";
 import { mysqlUrl, openSink } from "../mysql.js";
 
@@ -49,15 +51,14 @@ export async function statusCommand(
       const topics = new Set(await admin.listTopics());
       for (const topic of compiled.topics.map((t) => settings.topicPrefix + t)) {
         if (!topics.has(topic)) continue;
-        for (const o of await admin.fetchTopicOffsets(topic)) {
-          const next = stored.get(partitionKey(topic, o.partition))?.toString() ?? null;
-          const start = next ?? o.low;
+        for (const w of await watermarks(admin, topic)) {
+          const next = stored.get(partitionKey(topic, w.partition)) ?? null;
           partitions.push({
             topic,
-            partition: o.partition,
-            next_offset: next,
-            high_watermark: o.high,
-            lag: Math.max(0, Number(BigInt(o.high) - BigInt(start))),
+            partition: w.partition,
+            next_offset: next?.toString() ?? null,
+            high_watermark: w.high.toString(),
+            lag: lagEvents({ topic, partition: w.partition, next, high: w.high, low: w.low }),
           });
         }
       }

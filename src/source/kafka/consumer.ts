@@ -1,23 +1,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Admin, Consumer, EachBatchPayload, Kafka } from "kafkajs";
-import type { CompiledSpec } from "../../compile/compile.js";
+import { backoffDelay } from "../../core/backoff.js";
 import { log } from "../../core/log.js";
 import { partitionKey, type SourceRecord } from "../../core/source-record.js";
-import { ensureTopics } from "../../emit/emitter.js";
-import type { Executor } from "../../run/executor.js";
-import { GroupCommit } from "../../run/group-commit.js";
 import type { KafkaSettings } from "./config.js";
-
-export interface PartitionLag {
-  readonly topic: string;
-  readonly partition: number;
-  /** Next offset to apply (from MySQL), or null when nothing was applied yet. */
-  readonly next: bigint | null;
-  readonly high: bigint;
-  readonly low: bigint;
-  /** Broker timestamp (ms) of the last applied message. */
-  readonly lastTimestamp: number | undefined;
-}
+import { caughtUp, type PartitionLag } from "./lag.js";
+import { Partitions } from "./partitions.js";
+import { ensureTopics, watermarks } from "./topics.js";
 
 /** Without a broker response for this long, the run reports not-ready (fetches poll every 0.5 s, heartbeats every 3 s). */
 const KAFKA_SILENCE_MS = 10_000;
@@ -51,77 +40,77 @@ export interface OffsetsReader {
   skip(topic: string, partition: number, from: bigint, to: bigint): Promise<void>;
 }
 
-export interface KafkaRunOptions {
+/**
+ * Where the records go (run/group-commit.ts's GroupCommit): `accept` resolves once they are queued,
+ * with the promise of their commit; undefined when `wanted` said no after waiting for room.
+ */
+export interface RecordFeed {
+  accept(
+    records: readonly SourceRecord[],
+    wanted?: () => boolean,
+  ): Promise<{ committed: Promise<void> } | undefined>;
+}
+
+export interface KafkaSourceOptions {
+  /** Topics to consume (with the settings' prefix). */
+  readonly topics: readonly string[];
+  readonly offsets: OffsetsReader;
+  readonly feed: RecordFeed;
+  /** Whether the writes to MySQL go through (part of readiness). */
+  readonly writing: () => boolean;
   readonly fromBeginning: boolean;
   readonly untilCaughtUp: boolean;
-  /** Most events per MySQL transaction. */
+  /** Most records handed to the feed at once (a transaction's worth). */
   readonly batchSize: number;
 }
 
 /**
- * The Kafka side of `projector run`: consumer group, topics from the specs, eachBatch through the
- * shared executor. MySQL holds the truth about progress: offsets are written with the rows, the
- * consumer seeks to them on assignment, and Kafka commits only follow (for lag tools). A fetch's
- * records are handed to the group commit and kafkajs fetches again while MySQL writes them; what is
- * committed to Kafka is what MySQL applied, never what is only queued.
+ * The Kafka consumer of `projector run`: the group (assignment, seeks, pause and resume), fetches
+ * handed to the feed, commits to Kafka. MySQL holds the truth about progress: offsets are written
+ * with the rows, the consumer seeks to them on assignment, and Kafka commits only follow (for lag
+ * tools). A fetch's records are queued to the feed and kafkajs fetches again while MySQL writes them;
+ * what is committed to Kafka is what MySQL applied, never what is only queued.
  */
-export class KafkaProjector {
+export class KafkaSource {
   private readonly consumer: Consumer;
   private readonly admin: Admin;
-  private readonly commits: GroupCommit;
-  /** Next offset per partition as known from MySQL (cleared on every rebalance). */
-  private readonly next = new Map<string, bigint | null>();
-  /** Next offset per partition to hand to the group commit: ahead of `next` by what is queued. */
-  private readonly position = new Map<string, bigint | null>();
+  private readonly partitions = new Partitions();
+  /**
+   * Bumped on every group join and every rewind: work begun for an older assignment (a seek, a
+   * fetch still queueing, a retry) sees it and stops.
+   */
+  private generation = 0;
   /** Commits of queued records not yet done. */
   private readonly inFlight = new Set<Promise<void>>();
   /** Transactions failed in a row: the backoff before reading again grows with it. */
   private failures = 0;
-  /**
-   * Per partition, the first offset of records a failed transaction rejected (MySQL refused it whole,
-   * or a bug) and no commit applied yet: not ready while there is any.
-   */
-  private readonly stuck = new Map<string, bigint>();
   /** The error last rewound for: the submissions a failure rejects all carry the same one. */
   private rewoundFor: unknown;
-  /** Bumped when what is queued is thrown away (a failed transaction): older eachBatch calls stop queueing. */
-  private epoch = 0;
   private resumeTimer: NodeJS.Timeout | undefined;
-  /** Why kafkajs gave up on the consumer for good (it does not restart it): the run exits non-zero. */
-  fatal: string | undefined;
-  /** Offsets last committed to Kafka per partition (MySQL's, a little later). */
-  private readonly kafkaCommitted = new Map<string, bigint>();
   /** The commit to Kafka under way, if any (one at a time). */
   private committing: Promise<void> | undefined;
-  /** Counts group joins, so that a seek planned for an old assignment is dropped. */
-  private generation = 0;
-  private readonly lastTimestamp = new Map<string, number>();
   /** Per partition, the moves of MySQL's offset past unseen offsets under way (see skipUnseen). */
   private readonly skips = new Map<string, Promise<void>>();
-
-  private readonly seekedBack = new Set<string>();
-  private assigned: { topic: string; partition: number }[] = [];
   private joined = false;
   private crashed = false;
   private stopping = false;
-  /** Set when stop() gave up waiting for kafkajs (broker unreachable): the process must exit by itself. */
-  abandoned = false;
+  private wired = false;
   /** When a broker last answered a request of the consumer. */
   private lastResponse = 0;
-  private wired = false;
-  private caughtUpTimer: NodeJS.Timeout | undefined;
+  private tick: NodeJS.Timeout | undefined;
   private lags: PartitionLag[] = [];
-  /** Resolves when the consumer stops (signal, or caught up). */
+  /** Why kafkajs gave up on the consumer for good (it does not restart it): the run exits non-zero. */
+  fatal: string | undefined;
+  /** Set when stop() gave up waiting for kafkajs (broker unreachable): the process must exit by itself. */
+  abandoned = false;
+  /** Resolves when the consumer stops (signal, caught up, or a fatal crash). */
   readonly finished: Promise<void>;
   private finish!: () => void;
 
   constructor(
-    private readonly compiled: CompiledSpec,
-    private readonly offsets: OffsetsReader,
     private readonly kafka: Kafka,
     private readonly settings: KafkaSettings,
-    private readonly executor: Executor,
-    private readonly options: KafkaRunOptions,
+    private readonly options: KafkaSourceOptions,
   ) {
     this.consumer = kafka.consumer({
       groupId: settings.groupId,
@@ -140,15 +129,13 @@ export class KafkaProjector {
       },
     });
     this.admin = kafka.admin();
-    this.commits = new GroupCommit(executor, options.batchSize);
     this.finished = new Promise((resolve) => {
       this.finish = resolve;
     });
   }
 
-  /** The topics of the specs' event types, with the configured prefix. */
-  get topics(): string[] {
-    return this.compiled.topics.map((t) => this.settings.topicPrefix + t);
+  get topics(): readonly string[] {
+    return this.options.topics;
   }
 
   /** Ready: joined the group, not crashed, the brokers answer, and MySQL writes are going through. */
@@ -156,9 +143,9 @@ export class KafkaProjector {
     return (
       this.joined &&
       !this.crashed &&
-      this.stuck.size === 0 &&
+      this.partitions.stuck.size === 0 &&
       Date.now() - this.lastResponse < KAFKA_SILENCE_MS &&
-      this.executor.ready
+      this.options.writing()
     );
   }
 
@@ -174,13 +161,13 @@ export class KafkaProjector {
     await this.admin.connect();
     if (this.options.fromBeginning) {
       // A full reprocess: forget what this group applied; the tables converge to the same rows.
-      await this.offsets.forget();
+      await this.options.offsets.forget();
     }
     const c = this.consumer;
     if (!this.wired) this.wire();
     if (this.stopping) return this.stopLate();
     await c.connect();
-    await c.subscribe({ topics: this.topics, fromBeginning: true });
+    await c.subscribe({ topics: [...this.topics], fromBeginning: true });
     await c.run({
       eachBatchAutoResolve: false,
       // kafkajs would commit what eachBatch resolved, i.e. what is queued; MySQL's offsets are
@@ -193,7 +180,7 @@ export class KafkaProjector {
     // Stopped meanwhile (a signal during start-up, a crash kafkajs does not restart): stop() may have
     // found nothing running yet.
     if (this.stopping) return this.stopLate();
-    this.caughtUpTimer = setInterval(() => {
+    this.tick = setInterval(() => {
       void this.checkLag().catch((e) => log.debug("lag check failed", { error: String(e) }));
       void this.commitApplied();
     }, 500);
@@ -204,20 +191,19 @@ export class KafkaProjector {
     this.wired = true;
     const c = this.consumer;
     c.on(c.events.GROUP_JOIN, (e) => {
-      this.epoch++;
-      this.next.clear();
-      this.position.clear();
-      this.seekedBack.clear();
-      this.kafkaCommitted.clear();
-      this.assigned = Object.entries(e.payload.memberAssignment).flatMap(([topic, ps]) =>
-        ps.map((partition) => ({ topic, partition })),
+      const generation = ++this.generation;
+      this.partitions.assign(
+        Object.entries(e.payload.memberAssignment).flatMap(([topic, ps]) =>
+          ps.map((partition) => ({ topic, partition })),
+        ),
       );
       this.joined = true;
       this.crashed = false;
-      const mine = new Set(this.assigned.map((a) => partitionKey(a.topic, a.partition)));
-      for (const key of this.stuck.keys()) if (!mine.has(key)) this.stuck.delete(key);
-      log.info("joined consumer group", { group: this.settings.groupId, partitions: this.assigned.length });
-      void this.seekToMysql(++this.generation);
+      log.info("joined consumer group", {
+        group: this.settings.groupId,
+        partitions: this.partitions.assigned.length,
+      });
+      void this.seekToMysql(generation);
     });
     c.on(c.events.END_BATCH_PROCESS, (e) => {
       const b = e.payload;
@@ -274,7 +260,7 @@ export class KafkaProjector {
         await attempt();
         return;
       } catch (e) {
-        const delay = Math.min(10_000, 250 * 2 ** n);
+        const delay = backoffDelay(n, 250, 10_000);
         log.warn(`${what} failed; retrying`, { ...fields, error: String(e), delay_ms: delay });
         await sleep(delay);
       }
@@ -283,32 +269,26 @@ export class KafkaProjector {
 
   private async seekToMysqlNow(generation: number): Promise<void> {
     const current = () => generation === this.generation && !this.stopping;
-    const stored = await this.offsets.all();
+    const stored = await this.options.offsets.all();
     if (!current()) return; // assignment changed meanwhile
-    const lows = new Map<string, string>();
-    const unstored = this.assigned.filter((a) => !stored.has(partitionKey(a.topic, a.partition)));
+    const p = this.partitions;
+    const lows = new Map<string, bigint>();
+    const unstored = p.assigned.filter((a) => !stored.has(partitionKey(a.topic, a.partition)));
     for (const topic of new Set(unstored.map((a) => a.topic))) {
-      for (const o of await this.admin.fetchTopicOffsets(topic))
-        lows.set(partitionKey(topic, o.partition), o.low);
+      for (const w of await watermarks(this.admin, topic)) lows.set(partitionKey(topic, w.partition), w.low);
     }
     if (!current()) return;
-    for (const { topic, partition } of this.assigned) {
+    for (const { topic, partition } of p.assigned) {
       const key = partitionKey(topic, partition);
       // A partition whose first batch came first was checked by it (eachBatch seeks back too).
-      if (this.position.has(key)) continue;
+      if (p.queued.has(key)) continue;
       const offset = stored.get(key) ?? null;
-      const target = offset?.toString() ?? lows.get(key);
+      const target = offset ?? lows.get(key);
       if (target === undefined) continue;
-      this.position.set(key, offset);
-      this.raiseNext(key, offset);
-      this.consumer.seek({ topic, partition, offset: target });
+      p.queued.set(key, offset);
+      p.raiseApplied(key, offset);
+      this.consumer.seek({ topic, partition, offset: target.toString() });
     }
-  }
-
-  /** MySQL's offset as last read or committed: it only moves forward (reads may finish out of order). */
-  private raiseNext(key: string, offset: bigint | null): void {
-    const cur = this.next.get(key);
-    if (cur === undefined || (offset !== null && (cur === null || cur < offset))) this.next.set(key, offset);
   }
 
   /**
@@ -320,9 +300,10 @@ export class KafkaProjector {
   private skipUnseen(topic: string, partition: number, from: bigint, to: bigint): void {
     const key = partitionKey(topic, partition);
     const generation = this.generation;
+    const p = this.partitions;
     const skip = async () => {
       // Records before `from` may still be queued: their commit comes first.
-      const queuedTo = this.position.get(key);
+      const queuedTo = p.queued.get(key);
       if (queuedTo !== undefined && queuedTo !== null && queuedTo >= from)
         await Promise.allSettled([...this.inFlight]);
       await this.retrying(
@@ -330,21 +311,20 @@ export class KafkaProjector {
         "moving MySQL's offset past transaction markers",
         { topic, partition },
         async () => {
-          let next = this.next.get(key) ?? null;
+          let next = p.appliedTo(key) ?? null;
           if (next === null) {
-            next = await this.storedNext(topic, partition);
+            next = await this.options.offsets.stored(topic, partition);
             if (generation !== this.generation) return;
-            this.raiseNext(key, next);
+            p.raiseApplied(key, next);
           }
           if (next !== null && next >= to) return;
           if (next === null) {
             const low = await this.lowOf(topic, partition);
-            if (low === undefined || from > BigInt(low)) return; // records before `from` may be unapplied
+            if (low === undefined || from > low) return; // records before `from` may be unapplied
           }
-          // Under the offset row's lock, as the rows' transactions do: only from where the check holds.
-          await this.offsets.skip(topic, partition, from, to);
-          const stored = await this.storedNext(topic, partition);
-          if (generation === this.generation) this.raiseNext(key, stored);
+          await this.options.offsets.skip(topic, partition, from, to);
+          const stored = await this.options.offsets.stored(topic, partition);
+          if (generation === this.generation) p.raiseApplied(key, stored);
         },
       );
     };
@@ -362,11 +342,9 @@ export class KafkaProjector {
    * again from MySQL's offsets. Nothing is skipped; the run reports not-ready meanwhile.
    */
   private rewind(error: unknown): void {
-    this.epoch++;
-    this.position.clear();
-    this.seekedBack.clear();
     const generation = ++this.generation;
-    const delay = Math.min(30_000, 500 * 2 ** this.failures++);
+    this.partitions.forgetQueued();
+    const delay = backoffDelay(this.failures++, 500, 30_000);
     log.error("a transaction failed; reading again from MySQL's offsets", {
       error: String((error as Error)?.message ?? error),
       retry_in_ms: delay,
@@ -404,18 +382,14 @@ export class KafkaProjector {
   private async commitAppliedNow(): Promise<void> {
     if (!this.joined) return;
     const generation = this.generation;
-    const offsets = [...this.assigned].flatMap(({ topic, partition }) => {
-      const key = partitionKey(topic, partition);
-      const next = this.next.get(key);
-      if (next === undefined || next === null || (this.kafkaCommitted.get(key) ?? -1n) >= next) return [];
-      return [{ topic, partition, offset: next.toString(), key, next }];
-    });
+    const offsets = this.partitions.toCommit();
     if (offsets.length === 0) return;
     try {
       await this.consumer.commitOffsets(
-        offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })),
+        offsets.map(({ topic, partition, next }) => ({ topic, partition, offset: next.toString() })),
       );
-      if (generation === this.generation) for (const o of offsets) this.kafkaCommitted.set(o.key, o.next);
+      if (generation === this.generation)
+        for (const o of offsets) this.partitions.markCommitted(o.key, o.next);
     } catch (e) {
       // Advisory only (a rebalance, a broker away): the next tick tries again.
       log.debug("committing offsets to Kafka failed", { error: String(e) });
@@ -446,7 +420,7 @@ export class KafkaProjector {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    clearInterval(this.caughtUpTimer);
+    clearInterval(this.tick);
     clearTimeout(this.resumeTimer);
     const settled = async () => {
       while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
@@ -472,12 +446,8 @@ export class KafkaProjector {
   }
 
   /** The partition's earliest offset still in Kafka. */
-  private async lowOf(topic: string, partition: number): Promise<string | undefined> {
-    return (await this.admin.fetchTopicOffsets(topic)).find((o) => o.partition === partition)?.low;
-  }
-
-  private storedNext(topic: string, partition: number): Promise<bigint | null> {
-    return this.offsets.stored(topic, partition);
+  private async lowOf(topic: string, partition: number): Promise<bigint | undefined> {
+    return (await watermarks(this.admin, topic)).find((w) => w.partition === partition)?.low;
   }
 
   private async eachBatch({
@@ -488,24 +458,26 @@ export class KafkaProjector {
     isStale,
   }: EachBatchPayload): Promise<void> {
     if (this.stopping) return; // kafkajs may restart a crashed consumer after stop()
-    const epoch = this.epoch;
+    const generation = this.generation;
+    const current = () => generation === this.generation;
+    const p = this.partitions;
     const { topic, partition } = batch;
     const key = partitionKey(topic, partition);
-    let next = this.position.get(key);
+    let next = p.queued.get(key);
     if (next === undefined) {
-      const stored = await this.storedNext(topic, partition);
-      if (epoch !== this.epoch) return; // rewound or reassigned meanwhile: a seek is on its way
-      next = this.position.get(key) ?? stored; // seekToMysql may have answered meanwhile
-      this.position.set(key, next);
-      this.raiseNext(key, next);
+      const stored = await this.options.offsets.stored(topic, partition);
+      if (!current()) return; // rewound or reassigned meanwhile: a seek is on its way
+      next = p.queued.get(key) ?? stored; // seekToMysql may have answered meanwhile
+      p.queued.set(key, next);
+      p.raiseApplied(key, next);
     }
     // Kafka's committed offset is past what MySQL applied (another database, a lag tool's reset), or
     // MySQL has nothing for the partition and it starts at its earliest offset: go back there, once.
-    if (batch.messages.length > 0 && !this.seekedBack.has(key)) {
+    if (batch.messages.length > 0 && !p.checked.has(key)) {
       const target = next ?? (await this.lowOf(topic, partition));
-      if (epoch !== this.epoch) return;
-      this.seekedBack.add(key);
-      if (target !== undefined && BigInt(batch.firstOffset()!) > BigInt(target)) {
+      if (!current()) return;
+      p.checked.add(key);
+      if (target !== undefined && BigInt(batch.firstOffset()!) > target) {
         log.info("seeking to where MySQL is", { topic, partition, offset: target.toString() });
         this.consumer.seek({ topic, partition, offset: target.toString() });
         return;
@@ -521,7 +493,7 @@ export class KafkaProjector {
       const after = last.next !== undefined ? BigInt(last.next) : BigInt(last.offset) + 1n;
       // Queued, not yet committed: kafkajs fetches the next records while MySQL writes these. What
       // was applied is known from MySQL (offsets are written with the rows), not from Kafka.
-      const queued = await this.commits.accept(chunk, () => epoch === this.epoch && !this.stopping);
+      const queued = await this.options.feed.accept(chunk, () => current() && !this.stopping);
       if (!queued) return false; // what was queued is being thrown away: so is this
       const { committed } = queued;
       const first = BigInt(chunk[0]!.kafka!.offset);
@@ -530,12 +502,12 @@ export class KafkaProjector {
       committed.then(
         () => {
           this.inFlight.delete(committed);
-          this.raiseNext(key, after);
-          if (last.timestamp !== undefined) this.lastTimestamp.set(key, Number(last.timestamp));
-          const stuck = this.stuck.get(key);
+          p.raiseApplied(key, after);
+          if (last.timestamp !== undefined) p.lastTimestamp.set(key, Number(last.timestamp));
+          const stuck = p.stuck.get(key);
           if (stuck !== undefined && stuck < after) {
-            this.stuck.delete(key);
-            if (this.stuck.size === 0) {
+            p.stuck.delete(key);
+            if (p.stuck.size === 0) {
               log.info("transactions commit again");
               this.failures = 0;
             }
@@ -545,8 +517,8 @@ export class KafkaProjector {
           this.inFlight.delete(committed);
           if (this.stopping) return;
           // Not-ready until these records are committed after all.
-          const stuck = this.stuck.get(key);
-          if (stuck === undefined || first < stuck) this.stuck.set(key, first);
+          const stuck = p.stuck.get(key);
+          if (stuck === undefined || first < stuck) p.stuck.set(key, first);
           // The failed transaction and everything queued behind it are rejected with the same
           // error, whatever assignment queued them: rewind once for it.
           if (e !== this.rewoundFor) {
@@ -556,9 +528,9 @@ export class KafkaProjector {
         },
       );
       // Still the assignment that read it (a rejoin clears the positions; it must not get this one back).
-      if (epoch === this.epoch) {
+      if (current()) {
         resolveOffset((after - 1n).toString());
-        this.position.set(key, after);
+        p.queued.set(key, after);
       }
       await heartbeat();
       return true;
@@ -566,7 +538,7 @@ export class KafkaProjector {
     let whole = true;
     let pushed = false;
     for (const m of batch.messages) {
-      if (!isRunning() || isStale() || this.stopping || epoch !== this.epoch) {
+      if (!isRunning() || isStale() || this.stopping || !current()) {
         whole = false;
         break;
       }
@@ -605,31 +577,27 @@ export class KafkaProjector {
   /** Lag per assigned partition from the broker's watermarks and MySQL's offsets; ends an --until-caught-up run. */
   private async checkLag(): Promise<void> {
     if (!this.joined || this.stopping) return;
-    const topics = [...new Set(this.assigned.map((a) => a.topic))];
+    const p = this.partitions;
+    const topics = [...new Set(p.assigned.map((a) => a.topic))];
     const lags: PartitionLag[] = [];
     for (const topic of topics) {
-      const offsets = await this.admin.fetchTopicOffsets(topic);
-      for (const o of offsets) {
-        if (!this.assigned.some((a) => a.topic === topic && a.partition === o.partition)) continue;
-        const key = partitionKey(topic, o.partition);
-        let next = this.next.get(key);
-        if (next === undefined) next = await this.storedNext(topic, o.partition);
+      for (const w of await watermarks(this.admin, topic)) {
+        if (!p.assigned.some((a) => a.topic === topic && a.partition === w.partition)) continue;
+        const key = partitionKey(topic, w.partition);
+        let next = p.appliedTo(key);
+        if (next === undefined) next = await this.options.offsets.stored(topic, w.partition);
         lags.push({
           topic,
-          partition: o.partition,
+          partition: w.partition,
           next,
-          high: BigInt(o.high),
-          low: BigInt(o.low),
-          lastTimestamp: this.lastTimestamp.get(key),
+          high: w.high,
+          low: w.low,
+          lastTimestamp: p.lastTimestamp.get(key),
         });
       }
     }
     this.lags = lags;
-    if (
-      this.options.untilCaughtUp &&
-      this.joined &&
-      lags.every((l) => l.high <= l.low || (l.next !== null && l.next >= l.high))
-    ) {
+    if (this.options.untilCaughtUp && this.joined && caughtUp(lags)) {
       log.info("caught up", { partitions: lags.length });
       await this.stop();
     }
