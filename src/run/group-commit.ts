@@ -1,5 +1,6 @@
 import type { SourceRecord } from "../core/source-record.js";
-import type { Executor, Prepared } from "./executor.js";
+import type { Executor } from "./executor.js";
+import type { Prepared } from "./prepare.js";
 
 interface Composed {
   readonly take: Pending[];

@@ -1,3 +1,6 @@
+import type { BatchDecision, MappedEvent } from "./decide.js";
+import type { Prepared } from "./prepare.js";
+
 /** Per event type counters. */
 export interface TypeCounts {
   applied: number;
@@ -73,6 +76,44 @@ export class Stats {
     if (this.commitLatencyMs.length === 0) return undefined;
     const sorted = [...this.commitLatencyMs].sort((a, b) => a - b);
     return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  }
+
+  /** Counts a committed batch: its records by outcome and event type, its rows per table, its time. */
+  countBatch(
+    prepared: readonly Prepared[],
+    events: readonly MappedEvent[],
+    decision: BatchDecision,
+    millis: number,
+  ): void {
+    this.batches++;
+    this.recordBatch(prepared.length, millis);
+    this.read += prepared.length;
+    for (const p of prepared) {
+      if (p.kind === "skip") {
+        this.skipped++;
+        this.type(p.eventType).skipped++;
+      } else if (p.kind === "dead") {
+        this.deadLettered++;
+        this.type(p.eventType ?? "(undecodable)").deadLettered++;
+      }
+    }
+    events.forEach((ev, i) => {
+      const r = decision.results[i]!;
+      this.unmatched += r.unmatched.length;
+      if (r.rejected) {
+        this.deadLettered++;
+        this.type(ev.eventType).deadLettered++;
+      } else if (r.stale.length > 0) {
+        this.stale++;
+        this.type(ev.eventType).stale++;
+      } else {
+        this.applied++;
+        this.type(ev.eventType).applied++;
+      }
+    });
+    for (const { op, tombOnly } of decision.ops) {
+      if (!tombOnly) this.addRows(op.action.table.name, op.rows ? op.rows.length : 1);
+    }
   }
 
   addRows(table: string, n: number): void {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { SourceRecord } from "../../src/core/source-record.js";
-import type { Prepared, WhileWaiting } from "../../src/run/executor.js";
+import type { WhileWaiting } from "../../src/run/executor.js";
 import { GroupCommit } from "../../src/run/group-commit.js";
+import type { Prepared } from "../../src/run/prepare.js";
 
 /**
  * The group commit's packing and lookahead hand-off, against an executor that records what each

@@ -1,6 +1,7 @@
 import { log } from "../../core/log.js";
 import type { SourceRecord } from "../../core/source-record.js";
-import { Executor, ExecutorStopped, type Prepared } from "../../run/executor.js";
+import { Executor, ExecutorStopped } from "../../run/executor.js";
+import type { Prepared } from "../../run/prepare.js";
 import { Stats } from "../../run/stats.js";
 import { jsonlBatches } from "../../source/jsonl.js";
 import { intOption, UserError } from "../errors.js";

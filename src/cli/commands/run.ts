@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { backoffDelay } from "../../core/backoff.js";
 import { log } from "../../core/log.js";
 import { Executor, ExecutorStopped } from "../../run/executor.js";
 import { GroupCommit } from "../../run/group-commit.js";
@@ -104,7 +105,7 @@ export async function runCommand(dir: string, opts: RunOptions): Promise<number>
         await projector.start();
         break;
       } catch (e) {
-        const delay = Math.min(10_000, 250 * 2 ** attempt);
+        const delay = backoffDelay(attempt, 250, 10_000);
         log.warn("cannot start consuming yet (MySQL or Kafka unavailable); retrying", {
           attempt: attempt + 1,
           delay_ms: delay,

@@ -1,0 +1,121 @@
+import type { CompiledSpec } from "../compile/compile.js";
+import type { Statement } from "../compile/statements.js";
+import { log } from "../core/log.js";
+import { type BatchDecision, decideBatch, type MappedEvent, type RowRequest, rowRequests } from "./decide.js";
+import { buildStatements } from "./group-statements.js";
+import { loadRows, type Select } from "./load-rows.js";
+import { mappedEvents, type Prepared } from "./prepare.js";
+import { RowState } from "./row-state.js";
+
+/**
+ * A batch's plan: its decisions (stale, unmatched, rejected) against the row state it was decided
+ * on, and the statements that write it. Made in the batch's transaction, or ahead of it while the
+ * batch before is written; valid then only if that batch commits as planned.
+ */
+export interface BatchPlan {
+  readonly live: readonly Prepared[];
+  readonly events: MappedEvent[];
+  readonly state: RowState;
+  readonly decision: BatchDecision;
+  readonly statements: readonly Statement[];
+}
+
+/** What the next batch may take from this one's plan: its row state, and tables it changed untracked. */
+export interface Basis {
+  readonly state: RowState;
+  readonly dirty: ReadonlySet<string>;
+}
+
+/** Makes batch plans: reads the rows a batch needs, decides it, builds its statements. */
+export class Planner {
+  constructor(
+    private readonly compiled: CompiledSpec,
+    private readonly uniques: ReadonlySet<string>,
+    /** The statements' size bound (max_allowed_packet), as the database knows it now. */
+    private readonly statementBytes: () => number,
+  ) {}
+
+  /** Plans a batch's records in its transaction, on their rows as it sees them. */
+  async inTransaction(select: Select, live: readonly Prepared[]): Promise<BatchPlan> {
+    const events = mappedEvents(live);
+    const state = await loadRows(select, rowRequests(events, this.compiled), this.uniques);
+    return this.decide(live, events, state);
+  }
+
+  /**
+   * Plans the next batch on top of this one's row state, while this one is written: rows this batch
+   * knows (read, written or deleted) come from its state, the others are read as committed (this
+   * batch does not touch them). Tables this batch changes without tracking each row (child rows of
+   * a replace, cascades of a delete, log tables) cannot be known that way: a next batch that needs
+   * rows of them is planned in its own transaction instead. Undefined when it cannot be planned.
+   */
+  async ahead(
+    committed: Select,
+    prepared: readonly Prepared[],
+    basis: Basis,
+  ): Promise<BatchPlan | undefined> {
+    try {
+      const events = mappedEvents(prepared);
+      const requests = rowRequests(events, this.compiled);
+      if (requests.some((r) => basis.dirty.has(r.table.name))) return undefined;
+      const state = new RowState();
+      const toLoad: RowRequest[] = [];
+      for (const r of requests) {
+        const table = r.table.name;
+        const keys = new Map<string, readonly unknown[]>();
+        for (const [k, values] of r.keys) if (!basis.state.copyRowTo(state, table, k)) keys.set(k, values);
+        const uniques: RowRequest["uniques"] = new Map();
+        for (const [name, u] of r.uniques) {
+          const values = new Map<string, readonly unknown[]>();
+          for (const [k, vals] of u.values) {
+            const owner = basis.state.resolveUnique(table, name, k);
+            if (owner === undefined) values.set(k, vals);
+            else basis.state.copyRowTo(state, table, owner);
+          }
+          if (values.size > 0) uniques.set(name, { key: u.key, values });
+        }
+        if (keys.size > 0 || uniques.size > 0) toLoad.push({ table: r.table, keys, uniques });
+      }
+      if (toLoad.length > 0) await loadRows(committed, toLoad, this.uniques, state, basis.state);
+      return this.decide(prepared, events, state);
+    } catch (e) {
+      log.debug("planning ahead failed; the batch is planned in its transaction", { error: String(e) });
+      return undefined;
+    }
+  }
+
+  /** What a batch planned ahead of this one may take from it. */
+  basis(plan: BatchPlan): Basis {
+    return { state: plan.state, dirty: this.dirtyTables(plan.decision) };
+  }
+
+  /** Decides a batch against a row state and builds its statements. */
+  private decide(live: readonly Prepared[], events: MappedEvent[], state: RowState): BatchPlan {
+    const decision = decideBatch(events, this.compiled, state, this.uniques);
+    return {
+      live,
+      events,
+      state,
+      decision,
+      statements: buildStatements(decision.ops, this.compiled, this.statementBytes()),
+    };
+  }
+
+  /** Tables whose rows a batch changes without its row state knowing each one. */
+  private dirtyTables(decision: BatchDecision): Set<string> {
+    const dirty = new Set<string>();
+    const withDescendants = (table: string) => {
+      if (dirty.has(table)) return;
+      dirty.add(table);
+      for (const c of this.compiled.children.get(table) ?? []) withDescendants(c.name);
+    };
+    for (const { op, tombOnly } of decision.ops) {
+      if (tombOnly) continue;
+      const a = op.action;
+      if (a.mode === "replace" || a.mode === "append") withDescendants(a.table.name);
+      else if (a.mode === "delete")
+        for (const c of this.compiled.children.get(a.table.name) ?? []) withDescendants(c.name);
+    }
+    return dirty;
+  }
+}

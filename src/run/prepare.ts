@@ -1,0 +1,54 @@
+import { isUtf8 } from "node:buffer";
+import type { CompiledSpec } from "../compile/compile.js";
+import type { DeadLetter } from "../compile/engine-statements.js";
+import { MapError, type MappedOp, mapEvent } from "../compile/map-event.js";
+import type { SourceRecord } from "../core/source-record.js";
+import { letterFor } from "./dead-letters.js";
+import type { MappedEvent } from "./decide.js";
+import { decodeEnvelope, EnvelopeError } from "./decode.js";
+
+/** A record decoded and mapped, ready for the transaction (or already known to be a dead letter). */
+export type Prepared =
+  | { kind: "event"; record: SourceRecord; eventType: string; eventId: string; ops: MappedOp[] }
+  | { kind: "skip"; record: SourceRecord; eventType: string }
+  | { kind: "dead"; record: SourceRecord; letter: DeadLetter; eventType: string | undefined };
+
+/**
+ * The first stage of a batch, pure CPU work done before (or overlapped with) the transaction: a
+ * record's bytes checked as UTF-8, decoded as an envelope, routed by its event type and mapped to
+ * row operations; or the reason it cannot be (a dead letter), or an unknown type to skip.
+ */
+export function prepareRecord(
+  compiled: CompiledSpec,
+  record: SourceRecord,
+  deadLetterUnknown: boolean,
+): Prepared {
+  const dead = (reason: string, eventId?: string, eventType?: string): Prepared => ({
+    kind: "dead",
+    record,
+    eventType,
+    letter: letterFor(record, reason, eventId, eventType),
+  });
+  const raw = record.value;
+  if (typeof raw !== "string" && !isUtf8(raw)) return dead("payload is not valid UTF-8");
+  const envelope = decodeEnvelope(typeof raw === "string" ? raw : raw.toString("utf8"));
+  if (envelope instanceof EnvelopeError) return dead(envelope.reason, envelope.eventId, envelope.eventType);
+  const actions = compiled.events.get(envelope.event_type);
+  if (!actions) {
+    if (!deadLetterUnknown) return { kind: "skip", record, eventType: envelope.event_type };
+    const reason = `unknown event type ${envelope.event_type} (no projection declares it)`;
+    return dead(reason, envelope.event_id, envelope.event_type);
+  }
+  const ops = mapEvent(actions, envelope);
+  if (ops instanceof MapError) return dead(ops.reason, envelope.event_id, envelope.event_type);
+  return { kind: "event", record, eventType: envelope.event_type, eventId: envelope.event_id, ops };
+}
+
+/** The events of a batch that mapped cleanly, with their index in the batch. */
+export function mappedEvents(live: readonly Prepared[]): MappedEvent[] {
+  const events: MappedEvent[] = [];
+  live.forEach((p, index) => {
+    if (p.kind === "event") events.push({ index, eventType: p.eventType, ops: p.ops });
+  });
+  return events;
+}
