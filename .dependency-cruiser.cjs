@@ -1,0 +1,79 @@
+// The layering of src/, checked by `npm run check` (depcruise): the folders are the pipeline and
+// import only downward; only the sink talks to mysql2 and only the Kafka edges to kafkajs.
+//
+//   core      ← nothing of ours (logging, errors, source records, backoff)
+//   specs     ← core                          (load YAML, JSON Schema, validate)
+//   compile   ← specs, core                   (pure: DDL, statements, accessors, coercion)
+//   run       ← compile, specs, core          (the engine: decide, group, execute)
+//   sink      ← compile, core                 (MySQL; implements run's ports)
+//   source    ← compile, core                 (JSONL, Kafka consumer; feeds run through an interface)
+//   emit      ← source, compile, core         (Kafka producer)
+//   examples  ← run, compile, specs, core     (the engine of `projector test`)
+//   cli       ← everything above, and tools/
+const below = {
+  core: [],
+  specs: ["core"],
+  compile: ["specs", "core"],
+  run: ["compile", "specs", "core"],
+  sink: ["compile", "core"],
+  source: ["compile", "core"],
+  emit: ["source", "compile", "core"],
+  examples: ["run", "compile", "specs", "core"],
+};
+
+const layering = Object.entries(below).map(([folder, allowed]) => ({
+  name: `${folder}-imports-downward`,
+  comment: `src/${folder}/ may import only ${allowed.length ? allowed.map((a) => `src/${a}/`).join(", ") : "nothing of ours"} (and itself)`,
+  severity: "error",
+  from: { path: `^src/${folder}/` },
+  to: {
+    path: "^(src|tools)/",
+    pathNot: [`^src/${folder}/`, ...allowed.map((a) => `^src/${a}/`)],
+  },
+}));
+
+module.exports = {
+  forbidden: [
+    ...layering,
+    {
+      name: "only-the-sink-imports-mysql2",
+      severity: "error",
+      from: { path: "^src/", pathNot: "^src/sink/" },
+      to: { path: "(^|/)node_modules/mysql2/|^mysql2($|/)" },
+    },
+    {
+      name: "only-the-kafka-edges-import-kafkajs",
+      severity: "error",
+      from: { path: "^src/", pathNot: ["^src/source/kafka/", "^src/emit/"] },
+      to: { path: "(^|/)node_modules/kafkajs/|^kafkajs($|/)" },
+    },
+    {
+      name: "no-circular-imports",
+      comment: "a cycle between modules (and so between folders) of src/",
+      severity: "error",
+      from: { path: "^src/" },
+      to: { circular: true },
+    },
+    {
+      name: "tools-do-not-import-src",
+      comment:
+        "tools/ (the domain's generator) stays apart from the engine; the CLI imports it, not the other way",
+      severity: "error",
+      from: { path: "^tools/" },
+      to: { path: "^src/" },
+    },
+    {
+      name: "not-to-unresolvable",
+      severity: "error",
+      from: { path: "^(src|tools)/" },
+      to: { couldNotResolve: true, pathNot: "^node:" },
+    },
+  ],
+  options: {
+    // TypeScript 7 ships no compiler API; swc parses the sources (type-only imports included).
+    parser: "swc",
+    tsPreCompilationDeps: true,
+    doNotFollow: { path: "node_modules" },
+    enhancedResolveOptions: { extensions: [".ts", ".js", ".mjs"] },
+  },
+};
