@@ -1,0 +1,111 @@
+import type { BenchConfig } from "./config.js";
+import { fmt } from "./numbers.js";
+import type { StageOutcome } from "./stage.js";
+
+/** One line of the ratio block: a figure of the run against its target (or `info` without one). */
+export interface Ratio {
+  readonly name: string;
+  readonly value: number | undefined;
+  readonly target?: number;
+  readonly op?: ">=" | "<=";
+  /** No target: shown for information. */
+  readonly info?: boolean;
+  /** Shown as a percentage. */
+  readonly pct?: boolean;
+  readonly unit?: string;
+  /** undefined without a value or target. */
+  readonly pass: boolean | undefined;
+}
+
+type Stages = Readonly<Record<string, StageOutcome | undefined>>;
+
+/** A numeric figure of a stage that ran ok, or undefined. */
+function figure(stages: Stages, stage: string, key: string): number | undefined {
+  const s = stages[stage];
+  if (s?.status !== "ok") return undefined;
+  const v = s[key];
+  return typeof v === "number" ? v : undefined;
+}
+
+/** The sink stage's stream-order rows/s (its `stream_order` figures), whether or not it ran ok. */
+function streamOrderRowsPerSecond(stages: Stages): number | undefined {
+  const s = stages.sink;
+  const order = s && "stream_order" in s ? (s.stream_order as { rows_per_second?: unknown }) : undefined;
+  return typeof order?.rows_per_second === "number" ? order.rows_per_second : undefined;
+}
+
+const div = (a: number | undefined, b: number | undefined) => (a !== undefined && b ? a / b : undefined);
+const mul = (a: number | undefined, b: number | undefined) =>
+  a !== undefined && b !== undefined ? a * b : undefined;
+
+/** The ratios of a run, computed within it (a noisy machine affects both sides similarly). */
+export function ratioRows(stages: Stages, config: BenchConfig): Ratio[] {
+  const v = (stage: string, key: string) => figure(stages, stage, key);
+  const rows: Omit<Ratio, "pass">[] = [
+    {
+      name: "replay / sink limit (rows/s)",
+      value: div(v("replay", "rows_per_second"), v("sink", "rows_per_second")),
+      target: 0.7,
+      op: ">=",
+      pct: true,
+    },
+    {
+      // No target: the same rows written per 1000 events in stream order (see stages/sink.ts).
+      name: "replay / sink limit in stream order",
+      value: div(v("replay", "rows_per_second"), streamOrderRowsPerSecond(stages)),
+      info: true,
+      pct: true,
+    },
+    {
+      name: "kafka / sink limit (rows/s)",
+      value: div(v("kafka", "rows_per_second"), v("sink", "rows_per_second")),
+      target: 0.5,
+      op: ">=",
+      pct: true,
+    },
+    {
+      name: "kafka / naive (events/s)",
+      value: div(v("kafka", "events_per_second"), v("naive", "events_per_second")),
+      target: 20,
+      op: ">=",
+      unit: "×",
+    },
+    {
+      // No target: what kafka / naive would be if kafka wrote its rows at the sink limit's rows/s
+      // (= (kafka / naive) / (kafka / sink limit)), the most this machine's database allows.
+      name: "kafka / naive at 100 % of the sink limit",
+      value: div(
+        div(
+          mul(v("sink", "rows_per_second"), v("kafka", "events_per_second")),
+          v("kafka", "rows_per_second"),
+        ),
+        v("naive", "events_per_second"),
+      ),
+      info: true,
+      unit: "×",
+    },
+    {
+      name: `latency p99 at ${config.latency_rate} events/s`,
+      value: v("latency", "p99_ms"),
+      target: 500,
+      op: "<=",
+      unit: " ms",
+    },
+    {
+      name: `peak RSS draining ${fmt(config.backlog)} backlog`,
+      value: v("backlog", "max_rss_mb"),
+      target: 300,
+      op: "<=",
+      unit: " MB",
+    },
+  ];
+  return rows.map((r) => ({
+    ...r,
+    pass:
+      r.value === undefined || r.info || r.target === undefined
+        ? undefined
+        : r.op === ">="
+          ? r.value >= r.target
+          : r.value <= r.target,
+  }));
+}

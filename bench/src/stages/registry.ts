@@ -1,0 +1,27 @@
+import type { Stage } from "../lib/stage.js";
+import { backlog } from "./backlog.js";
+import { kafka } from "./kafka.js";
+import { latency } from "./latency.js";
+import { map } from "./map.js";
+import { naive } from "./naive.js";
+import { replay } from "./replay.js";
+import { sink } from "./sink.js";
+
+/**
+ * Every stage, in the order they run and appear in the table. A new stage (e.g. `flat`, `peer`) is
+ * a file beside these exporting a Stage, and one line here.
+ */
+export const STAGES: readonly Stage[] = [
+  map, // in a worker child
+  sink, // in a worker child
+  replay,
+  naive, // in a worker child
+  kafka,
+  latency,
+  backlog,
+];
+
+/** The stage called `name`, or undefined. */
+export function stageNamed(name: string): Stage | undefined {
+  return STAGES.find((s) => s.name === name);
+}
