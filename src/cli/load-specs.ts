@@ -1,5 +1,6 @@
 import { checkCompilable } from "../compile/check.js";
 import { type CompiledSpec, compile } from "../compile/compile.js";
+import type { Dialect } from "../compile/ddl.js";
 import { type LoadResult, loadSpecDir, loadSpecDirOrThrow, type SpecCheck } from "../specs/load.js";
 
 export const DEFAULT_PROJECTIONS = process.env.PROJECTOR_PROJECTIONS ?? "./projections";
@@ -13,6 +14,6 @@ export function loadSpecs(dir: string): LoadResult {
 }
 
 /** Loads, validates and compiles the projections folder; throws SpecError listing every issue. */
-export function loadCompiled(dir: string): CompiledSpec {
-  return compile(loadSpecDirOrThrow(dir, SPEC_CHECKS));
+export function loadCompiled(dir: string, dialect?: Dialect): CompiledSpec {
+  return compile(loadSpecDirOrThrow(dir, SPEC_CHECKS), dialect);
 }

@@ -42,7 +42,16 @@ program
   .description("print CREATE TABLE IF NOT EXISTS for every table, parents before children")
   .addOption(projections())
   .option("--statements", "also print the statement every action compiles to")
-  .action(action((o: { projections: string; statements?: boolean }) => ddlCommand(o.projections, o)));
+  .option(
+    "--dialect <name>",
+    "mariadb or mysql: the server the DDL is for (key collations differ)",
+    "mariadb",
+  )
+  .action(
+    action((o: { projections: string; statements?: boolean; dialect?: string }) =>
+      ddlCommand(o.projections, o),
+    ),
+  );
 
 program
   .command("test")

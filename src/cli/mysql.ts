@@ -1,5 +1,6 @@
 import type { CompiledSpec } from "../compile/compile.js";
-import { CATALOG_QUERIES, diffSchema, type Migration } from "../compile/migration.js";
+import { META } from "../compile/engine-tables.js";
+import { CATALOG_QUERIES, diffSchema, META_QUERY, type Migration } from "../compile/migration.js";
 import { DatabaseError } from "../core/database-error.js";
 import { log } from "../core/log.js";
 import { isConnectionError } from "../sink/mysql-errors.js";
@@ -35,13 +36,18 @@ export async function openSink(url: string, options: { createDatabase?: boolean 
 
 /** What the database lacks of the compiled specs (its catalogue read in one round trip). */
 export async function planSchema(sink: MysqlSink, compiled: CompiledSpec): Promise<Migration> {
-  return diffSchema(await sink.select(CATALOG_QUERIES), compiled);
+  const catalog = await sink.select(CATALOG_QUERIES);
+  const hasMeta = (catalog[1] ?? []).some((r) => r.t === META);
+  const [metaRows = []] = hasMeta ? await sink.select([META_QUERY]) : [];
+  const meta = new Map(metaRows.map((r) => [String(r.name), String(r.value)]));
+  return diffSchema({ catalog, meta }, compiled);
 }
 
 /** Creates what is missing (tables, columns, indexes) before a run; logs each statement. */
 export async function ensureSchema(sink: MysqlSink, compiled: CompiledSpec): Promise<void> {
   const migration = await planSchema(sink, compiled);
   for (const w of migration.warnings) log.warn(w);
+  for (const n of migration.notes) log.info(n);
   await migrate(sink, migration, (sql) => log.info("migrate", { sql: sql.split("\n")[0] }));
 }
 

@@ -1,6 +1,6 @@
 import type { ActionMode, ActionSpec, ColumnValue, Spec, TableSpec, ValueSpec } from "../specs/types.js";
 import { type Coercer, coercerFor } from "./coerce.js";
-import { createTableSql, orderTables } from "./ddl.js";
+import { createTableSql, type Dialect, orderTables } from "./ddl.js";
 import { ENGINE_TABLES } from "./engine-tables.js";
 import { ABSENT, type Accessor, compilePath, forEachPath } from "./json-path.js";
 import { quoteId } from "./sql.js";
@@ -63,6 +63,8 @@ export interface CompiledSpec {
   readonly events: ReadonlyMap<string, readonly CompiledAction[]>;
   /** Kafka topics: the event-type prefixes, sorted. */
   readonly topics: readonly string[];
+  /** The dialect of the DDL in `tables[].ddl`. */
+  readonly dialect: Dialect;
   /** The engine's own tables (dead letters, offsets, tombstones), compiled like the others. */
   readonly engineTables: readonly CompiledTable[];
 }
@@ -73,7 +75,7 @@ export function topicOf(eventType: string): string {
 }
 
 /** A table with its DDL and quoted name. */
-function compileTable(t: TableSpec, parent: TableSpec | undefined): CompiledTable {
+function compileTable(t: TableSpec, parent: TableSpec | undefined, dialect: Dialect): CompiledTable {
   return {
     spec: t,
     name: t.name,
@@ -81,14 +83,17 @@ function compileTable(t: TableSpec, parent: TableSpec | undefined): CompiledTabl
     primaryKey: t.primaryKey,
     guard: t.guard,
     parent: t.parent?.table,
-    ddl: createTableSql(t, parent),
+    ddl: createTableSql(t, parent, dialect),
   };
 }
 
-/** Compiles validated specs. Pure and synchronous. */
-export function compile(spec: Spec): CompiledSpec {
+/**
+ * Compiles validated specs. Pure and synchronous. `dialect` decides the DDL of `ddl` (key
+ * collations); migrate writes the DDL of the server it finds.
+ */
+export function compile(spec: Spec, dialect: Dialect = "mariadb"): CompiledSpec {
   const tables = orderTables(spec).map((t) =>
-    compileTable(t, t.parent ? spec.tables.get(t.parent.table) : undefined),
+    compileTable(t, t.parent ? spec.tables.get(t.parent.table) : undefined, dialect),
   );
   const tableByName = new Map(tables.map((t) => [t.name, t]));
   const events = new Map<string, CompiledAction[]>();
@@ -100,8 +105,8 @@ export function compile(spec: Spec): CompiledSpec {
   }
   const topics = [...new Set([...events.keys()].map(topicOf))].sort();
   const children = new Map(tables.map((t) => [t.name, tables.filter((c) => c.parent === t.name)]));
-  const engineTables = ENGINE_TABLES.map((t) => compileTable(t, undefined));
-  return { spec, tables, tableByName, children, events, topics, engineTables };
+  const engineTables = ENGINE_TABLES.map((t) => compileTable(t, undefined, dialect));
+  return { spec, tables, tableByName, children, events, topics, engineTables, dialect };
 }
 
 function sourceText(v: ValueSpec): string {

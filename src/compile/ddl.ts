@@ -27,9 +27,10 @@ export function sqlLiteral(value: Scalar): string {
 
 /**
  * Columns that identify rows: the primary key, unique keys, the parent key. Their text is compared
- * byte for byte (`utf8mb4_bin`), as the runtime compares keys and as MongoDB compares ids and unique
+ * exactly (keyCollation), as the runtime compares keys and as MongoDB compares ids and unique
  * fields: under the table's `utf8mb4_unicode_ci`, `ORD-X` and `ord-x` would be one row to MySQL and
- * two to the planner, and one event would overwrite another's row.
+ * two to the planner, and one event would overwrite another's row; under a PAD SPACE collation
+ * (`utf8mb4_bin` too), `GONE` and `GONE ` would be one row.
  */
 export function keyColumns(table: TableSpec): Set<string> {
   return new Set([
@@ -39,9 +40,25 @@ export function keyColumns(table: TableSpec): Set<string> {
   ]);
 }
 
-/** The collation of a key column's text; other columns keep the table's. */
-export const KEY_COLLATION = "utf8mb4_bin";
-/** Every table's default collation. */
+/** The SQL dialects projector writes: where MariaDB and MySQL 8 differ, the DDL follows the server. */
+export type Dialect = "mariadb" | "mysql";
+export const DIALECTS: readonly Dialect[] = ["mariadb", "mysql"];
+
+/**
+ * The collation of a key column's text, per server: binary and NO PAD, so that every byte counts,
+ * trailing spaces too (MariaDB's `utf8mb4_bin` and MySQL's `utf8mb4_bin` are PAD SPACE: `a` = `a `).
+ * Other columns keep the table's collation.
+ */
+export function keyCollation(dialect: Dialect): string {
+  return dialect === "mysql" ? "utf8mb4_0900_bin" : "utf8mb4_nopad_bin";
+}
+
+/** The dialect of a server, from its `SELECT VERSION()` (MariaDB says so; anything else is MySQL 8). */
+export function dialectOf(version: string): Dialect {
+  return /mariadb/i.test(version) ? "mariadb" : "mysql";
+}
+
+/** Every table's default collation (the same name on both servers). */
 export const TABLE_COLLATION = "utf8mb4_unicode_ci";
 
 /** The statement creating the database (its default is every table's). */
@@ -59,13 +76,9 @@ export function isText(type: ColumnType): type is Extract<ColumnType, { name: "v
   return type.name === "varchar" || type.name === "char";
 }
 
-/**
- * A column's definition. `collation`: true for a key column (KEY_COLLATION), or the collation to
- * keep (a migration must not change it behind a foreign key's back); text columns only.
- */
-export function columnDefinition(col: ColumnSpec, collation: boolean | string = false): string {
-  const name = collation === true ? KEY_COLLATION : collation || undefined;
-  const collate = isText(col.type) && name && /^\w+$/.test(name) ? ` COLLATE ${name}` : "";
+/** A column's definition; `collation` (text columns only) when not the table's. */
+export function columnDefinition(col: ColumnSpec, collation?: string): string {
+  const collate = isText(col.type) && collation && /^\w+$/.test(collation) ? ` COLLATE ${collation}` : "";
   let def = `${quoteId(col.name)} ${sqlType(col.type)}${collate} ${col.nullable ? "NULL" : "NOT NULL"}`;
   if (col.autoIncrement) def += " AUTO_INCREMENT";
   if (col.default !== undefined) {
@@ -93,15 +106,12 @@ export function foreignKeySql(
   return `CONSTRAINT ${quoteId(name)} FOREIGN KEY (${cols(parent.columns)}) REFERENCES ${quoteId(parent.table)} (${cols(parentKey)}) ON DELETE CASCADE`;
 }
 
-/** `CREATE TABLE IF NOT EXISTS` with types, keys, indexes and the parent foreign key. */
-export function createTableSql(
-  table: TableSpec,
-  parent: TableSpec | undefined,
-  collations: ReadonlyMap<string, string> = new Map(),
-): string {
+/** `CREATE TABLE IF NOT EXISTS` with types, keys (in the dialect's key collation), indexes and the parent foreign key. */
+export function createTableSql(table: TableSpec, parent: TableSpec | undefined, dialect: Dialect): string {
   const keys = keyColumns(table);
+  const key = keyCollation(dialect);
   const lines = [...table.columns.values()].map((c) =>
-    columnDefinition(c, collations.get(c.name) ?? keys.has(c.name)),
+    columnDefinition(c, keys.has(c.name) ? key : undefined),
   );
   const cols = (cs: readonly string[]) => cs.map(quoteId).join(", ");
   lines.push(`PRIMARY KEY (${cols(table.primaryKey)})`);

@@ -4,6 +4,7 @@ import type { ColumnSpec, ColumnType, KeySpec, TableSpec } from "../specs/types.
 export const DEAD_LETTERS = "projector_dead_letters";
 export const OFFSETS = "projector_offsets";
 export const TOMBSTONES = "projector_tombstones";
+export const META = "projector_meta";
 
 const HERE = { file: "(engine)", line: 1, col: 1 };
 
@@ -94,5 +95,14 @@ export const ENGINE_TABLES: readonly TableSpec[] = [
     ],
     ["key_hash"],
     { indexes: [["idx_tombstones_table", ["table_name"]]] },
+  ),
+  // What migrate chose for this database (the dialect and its key collation), for status and later migrations.
+  table(
+    META,
+    [
+      ["name", varchar(64), "varchar(64)"],
+      ["value", varchar(255), "varchar(255)"],
+    ],
+    ["name"],
   ),
 ];

@@ -2,13 +2,16 @@ import type { CompiledSpec } from "./compile.js";
 import {
   columnDefinition,
   createTableSql,
+  type Dialect,
+  dialectOf,
   foreignKeySql,
   isText,
-  KEY_COLLATION,
+  keyCollation,
   keyColumns,
   sqlType,
   TABLE_COLLATION,
 } from "./ddl.js";
+import { META } from "./engine-tables.js";
 import { quoteId } from "./sql.js";
 import type { Statement } from "./statements.js";
 
@@ -17,6 +20,8 @@ export interface Migration {
   readonly statements: readonly string[];
   /** Differences migrate will not fix by itself (it never drops or narrows). */
   readonly warnings: readonly string[];
+  /** What the statements do that a user should know (key columns converted). */
+  readonly notes: readonly string[];
 }
 
 interface DbColumn {
@@ -30,10 +35,12 @@ interface DbColumn {
 type CatalogRow = Record<string, unknown>;
 
 /**
- * What migrate reads of the database's catalogue, in one round trip: the columns, the foreign keys,
- * the index columns of the current database. Their rows, in this order, are diffSchema's input.
+ * What migrate reads of the database's catalogue, in one round trip: the server's version, the
+ * columns, the foreign keys, the index columns of the current database. Their rows, in this order,
+ * are diffSchema's input (with projector_meta's, read when the table exists).
  */
 export const CATALOG_QUERIES: readonly Statement[] = [
+  { sql: "SELECT VERSION() AS v", params: [] },
   {
     sql: "SELECT TABLE_NAME t, COLUMN_NAME c, COLUMN_TYPE ct, DATA_TYPE dt, CHARACTER_MAXIMUM_LENGTH len, IS_NULLABLE n, COLLATION_NAME coll FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()",
     params: [],
@@ -48,13 +55,32 @@ export const CATALOG_QUERIES: readonly Statement[] = [
   },
 ];
 
+/** projector_meta's rows: `name, value`. */
+export const META_QUERY: Statement = { sql: `SELECT name, value FROM ${quoteId(META)}`, params: [] };
+
+/** What migrate knows of the database: the catalogue's rows, the recorded settings, the server's dialect. */
+export interface DatabaseState {
+  readonly catalog: readonly (readonly CatalogRow[])[];
+  /** projector_meta: name → value (empty when the table does not exist yet). */
+  readonly meta: ReadonlyMap<string, string>;
+}
+
+/** The server's version and dialect, from the catalogue's first row. */
+export function serverOf(state: DatabaseState): { version: string; dialect: Dialect } {
+  const version = String(state.catalog[0]?.[0]?.v ?? "");
+  return { version, dialect: dialectOf(version) };
+}
+
 /**
- * Compares the database (the rows of CATALOG_QUERIES) with the compiled specs: creates missing
- * tables (engine tables too), adds missing columns and indexes, widens VARCHAR/CHAR columns the spec
- * made longer. Never drops or narrows. Pure: the caller reads the catalogue and runs the statements.
+ * Compares the database with the compiled specs: creates missing tables (engine tables too), adds
+ * missing columns and indexes, widens VARCHAR/CHAR columns the spec made longer, converts key
+ * columns to the server's exact key collation, and records the dialect it chose. Never drops or
+ * narrows. Pure: the caller reads the state and runs the statements.
  */
-export function diffSchema(catalog: readonly (readonly CatalogRow[])[], compiled: CompiledSpec): Migration {
-  const [cols = [], fks = [], idx = []] = catalog;
+export function diffSchema(state: DatabaseState, compiled: CompiledSpec): Migration {
+  const [, cols = [], fks = [], idx = []] = state.catalog;
+  const { dialect } = serverOf(state);
+  const key = keyCollation(dialect);
   /** child\0parent → the foreign key's name in the database. */
   const parentsInDb = new Map(fks.map((r) => [`${r.t}\u0000${r.p}`, String(r.n)]));
   const primaryKeys = new Map<string, string[]>();
@@ -81,37 +107,16 @@ export function diffSchema(catalog: readonly (readonly CatalogRow[])[], compiled
 
   const statements: string[] = [];
   const warnings: string[] = [];
-  /** table\0column of every column widened. */
-  const widened = new Set<string>();
-  /** Collations of the columns of tables this migration creates: `table\0column` → name. */
-  const created = new Map<string, string>();
-  /** Collation of a text column as it is (or will be) in the database: `table\0column` → name. */
-  const collationOf = (t: string, c: string): string | null | undefined =>
-    tables.get(t)?.get(c.toLowerCase())?.collation ?? created.get(`${t}\u0000${c}`);
+  const notes: string[] = [];
+  /** table\0column of every column changed (widened or converted): foreign keys over them are dropped around. */
+  const changed = new Set<string>();
   for (const table of [...compiled.engineTables, ...compiled.tables]) {
     const existing = tables.get(table.name);
+    const parent = table.spec.parent;
     if (!existing) {
-      // A new child of an older parent: its parent columns must have the parent key's collation,
-      // or MySQL refuses the foreign key (an older database's keys may still ignore letter case).
-      const parent = table.spec.parent;
-      const parentKey = parent ? parentKeyOf(compiled, parent.table) : [];
-      const collations = new Map<string, string>();
-      parent?.columns.forEach((c, i) => {
-        const theirs = collationOf(parent.table, parentKey[i] ?? "");
-        if (theirs && theirs !== KEY_COLLATION) collations.set(c, theirs);
-      });
-      const keys = keyColumns(table.spec);
-      for (const c of table.spec.columns.values())
-        created.set(
-          `${table.name}\u0000${c.name}`,
-          collations.get(c.name) ?? (keys.has(c.name) ? KEY_COLLATION : ""),
-        );
+      // A new child of a parent whose key is converted above: it is created with the key collation too.
       const parentSpec = parent ? compiled.tableByName.get(parent.table)?.spec : undefined;
-      statements.push(collations.size > 0 ? createTableSql(table.spec, parentSpec, collations) : table.ddl);
-      for (const [c, coll] of collations)
-        warnings.push(
-          `${table.name}.${c} is created with collation ${coll}, as ${parent!.table}'s key has it in the database (a foreign key needs the same); convert both as the warnings about ${parent!.table} say`,
-        );
+      statements.push(createTableSql(table.spec, parentSpec, dialect));
       continue;
     }
     const q = table.quoted;
@@ -121,7 +126,6 @@ export function diffSchema(catalog: readonly (readonly CatalogRow[])[], compiled
         `${table.name} has primary key (${dbKey.join(", ")}) in the database but (${table.primaryKey.join(", ")}) in the spec; migrate does not rebuild primary keys, change it by hand if intended`,
       );
     }
-    const parent = table.spec.parent;
     if (parent && !parentsInDb.has(`${table.name}\u0000${parent.table}`)) {
       warnings.push(
         `${table.name} has no foreign key to ${parent.table} in the database, so deleting a ${parent.table} row does not delete its ${table.name}; migrate does not add it (rows without a parent would make it fail): ALTER TABLE ${q} ADD ${foreignKeySql(table.spec, parentKeyOf(compiled, parent.table))}`,
@@ -130,15 +134,10 @@ export function diffSchema(catalog: readonly (readonly CatalogRow[])[], compiled
     const keys = keyColumns(table.spec);
     for (const col of table.spec.columns.values()) {
       const db = existing.get(col.name.toLowerCase());
-      const key = keys.has(col.name);
+      const isKey = keys.has(col.name);
       if (!db) {
-        statements.push(`ALTER TABLE ${q} ADD COLUMN ${columnDefinition(col, key)}`);
+        statements.push(`ALTER TABLE ${q} ADD COLUMN ${columnDefinition(col, isKey ? key : undefined)}`);
         continue;
-      }
-      if (key && isText(col.type) && db.collation !== KEY_COLLATION) {
-        warnings.push(
-          `${table.name}.${col.name} is a key column with collation ${db.collation} in the database: there, ids or unique values that differ only in letter case are one row, while projector treats them as two; migrate does not rebuild it: ALTER TABLE ${q} MODIFY COLUMN ${columnDefinition(col, true)} (with the foreign keys that use it dropped first and added back after, their columns converted too)`,
-        );
       }
       if (db.nullable !== col.nullable) {
         warnings.push(
@@ -146,12 +145,19 @@ export function diffSchema(catalog: readonly (readonly CatalogRow[])[], compiled
         );
       }
       const t = col.type;
-      if (isText(t) && db.dataType === t.name && db.length !== null && db.length < t.length) {
-        // Widened in its own collation: changing that too would break its foreign keys.
-        const usual = key ? KEY_COLLATION : TABLE_COLLATION;
-        const keep = db.collation && db.collation !== usual ? db.collation : key;
-        statements.push(`ALTER TABLE ${q} MODIFY COLUMN ${columnDefinition(col, keep)}`);
-        widened.add(`${table.name}\u0000${col.name}`);
+      const widen = isText(t) && db.dataType === t.name && db.length !== null && db.length < t.length;
+      const convert = isKey && isText(t) && db.collation !== null && db.collation !== key;
+      if (isText(t) && (widen || convert)) {
+        // A key column goes to the exact key collation; any other keeps its own (its foreign keys
+        // and indexes were made with it). Never narrower than it is.
+        const own = db.collation && db.collation !== TABLE_COLLATION ? db.collation : undefined;
+        const wide = { ...col, type: { ...t, length: Math.max(db.length ?? 0, t.length) } };
+        statements.push(`ALTER TABLE ${q} MODIFY COLUMN ${columnDefinition(wide, isKey ? key : own)}`);
+        changed.add(`${table.name}\u0000${col.name}`);
+        if (convert)
+          notes.push(
+            `${table.name}.${col.name}: key column converted from ${db.collation} to ${key}, so that ids and unique values that differ in letter case or trailing spaces are different rows, as projector compares them`,
+          );
       } else if (!sameType(sqlType(t), db)) {
         warnings.push(
           `${table.name}.${col.name} is ${db.type} in the database but ${sqlType(t)} in the spec; change it by hand if intended`,
@@ -171,7 +177,15 @@ export function diffSchema(catalog: readonly (readonly CatalogRow[])[], compiled
       }
     }
   }
-  return { statements: aroundForeignKeys(statements, widened, compiled, parentsInDb), warnings };
+  // The dialect and key collation this database was migrated for (status shows them).
+  // Both values come from fixed sets (dialect names, collation names): literals are safe here.
+  const meta = { dialect, key_collation: key };
+  const stale = Object.entries(meta).filter(([k, v]) => state.meta.get(k) !== v);
+  if (stale.length > 0)
+    statements.push(
+      `INSERT INTO ${quoteId(META)} (name, value) VALUES ${stale.map(([k, v]) => `('${k}', '${v}')`).join(", ")} ON DUPLICATE KEY UPDATE value = VALUES(value)`,
+    );
+  return { statements: aroundForeignKeys(statements, changed, compiled, parentsInDb), warnings, notes };
 }
 
 /**
@@ -180,7 +194,7 @@ export function diffSchema(catalog: readonly (readonly CatalogRow[])[], compiled
  */
 function aroundForeignKeys(
   statements: string[],
-  widened: ReadonlySet<string>,
+  changed: ReadonlySet<string>,
   compiled: CompiledSpec,
   inDb: ReadonlyMap<string, string>,
 ): string[] {
@@ -192,8 +206,8 @@ function aroundForeignKeys(
     if (!parent || !name) continue;
     const parentKey = parentKeyOf(compiled, parent.table);
     const touched =
-      parent.columns.some((c) => widened.has(`${table.name}\u0000${c}`)) ||
-      parentKey.some((c) => widened.has(`${parent.table}\u0000${c}`));
+      parent.columns.some((c) => changed.has(`${table.name}\u0000${c}`)) ||
+      parentKey.some((c) => changed.has(`${parent.table}\u0000${c}`));
     if (!touched) continue;
     before.push(`ALTER TABLE ${table.quoted} DROP FOREIGN KEY ${quoteId(name)}`);
     after.push(`ALTER TABLE ${table.quoted} ADD ${foreignKeySql(table.spec, parentKey, name)}`);

@@ -2,16 +2,11 @@ import { createHash } from "node:crypto";
 import type { CompiledTable } from "../compile/compile.js";
 
 /**
- * One key value as MySQL compares it in a key column (`utf8mb4_bin`, PAD SPACE): exact text, but
- * trailing spaces do not count (`'a'` and `'a '` are one row).
+ * A row's identity as a string: key values joined by a separator no coerced value contains. Exact,
+ * as key columns compare in the database (a binary NO PAD collation: `a`, `A` and `a ` are three rows).
  */
-function keyPart(v: unknown): string {
-  return typeof v === "string" && v.endsWith(" ") ? v.replace(/ +$/, "") : String(v);
-}
-
-/** A row's identity as a string: key values joined by a separator no coerced value contains. */
 export function keyString(values: readonly unknown[]): string {
-  return values.length === 1 ? keyPart(values[0]) : values.map(keyPart).join("\u0001");
+  return values.length === 1 ? String(values[0]) : values.map(String).join("\u0001");
 }
 
 const DECIMAL = /^-?\d+(\.\d+)?$/;

@@ -99,6 +99,22 @@ export class MysqlSink {
     return conn;
   }
 
+  /** The server's version, from a session without a database (it may not exist yet: a dry run). */
+  async serverVersion(): Promise<string> {
+    this.throwIfClosed();
+    try {
+      const admin = await mysql.createConnection(this.target.options);
+      try {
+        const [rows] = await admin.query("SELECT VERSION() AS v");
+        return String((rows as RowDataPacket[])[0]?.v ?? "");
+      } finally {
+        await admin.end();
+      }
+    } catch (e) {
+      throw this.wrap(e);
+    }
+  }
+
   /** The writer session (connects on first use). */
   async connection(): Promise<Connection> {
     if (this.writer) return this.writer;

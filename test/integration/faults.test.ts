@@ -55,6 +55,9 @@ describe("a replay whose MySQL connection is killed mid-stream", () => {
   });
 });
 
+/** The exact key collation of the server under test (MariaDB; MySQL 8 would use utf8mb4_0900_bin). */
+const KEY = "utf8mb4_nopad_bin";
+
 describe("migrate", () => {
   let db: TestDb;
   beforeAll(async () => {
@@ -67,15 +70,15 @@ describe("migrate", () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("CREATE TABLE IF NOT EXISTS `projector_dead_letters`");
     expect(r.stdout).toContain("CREATE TABLE IF NOT EXISTS `orders`");
-    expect(r.stdout).toContain("-- dry run: 22 statement(s) not executed");
+    expect(r.stdout).toContain("-- dry run: 24 statement(s) not executed");
     expect(await db.rows("SHOW TABLES")).toEqual([]);
   });
 
   it("creates every table, then does nothing on a second run", async () => {
     const first = cli(["migrate"], { MYSQL_URL: db.url });
     expect(first.status).toBe(0);
-    expect(first.stdout).toContain("-- 22 statement(s) executed");
-    expect(await db.rows("SHOW TABLES")).toHaveLength(22);
+    expect(first.stdout).toContain("-- 24 statement(s) executed");
+    expect(await db.rows("SHOW TABLES")).toHaveLength(23);
     const second = cli(["migrate"], { MYSQL_URL: db.url });
     expect(second.stdout.trim()).toBe(`-- ${db.name} is up to date (19 tables)`);
     expect(second.stderr).toBe(""); // tables it created match the spec: no warning
@@ -113,9 +116,9 @@ describe("migrate", () => {
   it("warns about a nullability or foreign key the database lacks (it does not change them)", async () => {
     await db.conn.query("ALTER TABLE orders MODIFY COLUMN customer_name VARCHAR(100) NOT NULL");
     await db.conn.query("ALTER TABLE order_items DROP FOREIGN KEY fk_order_items_orders");
-    // A unique key column as databases made before keys were compared exactly have it.
+    // A unique key column as databases of the last version have it (binary, but PAD SPACE).
     await db.conn.query(
-      "ALTER TABLE orders MODIFY COLUMN order_number VARCHAR(50) COLLATE utf8mb4_unicode_ci NOT NULL",
+      "ALTER TABLE orders MODIFY COLUMN order_number VARCHAR(50) COLLATE utf8mb4_bin NOT NULL",
     );
     const r = cli(["migrate"], { MYSQL_URL: db.url });
     expect(r.status).toBe(0);
@@ -126,11 +129,17 @@ describe("migrate", () => {
     expect(warnings).toContain(
       "warning: order_items has no foreign key to orders in the database, so deleting a orders row does not delete its order_items; migrate does not add it (rows without a parent would make it fail): ALTER TABLE `order_items` ADD CONSTRAINT `fk_order_items_orders` FOREIGN KEY (`order_id`) REFERENCES `orders` (`order_id`) ON DELETE CASCADE",
     );
+    // The key column is converted to the exact collation, and migrate says so.
     expect(warnings).toContain(
-      "warning: orders.order_number is a key column with collation utf8mb4_unicode_ci in the database: there, ids or unique values that differ only in letter case are one row, while projector treats them as two; migrate does not rebuild it: ALTER TABLE `orders` MODIFY COLUMN `order_number` VARCHAR(50) COLLATE utf8mb4_bin NOT NULL (with the foreign keys that use it dropped first and added back after, their columns converted too)",
+      `note: orders.order_number: key column converted from utf8mb4_bin to ${KEY}, so that ids and unique values that differ in letter case or trailing spaces are different rows, as projector compares them`,
+    );
+    expect(r.stdout).toContain(
+      `ALTER TABLE \`orders\` MODIFY COLUMN \`order_number\` VARCHAR(50) COLLATE ${KEY} NOT NULL;`,
     );
     expect(warnings).toHaveLength(4); // and the order_events primary key left by the test before
-    expect(r.stdout.trim()).toBe(`-- ${db.name} is up to date (19 tables)`);
+    expect(cli(["migrate"], { MYSQL_URL: db.url }).stdout.trim()).toBe(
+      `-- ${db.name} is up to date (19 tables)`,
+    );
   });
 
   /** A copy of the shipped projections with `edit` applied to one file. */
@@ -153,8 +162,8 @@ describe("migrate", () => {
       expect(r.stdout.trim().split("\n")).toEqual([
         "ALTER TABLE `order_items` DROP FOREIGN KEY `fk_order_items_orders`;",
         "ALTER TABLE `order_events` MODIFY COLUMN `order_id` VARCHAR(30) NOT NULL;",
-        "ALTER TABLE `orders` MODIFY COLUMN `order_id` VARCHAR(30) COLLATE utf8mb4_bin NOT NULL;",
-        "ALTER TABLE `order_items` MODIFY COLUMN `order_id` VARCHAR(30) COLLATE utf8mb4_bin NOT NULL;",
+        `ALTER TABLE \`orders\` MODIFY COLUMN \`order_id\` VARCHAR(30) COLLATE ${KEY} NOT NULL;`,
+        `ALTER TABLE \`order_items\` MODIFY COLUMN \`order_id\` VARCHAR(30) COLLATE ${KEY} NOT NULL;`,
         "ALTER TABLE `order_items` ADD CONSTRAINT `fk_order_items_orders` FOREIGN KEY (`order_id`) REFERENCES `orders` (`order_id`) ON DELETE CASCADE;",
         `-- 5 statement(s) executed on ${fresh.name}`,
       ]);
@@ -195,37 +204,47 @@ describe("migrate", () => {
     }
   });
 
-  it("on a database whose keys still ignore letter case: adds a child table and widens keys, keeping the foreign key", async () => {
+  it("on a database whose keys still ignore letter case or trailing spaces: converts them, foreign keys kept, and new children follow", async () => {
     const older = await createTestDb();
     const fixture = (name: string) => join(REPO, "test/fixtures/migrate-older", name);
     try {
-      expect(cli(["migrate", "--projections", fixture("parents")], { MYSQL_URL: older.url }).status).toBe(0);
-      // As databases made before key columns were utf8mb4_bin have it.
+      expect(cli(["migrate", "--projections", fixture("with-kids")], { MYSQL_URL: older.url }).status).toBe(
+        0,
+      );
+      // As databases made before key columns compared exactly have them: case-insensitive, and PAD SPACE.
+      await older.conn.query("ALTER TABLE kids DROP FOREIGN KEY fk_kids_parents");
       await older.conn.query(
         "ALTER TABLE parents MODIFY COLUMN id VARCHAR(24) COLLATE utf8mb4_unicode_ci NOT NULL",
       );
-      await older.conn.query("INSERT INTO parents (id) VALUES ('a')");
-
-      // A new child table takes its parent key's collation, or MySQL refuses the foreign key.
-      const kids = cli(["migrate", "--projections", fixture("with-kids")], { MYSQL_URL: older.url });
-      expect(kids.status, kids.stderr).toBe(0);
-      expect(kids.stdout).toContain("`pid` VARCHAR(24) COLLATE utf8mb4_unicode_ci NOT NULL");
-      expect(kids.stderr).toContain(
-        "warning: kids.pid is created with collation utf8mb4_unicode_ci, as parents's key has it in the database",
+      await older.conn.query(
+        "ALTER TABLE kids MODIFY COLUMN pid VARCHAR(24) COLLATE utf8mb4_unicode_ci NOT NULL",
       );
-      await older.conn.query("INSERT INTO kids (pid, n) VALUES ('A', 1)"); // one row to MySQL here
+      await older.conn.query(
+        "ALTER TABLE kids ADD CONSTRAINT fk_kids_parents FOREIGN KEY (pid) REFERENCES parents (id) ON DELETE CASCADE",
+      );
+      await older.conn.query("INSERT INTO parents (id) VALUES ('a')");
+      await older.conn.query("INSERT INTO kids (pid, n) VALUES ('a', 1)");
+      await expect(older.conn.query("INSERT INTO parents (id) VALUES ('A')")).rejects.toThrow(/Duplicate/);
 
-      // Widening keeps each column's collation, so the foreign key goes back on.
+      // Converted (and widened) around the foreign key, which goes back on and still cascades.
       const wider = cli(["migrate", "--projections", fixture("wider")], { MYSQL_URL: older.url });
       expect(wider.status, wider.stderr).toBe(0);
-      expect(wider.stdout).toContain(
-        "ALTER TABLE `parents` MODIFY COLUMN `id` VARCHAR(40) COLLATE utf8mb4_unicode_ci NOT NULL;",
-      );
-      expect(wider.stdout).toContain(
+      expect(wider.stdout.trim().split("\n")).toEqual([
+        "ALTER TABLE `kids` DROP FOREIGN KEY `fk_kids_parents`;",
+        `ALTER TABLE \`parents\` MODIFY COLUMN \`id\` VARCHAR(40) COLLATE ${KEY} NOT NULL;`,
+        `ALTER TABLE \`kids\` MODIFY COLUMN \`pid\` VARCHAR(40) COLLATE ${KEY} NOT NULL;`,
         "ALTER TABLE `kids` ADD CONSTRAINT `fk_kids_parents` FOREIGN KEY (`pid`) REFERENCES `parents` (`id`) ON DELETE CASCADE;",
-      );
-      await older.conn.query("DELETE FROM parents");
+        `-- 4 statement(s) executed on ${older.name}`,
+      ]);
+      expect(wider.stderr).toContain("note: parents.id: key column converted from utf8mb4_unicode_ci");
+      expect(wider.stderr).toContain("note: kids.pid: key column converted from utf8mb4_unicode_ci");
+      await older.conn.query("INSERT INTO parents (id) VALUES ('A'), ('a ')"); // three rows now
+      expect(await older.rows("SELECT COUNT(*) n FROM parents")).toEqual([{ n: 3 }]);
+      await older.conn.query("DELETE FROM parents WHERE id = 'a'");
       expect(await older.rows("SELECT COUNT(*) n FROM kids")).toEqual([{ n: 0 }]);
+      expect(
+        cli(["migrate", "--projections", fixture("wider")], { MYSQL_URL: older.url }).stdout.trim(),
+      ).toBe(`-- ${older.name} is up to date (2 tables)`);
     } finally {
       await older.drop();
     }
@@ -237,7 +256,7 @@ describe("migrate", () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain(`CREATE DATABASE IF NOT EXISTS \`${name}\``);
     expect(r.stdout).toContain(`USE \`${name}\`;\n`);
-    expect(r.stdout).toContain(`-- dry run: 24 statement(s) not executed (${name} does not exist)`);
+    expect(r.stdout).toContain(`-- dry run: 26 statement(s) not executed (${name} does not exist)`);
     expect(await db.rows("SHOW DATABASES LIKE ?", [name])).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { createDatabaseSql, useDatabaseSql } from "../../compile/ddl.js";
-import { isMissingDatabase, type MysqlSink } from "../../sink/mysql-sink.js";
+import { diffSchema } from "../../compile/migration.js";
+import { isMissingDatabase, MysqlSink } from "../../sink/mysql-sink.js";
 import { parseMysqlUrl } from "../../sink/mysql-url.js";
 import { loadCompiled } from "../load-specs.js";
 import { migrate, mysqlUrl, openSink, planSchema } from "../mysql.js";
@@ -18,11 +19,13 @@ export async function migrateCommand(
     if (!isMissingDatabase(e)) throw e;
     // A dry run creates nothing, not even the database: show what the real run would do.
     const { database } = parseMysqlUrl(url);
+    const server = new MysqlSink(url, { createDatabase: false });
+    const version = await server.serverVersion().finally(() => server.close());
+    const empty = diffSchema({ catalog: [[{ v: version }], [], [], []], meta: new Map() }, compiled);
     const statements = [
       createDatabaseSql(database),
       useDatabaseSql(database), // the output can be piped into a client
-      ...compiled.engineTables.map((t) => t.ddl),
-      ...compiled.tables.map((t) => t.ddl),
+      ...empty.statements,
     ];
     for (const sql of statements) process.stdout.write(`${sql};\n`);
     process.stdout.write(
@@ -33,6 +36,7 @@ export async function migrateCommand(
   try {
     const migration = await planSchema(sink, compiled);
     for (const w of migration.warnings) process.stderr.write(`warning: ${w}\n`);
+    for (const n of migration.notes) process.stderr.write(`note: ${n}\n`);
     if (migration.statements.length === 0) {
       process.stdout.write(`-- ${sink.database} is up to date (${compiled.tables.length} tables)\n`);
       return 0;

@@ -1,5 +1,6 @@
 import { countRowsStatement, listTablesStatement } from "../../compile/engine-statements.js";
-import { DEAD_LETTERS, OFFSETS, TOMBSTONES } from "../../compile/engine-tables.js";
+import { DEAD_LETTERS, META, OFFSETS, TOMBSTONES } from "../../compile/engine-tables.js";
+import { META_QUERY } from "../../compile/migration.js";
 import { log } from "../../core/log.js";
 import { partitionKey } from "../../core/source-record.js";
 import { OffsetsStore } from "../../run/offsets.js";
@@ -32,6 +33,8 @@ export async function statusCommand(
   const rows: Record<string, number | null> = {};
   let deadLetters: number | null = null;
   let tombstones: number | null = null;
+  let dialect: string | null = null;
+  let keyCollation: string | null = null;
   let kafkaError: string | undefined;
   try {
     const [tables = []] = await sink.select([listTablesStatement()]);
@@ -43,6 +46,15 @@ export async function statusCommand(
     const stored = existing.has(OFFSETS) ? await new OffsetsStore(sink, settings.groupId).all() : new Map();
     if (existing.has(DEAD_LETTERS)) deadLetters = await count(DEAD_LETTERS);
     if (existing.has(TOMBSTONES)) tombstones = await count(TOMBSTONES);
+    if (existing.has(META)) {
+      const [meta = []] = await sink.select([META_QUERY]);
+      const value = (name: string) => {
+        const v = meta.find((r) => r.name === name)?.value;
+        return v === undefined ? null : String(v);
+      };
+      dialect = value("dialect");
+      keyCollation = value("key_collation");
+    }
     for (const t of compiled.tables) rows[t.name] = existing.has(t.name) ? await count(t.name) : null;
     // A status answers quickly: a broker that does not answer is reported, not waited for.
     const admin = createKafka(settings, { retries: 1 }).admin();
@@ -87,6 +99,8 @@ export async function statusCommand(
     database: sink.database,
     total_lag: totalLag,
     partitions,
+    dialect,
+    key_collation: keyCollation,
     dead_letters: deadLetters,
     tombstones,
     rows,
@@ -98,6 +112,7 @@ export async function statusCommand(
     const w = Math.max(16, ...partitions.map((p) => p.topic.length));
     const out = [
       `group ${status.group} on database ${status.database}`,
+      `dialect: ${dialect ?? "not migrated yet"}${keyCollation ? ` (key columns compare with ${keyCollation})` : ""}`,
       `total lag: ${totalLag ?? "unknown (Kafka unreachable)"} events`,
       `${"topic".padEnd(w)} partition  next offset  high watermark  lag`,
     ];
