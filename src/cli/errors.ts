@@ -30,3 +30,34 @@ export function intOption(
   }
   return n;
 }
+
+const UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  kib: 1024,
+  m: 1 << 20,
+  mb: 1 << 20,
+  mib: 1 << 20,
+  g: 1 << 30,
+  gb: 1 << 30,
+  gib: 1 << 30,
+};
+
+/** A size flag: bytes, or with a unit (`512k`, `4mb`, `1GiB`; powers of 1024), at least `min` bytes. */
+export function bytesOption(flag: string, raw: string | undefined, min: number): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(raw ?? "");
+  const unit = UNITS[m?.[2]?.toLowerCase() ?? "?"];
+  const n = m && unit !== undefined ? Math.floor(Number(m[1]) * unit) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min)
+    throw new UserError(
+      `${flag} must be a size of at least ${min} bytes, like 4194304, 512k or 4mb, got ${JSON.stringify(String(raw))}`,
+    );
+  return n;
+}
+
+/** The bytes a batch read from a file may hold: a batch stays bounded however big its records are. */
+export function batchBytes(maxRecordBytes: number): number {
+  return Math.max(8 << 20, 2 * maxRecordBytes);
+}

@@ -61,6 +61,12 @@ program
 
 const mysqlOption = () => new Option("--mysql-url <url>", "MySQL URL (env MYSQL_URL)");
 
+const maxRecordBytes = () =>
+  new Option(
+    "--max-record-bytes <size>",
+    "largest record kept whole; a larger one is dead-lettered with its first 4 KB and its size (env PROJECTOR_MAX_RECORD_BYTES)",
+  ).default(process.env.PROJECTOR_MAX_RECORD_BYTES ?? "4mb");
+
 program
   .command("migrate")
   .description("create the database and missing tables, add missing columns and indexes; never drop")
@@ -83,6 +89,7 @@ program
   .addOption(mysqlOption())
   .option("--batch-size <n>", "events per transaction", process.env.PROJECTOR_BATCH_SIZE ?? "1000")
   .option("--linger-ms <ms>", "longest wait to fill a batch from a slow input", "50")
+  .addOption(maxRecordBytes())
   .option(
     "--max-retries <n>",
     "give up after this many failed attempts of one batch (MySQL unavailable, or a table or grant missing)",
@@ -122,7 +129,13 @@ program
     "serve /metrics, /healthz and /readyz on this port (env METRICS_PORT)",
     process.env.METRICS_PORT,
   )
+  .option(
+    "--metrics-host <host>",
+    "address the metrics server listens on (env METRICS_HOST; 0.0.0.0 for every interface)",
+    process.env.METRICS_HOST ?? "127.0.0.1",
+  )
   .option("--batch-size <n>", "most events per MySQL transaction", process.env.PROJECTOR_BATCH_SIZE ?? "1000")
+  .addOption(maxRecordBytes())
   .option(
     "--dead-letter-unknown",
     "dead-letter events of unknown types instead of counting and skipping them",
@@ -145,6 +158,7 @@ program
   .option("--brokers <list>", "Kafka brokers, comma separated (env KAFKA_BROKERS)")
   .option("--partitions <n>", "partitions of topics created on the way (env PROJECTOR_PARTITIONS, default 6)")
   .option("--batch-size <n>", "messages per produce request", "2000")
+  .addOption(maxRecordBytes())
   .action(action((input: string, o: Parameters<typeof emitCommand>[1]) => emitCommand(input, o)));
 
 program

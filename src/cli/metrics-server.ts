@@ -1,8 +1,16 @@
 import { createServer, type Server } from "node:http";
 import { log } from "../core/log.js";
 
-/** /metrics (Prometheus text), /healthz (the process is alive) and /readyz (consuming and writing). */
-export function startMetricsServer(port: number, metrics: () => string, ready: () => boolean): Server {
+/**
+ * /metrics (Prometheus text), /healthz (the process is alive) and /readyz (consuming and writing),
+ * on `host` (loopback unless told otherwise: METRICS_HOST, --metrics-host).
+ */
+export function startMetricsServer(
+  host: string,
+  port: number,
+  metrics: () => string,
+  ready: () => boolean,
+): Server {
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (path === "/metrics") {
@@ -16,6 +24,6 @@ export function startMetricsServer(port: number, metrics: () => string, ready: (
       res.writeHead(404).end();
     }
   });
-  server.listen(port, "0.0.0.0", () => log.info("metrics listening", { port }));
+  server.listen(port, host, () => log.info("metrics listening", { host, port }));
   return server;
 }

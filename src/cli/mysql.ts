@@ -3,33 +3,42 @@ import { META } from "../compile/engine-tables.js";
 import { CATALOG_QUERIES, diffSchema, META_QUERY, type Migration } from "../compile/migration.js";
 import { DatabaseError } from "../core/database-error.js";
 import { log } from "../core/log.js";
-import { isConnectionError } from "../sink/mysql-errors.js";
+import { isAccessDenied, isConnectionError } from "../sink/mysql-errors.js";
 import { isMissingDatabase, MysqlSink } from "../sink/mysql-sink.js";
 import { parseMysqlUrl } from "../sink/mysql-url.js";
 import { UserError } from "./errors.js";
 
 export const DEFAULT_MYSQL_URL = "mysql://root@127.0.0.1:3306/projector";
 
-/** The MySQL URL of the flag, MYSQL_URL or the default; a malformed one is a user error (exit 2). */
+/** The MySQL URL of the flag, MYSQL_URL or the default; a malformed one is a user error (exit 1). */
 export function mysqlUrl(flag?: string): string {
   const url = flag ?? process.env.MYSQL_URL ?? DEFAULT_MYSQL_URL;
   try {
     parseMysqlUrl(url);
   } catch (e) {
-    throw new UserError((e as Error).message, 2);
+    throw new UserError((e as Error).message);
   }
   return url;
 }
 
-/** Connects, turning "cannot reach the server" into a clear user error (exit 2). */
+/** A failure to connect as the user sees it: refused credentials exit 1, an unreachable server 2. */
+export function connectError(e: unknown): UserError {
+  const msg = e instanceof DatabaseError ? e.message : String(e);
+  if (isAccessDenied(e))
+    return new UserError(
+      `MySQL refused the credentials: ${msg} (fix the user or password in MYSQL_URL or --mysql-url)`,
+    );
+  return new UserError(`cannot connect to MySQL: ${msg} (set MYSQL_URL or --mysql-url)`, 2);
+}
+
+/** Connects, turning "cannot reach the server" (exit 2) and refused credentials (exit 1) into clear user errors. */
 export async function openSink(url: string, options: { createDatabase?: boolean } = {}): Promise<MysqlSink> {
   const sink = new MysqlSink(url, options);
   try {
     await sink.connection();
   } catch (e) {
     if (isMissingDatabase(e)) throw e; // not created (a dry run): the caller says so
-    const msg = e instanceof DatabaseError ? e.message : String(e);
-    throw new UserError(`cannot connect to MySQL: ${msg} (set MYSQL_URL or --mysql-url)`, 2);
+    throw connectError(e);
   }
   return sink;
 }

@@ -117,7 +117,6 @@ function stringCoercer(max: number, unit: "characters" | "bytes"): Coercer {
       if (size > max)
         return new CoerceFailure(`string of ${size} ${unit} is longer than the column's ${max}`);
     }
-    if (s.indexOf("\u0000") !== -1) return new CoerceFailure("string contains a NUL character (U+0000)");
     if (!s.isWellFormed())
       return new CoerceFailure("string contains an unpaired surrogate (not valid UTF-8)");
     return s;

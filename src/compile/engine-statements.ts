@@ -17,6 +17,8 @@ export interface DeadLetter {
   readonly eventType: string | undefined;
   readonly reason: string;
   readonly payload: Buffer | string;
+  /** A Kafka record's key (null: none, or not from Kafka). */
+  readonly recordKey: Buffer | string | null;
 }
 
 /** A row of projector_offsets: where a consumer group goes on in a partition. */
@@ -102,13 +104,21 @@ export function deleteOffsetsStatement(group: string): Statement {
 export function insertDeadLettersStatement(rows: readonly DeadLetter[]): Statement {
   const params: unknown[] = [];
   for (const r of rows)
-    params.push(r.source, r.position, r.eventId ?? null, r.eventType ?? null, r.reason, r.payload);
+    params.push(
+      r.source,
+      r.position,
+      r.eventId ?? null,
+      r.eventType ?? null,
+      r.reason,
+      r.payload,
+      r.recordKey,
+    );
   return {
-    sql: `INSERT INTO ${quoteId(DEAD_LETTERS)} (source, position, event_id, event_type, reason, payload, failed_at) VALUES ${rows
-      .map(() => "(?,?,?,?,?,?,UTC_TIMESTAMP(6))")
+    sql: `INSERT INTO ${quoteId(DEAD_LETTERS)} (source, position, event_id, event_type, reason, payload, record_key, failed_at) VALUES ${rows
+      .map(() => "(?,?,?,?,?,?,?,UTC_TIMESTAMP(6))")
       .join(
         ",",
-      )} ON DUPLICATE KEY UPDATE event_id = VALUES(event_id), event_type = VALUES(event_type), reason = VALUES(reason), payload = VALUES(payload), failed_at = VALUES(failed_at)`,
+      )} ON DUPLICATE KEY UPDATE event_id = VALUES(event_id), event_type = VALUES(event_type), reason = VALUES(reason), payload = VALUES(payload), record_key = VALUES(record_key), failed_at = VALUES(failed_at)`,
     params,
   };
 }

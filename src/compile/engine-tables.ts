@@ -62,6 +62,7 @@ export const ENGINE_TABLES: readonly TableSpec[] = [
       ["event_type", varchar(255), "varchar(255)", true],
       ["reason", { name: "text" }, "text"],
       ["payload", { name: "longblob" }, "longblob"],
+      ["record_key", { name: "longblob" }, "longblob", true],
       ["failed_at", { name: "datetime", fsp: 6 }, "datetime(6)"],
     ],
     ["id"],

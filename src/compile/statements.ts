@@ -23,7 +23,7 @@ export function valueBytes(v: unknown): number {
 const ESCAPED = /[\0\b\t\n\r\x1a"'\\]/g;
 
 /** The exact bytes of a value in the statement text (slower: only for statements near the limit). */
-function exactValueBytes(v: unknown): number {
+export function exactValueBytes(v: unknown): number {
   if (typeof v === "string") return Buffer.byteLength(v) + 2 + (v.match(ESCAPED)?.length ?? 0);
   return valueBytes(v);
 }

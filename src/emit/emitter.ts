@@ -51,7 +51,7 @@ export function toMessage(
 export async function emit(
   kafka: Kafka,
   input: string,
-  options: { partitions: number; batchSize: number; topicPrefix?: string },
+  options: { partitions: number; batchSize: number; maxRecordBytes: number; topicPrefix?: string },
 ): Promise<EmitResult> {
   const started = performance.now();
   const producer = kafka.producer({
@@ -68,10 +68,20 @@ export async function emit(
   let sent = 0;
   let rejected = 0;
   try {
-    for await (const batch of jsonlBatches(input, { batchSize: options.batchSize, lingerMs: 20 })) {
+    const lines = {
+      batchSize: options.batchSize,
+      lingerMs: 20,
+      maxRecordBytes: options.maxRecordBytes,
+      maxBatchBytes: Math.max(8 << 20, 2 * options.maxRecordBytes),
+    };
+    for await (const batch of jsonlBatches(input, lines)) {
       const byTopic = new Map<string, Message[]>();
       for (const record of batch) {
-        const m = toMessage(record.value as Buffer, options.topicPrefix);
+        const m = record.oversize
+          ? {
+              error: `line of ${record.oversize.bytes} bytes is larger than --max-record-bytes (${record.oversize.limit})`,
+            }
+          : toMessage(record.value as Buffer, options.topicPrefix);
         if ("error" in m) {
           rejected++;
           log.warn(`not emitted: ${m.error}`, { position: record.position });

@@ -1,10 +1,11 @@
+import { isUtf8 } from "node:buffer";
 import { createHash } from "node:crypto";
 import {
   DEAD_LETTER_ROW_OVERHEAD,
   type DeadLetter,
   insertDeadLettersStatement,
 } from "../compile/engine-statements.js";
-import { type Statement, valueBytes } from "../compile/statements.js";
+import { exactValueBytes, type Statement } from "../compile/statements.js";
 import type { SourceRecord } from "../core/source-record.js";
 
 /** The dead letter of a record: where it came from, what could be read of it, and why. */
@@ -26,16 +27,39 @@ export function letterFor(
     eventType,
     reason,
     payload: record.value,
+    recordKey: record.kafka?.key ?? null,
   };
 }
 
 /**
- * The inserts of a batch's dead letters, each statement under `limit` bytes (max_allowed_packet); a
- * payload too big for any is kept truncated, and its reason says so.
+ * The payload as it goes on the wire: text when it is valid UTF-8 (sent as an escaped string, about
+ * its own size; stored as the same bytes), else the bytes (sent as hex, twice their size).
  */
-export function deadLetterStatements(letters: readonly DeadLetter[], limit: number): Statement[] {
+function wirePayload(payload: Buffer | string): Buffer | string {
+  return typeof payload === "string" || !isUtf8(payload) ? payload : payload.toString("utf8");
+}
+
+/** The bytes one letter takes in an insert: its values as the driver escapes them, and its share of the SQL. */
+function letterBytes(r: DeadLetter): number {
+  let n = DEAD_LETTER_ROW_OVERHEAD;
+  for (const v of [r.source, r.position, r.eventId, r.eventType, r.reason, r.payload, r.recordKey])
+    n += v === undefined || v === null ? 4 : exactValueBytes(v);
+  return n;
+}
+
+/**
+ * The inserts of a batch's dead letters, each statement under `limit` bytes (what the server takes
+ * of max_allowed_packet, `maxPacket`). A payload is cut only when its letter alone would not fit,
+ * and its reason then says so and names the limit.
+ */
+export function deadLetterStatements(
+  letters: readonly DeadLetter[],
+  limit: number,
+  maxPacket: number,
+): Statement[] {
   const out: Statement[] = [];
-  const most = Math.max(2048, Math.floor(limit / 2) - Math.min(64 << 10, Math.floor(limit / 8)));
+  // The INSERT's own text, and room for MySQL's framing.
+  const room = limit - insertDeadLettersStatement([]).sql.length - 1024;
   let rows: DeadLetter[] = [];
   let size = 0;
   const flush = () => {
@@ -43,19 +67,21 @@ export function deadLetterStatements(letters: readonly DeadLetter[], limit: numb
     rows = [];
     size = 0;
   };
-  for (let r of letters) {
-    const bytes = valueBytes(r.payload);
-    if (bytes > most) {
-      const raw = Buffer.isBuffer(r.payload) ? r.payload : Buffer.from(r.payload);
-      const keep = Math.max(1024, Math.floor(most / 2) - 16);
+  for (const letter of letters) {
+    let r: DeadLetter = { ...letter, payload: wirePayload(letter.payload) };
+    let n = letterBytes(r);
+    if (n > room) {
+      // Kept as bytes (hex: 2 a byte) up to what the packet has room for beside the rest of the letter.
+      const raw = Buffer.isBuffer(letter.payload) ? letter.payload : Buffer.from(letter.payload);
+      const keep = Math.max(0, Math.floor((room - (n - exactValueBytes(r.payload)) - 512) / 2));
       r = {
         ...r,
         payload: raw.subarray(0, keep),
-        reason: `${r.reason} (payload of ${raw.length} bytes kept truncated to its first ${keep}: more than max_allowed_packet allows)`,
+        reason: `${r.reason} (payload of ${raw.length} bytes kept truncated to its first ${keep}: a dead letter must fit the server's max_allowed_packet of ${maxPacket} bytes)`,
       };
+      n = letterBytes(r);
     }
-    const n = valueBytes(r.payload) + valueBytes(r.reason) + DEAD_LETTER_ROW_OVERHEAD;
-    if (size > 0 && size + n > limit) flush();
+    if (size > 0 && size + n > room) flush();
     rows.push(r);
     size += n;
   }

@@ -11,7 +11,7 @@ import { isolate } from "./isolate.js";
 import { lockOffsets, nextOffsets, saveOffsets, unappliedFilter } from "./offsets.js";
 import type { Database, Transaction } from "./ports.js";
 import { type Prepared, prepareRecord } from "./prepare.js";
-import type { Stats } from "./stats.js";
+import { type Stats, typeLabel } from "./stats.js";
 
 export interface ExecutorOptions {
   readonly stats: Stats;
@@ -64,6 +64,7 @@ export class ExecutorStopped extends Error {}
  */
 export class Executor {
   private readonly planner: Planner;
+  private readonly label: (eventType: string | undefined) => string;
   /** The next batch, planned while the current one was written (see ExecutorOptions.lookahead). */
   private ahead: { prepared: readonly Prepared[]; plan: Promise<BatchPlan | undefined> } | undefined;
   private readonly lookahead: boolean;
@@ -77,6 +78,7 @@ export class Executor {
   ) {
     this.planner = new Planner(compiled, selectingUniques(compiled), () => db.statementBytes);
     this.lookahead = options.lookahead ?? true;
+    this.label = typeLabel(compiled);
   }
 
   /** Applies a batch of records: everything in it is applied or dead-lettered when this resolves. */
@@ -177,7 +179,8 @@ export class Executor {
         if (rejected && p?.kind === "event")
           letters.push(letterFor(p.record, rejected, p.eventId, p.eventType));
       });
-      if (letters.length > 0) await tx.execute(deadLetterStatements(letters, this.db.statementBytes));
+      if (letters.length > 0)
+        await tx.execute(deadLetterStatements(letters, this.db.statementBytes, this.db.maxAllowedPacket));
       // Over every record of the batch, dropped ones too: a redelivered record may carry where the
       // partition goes on past markers (its `next`), and offsets only ever rise (see saveOffsets).
       const group = this.options.group;
@@ -202,7 +205,7 @@ export class Executor {
         this.ready = true;
         const stats = this.options.stats;
         if (fromAhead) stats.plannedAhead++;
-        stats.countBatch(plan.live, plan.events, plan.decision, performance.now() - started);
+        stats.countBatch(plan.live, plan.events, plan.decision, performance.now() - started, this.label);
         const now = Date.now();
         for (const p of plan.live) {
           const ts = p.record.kafka?.timestamp;

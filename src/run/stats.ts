@@ -1,5 +1,15 @@
+import type { CompiledSpec } from "../compile/compile.js";
 import type { BatchDecision, MappedEvent } from "./decide.js";
 import type { Prepared } from "./prepare.js";
+
+/**
+ * How the counters name an event type: as the specs do, else "(unknown)" (a type no spec
+ * declares) or "(undecodable)" (no type could be read). Label values so come only from the specs:
+ * 20,000 made-up types are one series, not 20,000.
+ */
+export function typeLabel(compiled: CompiledSpec): (eventType: string | undefined) => string {
+  return (t) => (t === undefined ? "(undecodable)" : compiled.events.has(t) ? t : "(unknown)");
+}
 
 /** Per event type counters. */
 export interface TypeCounts {
@@ -78,12 +88,17 @@ export class Stats {
     return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
   }
 
-  /** Counts a committed batch: its records by outcome and event type, its rows per table, its time. */
+  /**
+   * Counts a committed batch: its records by outcome and event type, its rows per table, its time.
+   * `label` names an event type for the counters: only names from the specs, so that a producer
+   * cannot grow the metrics with made-up types.
+   */
   countBatch(
     prepared: readonly Prepared[],
     events: readonly MappedEvent[],
     decision: BatchDecision,
     millis: number,
+    label: (eventType: string | undefined) => string,
   ): void {
     this.batches++;
     this.recordBatch(prepared.length, millis);
@@ -91,10 +106,10 @@ export class Stats {
     for (const p of prepared) {
       if (p.kind === "skip") {
         this.skipped++;
-        this.type(p.eventType).skipped++;
+        this.type(label(p.eventType)).skipped++;
       } else if (p.kind === "dead") {
         this.deadLettered++;
-        this.type(p.eventType ?? "(undecodable)").deadLettered++;
+        this.type(label(p.eventType)).deadLettered++;
       }
     }
     events.forEach((ev, i) => {

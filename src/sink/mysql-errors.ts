@@ -77,3 +77,9 @@ export function isConnectionError(e: unknown): boolean {
     err.message ?? "",
   );
 }
+
+/** The server refused the user or password (or the user's access to the database): a user error, not an outage. */
+export function isAccessDenied(e: unknown): boolean {
+  const errno = (e as { errno?: number } | null)?.errno;
+  return errno === 1045 || errno === 1044 || errno === 1698;
+}

@@ -92,7 +92,12 @@ export function loadSpecTexts(
     const parsed = SourceDoc.parse(file, text);
     issues.push(...parsed.issues);
     if (parsed.issues.length > 0) continue;
-    const data = parsed.source.data() ?? {};
+    const read = parsed.source.data();
+    if ("issue" in read) {
+      issues.push(read.issue);
+      continue;
+    }
+    const data = read.value ?? {};
     const schemaIssues = checkSchema(parsed.source, data);
     issues.push(...schemaIssues);
     if (schemaIssues.length > 0) continue;

@@ -27,6 +27,9 @@ function unclosedBracket(text: string, offset: number, open: string, close: stri
 
 export type JsonPath = readonly (string | number)[];
 
+/** The most uses of anchors one document may expand to (yaml's guard against alias bombs). */
+const MAX_ALIAS_COUNT = 100;
+
 /** A parsed YAML file that can tell the line and column of any value or key in it. */
 export class SourceDoc {
   private constructor(
@@ -98,9 +101,30 @@ export class SourceDoc {
     return found;
   }
 
-  /** Plain JS data of the document. */
-  data(): unknown {
-    return this.doc.toJS({ maxAliasCount: 100 });
+  /**
+   * Plain JS data of the document, or an issue when its aliases would expand beyond reason (an
+   * alias of aliases of aliases… is a known way to make a tiny file take gigabytes).
+   */
+  data(): { value: unknown } | { issue: SpecIssue } {
+    try {
+      return { value: this.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
+    } catch (e) {
+      if (!(e instanceof ReferenceError) || !/alias/i.test(e.message)) throw e;
+      let at = 0;
+      visit(this.doc, {
+        Alias: (_, node) => {
+          at = node.range?.[0] ?? 0;
+          return visit.BREAK;
+        },
+      });
+      return {
+        issue: issue(
+          this.offsetPos(at),
+          `YAML aliases here expand to too many nodes (more than ${MAX_ALIAS_COUNT} uses of an anchor, counting aliases inside aliases)`,
+          "write the repeated block out, or use fewer nested aliases",
+        ),
+      };
+    }
   }
 
   offsetPos(offset: number): SourcePos {

@@ -7,12 +7,12 @@ const SECRET = "TopSecret42";
 const { host, port } = serverOptions();
 
 describe("credentials never reach the output", () => {
-  it("a refused password is shown as *** in the error (exit 2)", () => {
+  it("a refused password is shown as *** in the error (exit 1: the user's to fix)", () => {
     const r = cli(["replay", EXAMPLES], {
       MYSQL_URL: `mysql://root:${SECRET}%23x@${host}:${port}/projector_cred`,
     });
-    expect(r.status).toBe(2);
-    expect(r.stderr).toContain("cannot connect to MySQL");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("MySQL refused the credentials");
     expect(r.stderr).toContain(`root:***@${host}`);
     expect(r.stdout + r.stderr).not.toContain(SECRET);
   });
@@ -21,7 +21,7 @@ describe("credentials never reach the output", () => {
     for (const command of ["replay", "status", "migrate"]) {
       const args = command === "replay" ? ["replay", EXAMPLES] : [command];
       const r = cli(args, { MYSQL_URL: `mysql://root:1${c}${SECRET}@${host}:${port}/projector_cred` });
-      expect(r.status, command).toBe(2);
+      expect(r.status, command).toBe(1);
       expect(r.stderr).toContain("percent-encode");
       expect(r.stdout + r.stderr).not.toContain(SECRET);
     }

@@ -105,9 +105,9 @@ addBad(
   "nested deeper than 32",
 );
 addBad(
-  "NUL byte in a string",
-  JSON.stringify(fresh("user.created", (e) => ((e.data.profile as Json).display_name = "Jane\u0000Smith"))),
-  "NUL",
+  "a string longer than its column",
+  JSON.stringify(fresh("user.created", (e) => ((e.data.profile as Json).display_name = "x".repeat(101)))),
+  "longer than the column's 100",
 );
 addBad(
   "invalid UTF-8 bytes",
@@ -171,6 +171,8 @@ const good: Json[] = [
     (e) => ((e.data.profile as Json).bio = "emoji 😀🚀 and 𝄞 (4-byte UTF-8) — Zoë, München"),
   ),
   fresh("post.created", (e) => (e.data.text_content = "New tee day ☀️ 👕")),
+  // A NUL inside a string: MySQL stores it, so it is kept as sent.
+  fresh("user.created", (e) => ((e.data.profile as Json).display_name = "Jane\u0000Smith")),
   fresh("user.login"),
   fresh("product.created"),
   fresh("community.created"),
@@ -224,16 +226,17 @@ describe("a stream of malformed events interleaved with good ones", () => {
     expect(summary.applied).toBe(good.length);
     expect(await db.rows("SELECT order_number FROM orders")).toEqual([{ order_number: firstOrderNumber }]);
     expect(await db.rows("SELECT COUNT(*) c FROM order_items")).toEqual([{ c: 2 }]);
-    expect(await db.rows("SELECT COUNT(*) c FROM users")).toEqual([{ c: 2 }]);
+    expect(await db.rows("SELECT COUNT(*) c FROM users")).toEqual([{ c: 3 }]);
     expect(await db.rows("SELECT COUNT(*) c FROM product_variants")).toEqual([{ c: 2 }]);
   });
 
-  it("stores SQL metacharacters, emoji and other 4-byte UTF-8 verbatim", async () => {
+  it("stores SQL metacharacters, emoji and other 4-byte UTF-8, and NUL characters, verbatim", async () => {
     const users = await db.rows<{ display_name: string; bio: string }>(
       "SELECT display_name, bio FROM users ORDER BY user_id",
     );
     expect(users.map((u) => u.display_name)).toContain(metachars);
     expect(users.map((u) => u.bio)).toContain("emoji 😀🚀 and 𝄞 (4-byte UTF-8) — Zoë, München");
+    expect(users.map((u) => u.display_name)).toContain("Jane\u0000Smith");
     expect(await db.rows("SELECT text_content FROM posts")).toEqual([{ text_content: "New tee day ☀️ 👕" }]);
   });
 

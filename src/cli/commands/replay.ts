@@ -4,7 +4,7 @@ import { Executor, ExecutorStopped } from "../../run/executor.js";
 import type { Prepared } from "../../run/prepare.js";
 import { Stats } from "../../run/stats.js";
 import { jsonlBatches } from "../../source/jsonl.js";
-import { intOption, UserError } from "../errors.js";
+import { batchBytes, bytesOption, intOption, UserError } from "../errors.js";
 import { loadCompiled } from "../load-specs.js";
 import { ensureSchema, mysqlUrl, openSink } from "../mysql.js";
 import { printSummary } from "../summary.js";
@@ -13,6 +13,7 @@ export interface ReplayOptions {
   mysqlUrl?: string;
   batchSize: string;
   lingerMs: string;
+  maxRecordBytes: string;
   deadLetterUnknown?: boolean;
   maxRetries: string;
   /** False with --no-lookahead. */
@@ -25,6 +26,7 @@ export async function replayCommand(dir: string, input: string, opts: ReplayOpti
   const compiled = loadCompiled(dir);
   const batchSize = intOption("--batch-size", opts.batchSize, 1);
   const lingerMs = intOption("--linger-ms", opts.lingerMs, 0);
+  const maxRecordBytes = bytesOption("--max-record-bytes", opts.maxRecordBytes, 1024);
   const maxRetries = intOption("--max-retries", opts.maxRetries, 0);
   const sink = await openSink(mysqlUrl(opts.mysqlUrl));
   const stats = new Stats();
@@ -53,7 +55,12 @@ export async function replayCommand(dir: string, input: string, opts: ReplayOpti
     await ensureSchema(sink, compiled);
     // Two-stage pipeline: the next batch is read and mapped while MySQL writes the current one. A
     // batch never waits for the next one to be read (stdin may stay idle), and a signal ends the wait.
-    const source = jsonlBatches(input, { batchSize, lingerMs });
+    const source = jsonlBatches(input, {
+      batchSize,
+      lingerMs,
+      maxRecordBytes,
+      maxBatchBytes: batchBytes(maxRecordBytes),
+    });
     batches = source;
     let read = source.next();
     let prepared: Prepared[] | undefined;

@@ -5,14 +5,16 @@ import { Executor, ExecutorStopped } from "../../run/executor.js";
 import { GroupCommit } from "../../run/group-commit.js";
 import { OffsetsStore } from "../../run/offsets.js";
 import { Stats } from "../../run/stats.js";
+import { isAccessDenied } from "../../sink/mysql-errors.js";
 import { MysqlSink } from "../../sink/mysql-sink.js";
 import { createKafka, kafkaSettings } from "../../source/kafka/config.js";
 import { KafkaSource } from "../../source/kafka/consumer.js";
 import { lagEvents, lagSeconds } from "../../source/kafka/lag.js";
-import { intOption } from "../errors.js";
+import { bytesOption, intOption, UserError } from "../errors.js";
+import { kafkaUserError } from "../kafka-errors.js";
 import { loadCompiled } from "../load-specs.js";
 import { startMetricsServer } from "../metrics-server.js";
-import { ensureSchema, mysqlUrl } from "../mysql.js";
+import { connectError, ensureSchema, mysqlUrl } from "../mysql.js";
 import { prometheusText } from "../prometheus.js";
 import { printSummary } from "../summary.js";
 
@@ -20,7 +22,9 @@ export interface RunOptions {
   fromBeginning?: boolean;
   untilCaughtUp?: boolean;
   metricsPort?: string;
+  metricsHost?: string;
   batchSize: string;
+  maxRecordBytes: string;
   mysqlUrl?: string;
   brokers?: string;
   group?: string;
@@ -33,6 +37,7 @@ export interface RunOptions {
 /** `projector run`: consume Kafka and project into MySQL until stopped, or until caught up. */
 export async function runCommand(dir: string, opts: RunOptions): Promise<number> {
   const batchSize = intOption("--batch-size", opts.batchSize, 1);
+  const maxRecordBytes = bytesOption("--max-record-bytes", opts.maxRecordBytes, 1024);
   const metricsPort =
     opts.metricsPort === undefined ? undefined : intOption("--metrics-port", opts.metricsPort, 0, 65535);
   const compiled = loadCompiled(dir);
@@ -69,10 +74,12 @@ export async function runCommand(dir: string, opts: RunOptions): Promise<number>
     fromBeginning: opts.fromBeginning ?? false,
     untilCaughtUp: opts.untilCaughtUp ?? false,
     batchSize,
+    maxRecordBytes,
   });
   const server =
     metricsPort !== undefined
       ? startMetricsServer(
+          opts.metricsHost ?? "127.0.0.1",
           metricsPort,
           () =>
             prometheusText(
@@ -105,6 +112,20 @@ export async function runCommand(dir: string, opts: RunOptions): Promise<number>
         await projector.start();
         break;
       } catch (e) {
+        // What the user must fix (refused credentials, a statement migrate cannot run) does not
+        // come right by waiting: exit 1 and say what to fix.
+        const fatal =
+          e instanceof UserError
+            ? e
+            : isAccessDenied(e)
+              ? connectError(e)
+              : kafkaUserError(e, settings.brokers)?.exitCode === 1
+                ? kafkaUserError(e, settings.brokers)
+                : undefined;
+        if (fatal) {
+          await projector.stop().catch(() => undefined);
+          throw fatal;
+        }
         const delay = backoffDelay(attempt, 250, 10_000);
         log.warn("cannot start consuming yet (MySQL or Kafka unavailable); retrying", {
           attempt: attempt + 1,

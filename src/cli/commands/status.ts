@@ -7,6 +7,7 @@ import { OffsetsStore } from "../../run/offsets.js";
 import { createKafka, kafkaSettings } from "../../source/kafka/config.js";
 import { lagEvents } from "../../source/kafka/lag.js";
 import { watermarks } from "../../source/kafka/topics.js";
+import { kafkaUserError } from "../kafka-errors.js";
 import { loadCompiled } from "../load-specs.js";
 import { mysqlUrl, openSink } from "../mysql.js";
 
@@ -36,6 +37,8 @@ export async function statusCommand(
   let dialect: string | null = null;
   let keyCollation: string | null = null;
   let kafkaError: string | undefined;
+  /** Exit code when Kafka failed: 2 unreachable, 1 credentials refused. */
+  let kafkaExit = 0;
   try {
     const [tables = []] = await sink.select([listTablesStatement()]);
     const existing = new Set(tables.map((r) => String(r.t)));
@@ -75,8 +78,10 @@ export async function statusCommand(
         }
       }
     } catch (e) {
-      kafkaError = (e as Error).message;
-      log.warn(`cannot reach Kafka at ${settings.brokers.join(",")}: ${kafkaError}`);
+      const user = kafkaUserError(e, settings.brokers);
+      kafkaError = user?.message ?? (e as Error).message;
+      kafkaExit = user?.exitCode ?? 2;
+      log.warn(kafkaError);
       for (const [k, next] of stored) {
         const [topic, p] = k.split("\u0000");
         partitions.push({
@@ -129,5 +134,6 @@ export async function statusCommand(
     for (const [t, n] of Object.entries(rows)) out.push(`  ${t.padEnd(24)} ${n ?? "missing"}`);
     process.stdout.write(`${out.join("\n")}\n`);
   }
-  return 0;
+  // What MySQL said is printed; a broker that could not be asked is still a failure (exit 2, or 1 for refused credentials).
+  return kafkaExit;
 }

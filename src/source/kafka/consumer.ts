@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Admin, Consumer, EachBatchPayload, Kafka } from "kafkajs";
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from "kafkajs";
 import { backoffDelay } from "../../core/backoff.js";
 import { log } from "../../core/log.js";
-import { partitionKey, type SourceRecord } from "../../core/source-record.js";
+import { OVERSIZE_HEAD_BYTES, partitionKey, type SourceRecord } from "../../core/source-record.js";
 import type { KafkaSettings } from "./config.js";
 import { caughtUp, type PartitionLag } from "./lag.js";
 import { Partitions } from "./partitions.js";
@@ -62,6 +62,8 @@ export interface KafkaSourceOptions {
   readonly untilCaughtUp: boolean;
   /** Most records handed to the feed at once (a transaction's worth). */
   readonly batchSize: number;
+  /** A record larger than this is handed on as its head and its size (it is dead-lettered). */
+  readonly maxRecordBytes: number;
 }
 
 /**
@@ -549,12 +551,7 @@ export class KafkaSource {
       // Flushed when the next record comes, so that the batch's last record is in the last chunk.
       if (records.length >= this.options.batchSize && !(await flush())) return;
       pushed = true;
-      records.push({
-        value: m.value ?? Buffer.alloc(0),
-        position: `partition ${partition} offset ${m.offset}`,
-        source: topic,
-        kafka: { topic, partition, offset: m.offset, timestamp: m.timestamp },
-      });
+      records.push(this.record(topic, partition, m));
     }
     // Transaction markers (and aborted records) after the last record are never delivered: the
     // offsets saved with it cover them, or the partition would never look caught up.
@@ -572,6 +569,26 @@ export class KafkaSource {
     // At the head of the partition there is nothing to fetch ahead: wait for the commit, so that a
     // consumer keeping up does not poll the broker beside MySQL's writes (it costs their latency).
     if (lastQueued && batch.offsetLag() === "0") await lastQueued.catch(() => undefined);
+  }
+
+  /** A fetched message as a source record: a tombstone flagged, an oversized value cut to its head. */
+  private record(topic: string, partition: number, m: KafkaMessage): SourceRecord {
+    const value = m.value ?? Buffer.alloc(0);
+    const over = value.length > this.options.maxRecordBytes;
+    return {
+      value: over ? Buffer.from(value.subarray(0, OVERSIZE_HEAD_BYTES)) : value,
+      position: `partition ${partition} offset ${m.offset}`,
+      source: topic,
+      ...(over ? { oversize: { bytes: value.length, limit: this.options.maxRecordBytes } } : {}),
+      kafka: {
+        topic,
+        partition,
+        offset: m.offset,
+        timestamp: m.timestamp,
+        key: m.key ?? null,
+        ...(m.value === null ? { tombstone: true } : {}),
+      },
+    };
   }
 
   /** Lag per assigned partition from the broker's watermarks and MySQL's offsets; ends an --until-caught-up run. */
