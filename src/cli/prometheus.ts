@@ -1,4 +1,5 @@
-import { LATENCY_BUCKETS_MS, type Stats } from "../run/stats.js";
+import { OUTCOME_NAMES } from "../run/counters.js";
+import { LATENCY_BUCKETS_MS, OUTCOMES, type Stats } from "../run/stats.js";
 
 export interface LagSample {
   readonly topic: string;
@@ -19,18 +20,21 @@ export function prometheusText(stats: Stats, lag: readonly LagSample[], ready: b
   family(
     "projector_events_total",
     "counter",
-    "Events by event type and outcome (applied, stale, skipped, dead_lettered).",
+    "Events by event type and outcome (applied, stale, skipped, dead_lettered, filtered).",
   );
   for (const [type, c] of [...stats.byEventType].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    for (const [outcome, n] of [
-      ["applied", c.applied],
-      ["stale", c.stale],
-      ["skipped", c.skipped],
-      ["dead_lettered", c.deadLettered],
-    ] as const) {
-      out.push(`projector_events_total{event_type="${esc(type)}",outcome="${outcome}"} ${n}`);
+    for (const k of OUTCOMES) {
+      if (k === "filteredActions") continue;
+      out.push(`projector_events_total{event_type="${esc(type)}",outcome="${OUTCOME_NAMES[k]}"} ${c[k]}`);
     }
   }
+  family(
+    "projector_actions_filtered_total",
+    "counter",
+    "Actions left out because the event did not meet their when.",
+  );
+  for (const [type, c] of [...stats.byEventType].sort(([a], [b]) => (a < b ? -1 : 1)))
+    out.push(`projector_actions_filtered_total{event_type="${esc(type)}"} ${c.filteredActions}`);
   family("projector_events_read_total", "counter", "Events read from the source.");
   out.push(`projector_events_read_total ${stats.read}`);
   family("projector_rows_written_total", "counter", "Rows written per table.");

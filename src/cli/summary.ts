@@ -13,6 +13,7 @@ export function printSummary(stats: Stats, json: boolean): void {
     `stale          ${s.stale}`,
     `skipped        ${s.skipped}`,
     `dead-lettered  ${s.dead_lettered}`,
+    `filtered       ${s.filtered} (and ${s.filtered_actions} actions)`,
     `unmatched ops  ${s.unmatched}`,
     `time           ${s.seconds} s (${s.events_per_second} events/s, ${s.rows_per_second} rows/s)`,
     "rows per table:",

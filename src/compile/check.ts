@@ -1,9 +1,11 @@
 import { didYouMean, issue, type SpecIssue } from "../specs/issues.js";
-import type { ColumnValue, Spec, TableSpec, ValueSpec } from "../specs/types.js";
+import type { ColumnValue, ConditionSpec, Spec, TableSpec, ValueSpec } from "../specs/types.js";
+import { conditionValues, valuesIn } from "../specs/walk.js";
 import { CoerceFailure, coercerFor } from "./coerce.js";
 import { foreignKeyName } from "./ddl.js";
 import { checkPath } from "./json-path.js";
 import { MAX_ROW_BYTES, rowBytes } from "./row-size.js";
+import { argumentError, assignError, typeOf } from "./value-types.js";
 
 /**
  * The checks of a spec that need the compiler: every path compiles, constants and defaults fit
@@ -30,8 +32,10 @@ export function checkCompilable(spec: Spec): SpecIssue[] {
       );
     else fkNames.set(name, table.name);
   }
+  for (const c of spec.conditions.values()) checkConditionPaths(c, issues);
   for (const actions of spec.events.values()) {
     for (const action of actions) {
+      if (action.when) checkConditionPaths(action.when, issues);
       const table = spec.tables.get(action.table);
       if (!table) continue;
       checkValues(table, action.columns, issues);
@@ -70,10 +74,8 @@ function checkValues(table: TableSpec, values: readonly ColumnValue[], issues: S
   for (const v of values) checkValue(table, v.column, v.value, issues);
 }
 
-function checkValue(table: TableSpec, column: string, value: ValueSpec, issues: SpecIssue[]): void {
-  const col = table.columns.get(column);
-  if (!col) return; // validate reports the unknown column
-  const paths = value.kind === "path" ? [value] : value.kind === "coalesce" ? value.paths : [];
+function checkPaths(v: ValueSpec, issues: SpecIssue[]): void {
+  const paths = v.kind === "path" ? [v] : v.kind === "coalesce" ? v.paths : [];
   for (const p of paths) {
     const err = checkPath(p.path);
     if (err)
@@ -84,6 +86,33 @@ function checkValue(table: TableSpec, column: string, value: ValueSpec, issues: 
           "write paths like $.data.customer.user_id or @.product_snapshot.name",
         ),
       );
+  }
+  if (v.kind === "transform")
+    for (const a of v.args) {
+      const err = argumentError(v.name, typeOf(a));
+      if (err) issues.push(issue(a.pos, err, `give ${v.name} a path or a value of the kind it takes`));
+    }
+}
+
+function checkConditionPaths(c: ConditionSpec, issues: SpecIssue[]): void {
+  for (const v of conditionValues(c)) checkPaths(v, issues);
+}
+
+function checkValue(table: TableSpec, column: string, value: ValueSpec, issues: SpecIssue[]): void {
+  const col = table.columns.get(column);
+  if (!col) return; // validate reports the unknown column
+  for (const v of valuesIn(value)) checkPaths(v, issues);
+  if (value.kind === "transform" || value.kind === "test") {
+    const err = assignError(typeOf(value), col.type);
+    if (err)
+      issues.push(
+        issue(
+          value.pos,
+          `${table.name}.${column} (${col.typeText}): ${err}`,
+          "change the column's type or the transform",
+        ),
+      );
+    return;
   }
   if (value.kind !== "const" || value.value === null) return;
   const r = coercerFor(col.type)(value.value);

@@ -1,12 +1,23 @@
-import type { ActionMode, ActionSpec, ColumnValue, Spec, TableSpec, ValueSpec } from "../specs/types.js";
+import type {
+  ActionMode,
+  ActionSpec,
+  ColumnType,
+  ColumnValue,
+  ConditionSpec,
+  Spec,
+  TableSpec,
+  ValueSpec,
+} from "../specs/types.js";
 import { type Coercer, coercerFor } from "./coerce.js";
+import { compileCondition, compileTest, type Getter, type Predicate } from "./conditions.js";
 import { createTableSql, type Dialect, orderTables } from "./ddl.js";
 import { ENGINE_TABLES } from "./engine-tables.js";
 import { ABSENT, type Accessor, compilePath, forEachPath } from "./json-path.js";
 import { quoteId } from "./sql.js";
+import { forColumn, transformGetter } from "./transforms.js";
+import { typeOf } from "./value-types.js";
 
-/** Reads one value for a column: from the envelope, the for_each element, its key/index, or a constant. */
-export type Getter = (envelope: unknown, element: unknown, key: string | number) => unknown;
+export type { Getter, Predicate } from "./conditions.js";
 
 export interface CompiledColumn {
   readonly name: string;
@@ -17,6 +28,8 @@ export interface CompiledColumn {
   readonly coerce: Coercer;
   readonly keepExisting: boolean;
   readonly nullable: boolean;
+  /** The value is computed by a transform, which may fail (a CoerceFailure) for an event. */
+  readonly mayFail: boolean;
 }
 
 export interface CompiledTable {
@@ -50,7 +63,15 @@ export interface CompiledAction {
   readonly required: readonly boolean[];
   /** The signature when every column is present. */
   readonly fullSignature: string;
+  /** The action applies only to events this matches (the others count as filtered). */
+  readonly when: Predicate | undefined;
 }
+
+/**
+ * The actions of one event type, in order; `when`, when set, decides whether an event of the type
+ * is projected at all (one that does not match is counted as filtered).
+ */
+export type CompiledEvent = readonly CompiledAction[] & { readonly when?: Predicate };
 
 /** Everything the runtime needs, computed once from the specs: pure data and functions, no I/O. */
 export interface CompiledSpec {
@@ -60,7 +81,7 @@ export interface CompiledSpec {
   readonly tableByName: ReadonlyMap<string, CompiledTable>;
   /** Table name → its child tables (ON DELETE CASCADE). */
   readonly children: ReadonlyMap<string, readonly CompiledTable[]>;
-  readonly events: ReadonlyMap<string, readonly CompiledAction[]>;
+  readonly events: ReadonlyMap<string, CompiledEvent>;
   /** Kafka topics: the event-type prefixes, sorted. */
   readonly topics: readonly string[];
   /** The dialect of the DDL in `tables[].ddl`. */
@@ -96,12 +117,11 @@ export function compile(spec: Spec, dialect: Dialect = "mariadb"): CompiledSpec 
     compileTable(t, t.parent ? spec.tables.get(t.parent.table) : undefined, dialect),
   );
   const tableByName = new Map(tables.map((t) => [t.name, t]));
-  const events = new Map<string, CompiledAction[]>();
+  const events = new Map<string, CompiledEvent>();
   for (const [eventType, actions] of [...spec.events].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    events.set(
-      eventType,
-      actions.map((a) => compileAction(a, tableByName.get(a.table)!)),
-    );
+    const compiled = actions.map((a) => compileAction(a, tableByName.get(a.table)!));
+    const when = spec.conditions.get(eventType);
+    events.set(eventType, when ? Object.assign(compiled, { when: predicate(when) }) : compiled);
   }
   const topics = [...new Set([...events.keys()].map(topicOf))].sort();
   const children = new Map(tables.map((t) => [t.name, tables.filter((c) => c.parent === t.name)]));
@@ -117,12 +137,22 @@ function sourceText(v: ValueSpec): string {
       return `coalesce(${v.paths.map((p) => p.path).join(", ")})`;
     case "const":
       return `constant ${JSON.stringify(v.value)}`;
+    case "transform":
+      return `${v.name}(${v.args.map(sourceText).join(", ")})`;
+    case "test":
+      return "test(…)";
     default:
       return `@${v.kind}`;
   }
 }
 
-function getterFor(v: ValueSpec): Getter {
+/** A condition compiled with the value getters. */
+function predicate(c: ConditionSpec): Predicate {
+  return compileCondition(c, (v) => getterFor(v));
+}
+
+/** A value's getter; `target` is the column type it is written to (decimal transforms take its scale). */
+function getterFor(v: ValueSpec, target?: ColumnType): Getter {
   switch (v.kind) {
     case "const": {
       const value = v.value;
@@ -139,7 +169,7 @@ function getterFor(v: ValueSpec): Getter {
       return v.root === "event" ? (e) => read(e) : (_e, el) => read(el);
     }
     case "coalesce": {
-      const getters = v.paths.map(getterFor);
+      const getters = v.paths.map((p) => getterFor(p));
       return (e, el, key) => {
         let result: unknown = ABSENT;
         for (const g of getters) {
@@ -150,19 +180,30 @@ function getterFor(v: ValueSpec): Getter {
         return result;
       };
     }
+    case "transform":
+      return transformGetter(
+        v,
+        v.args.map((a) => getterFor(a)),
+        target,
+      );
+    case "test":
+      return compileTest(v.condition, (x) => getterFor(x));
   }
 }
 
 function compileColumn(table: TableSpec, cv: ColumnValue): CompiledColumn {
   const col = table.columns.get(cv.column)!;
+  const computed = cv.value.kind === "transform" || cv.value.kind === "test";
+  const get = getterFor(cv.value, col.type);
   return {
     name: cv.column,
     quoted: quoteId(cv.column),
     source: sourceText(cv.value),
-    get: getterFor(cv.value),
+    get: computed ? forColumn(get, typeOf(cv.value), col.type) : get,
     coerce: coercerFor(col.type),
     keepExisting: cv.keepExisting,
     nullable: col.nullable,
+    mayFail: computed,
   };
 }
 
@@ -198,5 +239,6 @@ function compileAction(action: ActionSpec, table: CompiledTable): CompiledAction
     whereIsPrimary:
       whereNames.length === spec.primaryKey.length && spec.primaryKey.every((k) => whereNames.includes(k)),
     fullSignature: "1".repeat(columns.length),
+    when: action.when ? predicate(action.when) : undefined,
   };
 }

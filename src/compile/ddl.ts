@@ -1,4 +1,4 @@
-import type { ColumnSpec, ColumnType, Scalar, Spec, TableSpec } from "../specs/types.js";
+import type { ColumnSpec, ColumnType, GeneratedToken, Scalar, Spec, TableSpec } from "../specs/types.js";
 import { CoerceFailure, coercerFor } from "./coerce.js";
 import { quoteId } from "./sql.js";
 
@@ -76,8 +76,35 @@ export function isText(type: ColumnType): type is Extract<ColumnType, { name: "v
   return type.name === "varchar" || type.name === "char";
 }
 
+/**
+ * A generated column's expression as SQL: its columns quoted, its string literals escaped, its
+ * functions and operators as parsed (specs/generated.ts allows only safe ones).
+ */
+export function generatedSql(tokens: readonly GeneratedToken[]): string {
+  let out = "";
+  let prev: GeneratedToken | undefined;
+  for (const t of tokens) {
+    const text = t.kind === "column" ? quoteId(t.name) : t.kind === "string" ? sqlLiteral(t.text) : t.text;
+    const tight =
+      prev === undefined ||
+      (prev.kind === "paren" && prev.text === "(") ||
+      (t.kind === "paren" && t.text === ")") ||
+      t.kind === "comma" ||
+      (prev.kind === "function" && t.kind === "paren");
+    out += tight ? text : ` ${text}`;
+    prev = t;
+  }
+  return out;
+}
+
 /** A column's definition; `collation` (text columns only) when not the table's. */
 export function columnDefinition(col: ColumnSpec, collation?: string): string {
+  if (col.generated) {
+    // MariaDB takes no NULL / NOT NULL on a generated column (MySQL's are optional): none is written.
+    const kind = col.generated.stored ? "STORED" : "VIRTUAL";
+    const comment = col.comment === undefined ? "" : ` COMMENT ${sqlLiteral(col.comment)}`;
+    return `${quoteId(col.name)} ${sqlType(col.type)} GENERATED ALWAYS AS (${generatedSql(col.generated.tokens)}) ${kind}${comment}`;
+  }
   const collate = isText(col.type) && collation && /^\w+$/.test(collation) ? ` COLLATE ${collation}` : "";
   let def = `${quoteId(col.name)} ${sqlType(col.type)}${collate} ${col.nullable ? "NULL" : "NOT NULL"}`;
   if (col.autoIncrement) def += " AUTO_INCREMENT";

@@ -1,5 +1,5 @@
 import type { CompiledTable } from "./compile.js";
-import { DEAD_LETTERS, OFFSETS, TOMBSTONES } from "./engine-tables.js";
+import { COUNTERS, DEAD_LETTERS, OFFSETS, TOMBSTONES } from "./engine-tables.js";
 import { placeholders, quoteId } from "./sql.js";
 import type { Statement } from "./statements.js";
 
@@ -189,4 +189,22 @@ export function listTablesStatement(): Statement {
 /** The rows of a table: `n`. */
 export function countRowsStatement(table: string): Statement {
   return { sql: `SELECT COUNT(*) n FROM ${quoteId(table)}`, params: [] };
+}
+
+/** Adds a batch's counts: rows `[scope, event_type, outcome, n]`. */
+export function addCountersStatement(
+  rows: readonly (readonly [string, string, string, number])[],
+): Statement {
+  return {
+    sql: `INSERT INTO ${quoteId(COUNTERS)} (scope, event_type, outcome, events) VALUES ${"(?,?,?,?),".repeat(rows.length - 1)}(?,?,?,?) ON DUPLICATE KEY UPDATE events = events + VALUES(events)`,
+    params: rows.flat(),
+  };
+}
+
+/** The counts of one scope: `event_type, outcome, events`. */
+export function selectCountersStatement(scope: string): Statement {
+  return {
+    sql: `SELECT event_type, outcome, events FROM ${quoteId(COUNTERS)} WHERE scope = ? ORDER BY event_type, outcome`,
+    params: [scope],
+  };
 }

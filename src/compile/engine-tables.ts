@@ -5,6 +5,7 @@ export const DEAD_LETTERS = "projector_dead_letters";
 export const OFFSETS = "projector_offsets";
 export const TOMBSTONES = "projector_tombstones";
 export const META = "projector_meta";
+export const COUNTERS = "projector_counters";
 
 const HERE = { file: "(engine)", line: 1, col: 1 };
 
@@ -105,5 +106,17 @@ export const ENGINE_TABLES: readonly TableSpec[] = [
       ["value", varchar(255), "varchar(255)"],
     ],
     ["name"],
+  ),
+  // Events by type and outcome (applied, stale, filtered, …) per consumer group (or "replay"),
+  // added in each batch's transaction: what status shows.
+  table(
+    COUNTERS,
+    [
+      ["scope", varchar(255), "varchar(255)"],
+      ["event_type", varchar(255), "varchar(255)"],
+      ["outcome", varchar(32), "varchar(32)"],
+      ["events", { name: "bigint" }, "bigint"],
+    ],
+    ["scope", "event_type", "outcome"],
   ),
 ];

@@ -153,6 +153,18 @@ function compileSimple(segments: (string | number)[]): Accessor {
   }
 }
 
+/**
+ * A filter that assigns or negates where it means to compare: `@.x = 1` (always true in
+ * JavaScript) or `@.x =! 1` (compares with the negation). Strings are skipped.
+ */
+function comparisonSlip(expr: string): string | undefined {
+  const code = expr.replace(/'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/g, '""');
+  if (/=!/.test(code))
+    return "the filter has =!, which compares with a negation: write != to test inequality";
+  if (/(^|[^=!<>])=(?!=)/.test(code)) return "the filter has a single =, which assigns: write == to compare";
+  return undefined;
+}
+
 /** Why a path does not compile, or undefined when it does. */
 export function checkPath(path: string): string | undefined {
   if (path[0] !== "$" && path[0] !== "@")
@@ -181,6 +193,8 @@ export function checkPath(path: string): string | undefined {
     for (const seg of JSONPath.toPathArray(jsonPath)) {
       const m = /^\?\((.*)\)$/s.exec(String(seg));
       if (m) {
+        const wrong = comparisonSlip(m[1]!);
+        if (wrong) return wrong;
         const expr = m[1]!.replace(/@(?=[.[\s)]|$)/g, "_$_v");
         const Script = (JSONPath.prototype as unknown as { safeVm: { Script: new (e: string) => unknown } })
           .safeVm.Script;

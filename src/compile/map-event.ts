@@ -1,5 +1,5 @@
 import { CoerceFailure } from "./coerce.js";
-import type { CompiledAction, CompiledColumn } from "./compile.js";
+import type { CompiledAction, CompiledColumn, CompiledEvent } from "./compile.js";
 import { ABSENT } from "./json-path.js";
 
 /** One row operation produced from an event: values aligned with the action's columns. */
@@ -20,6 +20,17 @@ export class MapError {
   constructor(readonly reason: string) {}
 }
 
+/**
+ * Whether the event does not meet its event type's `when` (checked before mapping): it is counted
+ * as filtered, and nothing of it is written.
+ */
+export function filteredOut(actions: CompiledEvent, envelope: unknown): boolean {
+  return actions.when !== undefined && !actions.when(envelope, undefined, 0);
+}
+
+/** The ops of an event; `filtered` counts its actions whose `when` it did not meet. */
+export type MappedOps = MappedOp[] & { filtered?: number };
+
 function fail(action: CompiledAction, col: CompiledColumn, message: string): MapError {
   return new MapError(`${action.table.name}.${col.name} ← ${col.source}: ${message}`);
 }
@@ -35,6 +46,7 @@ function read(
 ): unknown {
   const raw = col.get(envelope, element, key);
   if (raw === ABSENT) return required ? fail(action, col, "is missing (it is part of the key)") : ABSENT;
+  if (col.mayFail && raw instanceof CoerceFailure) return fail(action, col, raw.message);
   if (raw === null || raw === undefined) {
     if (required) return fail(action, col, "is null (it is part of the key)");
     return col.nullable ? null : fail(action, col, "is null, but the column is NOT NULL");
@@ -63,12 +75,17 @@ function readRow(
 }
 
 /**
- * Maps an envelope through the actions of its event type. Pure; a value that does not fit is a
- * MapError for the whole event (an event is applied entirely or not at all).
+ * Maps an envelope through the actions of its event type (see filteredOut for the type's `when`).
+ * Pure; a value that does not fit is a MapError for the whole event (an event is applied entirely
+ * or not at all); an action whose `when` the event does not match is left out, and counted.
  */
-export function mapEvent(actions: readonly CompiledAction[], envelope: unknown): MappedOp[] | MapError {
-  const ops: MappedOp[] = [];
+export function mapEvent(actions: CompiledEvent, envelope: unknown): MappedOps | MapError {
+  const ops: MappedOps = [];
   for (const action of actions) {
+    if (action.when && !action.when(envelope, undefined, 0)) {
+      ops.filtered = (ops.filtered ?? 0) + 1;
+      continue;
+    }
     const where: unknown[] = new Array(action.where.length);
     for (let i = 0; i < action.where.length; i++) {
       const v = read(action, action.where[i]!, envelope, undefined, 0, true);

@@ -30,6 +30,8 @@ interface DbColumn {
   length: number | null;
   nullable: boolean;
   collation: string | null;
+  /** A generated column (EXTRA says VIRTUAL or STORED GENERATED, on MariaDB and MySQL alike). */
+  generated: boolean;
 }
 
 type CatalogRow = Record<string, unknown>;
@@ -42,7 +44,7 @@ type CatalogRow = Record<string, unknown>;
 export const CATALOG_QUERIES: readonly Statement[] = [
   { sql: "SELECT VERSION() AS v", params: [] },
   {
-    sql: "SELECT TABLE_NAME t, COLUMN_NAME c, COLUMN_TYPE ct, DATA_TYPE dt, CHARACTER_MAXIMUM_LENGTH len, IS_NULLABLE n, COLLATION_NAME coll FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()",
+    sql: "SELECT TABLE_NAME t, COLUMN_NAME c, COLUMN_TYPE ct, DATA_TYPE dt, CHARACTER_MAXIMUM_LENGTH len, IS_NULLABLE n, COLLATION_NAME coll, EXTRA x FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()",
     params: [],
   },
   {
@@ -101,6 +103,7 @@ export function diffSchema(state: DatabaseState, compiled: CompiledSpec): Migrat
       length: r.len === null ? null : Number(r.len),
       nullable: r.n === "YES",
       collation: r.coll === null ? null : String(r.coll),
+      generated: /GENERATED/i.test(String(r.x ?? "")),
     });
   }
   const indexes = new Set(idx.map((r) => `${r.t}.${String(r.i).toLowerCase()}`));
@@ -139,6 +142,13 @@ export function diffSchema(state: DatabaseState, compiled: CompiledSpec): Migrat
         statements.push(`ALTER TABLE ${q} ADD COLUMN ${columnDefinition(col, isKey ? key : undefined)}`);
         continue;
       }
+      if (Boolean(col.generated) !== db.generated) {
+        warnings.push(
+          `${table.name}.${col.name} is ${db.generated ? "a generated" : "a plain"} column in the database but ${col.generated ? "a generated" : "a plain"} one in the spec; migrate does not change it, change it by hand if intended`,
+        );
+        continue;
+      }
+      if (col.generated) continue; // its nullability and type are MySQL's to keep
       if (db.nullable !== col.nullable) {
         warnings.push(
           `${table.name}.${col.name} is ${db.nullable ? "NULL" : "NOT NULL"} in the database but ${col.nullable ? "nullable" : "NOT NULL"} in the spec; migrate does not change it (existing NULLs would make it fail), change it by hand if intended`,

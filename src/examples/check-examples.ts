@@ -1,6 +1,6 @@
 import type { CompiledSpec } from "../compile/compile.js";
 import { ABSENT } from "../compile/json-path.js";
-import { MapError, type MappedOp, mapEvent } from "../compile/map-event.js";
+import { filteredOut, MapError, type MappedOp, mapEvent } from "../compile/map-event.js";
 import { decideBatch, selectingUniques } from "../run/decide.js";
 import { decodeEnvelope, EnvelopeError } from "../run/decode.js";
 import { RowState } from "../run/row-state.js";
@@ -111,12 +111,15 @@ function compareOp(i: number, actual: ShownOp | undefined, expected: ExpectedOp,
   }
 }
 
-/** Maps an example event like the runtime would; returns the mapped ops or the reason it is rejected. */
-function mapOne(compiled: CompiledSpec, event: unknown): MappedOp[] | string {
+const FILTERED = Symbol("filtered");
+
+/** Maps an example event like the runtime would: the mapped ops, FILTERED, or the reason it is rejected. */
+function mapOne(compiled: CompiledSpec, event: unknown): MappedOp[] | string | typeof FILTERED {
   const envelope = decodeEnvelope(JSON.stringify(event));
   if (envelope instanceof EnvelopeError) return envelope.reason;
   const actions = compiled.events.get(envelope.event_type);
   if (!actions) return `no projection for event type ${envelope.event_type}`;
+  if (filteredOut(actions, envelope)) return FILTERED;
   const ops = mapEvent(actions, envelope);
   return ops instanceof MapError ? ops.reason : ops;
 }
@@ -135,9 +138,15 @@ export function checkExample(
       failures.push(`given event ${i + 1} is rejected: ${ops}`);
       continue;
     }
+    if (ops === FILTERED) continue;
     decideBatch([{ index: 0, eventType: "", ops }], compiled, state, uniques);
   }
   const ops = mapOne(compiled, example.event);
+  if (ops === FILTERED) {
+    if (!example.filtered) failures.push("event is filtered: its event type's when does not match it");
+    return { failures, ops: [], stale: [] };
+  }
+  if (example.filtered) failures.push("event is projected, expected its event type's when to filter it");
   if (typeof ops === "string") {
     if (example.error === undefined) failures.push(`event is rejected: ${ops}`);
     else if (!ops.includes(example.error))

@@ -5,13 +5,14 @@ import { DatabaseError } from "../core/database-error.js";
 import { log } from "../core/log.js";
 import type { SourceRecord } from "../core/source-record.js";
 import { type BatchPlan, Planner } from "./batch-plan.js";
+import { countersStatements } from "./counters.js";
 import { deadLetterStatements, letterFor } from "./dead-letters.js";
 import { selectingUniques } from "./decide.js";
 import { isolate } from "./isolate.js";
-import { lockOffsets, nextOffsets, saveOffsets, unappliedFilter } from "./offsets.js";
+import { lockOffsets, nextOffsets, saveOffsetsStatements, unappliedFilter } from "./offsets.js";
 import type { Database, Transaction } from "./ports.js";
 import { type Prepared, prepareRecord } from "./prepare.js";
-import { type Stats, typeLabel } from "./stats.js";
+import { batchOutcomes, type Stats, typeLabel } from "./stats.js";
 
 export interface ExecutorOptions {
   readonly stats: Stats;
@@ -21,6 +22,8 @@ export interface ExecutorOptions {
   readonly maxRetries?: number;
   /** Kafka consumer group: offsets are saved with the rows. */
   readonly group?: string;
+  /** Under what the batches' outcomes are counted in projector_counters (default: the group, or "replay"). */
+  readonly scope?: string;
   /** Stops retrying (SIGTERM). */
   readonly signal?: AbortSignal;
   readonly onRetry?: (error: DatabaseError, attempt: number, delayMs: number) => void;
@@ -181,18 +184,18 @@ export class Executor {
       });
       if (letters.length > 0)
         await tx.execute(deadLetterStatements(letters, this.db.statementBytes, this.db.maxAllowedPacket));
-      // Over every record of the batch, dropped ones too: a redelivered record may carry where the
-      // partition goes on past markers (its `next`), and offsets only ever rise (see saveOffsets).
+      // The batch's outcomes per event type, kept with it (status reads them), and its offsets: over
+      // every record of the batch, dropped ones too (a redelivered record may carry where the
+      // partition goes on past markers, its `next`; offsets only ever rise, see saveOffsetsStatements).
+      const outcomes = batchOutcomes(live, events, decision, this.label);
       const group = this.options.group;
-      if (group !== undefined)
-        await saveOffsets(
-          tx,
-          nextOffsets(
-            prepared.map((p) => p.record),
-            group,
-          ),
-        );
-      return { plan, fromAhead: ahead !== undefined };
+      const records = prepared.map((p) => p.record);
+      const bookkeeping = [
+        ...countersStatements(this.options.scope ?? group ?? "replay", outcomes),
+        ...(group === undefined ? [] : saveOffsetsStatements(nextOffsets(records, group))),
+      ];
+      if (bookkeeping.length > 0) await tx.execute(bookkeeping);
+      return { plan, fromAhead: ahead !== undefined, outcomes };
     });
   }
 
@@ -201,11 +204,11 @@ export class Executor {
     for (let attempt = 0; ; attempt++) {
       try {
         const started = performance.now();
-        const { plan, fromAhead } = await this.transaction(prepared, planned, whileWaiting);
+        const { plan, fromAhead, outcomes } = await this.transaction(prepared, planned, whileWaiting);
         this.ready = true;
         const stats = this.options.stats;
         if (fromAhead) stats.plannedAhead++;
-        stats.countBatch(plan.live, plan.events, plan.decision, performance.now() - started, this.label);
+        stats.countBatch(plan.live, outcomes, plan.decision, performance.now() - started);
         const now = Date.now();
         for (const p of plan.live) {
           const ts = p.record.kafka?.timestamp;

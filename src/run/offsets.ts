@@ -6,6 +6,7 @@ import {
   selectOffsetsStatement,
   skipOffsetStatement,
 } from "../compile/engine-statements.js";
+import type { Statement } from "../compile/statements.js";
 import { partitionKey, type SourceRecord } from "../core/source-record.js";
 import type { Database, Transaction } from "./ports.js";
 
@@ -43,9 +44,9 @@ export async function lockOffsets(
   return out;
 }
 
-/** Saves the rows' offsets in the transaction (raising them only). */
-export async function saveOffsets(tx: Transaction, rows: readonly OffsetRow[]): Promise<void> {
-  if (rows.length > 0) await tx.execute([saveOffsetsStatement(rows)]);
+/** The statement saving the rows' offsets in a transaction (raising them only), if there are rows. */
+export function saveOffsetsStatements(rows: readonly OffsetRow[]): Statement[] {
+  return rows.length > 0 ? [saveOffsetsStatement(rows)] : [];
 }
 
 /**

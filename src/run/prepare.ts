@@ -1,7 +1,7 @@
 import { isUtf8 } from "node:buffer";
 import type { CompiledSpec } from "../compile/compile.js";
 import type { DeadLetter } from "../compile/engine-statements.js";
-import { MapError, type MappedOp, mapEvent } from "../compile/map-event.js";
+import { filteredOut, MapError, type MappedOp, mapEvent } from "../compile/map-event.js";
 import type { SourceRecord } from "../core/source-record.js";
 import { letterFor } from "./dead-letters.js";
 import type { MappedEvent } from "./decide.js";
@@ -9,8 +9,18 @@ import { decodeEnvelope, EnvelopeError } from "./decode.js";
 
 /** A record decoded and mapped, ready for the transaction (or already known to be a dead letter). */
 export type Prepared =
-  | { kind: "event"; record: SourceRecord; eventType: string; eventId: string; ops: MappedOp[] }
+  | {
+      kind: "event";
+      record: SourceRecord;
+      eventType: string;
+      eventId: string;
+      ops: MappedOp[];
+      /** Its actions whose `when` it did not meet. */
+      filteredActions: number;
+    }
   | { kind: "skip"; record: SourceRecord; eventType: string }
+  /** Its event type's `when` did not match: nothing is written, it is counted. */
+  | { kind: "filtered"; record: SourceRecord; eventType: string }
   | { kind: "dead"; record: SourceRecord; letter: DeadLetter; eventType: string | undefined };
 
 /**
@@ -51,9 +61,17 @@ export function prepareRecord(
     const reason = `unknown event type ${envelope.event_type} (no projection declares it)`;
     return dead(reason, envelope.event_id, envelope.event_type);
   }
+  if (filteredOut(actions, envelope)) return { kind: "filtered", record, eventType: envelope.event_type };
   const ops = mapEvent(actions, envelope);
   if (ops instanceof MapError) return dead(ops.reason, envelope.event_id, envelope.event_type);
-  return { kind: "event", record, eventType: envelope.event_type, eventId: envelope.event_id, ops };
+  return {
+    kind: "event",
+    record,
+    eventType: envelope.event_type,
+    eventId: envelope.event_id,
+    ops,
+    filteredActions: ops.filtered ?? 0,
+  };
 }
 
 /** Envelopes nest a few levels; a document deeper than this is refused before it is parsed. */

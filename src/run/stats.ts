@@ -17,6 +17,61 @@ export interface TypeCounts {
   stale: number;
   skipped: number;
   deadLettered: number;
+  /** Events their type's `when` did not match: nothing written. */
+  filtered: number;
+  /** Actions an applied event's `when` left out. */
+  filteredActions: number;
+}
+
+/** The outcomes counted per event type, in the order metrics and status show them. */
+export const OUTCOMES = [
+  "applied",
+  "stale",
+  "skipped",
+  "deadLettered",
+  "filtered",
+  "filteredActions",
+] as const;
+
+function zero(): TypeCounts {
+  return { applied: 0, stale: 0, skipped: 0, deadLettered: 0, filtered: 0, filteredActions: 0 };
+}
+
+/**
+ * What a batch did, per event type (as `label` names it): its records by outcome. Computed before
+ * the commit, so the counters can be saved in the batch's transaction (projector_counters).
+ */
+export function batchOutcomes(
+  prepared: readonly Prepared[],
+  events: readonly MappedEvent[],
+  decision: BatchDecision,
+  label: (eventType: string | undefined) => string,
+): Map<string, TypeCounts> {
+  const out = new Map<string, TypeCounts>();
+  const of = (t: string | undefined) => {
+    const name = label(t);
+    let c = out.get(name);
+    if (!c) {
+      c = zero();
+      out.set(name, c);
+    }
+    return c;
+  };
+  for (const p of prepared) {
+    if (p.kind === "skip") of(p.eventType).skipped++;
+    else if (p.kind === "dead") of(p.eventType).deadLettered++;
+    else if (p.kind === "filtered") of(p.eventType).filtered++;
+  }
+  events.forEach((ev, i) => {
+    const r = decision.results[i]!;
+    const c = of(ev.eventType);
+    if (r.rejected) c.deadLettered++;
+    else if (r.stale.length > 0) c.stale++;
+    else c.applied++;
+    const p = prepared[ev.index];
+    if (p?.kind === "event" && p.filteredActions > 0) c.filteredActions += p.filteredActions;
+  });
+  return out;
 }
 
 /**
@@ -35,6 +90,8 @@ export class Stats {
   stale = 0;
   skipped = 0;
   deadLettered = 0;
+  filtered = 0;
+  filteredActions = 0;
   /** Updates/deletes/replaces that found no row to act on. */
   unmatched = 0;
   batches = 0;
@@ -58,7 +115,7 @@ export class Stats {
   type(eventType: string): TypeCounts {
     let c = this.byEventType.get(eventType);
     if (!c) {
-      c = { applied: 0, stale: 0, skipped: 0, deadLettered: 0 };
+      c = zero();
       this.byEventType.set(eventType, c);
     }
     return c;
@@ -88,44 +145,27 @@ export class Stats {
     return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
   }
 
-  /**
-   * Counts a committed batch: its records by outcome and event type, its rows per table, its time.
-   * `label` names an event type for the counters: only names from the specs, so that a producer
-   * cannot grow the metrics with made-up types.
-   */
+  /** Counts a committed batch: its outcomes per event type (batchOutcomes), its rows per table, its time. */
   countBatch(
     prepared: readonly Prepared[],
-    events: readonly MappedEvent[],
+    outcomes: ReadonlyMap<string, TypeCounts>,
     decision: BatchDecision,
     millis: number,
-    label: (eventType: string | undefined) => string,
   ): void {
     this.batches++;
     this.recordBatch(prepared.length, millis);
     this.read += prepared.length;
-    for (const p of prepared) {
-      if (p.kind === "skip") {
-        this.skipped++;
-        this.type(label(p.eventType)).skipped++;
-      } else if (p.kind === "dead") {
-        this.deadLettered++;
-        this.type(label(p.eventType)).deadLettered++;
-      }
+    for (const [type, c] of outcomes) {
+      const t = this.type(type);
+      for (const k of OUTCOMES) t[k] += c[k];
+      this.applied += c.applied;
+      this.stale += c.stale;
+      this.skipped += c.skipped;
+      this.deadLettered += c.deadLettered;
+      this.filtered += c.filtered;
+      this.filteredActions += c.filteredActions;
     }
-    events.forEach((ev, i) => {
-      const r = decision.results[i]!;
-      this.unmatched += r.unmatched.length;
-      if (r.rejected) {
-        this.deadLettered++;
-        this.type(ev.eventType).deadLettered++;
-      } else if (r.stale.length > 0) {
-        this.stale++;
-        this.type(ev.eventType).stale++;
-      } else {
-        this.applied++;
-        this.type(ev.eventType).applied++;
-      }
-    });
+    for (const r of decision.results) this.unmatched += r.unmatched.length;
     for (const { op, tombOnly } of decision.ops) {
       if (!tombOnly) this.addRows(op.action.table.name, op.rows ? op.rows.length : 1);
     }
@@ -153,6 +193,8 @@ export class Stats {
       stale: this.stale,
       skipped: this.skipped,
       dead_lettered: this.deadLettered,
+      filtered: this.filtered,
+      filtered_actions: this.filteredActions,
       unmatched: this.unmatched,
       batches: this.batches,
       batches_planned_ahead: this.plannedAhead,

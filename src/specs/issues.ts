@@ -17,18 +17,23 @@ export class SpecError extends Error {
 /** `file:line:col: message (hint)` — the format editors and CI annotate. */
 export function formatIssue(issue: SpecIssue): string {
   const hint = issue.hint ? ` (${issue.hint})` : "";
-  return `${issue.file}:${issue.line}:${issue.col}: ${issue.message}${hint}`;
+  const via = issue.via ? ` (via *${issue.via.alias} at ${issue.via.line}:${issue.via.col})` : "";
+  return `${issue.file}:${issue.line}:${issue.col}: ${issue.message}${hint}${via}`;
 }
 
 export function issue(pos: SourcePos, message: string, hint?: string): SpecIssue {
   return hint === undefined ? { ...pos, message } : { ...pos, message, hint };
 }
 
+/** Words close in spelling but far in meaning: never offered for each other. */
+const UNRELATED: ReadonlySet<string> = new Set(["when:where", "where:when"]);
+
 /** "did you mean x?" for the closest candidate within a small edit distance, else undefined. */
 export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of candidates) {
+    if (UNRELATED.has(`${word.toLowerCase()}:${candidate.toLowerCase()}`)) continue;
     const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
     if (d < bestDistance) {
       bestDistance = d;

@@ -1,22 +1,34 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parseColumnType, TYPE_NAMES } from "./column-type.js";
-import { issue, SpecError, type SpecIssue } from "./issues.js";
+import { parseGenerated } from "./generated.js";
+import { didYouMean, issue, SpecError, type SpecIssue } from "./issues.js";
 import { checkSchema } from "./schema-check.js";
 import { type JsonPath, SourceDoc } from "./source-doc.js";
 import {
   ACTION_MODES,
   type ActionMode,
   type ActionSpec,
+  COMPARE_OPS,
   type ColumnSpec,
   type ColumnValue,
+  type CompareOp,
+  type ConditionSpec,
+  DATE_PARTS,
+  type DatePart,
   type ExampleSpec,
   type ExpectedOp,
+  type GeneratedSpec,
   type KeySpec,
+  ROUND_MODES,
+  type RoundMode,
   type Scalar,
   type SourcePos,
   type Spec,
   type TableSpec,
+  TRANSFORMS,
+  type TransformName,
+  type TransformOptions,
   type ValueSpec,
 } from "./types.js";
 import { validateSpec } from "./validate.js";
@@ -76,7 +88,7 @@ function displayPath(p: string): string {
 }
 
 function emptySpec(): Spec {
-  return { tables: new Map(), events: new Map(), examples: [], files: [] };
+  return { tables: new Map(), events: new Map(), conditions: new Map(), examples: [], files: [] };
 }
 
 /** Loads specs from in-memory texts: the pure core of loading, used by tests. */
@@ -87,6 +99,8 @@ export function loadSpecTexts(
   const issues: SpecIssue[] = [];
   const tables = new Map<string, TableSpec>();
   const events = new Map<string, ActionSpec[]>();
+  const conditions = new Map<string, ConditionSpec>();
+  const sameAs: SameAs[] = [];
   const examples: ExampleSpec[] = [];
   for (const { file, text } of files) {
     const parsed = SourceDoc.parse(file, text);
@@ -102,9 +116,10 @@ export function loadSpecTexts(
     issues.push(...schemaIssues);
     if (schemaIssues.length > 0) continue;
     const reader = new FileReader(parsed.source, issues);
-    reader.read(data as RawFile, tables, events, examples);
+    reader.read(data as RawFile, { tables, events, conditions, sameAs, examples });
   }
-  const spec: Spec = { tables, events, examples, files: files.map((f) => f.file) };
+  resolveSameAs(sameAs, events, conditions, issues);
+  const spec: Spec = { tables, events, conditions, examples, files: files.map((f) => f.file) };
   if (issues.length === 0) {
     issues.push(...validateSpec(spec));
     for (const check of checks) issues.push(...check(spec));
@@ -112,17 +127,91 @@ export function loadSpecTexts(
   return { spec, issues: sortIssues(issues) };
 }
 
+/**
+ * Issues in file and position order, each reported once: the same problem found twice at one place
+ * (a block reused through a YAML alias is checked for every use) is one issue, told with the alias
+ * of its first use.
+ */
 function sortIssues(issues: SpecIssue[]): SpecIssue[] {
-  return [...issues].sort((a, b) =>
+  const seen = new Set<string>();
+  const once = issues.filter((i) => {
+    const at = `${i.file}:${i.line}:${i.col}`;
+    const k = i.via ? at : `${at}:${i.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  return once.sort((a, b) =>
     a.file === b.file ? a.line - b.line || a.col - b.col : a.file < b.file ? -1 : 1,
   );
 }
 
-type RawValue = Scalar | { const?: Scalar; coalesce?: string[]; path?: string; keep_existing?: boolean };
+/** `event: { same_as: other }`: its actions are the other event type's, resolved once all files are read. */
+interface SameAs {
+  readonly eventType: string;
+  readonly target: string;
+  readonly pos: SourcePos;
+  readonly when: ConditionSpec | undefined;
+}
+
+function resolveSameAs(
+  pending: readonly SameAs[],
+  events: Map<string, ActionSpec[]>,
+  conditions: Map<string, ConditionSpec>,
+  issues: SpecIssue[],
+): void {
+  const byType = new Map(pending.map((p) => [p.eventType, p]));
+  const resolve = (p: SameAs, chain: string[]): ActionSpec[] | undefined => {
+    if (chain.includes(p.target)) {
+      issues.push(
+        issue(
+          p.pos,
+          `same_as of ${p.eventType} loops: ${[...chain, p.target].join(" → ")}`,
+          "point same_as at an event type with actions",
+        ),
+      );
+      return undefined;
+    }
+    const next = byType.get(p.target);
+    if (next && !events.get(p.target)?.length) return resolve(next, [...chain, p.target]);
+    const actions = events.get(p.target);
+    if (!actions?.length) {
+      issues.push(
+        issue(
+          p.pos,
+          `same_as of ${p.eventType}: event type ${p.target} has no actions`,
+          didYouMean(p.target, events.keys()) ?? "name an event type declared under events:",
+        ),
+      );
+      return undefined;
+    }
+    return actions;
+  };
+  for (const p of pending) {
+    const actions = resolve(p, [p.eventType]);
+    if (!actions) continue;
+    // The same actions, as this event type's own (with the reused block's positions, for messages).
+    events.set(
+      p.eventType,
+      actions.map((a, index) => ({ ...a, eventType: p.eventType, index })),
+    );
+    if (p.when) conditions.set(p.eventType, p.when);
+  }
+}
+
+type RawValue = Scalar | ({ [form: string]: unknown } & { keep_existing?: boolean });
 type RawValueMap = Record<string, RawValue>;
 type RawKey = string[] | { name?: string; columns: string[] };
+type RawCondition = Record<string, unknown>;
+interface RawColumn {
+  type: string;
+  nullable?: boolean;
+  default?: Scalar;
+  comment?: string;
+  generated?: string | { as: string; stored?: boolean };
+}
 interface RawTable {
-  columns: Record<string, { type: string; nullable?: boolean; default?: Scalar; comment?: string }>;
+  columns: Record<string, RawColumn>;
   primary_key: string[];
   unique?: RawKey[];
   indexes?: RawKey[];
@@ -138,10 +227,13 @@ type RawAction = Partial<Record<ActionMode, string>> & {
   for_each?: string;
   column?: string;
   value?: RawValue;
+  when?: RawCondition;
 };
+type RawEvent = RawAction[] | { actions?: RawAction[]; same_as?: string; when?: RawCondition };
 interface RawFile {
+  defaults?: { stamp?: RawValueMap };
   tables?: Record<string, RawTable>;
-  events?: Record<string, RawAction[]>;
+  events?: Record<string, RawEvent>;
   examples?: {
     name: string;
     given?: unknown[];
@@ -149,8 +241,24 @@ interface RawFile {
     expect?: (Partial<Record<ActionMode, string>> & Record<string, unknown>)[];
     stale?: string[];
     error?: string;
+    filtered?: boolean;
   }[];
 }
+
+/** Where a file's reading goes. */
+interface Into {
+  readonly tables: Map<string, TableSpec>;
+  readonly events: Map<string, ActionSpec[]>;
+  readonly conditions: Map<string, ConditionSpec>;
+  readonly sameAs: SameAs[];
+  readonly examples: ExampleSpec[];
+}
+
+/** The value forms other than a path or a constant, for messages. */
+const VALUE_FORMS = ["const", "path", "coalesce", ...TRANSFORMS, "test"];
+
+/** Transforms of a list of values (the others take one value, some with options). */
+const LISTS: ReadonlySet<TransformName> = new Set(["add", "sub", "mul", "div", "concat"]);
 
 /** Turns one schema-valid file into the normalized model, with a position on everything. */
 class FileReader {
@@ -159,15 +267,11 @@ class FileReader {
     private readonly issues: SpecIssue[],
   ) {}
 
-  read(
-    raw: RawFile,
-    tables: Map<string, TableSpec>,
-    events: Map<string, ActionSpec[]>,
-    examples: ExampleSpec[],
-  ) {
+  read(raw: RawFile, into: Into) {
+    const stampDefault = raw.defaults?.stamp;
     for (const [name, t] of Object.entries(raw.tables ?? {})) {
       const path = ["tables", name];
-      const existing = tables.get(name);
+      const existing = into.tables.get(name);
       if (existing) {
         this.issues.push(
           issue(
@@ -178,32 +282,62 @@ class FileReader {
         );
         continue;
       }
-      tables.set(name, this.table(name, t, path));
+      into.tables.set(name, this.table(name, t, path, stampDefault));
     }
-    for (const [eventType, actions] of Object.entries(raw.events ?? {})) {
-      const list = events.get(eventType) ?? [];
-      actions.forEach((a, i) => {
-        const action = this.action(eventType, a, ["events", eventType, i], list.length);
+    for (const [eventType, rawEvent] of Object.entries(raw.events ?? {})) {
+      const epath = ["events", eventType];
+      const form = Array.isArray(rawEvent) ? { actions: rawEvent } : rawEvent;
+      const when = form.when === undefined ? undefined : this.condition(form.when, [...epath, "when"]);
+      if (form.same_as !== undefined) {
+        if (form.actions !== undefined) {
+          this.issues.push(
+            issue(
+              this.src.pos([...epath, "actions"], true),
+              `${eventType} has both same_as and actions`,
+              "give one of them: same_as reuses another event type's actions as they are",
+            ),
+          );
+          continue;
+        }
+        into.sameAs.push({ eventType, target: form.same_as, pos: this.src.pos([...epath, "same_as"]), when });
+        continue;
+      }
+      if (!form.actions) {
+        this.issues.push(
+          issue(
+            this.src.pos(epath, true),
+            `${eventType} has no actions`,
+            "give actions: [...] or same_as: <event type>",
+          ),
+        );
+        continue;
+      }
+      const apath = Array.isArray(rawEvent) ? epath : [...epath, "actions"];
+      const list = into.events.get(eventType) ?? [];
+      form.actions.forEach((a, i) => {
+        const action = this.action(eventType, a, [...apath, i], list.length);
         if (action) list.push(action);
       });
-      events.set(eventType, list);
+      into.events.set(eventType, list);
+      if (when) into.conditions.set(eventType, when);
     }
     (raw.examples ?? []).forEach((ex, i) => {
       const path = ["examples", i];
-      examples.push({
+      into.examples.push({
         name: ex.name,
         given: ex.given ?? [],
         event: ex.event,
         expect: ex.expect?.map((op, j) => this.expected(op, [...path, "expect", j])),
         stale: ex.stale ?? [],
         error: ex.error,
+        ...(ex.filtered === undefined ? {} : { filtered: ex.filtered }),
         pos: this.src.pos(path),
         eventTypePos: this.src.pos([...path, "event", "event_type"]),
       });
     });
   }
 
-  private table(name: string, t: RawTable, path: JsonPath): TableSpec {
+  private table(name: string, t: RawTable, path: JsonPath, stampDefault: RawValueMap | undefined): TableSpec {
     const columns = new Map<string, ColumnSpec>();
     for (const [col, c] of Object.entries(t.columns)) {
       const cpath = [...path, "columns", col];
@@ -213,11 +347,17 @@ class FileReader {
           issue(
             this.src.pos([...cpath, "type"]),
             `column ${name}.${col}: ${parsed.error}`,
-            `use one of: ${TYPE_NAMES.join(", ")}`,
+            /^decimal\(\d+$/i.test(c.type.trim())
+              ? `quote the type: type: "${c.type.trim()},…)" (in a { … } map an unquoted comma ends the value)`
+              : `use one of: ${TYPE_NAMES.join(", ")}`,
           ),
         );
         continue;
       }
+      const generated =
+        c.generated === undefined
+          ? undefined
+          : this.generated(name, col, c.generated, [...cpath, "generated"]);
       columns.set(col, {
         name: col,
         type: parsed,
@@ -228,6 +368,7 @@ class FileReader {
         ...(c.nullable === undefined ? {} : { nullablePos: this.src.pos([...cpath, "nullable"]) }),
         ...(c.default === undefined ? {} : { defaultPos: this.src.pos([...cpath, "default"]) }),
         ...(c.comment === undefined ? {} : { comment: c.comment }),
+        ...(generated ? { generated } : {}),
       });
     }
     const key = (k: RawKey, i: number, kind: "unique" | "indexes", prefix: string): KeySpec => {
@@ -239,6 +380,8 @@ class FileReader {
         pos: this.src.pos([...path, kind, i]),
       };
     };
+    const stamp = t.stamp ?? stampDefault;
+    const stampPath = t.stamp ? [...path, "stamp"] : ["defaults", "stamp"];
     return {
       name,
       columns,
@@ -256,9 +399,36 @@ class FileReader {
         : undefined,
       guard: t.guard,
       ...(t.guard === undefined ? {} : { guardPos: this.src.pos([...path, "guard"]) }),
-      stamp: new Map(this.values(t.stamp ?? {}, [...path, "stamp"]).map((v) => [v.column, v.value])),
+      stamp: new Map(this.values(stamp ?? {}, stampPath).map((v) => [v.column, v.value])),
       ...(t.comment === undefined ? {} : { comment: t.comment }),
       pos: this.src.pos(path, true),
+    };
+  }
+
+  private generated(
+    table: string,
+    column: string,
+    raw: string | { as: string; stored?: boolean },
+    path: JsonPath,
+  ): GeneratedSpec | undefined {
+    const expression = typeof raw === "string" ? raw : raw.as;
+    const exprPath = typeof raw === "string" ? path : [...path, "as"];
+    const tokens = parseGenerated(expression);
+    if ("error" in tokens) {
+      this.issues.push(
+        issue(
+          this.src.pos(exprPath),
+          `generated column ${table}.${column}: ${tokens.error}`,
+          'write an expression over this table\'s columns, e.g. generated: { as: "amount_cents / 100", stored: true }',
+        ),
+      );
+      return undefined;
+    }
+    return {
+      expression,
+      tokens,
+      stored: typeof raw === "string" ? false : raw.stored === true,
+      pos: this.src.pos(exprPath),
     };
   }
 
@@ -279,12 +449,12 @@ class FileReader {
     }
     const mode = modes[0]!;
     const allowed: Record<ActionMode, string[]> = {
-      upsert: ["columns"],
-      append: ["columns"],
-      update: ["where", "set"],
-      soft_delete: ["where", "column", "value", "set"],
-      delete: ["where"],
-      replace: ["where", "for_each", "columns"],
+      upsert: ["columns", "when"],
+      append: ["columns", "when"],
+      update: ["where", "set", "when"],
+      soft_delete: ["where", "column", "value", "set", "when"],
+      delete: ["where", "when"],
+      replace: ["where", "for_each", "columns", "when"],
     };
     const required: Record<ActionMode, string[]> = {
       upsert: ["columns"],
@@ -339,6 +509,7 @@ class FileReader {
           ),
         );
     }
+    const when = a.when === undefined ? undefined : this.condition(a.when, [...path, "when"]);
     return {
       mode,
       table: a[mode]!,
@@ -349,6 +520,7 @@ class FileReader {
       index,
       pos: this.src.pos(path),
       tablePos: this.src.pos([...path, mode]),
+      ...(when ? { when } : {}),
     };
   }
 
@@ -360,12 +532,20 @@ class FileReader {
     });
   }
 
-  private value(raw: RawValue, path: JsonPath): ValueSpec {
+  private bad(path: JsonPath, message: string, hint: string): ValueSpec {
     const pos = this.src.pos(path);
-    if (raw !== null && typeof raw === "object") {
-      if ("const" in raw) return { kind: "const", value: raw.const ?? null, pos };
-      if (raw.coalesce) {
-        const paths = raw.coalesce.map((p, i) => this.value(p, [...path, "coalesce", i]));
+    this.issues.push(issue(pos, message, hint));
+    return { kind: "const", value: null, pos };
+  }
+
+  private value(raw: unknown, path: JsonPath): ValueSpec {
+    const pos = this.src.pos(path);
+    if (raw !== null && typeof raw === "object" && !Array.isArray(raw)) {
+      const o = raw as Record<string, unknown>;
+      if ("const" in o) return { kind: "const", value: (o.const ?? null) as Scalar, pos };
+      if ("coalesce" in o) {
+        const list = Array.isArray(o.coalesce) ? o.coalesce : [];
+        const paths = list.map((p, i) => this.value(p, [...path, "coalesce", i]));
         const onlyPaths = paths.filter((p): p is ValueSpec & { kind: "path" } => p.kind === "path");
         if (onlyPaths.length !== paths.length) {
           this.issues.push(
@@ -378,8 +558,19 @@ class FileReader {
         }
         return { kind: "coalesce", paths: onlyPaths, pos };
       }
-      return this.value(raw.path ?? null, [...path, "path"]);
+      if ("path" in o) return this.value(o.path ?? null, [...path, "path"]);
+      if ("test" in o) return { kind: "test", condition: this.condition(o.test, [...path, "test"]), pos };
+      const name = TRANSFORMS.find((t) => t in o);
+      if (name) return this.transform(name, o, path);
+      const form = Object.keys(o).find((k) => k !== "keep_existing") ?? "(none)";
+      return this.bad(
+        path,
+        `unknown value form ${JSON.stringify(form)}`,
+        `a value is a path ($… or @…), a constant, or one of the forms ${VALUE_FORMS.map((f) => `{ ${f}: … }`).join(", ")} (docs/spec-language.md)`,
+      );
     }
+    if (Array.isArray(raw))
+      return this.bad(path, "a list is not a value", "write one value: a path, a constant or a { … } form");
     if (typeof raw === "string") {
       if (raw === "@key") return { kind: "key", pos };
       if (raw === "@index") return { kind: "index", pos };
@@ -387,7 +578,189 @@ class FileReader {
       if (raw.startsWith("$")) return { kind: "path", root: "event", path: raw, pos };
       if (raw.startsWith("@")) return { kind: "path", root: "element", path: raw, pos };
     }
-    return { kind: "const", value: raw, pos };
+    return { kind: "const", value: raw as Scalar, pos };
+  }
+
+  private transform(name: TransformName, o: Record<string, unknown>, path: JsonPath): ValueSpec {
+    const pos = this.src.pos(path);
+    const arg = o[name];
+    const tpath = [...path, name];
+    const options: Record<string, unknown> = {};
+    let args: ValueSpec[];
+    if (LISTS.has(name)) {
+      if (!Array.isArray(arg) || arg.length < (name === "concat" ? 1 : 2))
+        return this.bad(
+          tpath,
+          `${name} takes a list of ${name === "concat" ? "one or more" : "two or more"} values`,
+          `write ${name}: [$.data.a, $.data.b]`,
+        );
+      args = arg.map((a, i) => this.value(a, [...tpath, i]));
+    } else if (name === "part" || name === "trunc") {
+      if (
+        typeof arg !== "string" ||
+        !DATE_PARTS.includes(arg as DatePart) ||
+        (name === "trunc" && arg === "weekday")
+      )
+        return this.bad(
+          tpath,
+          `${name} takes a unit: one of ${DATE_PARTS.filter((u) => name === "part" || u !== "weekday").join(", ")}`,
+          `write { ${name}: day, of: $.data.created_at }`,
+        );
+      if (!("of" in o))
+        return this.bad(
+          path,
+          `${name} needs "of": the datetime to take the ${name === "part" ? "part" : "truncation"} of`,
+          `write { ${name}: ${arg}, of: $.data.created_at }`,
+        );
+      options.unit = arg;
+      args = [this.value(o.of, [...path, "of"])];
+    } else args = [this.value(arg, tpath)];
+    const allowed: Record<TransformName, string[]> = {
+      add: [],
+      sub: [],
+      mul: [],
+      concat: [],
+      upper: [],
+      lower: [],
+      trim: [],
+      length: [],
+      date: [],
+      div: ["decimals", "mode"],
+      scale: ["by"],
+      round: ["decimals", "mode"],
+      map: ["values", "default", "else"],
+      part: ["of"],
+      trunc: ["of"],
+    };
+    for (const k of Object.keys(o)) {
+      if (k === name || k === "keep_existing" || allowed[name].includes(k)) continue;
+      this.issues.push(
+        issue(
+          this.src.pos([...path, k], true),
+          `"${k}" does not apply to ${name}`,
+          allowed[name].length
+            ? `${name} takes: ${allowed[name].join(", ")}`
+            : `${name} takes its value only`,
+        ),
+      );
+    }
+    if (name === "scale") {
+      if (!Number.isInteger(o.by))
+        return this.bad(
+          [...path, "by"],
+          "scale needs by: an integer power of ten",
+          "write { scale: $.data.amount_cents, by: -2 } for cents to units",
+        );
+      options.by = o.by;
+    }
+    if (name === "div" || name === "round") {
+      if (o.decimals !== undefined) {
+        if (!Number.isInteger(o.decimals) || (o.decimals as number) < 0 || (o.decimals as number) > 30)
+          return this.bad(
+            [...path, "decimals"],
+            "decimals must be an integer from 0 to 30",
+            "the decimals of the result",
+          );
+        options.decimals = o.decimals;
+      }
+      if (o.mode !== undefined) {
+        if (!ROUND_MODES.includes(o.mode as RoundMode))
+          return this.bad(
+            [...path, "mode"],
+            `mode must be one of ${ROUND_MODES.join(", ")}`,
+            "half_up rounds 0.5 away from zero",
+          );
+        options.mode = o.mode;
+      } else if (name === "round") options.mode = "half_up";
+    }
+    if (name === "map") {
+      const values = o.values;
+      if (values === null || typeof values !== "object" || Array.isArray(values))
+        return this.bad(
+          path,
+          "map needs values: the lookup table",
+          "write { map: $.data.status, values: { succeeded: paid }, else: pass }",
+        );
+      options.values = values;
+      if (o.default !== undefined && o.else !== undefined)
+        this.issues.push(
+          issue(
+            this.src.pos([...path, "else"], true),
+            "map takes default or else, not both",
+            "default: a constant for values not in the table; else: pass or error",
+          ),
+        );
+      if (o.default !== undefined) options.fallback = { kind: "default", value: o.default };
+      else if (o.else === "pass" || o.else === "error" || o.else === undefined)
+        options.fallback = { kind: (o.else ?? "error") as "pass" | "error" };
+      else
+        return this.bad(
+          [...path, "else"],
+          "else must be pass or error",
+          "give default: <constant> for a constant fallback",
+        );
+    }
+    return { kind: "transform", name, args, options: options as TransformOptions, pos };
+  }
+
+  /** A condition: `{ path|value: …, eq|ne|lt|lte|gt|gte: … }`, `{ …, in: [...] }`, `{ …, exists|absent: true }`, `{ all|any: [...] }`, `{ not: … }`. */
+  private condition(raw: unknown, path: JsonPath): ConditionSpec {
+    const pos = this.src.pos(path);
+    const fail = (message: string, hint: string): ConditionSpec => {
+      this.issues.push(issue(pos, message, hint));
+      return { kind: "all", of: [], pos };
+    };
+    if (raw === null || typeof raw !== "object" || Array.isArray(raw))
+      return fail(
+        "a condition is a map",
+        "write { path: $.data.channel, eq: web }, or all / any / not of conditions",
+      );
+    const o = raw as Record<string, unknown>;
+    for (const k of ["all", "any"] as const)
+      if (k in o) {
+        if (!Array.isArray(o[k]) || (o[k] as unknown[]).length === 0)
+          return fail(
+            `${k} takes a list of conditions`,
+            `write ${k}: [{ path: $.a, eq: 1 }, { path: $.b, gt: 0 }]`,
+          );
+        return { kind: k, of: (o[k] as unknown[]).map((c, i) => this.condition(c, [...path, k, i])), pos };
+      }
+    if ("not" in o) return { kind: "not", of: this.condition(o.not, [...path, "not"]), pos };
+    const subject = "path" in o ? "path" : "value" in o ? "value" : undefined;
+    if (!subject)
+      return fail(
+        "a condition names what it tests: path: $… (or value: … for a transformed value)",
+        "write { path: $.data.amount_cents, gt: 0 }; combine with all / any / not",
+      );
+    const left = this.value(o[subject], [...path, subject]);
+    const ops = [...COMPARE_OPS, "in", "exists", "absent"].filter((k) => k in o);
+    if (ops.length !== 1)
+      return fail(
+        ops.length === 0
+          ? "a condition needs a test"
+          : `a condition has ${ops.length} tests (${ops.join(", ")})`,
+        `give exactly one of: ${[...COMPARE_OPS, "in", "exists", "absent"].join(", ")}`,
+      );
+    const op = ops[0]!;
+    const extra = Object.keys(o).filter((k) => k !== subject && k !== op);
+    if (extra.length > 0)
+      return fail(
+        `unknown key "${extra[0]}" in a condition`,
+        didYouMean(extra[0]!, [...COMPARE_OPS, "in", "exists", "absent", "path", "value"]) ??
+          "a condition is { path, <test> }",
+      );
+    if (op === "exists" || op === "absent") {
+      if (o[op] !== true) return fail(`${op} takes true`, `write { path: …, ${op}: true }`);
+      return { kind: op, value: left, pos };
+    }
+    if (op === "in") {
+      const values = o.in;
+      if (!Array.isArray(values) || values.some((v) => v !== null && typeof v === "object"))
+        return fail("in takes a list of constants", "write { path: $.data.currency, in: [USD, EUR] }");
+      return { kind: "in", left, values: values as Scalar[], pos };
+    }
+    const right = o[op];
+    return { kind: "compare", op: op as CompareOp, left, right: this.value(right, [...path, op]), pos };
   }
 
   private expected(op: Record<string, unknown>, path: JsonPath): ExpectedOp {

@@ -20,14 +20,39 @@ function getValidator(): ValidateFunction {
 
 /** Which oneOf branch the data was meant for, judged by a discriminating key. */
 const BRANCH_KEYS: Record<string, string[]> = {
-  value: ["", "const", "coalesce", "path"],
+  // In the order of the schema's oneOf; "scale" last, as div and round take options of that kind of name.
+  value: [
+    "",
+    "const",
+    "coalesce",
+    "path",
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "round",
+    "map",
+    "upper",
+    "lower",
+    "trim",
+    "concat",
+    "length",
+    "date",
+    "part",
+    "trunc",
+    "test",
+    "scale",
+  ],
   key: ["", "columns"],
+  event: ["", "actions", "same_as"],
 };
 
 const ONE_OF_MESSAGES: Record<string, string> = {
   value:
-    "invalid value: expected a path ($… or @…), a constant, { const: … }, { coalesce: [...] } or { path: …, keep_existing: true }",
+    "invalid value: expected a path ($… or @…), a constant, or one of the forms { const }, { path }, { coalesce }, { add }, { sub }, { mul }, { div }, { round }, { scale }, { map }, { upper }, { lower }, { trim }, { concat }, { length }, { date }, { part }, { trunc }, { test }",
   key: "invalid key: expected a column list like [a, b] or { name: …, columns: [a, b] }",
+  event:
+    "invalid event: expected a list of actions, { actions: [...], when: … } or { same_as: <event type> }",
 };
 
 const TYPE_HINTS: Record<string, string> = {
@@ -42,6 +67,7 @@ const ONE_OF_HINTS: Record<string, string> = {
   value:
     "to take the first of several paths write { coalesce: [$.a, $.b] }; see Values in docs/spec-language.md",
   key: "see Tables in docs/spec-language.md",
+  event: "see Events in docs/spec-language.md",
 };
 
 function pointerToPath(pointer: string): (string | number)[] {
@@ -70,7 +96,12 @@ export function checkSchema(source: SourceDoc, data: unknown): SpecIssue[] {
   if (validate(data)) return [];
   const errors = validate.errors ?? [];
   // oneOf failures: report the branch the author meant, or one summary message.
-  const oneOfs = errors.filter((e) => e.keyword === "oneOf");
+  // Innermost first: a oneOf inside another's branch (a value inside an event's actions) explains
+  // its own errors, and the outer one then has nothing to add about them.
+  const depth = (p: string) => p.split("/").length;
+  const oneOfs = errors
+    .filter((e) => e.keyword === "oneOf")
+    .sort((a, b) => depth(b.instancePath) - depth(a.instancePath));
   const chosen: ErrorObject[] = [];
   const handled = new Set<ErrorObject>();
   const under = (path: string, base: string) => path === base || path.startsWith(`${base}/`);
@@ -84,8 +115,14 @@ export function checkSchema(source: SourceDoc, data: unknown): SpecIssue[] {
     // Their schemaPath is often that of a referenced definition, so collect them by position.
     const branchErrors: ErrorObject[] = [];
     for (let i = errors.indexOf(o) - 1; i >= 0 && under(errors[i]!.instancePath, o.instancePath); i--)
-      branchErrors.push(errors[i]!);
+      if (!handled.has(errors[i]!)) branchErrors.push(errors[i]!);
     branchErrors.reverse();
+    if (chosen.some((c) => under(c.instancePath, o.instancePath))) {
+      // An inner oneOf already said what is wrong in here.
+      branchErrors.forEach((e) => handled.add(e));
+      handled.add(o);
+      continue;
+    }
     // Errors below the value (a bad path inside coalesce, a bad name in a column list) can only come
     // from the branch the author meant.
     const key = keys[branch];

@@ -1,16 +1,19 @@
 import {
+  type Alias,
   type Document,
+  isAlias,
   isMap,
-  isPair,
   isScalar,
   isSeq,
   LineCounter,
   type Node,
+  type Pair,
   parseDocument,
   visit,
+  type YAMLMap,
 } from "yaml";
 import { issue, type SpecIssue } from "./issues.js";
-import type { SourcePos } from "./types.js";
+import type { SourcePos, Via } from "./types.js";
 
 /** Offset of the `open` bracket left unclosed before `offset` (scanning back), or undefined. */
 function unclosedBracket(text: string, offset: number, open: string, close: string): number | undefined {
@@ -40,7 +43,13 @@ export class SourceDoc {
 
   static parse(file: string, text: string): { source: SourceDoc; issues: SpecIssue[] } {
     const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    // merge: YAML merge keys (`<<: *base`), so that a mapping said once can be reused with changes.
+    const doc = parseDocument(text, {
+      lineCounter: lines,
+      prettyErrors: false,
+      uniqueKeys: true,
+      merge: true,
+    });
     const source = new SourceDoc(file, doc, lines);
     const issues = doc.errors.map((e) => {
       const at = source.offsetPos(e.pos[0]);
@@ -137,31 +146,72 @@ export class SourceDoc {
    * ancestor that exists, so every issue has a position.
    */
   pos(path: JsonPath, key = false): SourcePos {
-    let node: unknown = this.doc.contents;
-    let best: Node | null = (this.doc.contents as Node | null) ?? null;
+    let via: Via | undefined;
+    /** Follows an alias to its anchored node, remembering the first alias passed (where it is used). */
+    const deref = (n: unknown): unknown => {
+      while (isAlias(n)) {
+        via ??= { alias: n.source, ...this.linePos(n.range?.[0] ?? 0) };
+        n = n.resolve(this.doc);
+      }
+      return n;
+    };
+    let node: unknown = deref(this.doc.contents);
+    let best: Node | null = (node as Node | null) ?? null;
     for (let i = 0; i < path.length; i++) {
-      const seg = path[i];
+      const seg = String(path[i]);
       const last = i === path.length - 1;
       if (isMap(node)) {
-        const pair = node.items.find(
-          (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg),
-        );
+        const pair = this.findPair(node, seg, (alias) => {
+          via ??= { alias: alias.source, ...this.linePos(alias.range?.[0] ?? 0) };
+        });
         if (!pair) break;
         if (last && key && pair.key) {
           best = pair.key as Node;
           break;
         }
-        node = pair.value;
+        node = deref(pair.value);
         if (node) best = node as Node;
-      } else if (isSeq(node) && typeof seg === "number") {
-        node = node.items[seg];
+      } else if (isSeq(node) && typeof path[i] === "number") {
+        node = deref(node.items[path[i] as number]);
         if (!node) break;
         best = node as Node;
       } else {
         break;
       }
     }
-    const offset = best?.range?.[0] ?? 0;
-    return this.offsetPos(offset);
+    const at = this.offsetPos(best?.range?.[0] ?? 0);
+    return via ? { ...at, via } : at;
+  }
+
+  private linePos(offset: number): { line: number; col: number } {
+    const { line, col } = this.lines.linePos(offset);
+    return { line, col };
+  }
+
+  /**
+   * The pair of `key` in a map, looking through its merge keys (`<<: *anchor`, `<<: [*a, *b]`) as
+   * YAML does: its own pairs first, then the merged maps in order. `onMerge` is told the alias a
+   * merged pair was found through.
+   */
+  private findPair(map: YAMLMap, key: string, onMerge: (alias: Alias) => void): Pair | undefined {
+    const own = map.items.find(
+      (p) => isScalar(p.key) && typeof p.key.value !== "symbol" && String(p.key.value) === key,
+    );
+    if (own) return own;
+    for (const p of map.items) {
+      if (!isScalar(p.key) || typeof p.key.value !== "symbol") continue;
+      const sources = isSeq(p.value) ? p.value.items : [p.value];
+      for (const source of sources) {
+        if (!isAlias(source)) continue;
+        const target = source.resolve(this.doc);
+        if (!isMap(target)) continue;
+        const found = this.findPair(target, key, onMerge);
+        if (found) {
+          onMerge(source);
+          return found;
+        }
+      }
+    }
+    return undefined;
   }
 }

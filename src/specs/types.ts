@@ -3,6 +3,15 @@ export interface SourcePos {
   readonly file: string;
   readonly line: number;
   readonly col: number;
+  /** Set when it was reached through a YAML alias (or merge key): where that alias is. */
+  readonly via?: Via;
+}
+
+/** A YAML alias the position was reached through: `*name` at line:col of the same file. */
+export interface Via {
+  readonly alias: string;
+  readonly line: number;
+  readonly col: number;
 }
 
 export type Scalar = string | number | boolean | null;
@@ -39,6 +48,25 @@ export interface ColumnSpec {
   readonly comment?: string;
   /** Engine tables only: an AUTO_INCREMENT surrogate key. */
   readonly autoIncrement?: boolean;
+  /** A column MySQL computes from other columns of its row; never written by the engine. */
+  readonly generated?: GeneratedSpec;
+}
+
+/** A token of a generated column's expression (specs/generated.ts parses and checks them). */
+export type GeneratedToken =
+  | { readonly kind: "column"; readonly name: string }
+  | {
+      readonly kind: "function" | "keyword" | "operator" | "number" | "string" | "paren" | "comma";
+      readonly text: string;
+    };
+
+export interface GeneratedSpec {
+  /** The expression as written. */
+  readonly expression: string;
+  readonly tokens: readonly GeneratedToken[];
+  /** STORED (computed on write, indexable) or VIRTUAL (computed on read). */
+  readonly stored: boolean;
+  readonly pos: SourcePos;
 }
 
 export interface KeySpec {
@@ -72,6 +100,98 @@ export interface TableSpec {
   readonly comment?: string;
 }
 
+/** The value transforms (docs/spec-language.md, "Transforms"). */
+export type TransformName =
+  | "add"
+  | "sub"
+  | "mul"
+  | "div"
+  | "scale"
+  | "round"
+  | "map"
+  | "upper"
+  | "lower"
+  | "trim"
+  | "concat"
+  | "length"
+  | "date"
+  | "part"
+  | "trunc";
+
+export const TRANSFORMS: readonly TransformName[] = [
+  "add",
+  "sub",
+  "mul",
+  "div",
+  "scale",
+  "round",
+  "map",
+  "upper",
+  "lower",
+  "trim",
+  "concat",
+  "length",
+  "date",
+  "part",
+  "trunc",
+];
+
+/** How an inexact decimal is rounded to its scale. */
+export type RoundMode = "half_up" | "half_even" | "down" | "up";
+export const ROUND_MODES: readonly RoundMode[] = ["half_up", "half_even", "down", "up"];
+
+/** Parts of a datetime (`part`) and the units it is truncated to (`trunc`). */
+export type DatePart = "year" | "month" | "day" | "hour" | "minute" | "second" | "weekday";
+export const DATE_PARTS: readonly DatePart[] = [
+  "year",
+  "month",
+  "day",
+  "hour",
+  "minute",
+  "second",
+  "weekday",
+];
+
+/** Options of a transform; which apply depends on the transform. */
+export interface TransformOptions {
+  /** scale: the power of ten to multiply by (-2: cents to units). */
+  readonly by?: number;
+  /** div, round: decimals of the result (default: the column's scale). */
+  readonly decimals?: number;
+  /** div, round: how an inexact result is rounded (default: an inexact result is an error; round: half_up). */
+  readonly mode?: RoundMode;
+  /** map: the lookup table, input (as text) → output. */
+  readonly values?: Readonly<Record<string, Scalar>>;
+  /** map: what a value not in the table becomes: a constant, itself (pass), or an error. */
+  readonly fallback?:
+    | { readonly kind: "default"; readonly value: Scalar }
+    | { readonly kind: "pass" | "error" };
+  /** part, trunc: which part of the datetime. */
+  readonly unit?: DatePart;
+}
+
+export type CompareOp = "eq" | "ne" | "lt" | "lte" | "gt" | "gte";
+export const COMPARE_OPS: readonly CompareOp[] = ["eq", "ne", "lt", "lte", "gt", "gte"];
+
+/** A condition (`when:`, and the `test` value): comparisons combined with all / any / not. */
+export type ConditionSpec =
+  | {
+      readonly kind: "compare";
+      readonly op: CompareOp;
+      readonly left: ValueSpec;
+      readonly right: ValueSpec;
+      readonly pos: SourcePos;
+    }
+  | {
+      readonly kind: "in";
+      readonly left: ValueSpec;
+      readonly values: readonly Scalar[];
+      readonly pos: SourcePos;
+    }
+  | { readonly kind: "exists" | "absent"; readonly value: ValueSpec; readonly pos: SourcePos }
+  | { readonly kind: "all" | "any"; readonly of: readonly ConditionSpec[]; readonly pos: SourcePos }
+  | { readonly kind: "not"; readonly of: ConditionSpec; readonly pos: SourcePos };
+
 /** A value source: where a column's value comes from. */
 export type ValueSpec =
   | {
@@ -86,7 +206,16 @@ export type ValueSpec =
       readonly paths: readonly (ValueSpec & { kind: "path" })[];
       readonly pos: SourcePos;
     }
-  | { readonly kind: "key" | "index" | "position"; readonly pos: SourcePos };
+  | { readonly kind: "key" | "index" | "position"; readonly pos: SourcePos }
+  | {
+      readonly kind: "transform";
+      readonly name: TransformName;
+      readonly args: readonly ValueSpec[];
+      readonly options: TransformOptions;
+      readonly pos: SourcePos;
+    }
+  /** A condition's outcome as a boolean. */
+  | { readonly kind: "test"; readonly condition: ConditionSpec; readonly pos: SourcePos };
 
 export interface ColumnValue {
   readonly column: string;
@@ -122,6 +251,8 @@ export interface ActionSpec {
   readonly pos: SourcePos;
   /** Position of the table name. */
   readonly tablePos: SourcePos;
+  /** The action applies only to events that match (else it is counted as filtered). */
+  readonly when?: ConditionSpec;
 }
 
 export interface ExpectedOp {
@@ -144,6 +275,8 @@ export interface ExampleSpec {
   readonly expect: readonly ExpectedOp[] | undefined;
   readonly stale: readonly string[];
   readonly error: string | undefined;
+  /** The event's type's `when` must filter it out. */
+  readonly filtered?: boolean;
   readonly pos: SourcePos;
   /** Position of event.event_type (else of the event), for messages. */
   readonly eventTypePos?: SourcePos;
@@ -153,6 +286,8 @@ export interface ExampleSpec {
 export interface Spec {
   readonly tables: ReadonlyMap<string, TableSpec>;
   readonly events: ReadonlyMap<string, readonly ActionSpec[]>;
+  /** Event type → the condition its events must meet to be projected at all (else: filtered). */
+  readonly conditions: ReadonlyMap<string, ConditionSpec>;
   readonly examples: readonly ExampleSpec[];
   readonly files: readonly string[];
 }

@@ -1,5 +1,15 @@
+import { generatedColumns } from "./generated.js";
 import { didYouMean, issue, type SpecIssue } from "./issues.js";
-import type { ActionSpec, ColumnValue, SourcePos, Spec, TableSpec, ValueSpec } from "./types.js";
+import type {
+  ActionSpec,
+  ColumnValue,
+  ConditionSpec,
+  SourcePos,
+  Spec,
+  TableSpec,
+  ValueSpec,
+} from "./types.js";
+import { conditionValues, valuesIn } from "./walk.js";
 
 /**
  * Checks what the JSON Schema cannot: references between tables, columns, keys and actions. What
@@ -10,6 +20,7 @@ export function validateSpec(spec: Spec): SpecIssue[] {
   const issues: SpecIssue[] = [];
   for (const table of spec.tables.values()) checkTable(spec, table, issues);
   checkParentCycles(spec, issues);
+  for (const c of spec.conditions.values()) checkCondition(c, issues);
   for (const [eventType, actions] of spec.events) {
     const seen = new Map<string, ActionSpec>();
     for (const action of actions) {
@@ -205,6 +216,50 @@ function checkTable(spec: Spec, table: TableSpec, issues: SpecIssue[]) {
     if (!table.columns.has(col)) issues.push(unknownColumn(table, col, value.pos));
     else checkValue(table, col, value, false, issues);
   }
+  const keys = new Set([
+    ...table.primaryKey,
+    ...table.uniques.flatMap((u) => u.columns),
+    ...(table.parent?.columns ?? []),
+  ]);
+  for (const col of table.columns.values()) {
+    const gen = col.generated;
+    if (!gen) continue;
+    for (const name of generatedColumns(gen.tokens)) {
+      if (name === col.name)
+        issues.push(
+          issue(
+            gen.pos,
+            `generated column ${table.name}.${col.name} reads itself`,
+            "compute it from other columns",
+          ),
+        );
+      else if (!table.columns.has(name))
+        issues.push(
+          issue(
+            gen.pos,
+            `generated column ${table.name}.${col.name} reads "${name}", which is not a column of ${table.name}`,
+            didYouMean(name, table.columns.keys()) ??
+              "a generated column is computed from columns of its own row",
+          ),
+        );
+    }
+    if (keys.has(col.name))
+      issues.push(
+        issue(
+          gen.pos,
+          `generated column ${table.name}.${col.name} is part of a primary, unique or parent key`,
+          "keys identify rows as the events name them: map the key from the event instead",
+        ),
+      );
+    if (col.default !== undefined)
+      issues.push(
+        issue(
+          col.defaultPos ?? col.pos,
+          `generated column ${table.name}.${col.name} cannot have a default`,
+          "remove default",
+        ),
+      );
+  }
   for (const col of table.columns.values()) {
     if (col.default === undefined) continue;
     if (col.default === null) {
@@ -306,34 +361,52 @@ function checkValue(
   issues: SpecIssue[],
 ) {
   const col = table.columns.get(column);
-  const paths = value.kind === "path" ? [value] : value.kind === "coalesce" ? value.paths : [];
-  for (const p of paths) {
-    if (p.root === "element" && !inElement) {
-      issues.push(
-        issue(
-          p.pos,
-          `${p.path} refers to the for_each element, but this is not a replace action`,
-          "use an envelope path starting with $",
-        ),
-      );
-    }
-  }
-  if ((value.kind === "key" || value.kind === "index" || value.kind === "position") && !inElement) {
-    issues.push(
-      issue(
-        value.pos,
-        `@${value.kind} is only available in the columns of a replace action`,
-        "read the value from the event with a $… path, or explode the array with replace and for_each",
-      ),
-    );
-  }
+  for (const v of valuesIn(value)) checkElementUse(v, inElement, "this is not a replace action", issues);
   if (value.kind === "const" && value.value === null && col && !col.nullable)
     issues.push(
       issue(value.pos, `column ${table.name}.${column} is NOT NULL; the constant null cannot be written`),
     );
 }
 
+/** An element path or @key/@index/@position outside the columns of a replace (`where` says why not). */
+function checkElementUse(v: ValueSpec, inElement: boolean, where: string, issues: SpecIssue[]) {
+  if (v.kind === "path" && v.root === "element" && !inElement)
+    issues.push(
+      issue(
+        v.pos,
+        `${v.path} refers to the for_each element, but ${where}`,
+        "use an envelope path starting with $",
+      ),
+    );
+  if ((v.kind === "key" || v.kind === "index" || v.kind === "position") && !inElement)
+    issues.push(
+      issue(
+        v.pos,
+        `@${v.kind} is only available in the columns of a replace action`,
+        "read the value from the event with a $… path, or explode the array with replace and for_each",
+      ),
+    );
+}
+
+/** A condition reads the event only: it decides about the whole event, not one element. */
+export function checkCondition(c: ConditionSpec, issues: SpecIssue[]) {
+  for (const v of conditionValues(c))
+    checkElementUse(v, false, "a when decides about the whole event", issues);
+}
+
 function checkAction(table: TableSpec, action: ActionSpec, issues: SpecIssue[]) {
+  if (action.when) checkCondition(action.when, issues);
+  for (const c of [...action.columns, ...action.where]) {
+    const gen = table.columns.get(c.column)?.generated;
+    if (gen)
+      issues.push(
+        issue(
+          c.pos,
+          `${table.name}.${c.column} is a generated column: MySQL computes it (${gen.expression}), the engine never writes it`,
+          `remove ${c.column} from this action`,
+        ),
+      );
+  }
   const inElement = action.mode === "replace";
   const check = (values: readonly ColumnValue[], element: boolean) => {
     const names = new Set<string>();
@@ -478,6 +551,7 @@ function checkAction(table: TableSpec, action: ActionSpec, issues: SpecIssue[]) 
 function checkRequired(table: TableSpec, written: Set<string>, action: ActionSpec, issues: SpecIssue[]) {
   for (const col of table.columns.values()) {
     if (table.primaryKey.includes(col.name)) continue; // reported as a missing key column
+    if (col.generated) continue; // MySQL computes it
     if (!col.nullable && col.default === undefined && !written.has(col.name)) {
       issues.push(
         issue(

@@ -52,7 +52,7 @@ describe("event type labels come from the specs only", () => {
   it("counts 20,000 made-up event types as one (unknown) series, undecodable ones as one more", async () => {
     const { compile } = await import("../../src/compile/compile.js");
     const { prepareRecord } = await import("../../src/run/prepare.js");
-    const { typeLabel } = await import("../../src/run/stats.js");
+    const { batchOutcomes, typeLabel } = await import("../../src/run/stats.js");
     const { loadSpecDirOrThrow } = await import("../helpers/specs.js");
     const compiled = compile(loadSpecDirOrThrow("projections"));
     const records = Array.from({ length: 20_000 }, (_, i) => ({
@@ -69,11 +69,12 @@ describe("event type labels come from the specs only", () => {
     records.push({ value: "not json", position: "line 20001", source: "made-up.jsonl" });
     const stats = new Stats();
     const prepared = records.map((r, i) => prepareRecord(compiled, r, i % 2 === 0));
-    stats.countBatch(prepared, [], { ops: [], results: [] }, 1, typeLabel(compiled));
+    const none = { ops: [], results: [] };
+    stats.countBatch(prepared, batchOutcomes(prepared, [], none, typeLabel(compiled)), none, 1);
     expect([...stats.byEventType.keys()].sort()).toEqual(["(undecodable)", "(unknown)"]);
     expect(stats.byEventType.get("(unknown)")).toMatchObject({ skipped: 10_000, deadLettered: 10_000 });
     const text = prometheusText(stats, [], true);
-    expect(text.split("\n").filter((l) => l.startsWith("projector_events_total{")).length).toBe(8);
+    expect(text.split("\n").filter((l) => l.startsWith("projector_events_total{")).length).toBe(10);
     expect(text).not.toContain("made.up");
   });
 });

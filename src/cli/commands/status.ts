@@ -1,5 +1,9 @@
-import { countRowsStatement, listTablesStatement } from "../../compile/engine-statements.js";
-import { DEAD_LETTERS, META, OFFSETS, TOMBSTONES } from "../../compile/engine-tables.js";
+import {
+  countRowsStatement,
+  listTablesStatement,
+  selectCountersStatement,
+} from "../../compile/engine-statements.js";
+import { COUNTERS, DEAD_LETTERS, META, OFFSETS, TOMBSTONES } from "../../compile/engine-tables.js";
 import { META_QUERY } from "../../compile/migration.js";
 import { log } from "../../core/log.js";
 import { partitionKey } from "../../core/source-record.js";
@@ -35,6 +39,8 @@ export async function statusCommand(
   let deadLetters: number | null = null;
   let tombstones: number | null = null;
   let dialect: string | null = null;
+  /** Events by scope (the group, "replay"), event type and outcome, as the batches committed them. */
+  const counters: Record<string, Record<string, Record<string, number>>> = {};
   let keyCollation: string | null = null;
   let kafkaError: string | undefined;
   /** Exit code when Kafka failed: 2 unreachable, 1 credentials refused. */
@@ -49,6 +55,18 @@ export async function statusCommand(
     const stored = existing.has(OFFSETS) ? await new OffsetsStore(sink, settings.groupId).all() : new Map();
     if (existing.has(DEAD_LETTERS)) deadLetters = await count(DEAD_LETTERS);
     if (existing.has(TOMBSTONES)) tombstones = await count(TOMBSTONES);
+    if (existing.has(COUNTERS)) {
+      for (const scope of [settings.groupId, "replay"]) {
+        const [rows = []] = await sink.select([selectCountersStatement(scope)]);
+        if (rows.length === 0) continue;
+        const byType: Record<string, Record<string, number>> = {};
+        for (const r of rows) {
+          const type = String(r.event_type);
+          byType[type] = { ...byType[type], [String(r.outcome)]: Number(r.events) };
+        }
+        counters[scope] = byType;
+      }
+    }
     if (existing.has(META)) {
       const [meta = []] = await sink.select([META_QUERY]);
       const value = (name: string) => {
@@ -108,6 +126,7 @@ export async function statusCommand(
     key_collation: keyCollation,
     dead_letters: deadLetters,
     tombstones,
+    events: counters,
     rows,
     ...(kafkaError ? { kafka_error: kafkaError } : {}),
   };
@@ -129,8 +148,20 @@ export async function statusCommand(
     out.push(
       `dead letters: ${deadLetters ?? "no table yet (run projector migrate)"}`,
       `tombstones (hard-deleted rows kept out): ${tombstones ?? "no table yet"}`,
-      "rows per table:",
     );
+    const columns = ["applied", "stale", "filtered", "filtered_actions", "dead_lettered", "skipped"];
+    for (const [scope, byType] of Object.entries(counters)) {
+      out.push(`events ${scope === "replay" ? "replayed from files" : `of group ${scope}`}:`);
+      const w2 = Math.max(24, ...Object.keys(byType).map((t) => t.length));
+      out.push(
+        `  ${"event type".padEnd(w2)} ${columns.map((c) => c.padStart(Math.max(c.length, 8))).join(" ")}`,
+      );
+      for (const [type, c] of Object.entries(byType))
+        out.push(
+          `  ${type.padEnd(w2)} ${columns.map((k) => String(c[k] ?? 0).padStart(Math.max(k.length, 8))).join(" ")}`,
+        );
+    }
+    out.push("rows per table:");
     for (const [t, n] of Object.entries(rows)) out.push(`  ${t.padEnd(24)} ${n ?? "missing"}`);
     process.stdout.write(`${out.join("\n")}\n`);
   }

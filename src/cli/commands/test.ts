@@ -1,7 +1,11 @@
 import { checkExamples } from "../../examples/check-examples.js";
 import { loadCompiled } from "../load-specs.js";
 
-/** `projector test`: checks the examples the specs carry, with no database. */
+/**
+ * `projector test`: checks the examples the specs carry, with no database. Each failing example is
+ * printed with its details right under it, in order, on one stream (stdout): `FAIL name`, then
+ * one `file:line:col: …` line per difference.
+ */
 export function testCommand(dir: string): number {
   const compiled = loadCompiled(dir);
   const results = checkExamples(compiled);
@@ -13,8 +17,8 @@ export function testCommand(dir: string): number {
       continue;
     }
     failed++;
-    process.stdout.write(`FAIL ${example.name}\n`);
-    for (const f of failures) process.stderr.write(`${where}: example "${example.name}": ${f}\n`);
+    const details = failures.map((f) => `  ${where}: example "${example.name}": ${f}\n`).join("");
+    process.stdout.write(`FAIL ${example.name}\n${details}`);
   }
   process.stdout.write(`\n${results.length - failed} passed, ${failed} failed\n`);
   if (results.length === 0)
