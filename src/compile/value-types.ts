@@ -74,22 +74,27 @@ export function argumentError(name: TransformName, arg: ValueType): string | und
     case "div":
     case "scale":
     case "round":
-      return numeric ? undefined : `${name} takes numbers, not a ${arg}`;
+      return numeric ? undefined : `${name} takes numbers, not ${a(arg)}`;
     case "upper":
     case "lower":
     case "trim":
-      return arg === "any" || arg === "string" ? undefined : `${name} takes text, not a ${arg}`;
+      return arg === "any" || arg === "string" ? undefined : `${name} takes text, not ${a(arg)}`;
     case "date":
     case "part":
     case "trunc":
       return arg === "any" || arg === "string" || arg === "datetime" || arg === "date"
         ? undefined
-        : `${name} takes a datetime, not a ${arg}`;
+        : `${name} takes a datetime, not ${a(arg)}`;
     case "length":
-      return arg === "any" ? undefined : `length takes an array or a map (a path), not a ${arg}`;
+      return arg === "any" ? undefined : `length takes an array or a map (a path), not ${a(arg)}`;
     default:
       return undefined;
   }
+}
+
+/** "a varchar", "an int". */
+function a(name: string): string {
+  return `${/^[aeiou]/.test(name) ? "an" : "a"} ${name}`;
 }
 
 /** Why a value of type `t` cannot be written to a column of type `col`, or undefined when it can. */
@@ -107,30 +112,30 @@ export function assignError(t: ValueType, col: ColumnType): string | undefined {
         col.name === "datetime" ||
         col.name === "decimal"
         ? undefined
-        : `text cannot be written to a ${col.name} column`;
+        : `text cannot be written to ${a(col.name)} column`;
     case "integer":
       return ints || text || col.name === "decimal" || col.name === "double" || col.name === "boolean"
         ? undefined
-        : `an integer cannot be written to a ${col.name} column`;
+        : `an integer cannot be written to ${a(col.name)} column`;
     case "decimal":
       if (ints)
         return "a decimal result cannot be written to an integer column: round it, { round: …, scale: 0 }";
       return text || col.name === "decimal" || col.name === "double"
         ? undefined
-        : `a decimal cannot be written to a ${col.name} column`;
+        : `a decimal cannot be written to ${a(col.name)} column`;
     case "boolean":
       return col.name === "boolean" || ints
         ? undefined
-        : `a boolean cannot be written to a ${col.name} column`;
+        : `a boolean cannot be written to ${a(col.name)} column`;
     case "date":
       return col.name === "date" || col.name === "datetime" || text
         ? undefined
-        : `a date cannot be written to a ${col.name} column`;
+        : `a date cannot be written to ${a(col.name)} column`;
     case "datetime":
       if (col.name === "date")
         return "a datetime cannot be written to a date column: take its date, { date: … }";
       return col.name === "datetime" || text
         ? undefined
-        : `a datetime cannot be written to a ${col.name} column`;
+        : `a datetime cannot be written to ${a(col.name)} column`;
   }
 }

@@ -133,15 +133,20 @@ export function loadSpecTexts(
  * of its first use.
  */
 function sortIssues(issues: SpecIssue[]): SpecIssue[] {
-  const seen = new Set<string>();
-  const once = issues.filter((i) => {
+  const once = new Map<string, SpecIssue>();
+  for (const i of issues) {
     const at = `${i.file}:${i.line}:${i.col}`;
+    // The same problem at one place is one issue; a block used through aliases is told once, with
+    // the alias of its first use, unless it is also used where it stands.
     const k = i.via ? at : `${at}:${i.message}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
-  return once.sort((a, b) =>
+    const seen = once.get(k) ?? once.get(`${at}:${i.message}`);
+    if (!seen) once.set(k, i);
+    else if (seen.via && !i.via) {
+      once.delete(`${at}`);
+      once.set(`${at}:${i.message}`, i);
+    }
+  }
+  return [...once.values()].sort((a, b) =>
     a.file === b.file ? a.line - b.line || a.col - b.col : a.file < b.file ? -1 : 1,
   );
 }
@@ -347,9 +352,7 @@ class FileReader {
           issue(
             this.src.pos([...cpath, "type"]),
             `column ${name}.${col}: ${parsed.error}`,
-            /^decimal\(\d+$/i.test(c.type.trim())
-              ? `quote the type: type: "${c.type.trim()},…)" (in a { … } map an unquoted comma ends the value)`
-              : `use one of: ${TYPE_NAMES.join(", ")}`,
+            `use one of: ${TYPE_NAMES.join(", ")}`,
           ),
         );
         continue;

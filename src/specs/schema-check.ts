@@ -64,8 +64,7 @@ const TYPE_HINTS: Record<string, string> = {
 };
 
 const ONE_OF_HINTS: Record<string, string> = {
-  value:
-    "to take the first of several paths write { coalesce: [$.a, $.b] }; see Values in docs/spec-language.md",
+  value: "to take the first of several paths write { coalesce: [$.a, $.b] }; see Values and Transforms in docs/spec-language.md",
   key: "see Tables in docs/spec-language.md",
   event: "see Events in docs/spec-language.md",
 };
@@ -169,6 +168,16 @@ function toIssue(source: SourceDoc, e: ErrorObject): SpecIssue {
   switch (e.keyword) {
     case "additionalProperties": {
       const prop = String(e.params.additionalProperty);
+      // `{ type: decimal(10,3) }`: in a flow map the comma ends the value, and `3)` becomes a key.
+      const type = (e.data as { type?: unknown } | null)?.type;
+      if (/^\d+\)$/.test(prop) && typeof type === "string" && /\(\d+$/.test(type.trim())) {
+        const written = `${type.trim()},${prop}`;
+        return issue(
+          source.pos([...path, "type"]),
+          `the type ${written} must be quoted here: in a { … } map the comma ends the value`,
+          `quote the type: type: "${written}"`,
+        );
+      }
       const allowed = Object.keys((e.parentSchema as { properties?: object })?.properties ?? {});
       return issue(
         source.pos([...path, prop], true),

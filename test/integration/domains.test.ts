@@ -1,0 +1,187 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { cli } from "../helpers/cli.js";
+import { testScope } from "../helpers/kafka.js";
+
+/**
+ * Three domains added as YAML only (test/fixtures/domains: payments, shipments, carts), each
+ * replayed into MariaDB: conditions, transforms, reuse and a generated column, no src/ change.
+ */
+const scope = testScope();
+const dir = mkdtempSync(join(tmpdir(), "projector-domains-"));
+let serial = 0;
+const ev = (event_type: string, entity_id: string, timestamp: string, data: Record<string, unknown>) => ({
+  event_type,
+  event_id: `00000000-0000-4000-9400-${String(++serial).padStart(12, "0")}`,
+  timestamp,
+  entity_id,
+  data,
+});
+
+async function replay(domain: string, events: object[]) {
+  const db = await scope.db();
+  const file = join(dir, `${domain}.jsonl`);
+  writeFileSync(file, `${events.map((e) => JSON.stringify(e)).join("\n")}\n`);
+  const projections = `test/fixtures/domains/${domain}`;
+  const r = cli(["replay", file, "--json", "--projections", projections], { MYSQL_URL: db.url });
+  expect(r.status, r.stderr).toBe(0);
+  return { db, summary: JSON.parse(r.stdout) as Record<string, unknown>, projections };
+}
+
+describe("payments", () => {
+  it("projects web payments in units, normalizes status and currency, refunds only an amount", async () => {
+    const payer = { first_name: "Grace", last_name: "Hopper" };
+    const { db, summary, projections } = await replay("payments", [
+      ev("payment.created", "pay-1", "2025-05-01T09:00:00Z", {
+        order_id: "ord-1",
+        amount_cents: 1999,
+        currency: "usd",
+        status: "succeeded",
+        channel: "web",
+        payer,
+        created_at: "2025-05-01T09:00:00Z",
+      }),
+      ev("payment.created", "pay-2", "2025-05-01T09:01:00Z", { amount_cents: 500, channel: "pos" }),
+      ev("payment.updated", "pay-1", "2025-05-01T10:00:00Z", {
+        amount_cents: 2099,
+        status: "SUCCEEDED",
+        channel: "web",
+        created_at: "2025-05-03T00:00:00Z", // keep_existing: the first one stays
+      }),
+      ev("payment.refunded", "pay-1", "2025-05-02T09:00:00Z", { amount_cents: 0 }),
+      ev("payment.refunded", "pay-1", "2025-05-02T10:00:00Z", { amount_cents: 550 }),
+      ev("payment.updated", "pay-1", "2025-05-01T08:00:00Z", { amount_cents: 1, channel: "web" }), // stale
+    ]);
+    expect(summary).toMatchObject({ read: 6, applied: 4, stale: 1, filtered: 1, filtered_actions: 1 });
+    expect(await db.rows("SELECT * FROM payments")).toEqual([
+      {
+        payment_id: "pay-1",
+        order_id: "ord-1",
+        amount: "20.99",
+        refunded_amount: "5.50",
+        currency: "USD",
+        status: "refunded",
+        payer_name: "Grace Hopper",
+        channel: "web",
+        created_at: "2025-05-01 09:00:00.000000",
+        event_id: "00000000-0000-4000-9400-000000000005",
+        event_timestamp: "2025-05-02 10:00:00.000000",
+      },
+    ]);
+    // The log keeps every event, the stale one too (logs have no guard).
+    expect(await db.rows("SELECT event_type, amount FROM payment_events ORDER BY event_timestamp")).toEqual([
+      { event_type: "payment.updated", amount: "0.01" },
+      { event_type: "payment.created", amount: "19.99" },
+      { event_type: "payment.updated", amount: "20.99" },
+      { event_type: "payment.refunded", amount: "0.00" },
+      { event_type: "payment.refunded", amount: "5.50" },
+    ]);
+    // status counts the filtered events from the batches' own counters.
+    const st = cli(["status", "--json", "--projections", projections], {
+      MYSQL_URL: db.url,
+      KAFKA_BROKERS: "127.0.0.1:1",
+    });
+    expect(JSON.parse(st.stdout).events.replay["payment.created"]).toMatchObject({ applied: 1, filtered: 1 });
+  });
+});
+
+describe("shipments", () => {
+  it("projects kilograms and full names, explodes the scans, and MySQL computes the late flag", async () => {
+    const recipient = { first_name: "Alan", last_name: "Turing" };
+    const scan = (location: string, at: string) => ({ location, code: "sc", at });
+    const { db, summary } = await replay("shipments", [
+      ev("shipment.created", "shp-1", "2025-06-01T08:00:00Z", {
+        order_id: "ord-1",
+        carrier: "UPS",
+        weight_grams: 1250,
+        recipient,
+        status: "label_created",
+        promised_at: "2025-06-03T18:00:00Z",
+        scans: [scan("Leeds", "2025-06-01T09:15:00+01:00")],
+      }),
+      ev("shipment.created", "shp-2", "2025-06-01T08:00:00Z", {
+        weight_grams: 80,
+        recipient,
+        status: "LABEL_CREATED",
+        promised_at: "2025-06-05T18:00:00Z",
+      }),
+      ev("shipment.tracking_updated", "shp-1", "2025-06-02T08:00:00Z", {
+        status: "out_for_delivery",
+        scans: [scan("Leeds", "2025-06-01T09:15:00+01:00"), scan("York", "2025-06-02T07:00:00Z")],
+      }),
+      ev("shipment.delivered", "shp-1", "2025-06-04T09:00:00Z", { delivered_at: "2025-06-04T09:00:00Z" }),
+      ev("shipment.delivered", "shp-2", "2025-06-04T10:00:00Z", { delivered_at: "2025-06-04T10:00:00Z" }),
+    ]);
+    expect(summary).toMatchObject({ read: 5, applied: 5, dead_lettered: 0 });
+    expect(
+      await db.rows(
+        "SELECT shipment_id, carrier, weight_kg, recipient_name, status, scan_count, late FROM shipments ORDER BY shipment_id",
+      ),
+    ).toEqual([
+      {
+        shipment_id: "shp-1",
+        carrier: "ups",
+        weight_kg: "1.250",
+        recipient_name: "Alan Turing",
+        status: "delivered",
+        scan_count: 2,
+        late: 1,
+      },
+      {
+        shipment_id: "shp-2",
+        carrier: null,
+        weight_kg: "0.080",
+        recipient_name: "Alan Turing",
+        status: "delivered",
+        scan_count: null,
+        late: 0,
+      },
+    ]);
+    expect(
+      await db.rows(
+        "SELECT seq, location, code, scanned_on FROM shipment_scans WHERE shipment_id = 'shp-1' ORDER BY seq",
+      ),
+    ).toEqual([
+      { seq: 1, location: "Leeds", code: "SC", scanned_on: "2025-06-01" },
+      { seq: 2, location: "York", code: "SC", scanned_on: "2025-06-02" },
+    ]);
+  });
+});
+
+describe("carts", () => {
+  it("explodes the SKU map into rows, counts the items, filters test accounts, soft-deletes on checkout", async () => {
+    const { db, summary } = await replay("carts", [
+      ev("cart.created", "cart-1", "2025-07-01T12:00:00Z", {
+        user: { id: "usr-1" },
+        currency: "eur",
+        items: { "SKU-TEE": { qty: 2, price_cents: 1250 }, "SKU-MUG": { qty: 1, price_cents: 899 } },
+      }),
+      ev("cart.created", "cart-2", "2025-07-01T12:00:00Z", {
+        user: { id: "usr-test", test_account: true },
+        items: { "SKU-TEE": { qty: 1, price_cents: 1250 } },
+      }),
+      ev("cart.updated", "cart-1", "2025-07-01T12:05:00Z", {
+        user: { id: "usr-1" },
+        items: { "SKU-TEE": { qty: 3, price_cents: 1250 } },
+      }),
+      ev("cart.checked_out", "cart-1", "2025-07-01T12:10:00Z", {}),
+    ]);
+    expect(summary).toMatchObject({ read: 4, applied: 3, filtered: 1 });
+    expect(await db.rows("SELECT cart_id, user_id, item_count, currency, checked_out_at FROM carts")).toEqual(
+      [
+        {
+          cart_id: "cart-1",
+          user_id: "usr-1",
+          item_count: 1,
+          currency: "EUR",
+          checked_out_at: "2025-07-01 12:10:00.000000",
+        },
+      ],
+    );
+    expect(await db.rows("SELECT cart_id, sku, quantity, unit_price, line_total FROM cart_items")).toEqual([
+      { cart_id: "cart-1", sku: "SKU-TEE", quantity: 3, unit_price: "12.50", line_total: "37.50" },
+    ]);
+  });
+});

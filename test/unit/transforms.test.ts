@@ -1,0 +1,162 @@
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { compile } from "../../src/compile/compile.js";
+import { compareValues } from "../../src/compile/conditions.js";
+import * as dec from "../../src/compile/decimal.js";
+import { filteredOut, MapError, mapEvent } from "../../src/compile/map-event.js";
+import { checkExamples } from "../../src/examples/check-examples.js";
+import { loadSpecDir, loadSpecTexts } from "../helpers/specs.js";
+
+const d = (v: unknown) => dec.toDecimal(v)!;
+const text = (x: dec.Decimal | undefined) => (x ? dec.decimalText(x) : undefined);
+
+describe("exact decimals", () => {
+  it("add, subtract and multiply without binary floating point", () => {
+    expect(text(dec.add(d(0.1), d(0.2)))).toBe("0.3");
+    expect(text(dec.sub(d("10.00"), d("0.01")))).toBe("9.99");
+    expect(text(dec.mul(d("19.99"), d(3)))).toBe("59.97");
+    expect(text(dec.scaleBy(d(1999), -2))).toBe("19.99");
+    expect(text(dec.scaleBy(d("1.5"), 3))).toBe("1500");
+    expect(text(d("1e-7"))).toBe("0.0000001");
+    expect(dec.toDecimal("12a")).toBeUndefined();
+  });
+
+  it("divide exactly, or say it is not exact unless told how to round", () => {
+    expect(text(dec.div(d(1999), d(100), 2, undefined))).toBe("19.99");
+    expect(dec.div(d(1), d(3), 4, undefined)).toBeUndefined();
+    expect(text(dec.div(d(1), d(3), 4, "half_even"))).toBe("0.3333");
+    expect(text(dec.div(d(2), d(3), 2, "half_up"))).toBe("0.67");
+    expect(text(dec.div(d(2), d(3), 2, "down"))).toBe("0.66");
+    expect(text(dec.div(d(-2), d(3), 2, "half_up"))).toBe("-0.67");
+    expect(dec.div(d(1), d(0), 2, "half_up")).toBeUndefined();
+  });
+
+  it("round half up, half even, down and up", () => {
+    expect(text(dec.round(d("2.5"), 0, "half_up"))).toBe("3");
+    expect(text(dec.round(d("2.5"), 0, "half_even"))).toBe("2");
+    expect(text(dec.round(d("3.5"), 0, "half_even"))).toBe("4");
+    expect(text(dec.round(d("-2.5"), 0, "half_up"))).toBe("-3");
+    expect(text(dec.round(d("2.91"), 0, "down"))).toBe("2");
+    expect(text(dec.round(d("2.01"), 0, "up"))).toBe("3");
+    expect(dec.round(d("2.01"), 1, undefined)).toBeUndefined();
+  });
+});
+
+describe("condition comparisons", () => {
+  it("compare numbers by value, timestamps as instants, text exactly, booleans and null by equality", () => {
+    expect(compareValues(9.5, 10)).toBeLessThan(0);
+    expect(compareValues("10.00", 10)).toBe(0);
+    expect(compareValues("2025-03-05T12:00:00+02:00", "2025-03-05T09:30:00Z")).toBeGreaterThan(0);
+    expect(compareValues("2025-03-05T10:00:00+01:00", "2025-03-05T09:00:00Z")).toBe(0);
+    expect(compareValues("b", "a")).toBeGreaterThan(0);
+    expect(compareValues("10", "9")).toBeLessThan(0); // text is text
+    expect(compareValues(true, true)).toBe(0);
+    expect(compareValues(true, 1)).toBeUndefined();
+    expect(compareValues(null, null)).toBe(0);
+    expect(compareValues(null, 0)).toBeUndefined();
+  });
+});
+
+/** One table, one event type whose `amount` column is written by `value`. */
+function oneColumn(value: string, column = 'amount: { type: "decimal(12,2)", nullable: true }') {
+  const { spec, issues } = loadSpecTexts([
+    {
+      file: "t.yaml",
+      text: `tables:\n  t:\n    primary_key: [id]\n    columns:\n      id: { type: varchar(10) }\n      ${column}\nevents:\n  t.e:\n    - upsert: t\n      columns: { id: $.entity_id, amount: ${value} }\n`,
+    },
+  ]);
+  return { compiled: issues.length ? undefined : compile(spec), issues };
+}
+const envelope = (data: Record<string, unknown>) => ({
+  event_type: "t.e",
+  event_id: "e",
+  timestamp: "2025-01-01T00:00:00Z",
+  entity_id: "x",
+  data,
+});
+function amountOf(value: string, data: Record<string, unknown>, column?: string): unknown {
+  const { compiled, issues } = oneColumn(value, column);
+  expect(issues).toEqual([]);
+  const r = mapEvent(compiled!.events.get("t.e")!, envelope(data));
+  return r instanceof MapError ? r : r[0]!.values[1];
+}
+
+describe("transforms at run time", () => {
+  it("dead-letter a value they cannot take, naming the column and the transform", () => {
+    expect((amountOf("{ div: [$.data.a, $.data.b] }", { a: 1, b: 0 }) as MapError).reason).toBe(
+      "t.amount ← div($.data.a, $.data.b): div: division by zero",
+    );
+    expect((amountOf("{ div: [$.data.a, 3] }", { a: 1 }) as MapError).reason).toContain(
+      "is not exact at 2 decimals (give mode:",
+    );
+    const status = "amount: { type: varchar(10), nullable: true }";
+    expect(
+      (amountOf("{ map: $.data.s, values: { a: A } }", { s: "z" }, status) as MapError).reason,
+    ).toContain('map: the string "z" is not in its values (a)');
+    expect(
+      (amountOf("{ length: $.data.s }", { s: "abc" }, "amount: { type: int, nullable: true }") as MapError)
+        .reason,
+    ).toContain("length expected an array or a map");
+    expect(
+      (amountOf("{ date: $.data.s }", { s: "soon" }, "amount: { type: date, nullable: true }") as MapError)
+        .reason,
+    ).toContain("date: expected an ISO-8601 timestamp");
+  });
+
+  it("leave the column alone when an argument is absent, and write NULL when one is null", () => {
+    const { compiled } = oneColumn("{ div: [$.data.a, 100] }");
+    const absent = mapEvent(compiled!.events.get("t.e")!, envelope({}));
+    expect(absent).not.toBeInstanceOf(MapError);
+    expect((absent as { signature: string }[])[0]!.signature).toBe("10");
+    expect(amountOf("{ div: [$.data.a, 100] }", { a: null })).toBeNull();
+  });
+
+  it("take a decimal column's scale for div and round, and write decimals as exact text", () => {
+    expect(
+      amountOf("{ div: [$.data.a, 8] }", { a: 1 }, 'amount: { type: "decimal(12,3)", nullable: true }'),
+    ).toBe("0.125");
+    expect(amountOf("{ round: { div: [$.data.a, 8], decimals: 3 } }", { a: 1 })).toBe("0.13");
+    expect(amountOf("{ mul: [$.data.a, 1.1] }", { a: 3 })).toBe("3.3");
+    expect(amountOf("{ div: [$.data.a, 4] }", { a: 10 }, "amount: { type: double, nullable: true }")).toBe(
+      2.5,
+    );
+  });
+});
+
+describe("conditions", () => {
+  it("filter an event by its type's when; not on an absent value holds", () => {
+    const { spec, issues } = loadSpecTexts([
+      {
+        file: "w.yaml",
+        text: `tables:\n  t:\n    primary_key: [id]\n    columns: { id: { type: varchar(10) } }\nevents:\n  t.e:\n    when: { all: [{ path: $.data.channel, in: [web, app] }, { not: { path: $.data.test, eq: true } }] }\n    actions:\n      - upsert: t\n        columns: { id: $.entity_id }\n`,
+      },
+    ]);
+    expect(issues).toEqual([]);
+    const actions = compile(spec).events.get("t.e")!;
+    expect(filteredOut(actions, envelope({ channel: "web" }))).toBe(false);
+    expect(filteredOut(actions, envelope({ channel: "app", test: false }))).toBe(false);
+    expect(filteredOut(actions, envelope({ channel: "app", test: true }))).toBe(true);
+    expect(filteredOut(actions, envelope({ channel: "pos" }))).toBe(true);
+    expect(filteredOut(actions, envelope({}))).toBe(true);
+  });
+});
+
+describe("the forms fixture", () => {
+  it("uses every form, and every example passes", () => {
+    const { spec, issues } = loadSpecDir(fileURLToPath(new URL("../fixtures/forms", import.meta.url)));
+    expect(issues).toEqual([]);
+    const results = checkExamples(compile(spec));
+    expect(results.length).toBeGreaterThanOrEqual(7);
+    for (const r of results) expect(r.failures, r.example.name).toEqual([]);
+  });
+
+  it("compiles to the pinned DDL, generated columns included, on both servers", async () => {
+    const { spec } = loadSpecDir(fileURLToPath(new URL("../fixtures/forms", import.meta.url)));
+    for (const dialect of ["mariadb", "mysql"] as const) {
+      const ddl = `${compile(spec, dialect)
+        .tables.map((t) => t.ddl)
+        .join(";\n\n")};\n`;
+      await expect(ddl).toMatchFileSnapshot(`../golden/forms-ddl.${dialect}.sql`);
+    }
+  });
+});
