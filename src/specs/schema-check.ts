@@ -64,7 +64,8 @@ const TYPE_HINTS: Record<string, string> = {
 };
 
 const ONE_OF_HINTS: Record<string, string> = {
-  value: "to take the first of several paths write { coalesce: [$.a, $.b] }; see Values and Transforms in docs/spec-language.md",
+  value:
+    "to take the first of several paths write { coalesce: [$.a, $.b] }; see Values and Transforms in docs/spec-language.md",
   key: "see Tables in docs/spec-language.md",
   event: "see Events in docs/spec-language.md",
 };
