@@ -8,7 +8,7 @@ import type {
   TableSpec,
   ValueSpec,
 } from "../specs/types.js";
-import { type Coercer, coercerFor } from "./coerce.js";
+import { CoerceFailure, type Coercer, coercerFor } from "./coerce.js";
 import { compileCondition, compileTest, type Getter, type Predicate } from "./conditions.js";
 import { createTableSql, type Dialect, orderTables } from "./ddl.js";
 import { ENGINE_TABLES } from "./engine-tables.js";
@@ -28,8 +28,6 @@ export interface CompiledColumn {
   readonly coerce: Coercer;
   readonly keepExisting: boolean;
   readonly nullable: boolean;
-  /** The value is computed by a transform, which may fail (a CoerceFailure) for an event. */
-  readonly mayFail: boolean;
 }
 
 export interface CompiledTable {
@@ -195,15 +193,17 @@ function compileColumn(table: TableSpec, cv: ColumnValue): CompiledColumn {
   const col = table.columns.get(cv.column)!;
   const computed = cv.value.kind === "transform" || cv.value.kind === "test";
   const get = getterFor(cv.value, col.type);
+  const coerce = coercerFor(col.type);
   return {
     name: cv.column,
     quoted: quoteId(cv.column),
     source: sourceText(cv.value),
     get: computed ? forColumn(get, typeOf(cv.value), col.type) : get,
-    coerce: coercerFor(col.type),
+    // A transform that cannot take its input hands its failure on: the coercion passes it through,
+    // so the mapping's one failure check sees it (no extra check for the plain paths).
+    coerce: computed ? (v) => (v instanceof CoerceFailure ? v : coerce(v)) : coerce,
     keepExisting: cv.keepExisting,
     nullable: col.nullable,
-    mayFail: computed,
   };
 }
 

@@ -46,7 +46,6 @@ function read(
 ): unknown {
   const raw = col.get(envelope, element, key);
   if (raw === ABSENT) return required ? fail(action, col, "is missing (it is part of the key)") : ABSENT;
-  if (col.mayFail && raw instanceof CoerceFailure) return fail(action, col, raw.message);
   if (raw === null || raw === undefined) {
     if (required) return fail(action, col, "is null (it is part of the key)");
     return col.nullable ? null : fail(action, col, "is null, but the column is NOT NULL");
