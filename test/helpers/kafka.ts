@@ -15,9 +15,9 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, expect } from "vitest";
-import { parse } from "yaml";
 import { type CliResult, cliAsync, EXAMPLES, REPO } from "./cli.js";
 import { createTestDb, type TestDb } from "./db.js";
+import { loadSpecDirOrThrow } from "./specs.js";
 
 /** The broker of scripts/kafka.mjs, which the global setup starts (KAFKA_PORT and KAFKA_HOME_DIR as for it). */
 export const MAIN_BROKER = `127.0.0.1:${process.env.KAFKA_PORT || 9092}`;
@@ -295,18 +295,18 @@ export function readEvents(file: string): InputEvent[] {
     .map((l) => JSON.parse(l) as InputEvent);
 }
 
-/** event type → the log tables its actions append to (read from the specs in projections/). */
+/** event type → the log tables its actions append to (from the compiled specs in projections/). */
 export function appendTargets(): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  const dir = join(REPO, "projections");
-  for (const f of readdirSync(dir).filter((f) => f.endsWith(".yaml"))) {
-    const doc = parse(readFileSync(join(dir, f), "utf8")) as {
-      events?: Record<string, Record<string, unknown>[]>;
-    };
-    for (const [type, actions] of Object.entries(doc.events ?? {})) {
-      const tables = actions.flatMap((a) => (typeof a.append === "string" ? [a.append] : []));
-      if (tables.length) out.set(type, [...(out.get(type) ?? []), ...tables]);
-    }
+  for (const [type, actions] of loadSpecDirOrThrow(join(REPO, "projections")).events) {
+    const appends = actions.filter((a) => a.mode === "append");
+    // A conditional append would make the expected count depend on the payload.
+    if (appends.some((a) => a.when)) throw new Error(`${type}: conditional appends are not counted here`);
+    if (appends.length)
+      out.set(
+        type,
+        appends.map((a) => a.table),
+      );
   }
   return out;
 }
