@@ -1,6 +1,13 @@
 import { Command, Option } from "commander";
 import { SpecError } from "../specs/issues.js";
 import { ddlCommand } from "./commands/ddl.js";
+import {
+  type LetterOptions,
+  listCommand,
+  purgeCommand,
+  retryCommand,
+  showCommand,
+} from "./commands/dead-letters.js";
 import { emitCommand } from "./commands/emit.js";
 import { generateCommand } from "./commands/generate.js";
 import { migrateCommand } from "./commands/migrate.js";
@@ -174,6 +181,55 @@ program
       statusCommand(o.projections, o),
     ),
   );
+
+const letters = program
+  .command("dead-letters")
+  .description("list, show, retry after a fix, or purge the events projector could not apply");
+
+/** The filters of every dead-letters subcommand. */
+function letterFilters(c: Command): Command {
+  return c
+    .option("--event-type <type>", "only letters of this event type")
+    .option("--source <name>", "only letters from this source: a topic, a file name, stdin")
+    .option("--reason <text>", "only letters whose reason contains this text")
+    .option("--since <time>", "only letters that last failed at or after this time (ISO, or 15m, 2h, 7d ago)")
+    .option("--kind <kind>", "failed (the event failed) or unmatched (an update found no row yet)")
+    .addOption(mysqlOption())
+    .option("--json", "print JSON");
+}
+
+letterFilters(letters.command("list").description("the matching letters, oldest first"))
+  .option("--limit <n>", "print at most this many (0: all)", "100")
+  .action(action((o: LetterOptions & { limit: string }) => listCommand(o)));
+
+letters
+  .command("show")
+  .description("one letter with its raw payload")
+  .argument("<id>", "the letter's id (see list)")
+  .addOption(mysqlOption())
+  .option("--json", "print JSON")
+  .action(action((id: string, o: { mysqlUrl?: string; json?: boolean }) => showCommand(id, o)));
+
+letterFilters(
+  letters
+    .command("retry")
+    .description(
+      "apply the matching letters again with the current specs, in their original order; remove those that apply",
+    ),
+)
+  .addOption(projections())
+  .option("--batch-size <n>", "letters per transaction", "500")
+  .option("--dry-run", "say what would be retried, and which still fail to map; write nothing")
+  .action(
+    action((o: LetterOptions & { projections: string; dryRun?: boolean; batchSize: string }) =>
+      retryCommand(o.projections, o),
+    ),
+  );
+
+letterFilters(letters.command("purge").description("delete the matching letters (asks first on a terminal)"))
+  .option("--yes", "delete without asking")
+  .option("--dry-run", "say how many would be deleted")
+  .action(action((o: LetterOptions & { yes?: boolean; dryRun?: boolean }) => purgeCommand(o)));
 
 program
   .command("generate")

@@ -1,3 +1,5 @@
+import { lettersByTypeStatement, selectCountersStatement } from "../compile/engine-statements.js";
+import type { Statement } from "../compile/statements.js";
 import { OUTCOME_NAMES } from "../run/counters.js";
 import { LATENCY_BUCKETS_MS, OUTCOMES, type Stats } from "../run/stats.js";
 
@@ -12,8 +14,23 @@ function esc(v: string): string {
   return v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
 }
 
+/** What the dead-letter table holds and what retries and purges did, as last read from MySQL. */
+export interface LetterSample {
+  /** kind, event type → letters now. */
+  readonly letters: readonly { kind: string; eventType: string; n: number }[];
+  /** event type, outcome → events, of `dead-letters retry` (applied, stale, dead_lettered, …). */
+  readonly retried: readonly { eventType: string; outcome: string; n: number }[];
+  /** event type → letters purged. */
+  readonly purged: readonly { eventType: string; n: number }[];
+}
+
 /** Prometheus text exposition of the run's counters, batch histogram and lag. */
-export function prometheusText(stats: Stats, lag: readonly LagSample[], ready: boolean): string {
+export function prometheusText(
+  stats: Stats,
+  lag: readonly LagSample[],
+  ready: boolean,
+  letters?: LetterSample,
+): string {
   const out: string[] = [];
   const family = (name: string, type: string, help: string) =>
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
@@ -81,7 +98,55 @@ export function prometheusText(stats: Stats, lag: readonly LagSample[], ready: b
   );
   for (const l of lag)
     out.push(`projector_lag_seconds{topic="${esc(l.topic)}",partition="${l.partition}"} ${l.seconds}`);
+  if (letters) {
+    family(
+      "projector_dead_letters",
+      "gauge",
+      "Dead letters now, by kind (failed, unmatched) and event type (read from MySQL every 10 s).",
+    );
+    for (const l of letters.letters)
+      out.push(`projector_dead_letters{kind="${esc(l.kind)}",event_type="${esc(l.eventType)}"} ${l.n}`);
+    family(
+      "projector_dead_letter_retries_total",
+      "counter",
+      "Letters that projector dead-letters retry went through, by event type and outcome.",
+    );
+    for (const r of letters.retried)
+      out.push(
+        `projector_dead_letter_retries_total{event_type="${esc(r.eventType)}",outcome="${esc(r.outcome)}"} ${r.n}`,
+      );
+    family(
+      "projector_dead_letters_purged_total",
+      "counter",
+      "Letters deleted by projector dead-letters purge.",
+    );
+    for (const p of letters.purged)
+      out.push(`projector_dead_letters_purged_total{event_type="${esc(p.eventType)}"} ${p.n}`);
+  }
   family("projector_ready", "gauge", "1 when consuming and writing, 0 while retrying or rebalancing.");
   out.push(`projector_ready ${ready ? 1 : 0}`);
   return `${out.join("\n")}\n`;
+}
+
+/** Reads the dead letters' gauges: letters by kind and type, and the retry and purge counters. */
+export async function readLetterSample(
+  db: { select(statements: readonly Statement[]): Promise<Record<string, unknown>[][]> },
+  retryScope: string,
+  purgeScope: string,
+): Promise<LetterSample> {
+  const [letters = [], retried = [], purged = []] = await db.select([
+    lettersByTypeStatement(),
+    selectCountersStatement(retryScope),
+    selectCountersStatement(purgeScope),
+  ]);
+  const type = (v: unknown) => (v === null || v === undefined ? "(undecodable)" : String(v));
+  return {
+    letters: letters.map((r) => ({ kind: String(r.kind), eventType: type(r.event_type), n: Number(r.n) })),
+    retried: retried.map((r) => ({
+      eventType: type(r.event_type),
+      outcome: String(r.outcome),
+      n: Number(r.events),
+    })),
+    purged: purged.map((r) => ({ eventType: type(r.event_type), n: Number(r.events) })),
+  };
 }

@@ -14,7 +14,7 @@ export function printSummary(stats: Stats, json: boolean): void {
     `skipped        ${s.skipped}`,
     `dead-lettered  ${s.dead_lettered}`,
     `filtered       ${s.filtered} (and ${s.filtered_actions} actions)`,
-    `unmatched ops  ${s.unmatched}`,
+    `unmatched ops  ${s.unmatched}${s.unmatched_kept ? ` (${s.unmatched_kept} events kept to retry: projector dead-letters list --kind unmatched)` : ""}`,
     `time           ${s.seconds} s (${s.events_per_second} events/s, ${s.rows_per_second} rows/s)`,
     "rows per table:",
     ...Object.entries(s.rows_by_table as Record<string, number>).map(([t, n]) => `  ${t.padEnd(24)} ${n}`),

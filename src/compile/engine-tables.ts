@@ -9,7 +9,15 @@ export const COUNTERS = "projector_counters";
 
 const HERE = { file: "(engine)", line: 1, col: 1 };
 
-type Col = [name: string, type: ColumnType, typeText: string, nullable?: boolean, autoIncrement?: boolean];
+type Col = [
+  name: string,
+  type: ColumnType,
+  typeText: string,
+  nullable?: boolean,
+  autoIncrement?: boolean,
+  /** For columns an older database lacks: what migrate fills its existing rows with. */
+  defaultValue?: string | number,
+];
 
 function table(
   name: string,
@@ -18,14 +26,14 @@ function table(
   keys: { uniques?: [string, string[]][]; indexes?: [string, string[]][] } = {},
 ): TableSpec {
   const cols = new Map<string, ColumnSpec>(
-    columns.map(([col, type, typeText, nullable = false, autoIncrement = false]) => [
+    columns.map(([col, type, typeText, nullable = false, autoIncrement = false, defaultValue]) => [
       col,
       {
         name: col,
         type,
         typeText,
         nullable,
-        default: undefined,
+        default: defaultValue,
         pos: HERE,
         ...(autoIncrement ? { autoIncrement } : {}),
       },
@@ -52,7 +60,11 @@ const varchar = (length: number): ColumnType => ({ name: "varchar", length });
  * (key columns compare exactly, like every key), and migrate adds what an older database lacks.
  */
 export const ENGINE_TABLES: readonly TableSpec[] = [
-  // Keyed by where the event came from, so a redelivered bad event is recorded once.
+  // Keyed by where the event came from, so a redelivered bad event is recorded once. Two kinds: an
+  // event that failed (kind "failed"), and one applied but for updates that found no row yet
+  // (kind "unmatched", kept so that `dead-letters retry` applies them once the row exists).
+  // partition_id and seq order the letters as their records came (Kafka partition and offset, or -1
+  // and the line number; -1 and -1 for letters older than these columns).
   table(
     DEAD_LETTERS,
     [
@@ -65,11 +77,22 @@ export const ENGINE_TABLES: readonly TableSpec[] = [
       ["payload", { name: "longblob" }, "longblob"],
       ["record_key", { name: "longblob" }, "longblob", true],
       ["failed_at", { name: "datetime", fsp: 6 }, "datetime(6)"],
+      ["kind", varchar(16), "varchar(16)", false, false, "failed"],
+      // 0 when the payload is not the whole record (cut to fit, or over the maximum record size)
+      // or there is no event in it (a Kafka tombstone): such a letter is not retried.
+      ["retriable", { name: "boolean" }, "boolean", false, false, 1],
+      ["attempts", { name: "int" }, "int", false, false, 1],
+      ["first_failed_at", { name: "datetime", fsp: 6 }, "datetime(6)", true],
+      ["partition_id", { name: "int" }, "int", false, false, -1],
+      ["seq", { name: "bigint" }, "bigint", false, false, -1],
     ],
     ["id"],
     {
       uniques: [["uq_dead_letters_source_position", ["source", "position"]]],
-      indexes: [["idx_dead_letters_event_type", ["event_type"]]],
+      indexes: [
+        ["idx_dead_letters_event_type", ["event_type"]],
+        ["idx_dead_letters_order", ["source", "partition_id", "seq"]],
+      ],
     },
   ),
   // Written in the same transaction as the rows: the consumer resumes from here (effectively once).

@@ -5,6 +5,10 @@ export interface SourceRecord {
   readonly position: string;
   /** Where it came from: the file name, `stdin`, or the Kafka topic. */
   readonly source: string;
+  /** A JSONL record's line number (1 for the first line). */
+  readonly line?: number;
+  /** Set when the record is re-read from its dead letter (`dead-letters retry`). */
+  readonly letter?: RetriedLetter;
   /**
    * Set when the record was larger than the maximum record size: `value` holds its first
    * OVERSIZE_HEAD_BYTES only, and it goes to the dead letters with its size.
@@ -36,4 +40,14 @@ export const DEFAULT_MAX_RECORD_BYTES = 4 << 20;
 /** Key of a topic-partition in offset maps. */
 export function partitionKey(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`;
+}
+
+/** What a retried record keeps of its dead letter: its row, and where and how it came first. */
+export interface RetriedLetter {
+  readonly id: string;
+  /** The letter's position as stored (a failure again updates that same letter). */
+  readonly position: string;
+  readonly recordKey: Buffer | null;
+  readonly partition: number;
+  readonly seq: string;
 }

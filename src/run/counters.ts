@@ -21,4 +21,5 @@ export const OUTCOME_NAMES: Record<(typeof OUTCOMES)[number], string> = {
   deadLettered: "dead_lettered",
   filtered: "filtered",
   filteredActions: "filtered_actions",
+  unmatchedKept: "unmatched_kept",
 };

@@ -4,6 +4,7 @@ import {
   DEAD_LETTER_ROW_OVERHEAD,
   type DeadLetter,
   insertDeadLettersStatement,
+  type LetterKind,
 } from "../compile/engine-statements.js";
 import { exactValueBytes, type Statement } from "../compile/statements.js";
 import type { SourceRecord } from "../core/source-record.js";
@@ -14,20 +15,31 @@ export function letterFor(
   reason: string,
   eventId?: string,
   eventType?: string,
+  kind: LetterKind = "failed",
 ): DeadLetter {
+  const k = record.kafka;
+  const again = record.letter;
   return {
     source: record.source,
     // A Kafka position names one record for good (a redelivery replaces its letter). A file's line
     // number does not: another file of the same name, or stdin, has other lines there. The line's
-    // digest tells them apart, and the same file replayed again still finds its own letters.
-    position: record.kafka
-      ? record.position
-      : `${record.position} #${createHash("sha256").update(record.value).digest("hex").slice(0, 16)}`,
+    // digest tells them apart, and the same file replayed again still finds its own letters. A
+    // retried record keeps its letter's position: failing again updates that letter.
+    position:
+      again?.position ??
+      (k
+        ? record.position
+        : `${record.position} #${createHash("sha256").update(record.value).digest("hex").slice(0, 16)}`),
     eventId,
     eventType,
     reason,
     payload: record.value,
-    recordKey: record.kafka?.key ?? null,
+    recordKey: again ? again.recordKey : (k?.key ?? null),
+    kind,
+    // The head of an oversize record, or a tombstone's empty value, is not an event to retry.
+    retriable: record.oversize === undefined && k?.tombstone !== true,
+    partition: again?.partition ?? k?.partition ?? -1,
+    seq: again?.seq ?? k?.offset ?? record.line ?? -1,
   };
 }
 
@@ -77,6 +89,7 @@ export function deadLetterStatements(
       r = {
         ...r,
         payload: raw.subarray(0, keep),
+        retriable: false,
         reason: `${r.reason} (payload of ${raw.length} bytes kept truncated to its first ${keep}: a dead letter must fit the server's max_allowed_packet of ${maxPacket} bytes)`,
       };
       n = letterBytes(r);
@@ -87,4 +100,9 @@ export function deadLetterStatements(
   }
   flush();
   return out;
+}
+
+/** The reason of an event kept for its unmatched updates. */
+export function unmatchedReason(keep: readonly string[]): string {
+  return `unmatched: ${keep.join("; ")} (kept: projector dead-letters retry applies it once the row exists)`;
 }

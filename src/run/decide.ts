@@ -55,6 +55,11 @@ function uniqueTouches(
 export interface EventResult {
   readonly stale: readonly string[];
   readonly unmatched: readonly string[];
+  /**
+   * The unmatched updates, soft deletes and child replaces, described: the event is kept (a dead
+   * letter of kind "unmatched") to be applied by a retry once the row exists.
+   */
+  readonly keep?: readonly string[];
   /** Set when the event cannot be applied at all (it goes to the dead letters). */
   readonly rejected?: string;
 }
@@ -206,6 +211,7 @@ export function decideBatch(
   for (const ev of events) {
     const stale: string[] = [];
     const unmatched: string[] = [];
+    const keep: string[] = [];
     const conflict = uniqueConflict(ev, state, wantedUniques);
     if (conflict) {
       results.push({ stale, unmatched, rejected: conflict });
@@ -246,8 +252,15 @@ export function decideBatch(
             ? state.resolveUnique(t.name, u.name, keyString(orderedWhere(a, u, op.where)))
             : keyString(op.where);
           const row = key === undefined ? undefined : state.get(t.name, key);
+          if (key !== undefined && !row && a.mode !== "delete" && olderThanRow(state, t, key, guard)) {
+            // The row was hard-deleted after this event: it is stale, not waiting for its row.
+            stale.push(t.name);
+            staleRows.add(`${t.name}|${key}`);
+            continue;
+          }
           if (key === undefined || !row) {
             unmatched.push(t.name);
+            if (a.mode !== "delete") keep.push(noRow(a, op.where));
             // A delete that finds no row (it came first, or again) still says the row is gone as of
             // its guard: an older event arriving later must not create it.
             if (a.mode === "delete" && key !== undefined && t.guard && guard != null) {
@@ -294,6 +307,7 @@ export function decideBatch(
           if (!parentRow) {
             // Child rows need their parent (foreign key): nothing to attach them to.
             unmatched.push(t.name);
+            keep.push(noRow(a, op.where, t.parent));
             continue;
           }
           const fresh =
@@ -313,9 +327,17 @@ export function decideBatch(
           break;
       }
     }
-    results.push({ stale, unmatched });
+    results.push(keep.length > 0 ? { stale, unmatched, keep } : { stale, unmatched });
   }
   return { ops, results };
+}
+
+/** "update users: no row user_id = "u1"" (for a replace, the parent row it needs). */
+function noRow(a: CompiledAction, where: readonly unknown[], parent?: string): string {
+  const show = (v: unknown) =>
+    typeof v === "string" ? JSON.stringify(v) : v === null || v === undefined ? "null" : String(v);
+  const key = a.where.map((w, i) => `${w.name} = ${show(where[i])}`).join(", ");
+  return `${a.mode} ${a.table.name}: no ${parent ? `${parent} row` : "row"} ${key}`;
 }
 
 /** Whether `guard` is older than the row's, or (the row gone) than the hard delete's tombstone. */

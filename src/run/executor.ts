@@ -1,12 +1,17 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { CompiledSpec } from "../compile/compile.js";
+import {
+  bumpRetryEpochStatement,
+  deleteLettersByIdStatement,
+  lockAllOffsetsStatement,
+} from "../compile/engine-statements.js";
 import { backoffDelay, pause } from "../core/backoff.js";
 import { DatabaseError } from "../core/database-error.js";
 import { log } from "../core/log.js";
 import type { SourceRecord } from "../core/source-record.js";
 import { type BatchPlan, Planner } from "./batch-plan.js";
 import { countersStatements } from "./counters.js";
-import { deadLetterStatements, letterFor } from "./dead-letters.js";
+import { deadLetterStatements, letterFor, unmatchedReason } from "./dead-letters.js";
 import { selectingUniques } from "./decide.js";
 import { isolate } from "./isolate.js";
 import { lockOffsets, nextOffsets, saveOffsetsStatements, unappliedFilter } from "./offsets.js";
@@ -33,6 +38,12 @@ export interface ExecutorOptions {
    * locked in the batch's transaction, show none of its records applied meanwhile.
    */
   readonly lookahead?: boolean;
+  /**
+   * `dead-letters retry`: each transaction first locks every group's offsets (so it never overlaps
+   * a run's batch) and counts itself in the retry epoch (so a run's batch planned before it is
+   * planned again); the letters of records it applies are removed. No lookahead.
+   */
+  readonly retry?: boolean;
 }
 
 /** Runs while MySQL writes a batch; returns the next batch when the caller has it, to be planned ahead. */
@@ -73,6 +84,8 @@ export class Executor {
   private readonly lookahead: boolean;
   /** False while a batch is being retried (reported by /readyz). */
   ready = true;
+  /** The retry epoch seen by the last committed batch (see ExecutorOptions.retry). */
+  private epoch: string | undefined;
 
   constructor(
     private readonly compiled: CompiledSpec,
@@ -80,7 +93,7 @@ export class Executor {
     private readonly options: ExecutorOptions,
   ) {
     this.planner = new Planner(compiled, selectingUniques(compiled), () => db.statementBytes);
-    this.lookahead = options.lookahead ?? true;
+    this.lookahead = !options.retry && (options.lookahead ?? true);
     this.label = typeLabel(compiled);
   }
 
@@ -120,12 +133,21 @@ export class Executor {
    * a second copy of a record in the same batch. The offset rows stay locked until commit, so two
    * consumers never apply the same records.
    */
-  private async unapplied(tx: Transaction, prepared: readonly Prepared[]): Promise<readonly Prepared[]> {
+  private async unapplied(
+    tx: Transaction,
+    prepared: readonly Prepared[],
+  ): Promise<{ fresh: readonly Prepared[]; epoch: string | undefined }> {
+    if (this.options.retry) {
+      await tx.select([lockAllOffsetsStatement()]);
+      await tx.execute([bumpRetryEpochStatement()]);
+      return { fresh: prepared, epoch: undefined };
+    }
     const group = this.options.group;
-    if (group === undefined) return prepared;
+    if (group === undefined) return { fresh: prepared, epoch: undefined };
     const records = prepared.map((p) => p.record);
-    const fresh = unappliedFilter(await lockOffsets(tx, group, records));
-    return prepared.filter((p) => fresh(p.record));
+    const { stored, epoch } = await lockOffsets(tx, group, records);
+    const fresh = unappliedFilter(stored);
+    return { fresh: prepared.filter((p) => fresh(p.record)), epoch };
   }
 
   /** The plan made ahead for this batch, if it is ready within AHEAD_WAIT_MS. */
@@ -153,8 +175,13 @@ export class Executor {
       const t0 = performance.now();
       // The offsets are locked and checked here either way; a plan made ahead holds only if none
       // of its Kafka records was applied meanwhile (by an earlier owner of the partition).
-      const unapplied = await this.unapplied(tx, prepared);
-      const ahead = planned !== undefined && unapplied.length === prepared.length ? planned : undefined;
+      const { fresh: unapplied, epoch } = await this.unapplied(tx, prepared);
+      // A retry committed since the batch before (epoch moved) may have written rows a plan made
+      // ahead read before it: such a plan is made again.
+      const ahead =
+        planned !== undefined && unapplied.length === prepared.length && epoch === this.epoch
+          ? planned
+          : undefined;
       const plan = ahead ?? (await this.planner.inTransaction((q) => tx.select(q), unapplied));
       const { live, events, decision, statements } = plan;
       const t2 = performance.now();
@@ -177,13 +204,22 @@ export class Executor {
         });
       const letters = live.flatMap((p) => (p.kind === "dead" ? [p.letter] : []));
       events.forEach((ev, i) => {
-        const rejected = decision.results[i]?.rejected;
+        const r = decision.results[i];
         const p = live[ev.index];
-        if (rejected && p?.kind === "event")
-          letters.push(letterFor(p.record, rejected, p.eventId, p.eventType));
+        if (!r || p?.kind !== "event") return;
+        if (r.rejected) letters.push(letterFor(p.record, r.rejected, p.eventId, p.eventType));
+        else if (r.keep)
+          letters.push(letterFor(p.record, unmatchedReason(r.keep), p.eventId, p.eventType, "unmatched"));
+      });
+      // A retried record that got no letter again is done with: its letter goes.
+      const lettered = new Set(letters.map((l) => `${l.source}\u0000${l.position}`));
+      const resolved = live.flatMap((p) => {
+        const l = p.record.letter;
+        return l && !lettered.has(`${p.record.source}\u0000${l.position}`) ? [l.id] : [];
       });
       if (letters.length > 0)
         await tx.execute(deadLetterStatements(letters, this.db.statementBytes, this.db.maxAllowedPacket));
+      if (resolved.length > 0) await tx.execute([deleteLettersByIdStatement(resolved)]);
       // The batch's outcomes per event type, kept with it (status reads them), and its offsets: over
       // every record of the batch, dropped ones too (a redelivered record may carry where the
       // partition goes on past markers, its `next`; offsets only ever rise, see saveOffsetsStatements).
@@ -195,7 +231,7 @@ export class Executor {
         ...(group === undefined ? [] : saveOffsetsStatements(nextOffsets(records, group))),
       ];
       if (bookkeeping.length > 0) await tx.execute(bookkeeping);
-      return { plan, fromAhead: ahead !== undefined, outcomes };
+      return { plan, fromAhead: ahead !== undefined, outcomes, epoch, resolved: resolved.length };
     });
   }
 
@@ -204,9 +240,15 @@ export class Executor {
     for (let attempt = 0; ; attempt++) {
       try {
         const started = performance.now();
-        const { plan, fromAhead, outcomes } = await this.transaction(prepared, planned, whileWaiting);
+        const { plan, fromAhead, outcomes, epoch, resolved } = await this.transaction(
+          prepared,
+          planned,
+          whileWaiting,
+        );
         this.ready = true;
+        this.epoch = epoch;
         const stats = this.options.stats;
+        stats.lettersResolved += resolved;
         if (fromAhead) stats.plannedAhead++;
         stats.countBatch(plan.live, outcomes, plan.decision, performance.now() - started);
         const now = Date.now();

@@ -4,6 +4,7 @@ import {
   type OffsetRow,
   saveOffsetsStatement,
   selectOffsetsStatement,
+  selectRetryEpochStatement,
   skipOffsetStatement,
 } from "../compile/engine-statements.js";
 import type { Statement } from "../compile/statements.js";
@@ -25,23 +26,30 @@ export function nextOffsets(records: readonly SourceRecord[], group: string): Of
   return [...next.values()];
 }
 
-/** Locks the offset rows of the records' partitions for the transaction; the stored next offsets. */
+/**
+ * Locks the offset rows of the records' partitions for the transaction: the stored next offsets,
+ * and the retry epoch as of then (read after the lock: a retry that held the offsets is committed).
+ */
 export async function lockOffsets(
   tx: Transaction,
   group: string,
   records: readonly SourceRecord[],
-): Promise<Map<string, bigint>> {
+): Promise<{ stored: Map<string, bigint>; epoch: string | undefined }> {
   const partitions = new Map<string, { topic: string; partition: number }>();
   for (const r of records) {
     const k = r.kafka;
     if (k) partitions.set(partitionKey(k.topic, k.partition), { topic: k.topic, partition: k.partition });
   }
-  const out = new Map<string, bigint>();
-  if (partitions.size === 0) return out;
-  const [rows = []] = await tx.select([lockOffsetsStatement(group, [...partitions.values()])]);
+  const stored = new Map<string, bigint>();
+  if (partitions.size === 0) return { stored, epoch: undefined };
+  const [rows = [], epochRows = []] = await tx.select([
+    lockOffsetsStatement(group, [...partitions.values()]),
+    selectRetryEpochStatement(),
+  ]);
   for (const r of rows)
-    out.set(partitionKey(String(r.topic), Number(r.partition_id)), BigInt(String(r.next_offset)));
-  return out;
+    stored.set(partitionKey(String(r.topic), Number(r.partition_id)), BigInt(String(r.next_offset)));
+  const epoch = epochRows[0]?.value;
+  return { stored, epoch: epoch === undefined || epoch === null ? undefined : String(epoch) };
 }
 
 /** The statement saving the rows' offsets in a transaction (raising them only), if there are rows. */

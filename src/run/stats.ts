@@ -21,6 +21,8 @@ export interface TypeCounts {
   filtered: number;
   /** Actions an applied event's `when` left out. */
   filteredActions: number;
+  /** Events kept as dead letters of kind "unmatched" (an update found no row yet). */
+  unmatchedKept: number;
 }
 
 /** The outcomes counted per event type, in the order metrics and status show them. */
@@ -31,10 +33,19 @@ export const OUTCOMES = [
   "deadLettered",
   "filtered",
   "filteredActions",
+  "unmatchedKept",
 ] as const;
 
 function zero(): TypeCounts {
-  return { applied: 0, stale: 0, skipped: 0, deadLettered: 0, filtered: 0, filteredActions: 0 };
+  return {
+    applied: 0,
+    stale: 0,
+    skipped: 0,
+    deadLettered: 0,
+    filtered: 0,
+    filteredActions: 0,
+    unmatchedKept: 0,
+  };
 }
 
 /**
@@ -68,6 +79,7 @@ export function batchOutcomes(
     if (r.rejected) c.deadLettered++;
     else if (r.stale.length > 0) c.stale++;
     else c.applied++;
+    if (!r.rejected && r.keep) c.unmatchedKept++;
     const p = prepared[ev.index];
     if (p?.kind === "event" && p.filteredActions > 0) c.filteredActions += p.filteredActions;
   });
@@ -94,6 +106,10 @@ export class Stats {
   filteredActions = 0;
   /** Updates/deletes/replaces that found no row to act on. */
   unmatched = 0;
+  /** Events kept as dead letters of kind "unmatched". */
+  unmatchedKept = 0;
+  /** Dead letters a retry applied (and removed). */
+  lettersResolved = 0;
   batches = 0;
   /** Batches decided and built while the batch before them was written (see Executor lookahead). */
   plannedAhead = 0;
@@ -164,6 +180,7 @@ export class Stats {
       this.deadLettered += c.deadLettered;
       this.filtered += c.filtered;
       this.filteredActions += c.filteredActions;
+      this.unmatchedKept += c.unmatchedKept;
     }
     for (const r of decision.results) this.unmatched += r.unmatched.length;
     for (const { op, tombOnly } of decision.ops) {
@@ -196,6 +213,8 @@ export class Stats {
       filtered: this.filtered,
       filtered_actions: this.filteredActions,
       unmatched: this.unmatched,
+      unmatched_kept: this.unmatchedKept,
+      ...(this.lettersResolved > 0 ? { letters_resolved: this.lettersResolved } : {}),
       batches: this.batches,
       batches_planned_ahead: this.plannedAhead,
       retries: this.retries,

@@ -64,6 +64,7 @@ export async function* jsonlBatches(input: string, options: BatchOptions): Async
       batch.push({
         value,
         position: `line ${line}`,
+        line,
         source,
         oversize: { bytes, limit: options.maxRecordBytes },
       });
@@ -84,7 +85,7 @@ export async function* jsonlBatches(input: string, options: BatchOptions): Async
     if (blank) return;
     if (end < value.length) value = value.subarray(0, end);
     if (batch.length === 0) firstAt = performance.now();
-    batch.push({ value, position: `line ${line}`, source });
+    batch.push({ value, position: `line ${line}`, line, source });
     batchBytes += value.length;
   };
 

@@ -43,6 +43,8 @@ describe("a transaction MySQL refuses whole (not because of an event)", () => {
     // With a dead-letter table too narrow for any reason, a transaction holding a poison message
     // cannot commit, and splitting it cannot help: MySQL refuses the dead letter itself. (A dropped
     // table is a fault of the server's state instead: the same batch is retried in place.)
+    // (The stream's updates kept for their missing rows have longer reasons: they go first.)
+    await db.rows("DELETE FROM projector_dead_letters WHERE kind = 'unmatched'");
     await db.rows("ALTER TABLE projector_dead_letters MODIFY reason VARCHAR(3) NOT NULL");
     const topic = `${ctx.prefix}order`;
     const produced = await produceRaw(ctx.brokers, [
@@ -89,7 +91,9 @@ describe("a transaction MySQL refuses whole (not because of an event)", () => {
       "SELECT order_number FROM orders WHERE order_number LIKE 'ORD-R-%' ORDER BY 1",
     );
     expect(orders.map((o) => o.order_number)).toEqual(["ORD-R-1", "ORD-R-2", "ORD-R-3"]);
-    const letters = await db.rows<{ position: string }>("SELECT position FROM projector_dead_letters");
+    const letters = await db.rows<{ position: string }>(
+      "SELECT position FROM projector_dead_letters WHERE kind = 'failed'",
+    );
     expect(letters).toEqual([{ position: `partition 1 offset ${produced[0]!.offset}` }]);
   }, 150_000);
 });

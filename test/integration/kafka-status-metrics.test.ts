@@ -91,7 +91,20 @@ describe("projector status and /metrics while a run catches up", () => {
     expect(m.get('projector_event_to_commit_seconds_bucket{le="+Inf"}')).toBe(events.length);
     expect(m.get("projector_event_to_commit_seconds_count")).toBe(events.length);
     expect(m.get("projector_event_to_commit_seconds_sum")).toBeGreaterThan(0);
+    // examples.jsonl's status updates of two promotions never created: kept, counted, and (read
+    // from MySQL every 10 s) in the dead-letter gauge.
+    expect(m.get('projector_events_total{event_type="promotion.rejected",outcome="unmatched_kept"}')).toBe(1);
+    await waitFor(
+      "the dead-letter gauge",
+      async () =>
+        metricSamples((await httpGet(port, "/metrics")).body).get(
+          'projector_dead_letters{kind="unmatched",event_type="promotion.cancelled"}',
+        ) === 1,
+      { timeoutMs: 25_000 },
+    );
     const text = (await httpGet(port, "/metrics")).body;
+    expect(text).toContain("# TYPE projector_dead_letters gauge");
+    expect(text).toContain("# TYPE projector_dead_letter_retries_total counter");
     expect(text).toContain("# TYPE projector_events_total counter");
     expect(text).toContain("# TYPE projector_lag_events gauge");
     expect(text).toContain("# TYPE projector_event_to_commit_seconds histogram");

@@ -15,8 +15,9 @@ import { kafkaUserError } from "../kafka-errors.js";
 import { loadCompiled } from "../load-specs.js";
 import { startMetricsServer } from "../metrics-server.js";
 import { connectError, ensureSchema, mysqlUrl } from "../mysql.js";
-import { prometheusText } from "../prometheus.js";
+import { type LetterSample, prometheusText, readLetterSample } from "../prometheus.js";
 import { printSummary } from "../summary.js";
+import { PURGE_SCOPE, RETRY_SCOPE } from "./dead-letters.js";
 
 export interface RunOptions {
   fromBeginning?: boolean;
@@ -76,6 +77,19 @@ export async function runCommand(dir: string, opts: RunOptions): Promise<number>
     batchSize,
     maxRecordBytes,
   });
+  // The dead letters' gauges: read from MySQL every 10 s while the metrics are served (retries and
+  // purges run in other processes; the table is where they meet).
+  let letterSample: LetterSample | undefined;
+  const sampleLetters = async () => {
+    try {
+      letterSample = await readLetterSample(sink, RETRY_SCOPE, PURGE_SCOPE);
+    } catch (e) {
+      log.debug("reading the dead letters for /metrics failed", { error: String(e) });
+    }
+  };
+  const letterTimer = metricsPort !== undefined ? setInterval(() => void sampleLetters(), 10_000) : undefined;
+  letterTimer?.unref();
+  if (metricsPort !== undefined) void sampleLetters();
   const server =
     metricsPort !== undefined
       ? startMetricsServer(
@@ -91,6 +105,7 @@ export async function runCommand(dir: string, opts: RunOptions): Promise<number>
                 seconds: lagSeconds(l, Date.now()),
               })),
               projector.ready,
+              letterSample,
             ),
           () => projector.ready,
         )
@@ -142,6 +157,7 @@ export async function runCommand(dir: string, opts: RunOptions): Promise<number>
     if (!(e instanceof ExecutorStopped)) throw e;
   } finally {
     server?.close();
+    if (letterTimer) clearInterval(letterTimer);
     await sink.close();
   }
   if (opts.untilCaughtUp || opts.json) printSummary(stats, opts.json ?? false);

@@ -1,4 +1,5 @@
 import {
+  countLettersStatement,
   countRowsStatement,
   listTablesStatement,
   selectCountersStatement,
@@ -14,6 +15,7 @@ import { watermarks } from "../../source/kafka/topics.js";
 import { kafkaUserError } from "../kafka-errors.js";
 import { loadCompiled } from "../load-specs.js";
 import { mysqlUrl, openSink } from "../mysql.js";
+import { PURGE_SCOPE, RETRY_SCOPE } from "./dead-letters.js";
 
 interface PartitionStatus {
   topic: string;
@@ -37,6 +39,15 @@ export async function statusCommand(
   const partitions: PartitionStatus[] = [];
   const rows: Record<string, number | null> = {};
   let deadLetters: number | null = null;
+  let unmatchedLetters: number | null = null;
+  /** The most frequent reasons (kind, event type, reason), at most 20. */
+  const letterReasons: {
+    kind: string;
+    event_type: string | null;
+    reason: string;
+    retriable: boolean;
+    letters: number;
+  }[] = [];
   let tombstones: number | null = null;
   let dialect: string | null = null;
   /** Events by scope (the group, "replay"), event type and outcome, as the batches committed them. */
@@ -53,10 +64,27 @@ export async function statusCommand(
       return Number(rows[0]?.n ?? 0);
     };
     const stored = existing.has(OFFSETS) ? await new OffsetsStore(sink, settings.groupId).all() : new Map();
-    if (existing.has(DEAD_LETTERS)) deadLetters = await count(DEAD_LETTERS);
+    if (existing.has(DEAD_LETTERS)) {
+      const [rows = []] = await sink.select([countLettersStatement({})]);
+      deadLetters = 0;
+      unmatchedLetters = 0;
+      for (const r of rows) {
+        const n = Number(r.n);
+        if (r.kind === "unmatched") unmatchedLetters += n;
+        else deadLetters += n;
+        if (letterReasons.length < 20)
+          letterReasons.push({
+            kind: String(r.kind),
+            event_type: r.event_type === null ? null : String(r.event_type),
+            reason: String(r.reason),
+            retriable: Boolean(Number(r.retriable)),
+            letters: n,
+          });
+      }
+    }
     if (existing.has(TOMBSTONES)) tombstones = await count(TOMBSTONES);
     if (existing.has(COUNTERS)) {
-      for (const scope of [settings.groupId, "replay"]) {
+      for (const scope of [settings.groupId, "replay", RETRY_SCOPE, PURGE_SCOPE]) {
         const [rows = []] = await sink.select([selectCountersStatement(scope)]);
         if (rows.length === 0) continue;
         const byType: Record<string, Record<string, number>> = {};
@@ -125,6 +153,8 @@ export async function statusCommand(
     dialect,
     key_collation: keyCollation,
     dead_letters: deadLetters,
+    unmatched_letters: unmatchedLetters,
+    dead_letter_reasons: letterReasons,
     tombstones,
     events: counters,
     rows,
@@ -146,19 +176,40 @@ export async function statusCommand(
       );
     }
     out.push(
-      `dead letters: ${deadLetters ?? "no table yet (run projector migrate)"}`,
+      `dead letters: ${deadLetters ?? "no table yet (run projector migrate)"} failed, ${unmatchedLetters ?? 0} unmatched updates kept (projector dead-letters list)`,
+      ...letterReasons.map(
+        (r) =>
+          `  ${String(r.letters).padStart(7)}  ${r.kind.padEnd(9)} ${(r.event_type ?? "(undecodable)").padEnd(28)} ${r.reason.replace(/\s+/g, " ").slice(0, 160)}`,
+      ),
       `tombstones (hard-deleted rows kept out): ${tombstones ?? "no table yet"}`,
     );
-    const columns = ["applied", "stale", "filtered", "filtered_actions", "dead_lettered", "skipped"];
+    const columns = [
+      "applied",
+      "stale",
+      "filtered",
+      "filtered_actions",
+      "dead_lettered",
+      "unmatched_kept",
+      "skipped",
+    ];
     for (const [scope, byType] of Object.entries(counters)) {
-      out.push(`events ${scope === "replay" ? "replayed from files" : `of group ${scope}`}:`);
+      const title =
+        scope === "replay"
+          ? "events replayed from files"
+          : scope === RETRY_SCOPE
+            ? "dead letters retried"
+            : scope === PURGE_SCOPE
+              ? "dead letters purged"
+              : `events of group ${scope}`;
+      out.push(`${title}:`);
+      const shown = scope === PURGE_SCOPE ? ["purged"] : columns;
       const w2 = Math.max(24, ...Object.keys(byType).map((t) => t.length));
       out.push(
-        `  ${"event type".padEnd(w2)} ${columns.map((c) => c.padStart(Math.max(c.length, 8))).join(" ")}`,
+        `  ${"event type".padEnd(w2)} ${shown.map((c) => c.padStart(Math.max(c.length, 8))).join(" ")}`,
       );
       for (const [type, c] of Object.entries(byType))
         out.push(
-          `  ${type.padEnd(w2)} ${columns.map((k) => String(c[k] ?? 0).padStart(Math.max(k.length, 8))).join(" ")}`,
+          `  ${type.padEnd(w2)} ${shown.map((k) => String(c[k] ?? 0).padStart(Math.max(k.length, 8))).join(" ")}`,
         );
     }
     out.push("rows per table:");

@@ -1,0 +1,37 @@
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { REPO } from "./cli.js";
+import type { TestDb } from "./db.js";
+import { projectedTables } from "./kafka.js";
+
+/**
+ * A copy of projections/ with one text of one file replaced (its first occurrence): a spec too
+ * narrow for real data, as an operator would ship it by mistake.
+ */
+export function narrowedSpecs(file: string, from: string, to: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "projector-narrow-"));
+  for (const f of readdirSync(join(REPO, "projections")))
+    copyFileSync(join(REPO, "projections", f), join(dir, f));
+  const text = readFileSync(join(dir, file), "utf8");
+  if (!text.includes(from)) throw new Error(`${file} has no ${from}`);
+  writeFileSync(join(dir, file), text.replace(from, to));
+  return dir;
+}
+
+/** CHECKSUM TABLE of every projected table: table → checksum. */
+export async function checksums(db: TestDb): Promise<Record<string, string>> {
+  const tables = await projectedTables();
+  const rows = await db.rows<{ Table: string; Checksum: string | number | null }>(
+    `CHECKSUM TABLE ${tables.map((t) => `\`${t}\``).join(", ")}`,
+  );
+  return Object.fromEntries(rows.map((r) => [r.Table.split(".").pop()!, String(r.Checksum)]));
+}
+
+/** Letters by kind and event type: `kind event_type` → count. */
+export async function letterCounts(db: TestDb): Promise<Record<string, number>> {
+  const rows = await db.rows<{ k: string; n: number }>(
+    "SELECT CONCAT(kind, ' ', COALESCE(event_type, '-')) k, COUNT(*) n FROM projector_dead_letters GROUP BY 1 ORDER BY 1",
+  );
+  return Object.fromEntries(rows.map((r) => [r.k, Number(r.n)]));
+}
