@@ -11,6 +11,7 @@ import {
 import { emitCommand } from "./commands/emit.js";
 import { generateCommand } from "./commands/generate.js";
 import { migrateCommand } from "./commands/migrate.js";
+import { rebuildCommand } from "./commands/rebuild.js";
 import { replayCommand } from "./commands/replay.js";
 import { runCommand } from "./commands/run.js";
 import { statusCommand } from "./commands/status.js";
@@ -19,6 +20,9 @@ import { validateCommand } from "./commands/validate.js";
 import { UserError } from "./errors.js";
 import { tuneHeap } from "./heap.js";
 import { DEFAULT_PROJECTIONS } from "./load-specs.js";
+
+/** How long a finished command waits for the event loop to drain by itself before it exits. */
+const EXIT_GRACE_MS = 3_000;
 
 tuneHeap();
 
@@ -110,6 +114,10 @@ program
     "--no-lookahead",
     "plan each batch inside its own transaction instead of while the previous one is written (slower; same result)",
   )
+  .option(
+    "--allow-spec-drift",
+    "write tables whose rows follow older specs than those on disk instead of refusing (projector rebuild fills them in)",
+  )
   .option("--json", "print the summary as JSON")
   .action(
     action((input: string, o: { projections: string } & Parameters<typeof replayCommand>[2]) =>
@@ -151,6 +159,10 @@ program
     "--no-lookahead",
     "plan each transaction inside it instead of while the previous one is written (slower; same result)",
   )
+  .option(
+    "--allow-spec-drift",
+    "write tables whose rows follow older specs than those on disk instead of refusing (projector rebuild fills them in)",
+  )
   .option("--json", "print the summary as JSON when the run ends")
   .action(
     action((o: { projections: string } & Parameters<typeof runCommand>[1]) => runCommand(o.projections, o)),
@@ -179,6 +191,28 @@ program
   .action(
     action((o: { projections: string } & Parameters<typeof statusCommand>[1]) =>
       statusCommand(o.projections, o),
+    ),
+  );
+
+program
+  .command("rebuild")
+  .description(
+    "build tables (and their child tables) again with the specs on disk into shadow tables while run keeps the live ones current, then swap them in atomically",
+  )
+  .argument("<tables...>", "the tables to rebuild")
+  .addOption(projections())
+  .addOption(mysqlOption())
+  .option("--brokers <list>", "Kafka brokers, comma separated (env KAFKA_BROKERS)")
+  .option("--group <id>", "the live consumer group (env KAFKA_GROUP_ID, default projector)")
+  .option("--from <file>", "rebuild from a JSONL file instead of Kafka (tables built by replay)")
+  .option("--dry-run", "say what would be rebuilt and why; write nothing")
+  .option("--drop-old", "drop the replaced tables after the swap (else kept as <table>__old)")
+  .option("--batch-size <n>", "most events per MySQL transaction", process.env.PROJECTOR_BATCH_SIZE ?? "1000")
+  .addOption(maxRecordBytes())
+  .option("--json", "print the summary as JSON")
+  .action(
+    action((tables: string[], o: { projections: string } & Parameters<typeof rebuildCommand>[2]) =>
+      rebuildCommand(o.projections, tables, o),
     ),
   );
 
@@ -255,3 +289,6 @@ try {
     process.exitCode = 70;
   }
 }
+// The command is done and its exit code set. A client library may still hold a handle open (kafkajs
+// keeps a reconnect timer after a broker came and went): exit anyway once what is pending had a moment.
+setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();

@@ -1,4 +1,8 @@
-import { lettersByTypeStatement, selectCountersStatement } from "../compile/engine-statements.js";
+import {
+  lettersByTypeStatement,
+  selectCountersStatement,
+  selectRebuildsStatement,
+} from "../compile/engine-statements.js";
 import type { Statement } from "../compile/statements.js";
 import { OUTCOME_NAMES } from "../run/counters.js";
 import { LATENCY_BUCKETS_MS, OUTCOMES, type Stats } from "../run/stats.js";
@@ -22,6 +26,8 @@ export interface LetterSample {
   readonly retried: readonly { eventType: string; outcome: string; n: number }[];
   /** event type → letters purged. */
   readonly purged: readonly { eventType: string; n: number }[];
+  /** Rebuilds recorded (projector rebuild): their tables, phase, events applied and how far behind. */
+  readonly rebuilds: readonly { tables: string; phase: string; applied: number; behind: number | null }[];
 }
 
 /** Prometheus text exposition of the run's counters, batch histogram and lag. */
@@ -122,6 +128,24 @@ export function prometheusText(
     );
     for (const p of letters.purged)
       out.push(`projector_dead_letters_purged_total{event_type="${esc(p.eventType)}"} ${p.n}`);
+    family(
+      "projector_rebuild_phase",
+      "gauge",
+      "1 for the phase each rebuild is in (building, catching up, fenced, swapping, done), by its tables.",
+    );
+    for (const r of letters.rebuilds)
+      out.push(`projector_rebuild_phase{tables="${esc(r.tables)}",phase="${esc(r.phase)}"} 1`);
+    family("projector_rebuild_applied_events", "gauge", "Events a rebuild has applied to its shadow tables.");
+    for (const r of letters.rebuilds)
+      out.push(`projector_rebuild_applied_events{tables="${esc(r.tables)}"} ${r.applied}`);
+    family(
+      "projector_rebuild_behind_events",
+      "gauge",
+      "How many events a rebuild's shadow tables are behind the live ones (0 once fenced).",
+    );
+    for (const r of letters.rebuilds)
+      if (r.behind !== null)
+        out.push(`projector_rebuild_behind_events{tables="${esc(r.tables)}"} ${r.behind}`);
   }
   family("projector_ready", "gauge", "1 when consuming and writing, 0 while retrying or rebalancing.");
   out.push(`projector_ready ${ready ? 1 : 0}`);
@@ -134,10 +158,11 @@ export async function readLetterSample(
   retryScope: string,
   purgeScope: string,
 ): Promise<LetterSample> {
-  const [letters = [], retried = [], purged = []] = await db.select([
+  const [letters = [], retried = [], purged = [], rebuilds = []] = await db.select([
     lettersByTypeStatement(),
     selectCountersStatement(retryScope),
     selectCountersStatement(purgeScope),
+    selectRebuildsStatement(),
   ]);
   const type = (v: unknown) => (v === null || v === undefined ? "(undecodable)" : String(v));
   return {
@@ -148,5 +173,11 @@ export async function readLetterSample(
       n: Number(r.events),
     })),
     purged: purged.map((r) => ({ eventType: type(r.event_type), n: Number(r.events) })),
+    rebuilds: rebuilds.map((r) => ({
+      tables: (JSON.parse(String(r.tables_json)) as string[]).join(","),
+      phase: String(r.phase),
+      applied: Number(r.applied),
+      behind: r.behind === null ? null : Number(r.behind),
+    })),
   };
 }

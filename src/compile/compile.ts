@@ -10,7 +10,7 @@ import type {
 } from "../specs/types.js";
 import { CoerceFailure, type Coercer, coercerFor } from "./coerce.js";
 import { compileCondition, compileTest, type Getter, type Predicate } from "./conditions.js";
-import { createTableSql, type Dialect, orderTables } from "./ddl.js";
+import { createTableSql, type Dialect, orderTables, type PhysicalTable } from "./ddl.js";
 import { ENGINE_TABLES } from "./engine-tables.js";
 import { ABSENT, type Accessor, compilePath, forEachPath } from "./json-path.js";
 import { quoteId } from "./sql.js";
@@ -93,16 +93,21 @@ export function topicOf(eventType: string): string {
   return dot < 0 ? eventType : eventType.slice(0, dot);
 }
 
-/** A table with its DDL and quoted name. */
-function compileTable(t: TableSpec, parent: TableSpec | undefined, dialect: Dialect): CompiledTable {
+/** A table with its DDL and quoted name (its physical one when it is built elsewhere: a shadow). */
+function compileTable(
+  t: TableSpec,
+  parent: TableSpec | undefined,
+  dialect: Dialect,
+  physical?: PhysicalTable,
+): CompiledTable {
   return {
     spec: t,
     name: t.name,
-    quoted: quoteId(t.name),
+    quoted: quoteId(physical?.name ?? t.name),
     primaryKey: t.primaryKey,
     guard: t.guard,
     parent: t.parent?.table,
-    ddl: createTableSql(t, parent, dialect),
+    ddl: createTableSql(t, parent, dialect, physical),
   };
 }
 
@@ -110,9 +115,14 @@ function compileTable(t: TableSpec, parent: TableSpec | undefined, dialect: Dial
  * Compiles validated specs. Pure and synchronous. `dialect` decides the DDL of `ddl` (key
  * collations); migrate writes the DDL of the server it finds.
  */
-export function compile(spec: Spec, dialect: Dialect = "mariadb"): CompiledSpec {
+export function compile(
+  spec: Spec,
+  dialect: Dialect = "mariadb",
+  /** Tables written under another name (a rebuild's shadows): statements and DDL use it; rows, tombstones and counters keep the table's name. */
+  physical?: ReadonlyMap<string, PhysicalTable>,
+): CompiledSpec {
   const tables = orderTables(spec).map((t) =>
-    compileTable(t, t.parent ? spec.tables.get(t.parent.table) : undefined, dialect),
+    compileTable(t, t.parent ? spec.tables.get(t.parent.table) : undefined, dialect, physical?.get(t.name)),
   );
   const tableByName = new Map(tables.map((t) => [t.name, t]));
   const events = new Map<string, CompiledEvent>();

@@ -133,8 +133,23 @@ export function foreignKeySql(
   return `CONSTRAINT ${quoteId(name)} FOREIGN KEY (${cols(parent.columns)}) REFERENCES ${quoteId(parent.table)} (${cols(parentKey)}) ON DELETE CASCADE`;
 }
 
+/**
+ * Where a table is built when it is not under its own name: a rebuild's shadow table, its parent's
+ * (a shadow too, or the live one) and the name of its foreign key (unique in the database).
+ */
+export interface PhysicalTable {
+  readonly name: string;
+  readonly parent?: string;
+  readonly foreignKey?: string;
+}
+
 /** `CREATE TABLE IF NOT EXISTS` with types, keys (in the dialect's key collation), indexes and the parent foreign key. */
-export function createTableSql(table: TableSpec, parent: TableSpec | undefined, dialect: Dialect): string {
+export function createTableSql(
+  table: TableSpec,
+  parent: TableSpec | undefined,
+  dialect: Dialect,
+  physical?: PhysicalTable,
+): string {
   const keys = keyColumns(table);
   const key = keyCollation(dialect);
   const lines = [...table.columns.values()].map((c) =>
@@ -144,9 +159,14 @@ export function createTableSql(table: TableSpec, parent: TableSpec | undefined, 
   lines.push(`PRIMARY KEY (${cols(table.primaryKey)})`);
   for (const u of table.uniques) lines.push(`UNIQUE KEY ${quoteId(u.name)} (${cols(u.columns)})`);
   for (const i of table.indexes) lines.push(`KEY ${quoteId(i.name)} (${cols(i.columns)})`);
-  if (table.parent && parent) lines.push(foreignKeySql(table, parent.primaryKey));
+  if (table.parent && parent) {
+    const built = physical?.parent
+      ? { ...table, parent: { ...table.parent, table: physical.parent } }
+      : table;
+    lines.push(foreignKeySql(built, parent.primaryKey, physical?.foreignKey));
+  }
   const comment = table.comment === undefined ? "" : ` COMMENT=${sqlLiteral(table.comment)}`;
-  return `CREATE TABLE IF NOT EXISTS ${quoteId(table.name)} (\n  ${lines.join(",\n  ")}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${TABLE_COLLATION}${comment}`;
+  return `CREATE TABLE IF NOT EXISTS ${quoteId(physical?.name ?? table.name)} (\n  ${lines.join(",\n  ")}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${TABLE_COLLATION}${comment}`;
 }
 
 /** The SQL spelling of a type in DDL. */

@@ -1,5 +1,13 @@
 import type { CompiledTable } from "./compile.js";
-import { COUNTERS, DEAD_LETTERS, META, OFFSETS, TOMBSTONES } from "./engine-tables.js";
+import {
+  COUNTERS,
+  DEAD_LETTERS,
+  FINGERPRINTS,
+  META,
+  OFFSETS,
+  REBUILDS,
+  TOMBSTONES,
+} from "./engine-tables.js";
 import { placeholders, quoteId } from "./sql.js";
 import type { Statement } from "./statements.js";
 
@@ -379,5 +387,86 @@ export function selectCountersStatement(scope: string): Statement {
   return {
     sql: `SELECT event_type, outcome, events FROM ${quoteId(COUNTERS)} WHERE scope = ? ORDER BY event_type, outcome`,
     params: [scope],
+  };
+}
+
+/** The recorded version of every table: `table_name, fingerprint, version`. */
+export function selectFingerprintsStatement(): Statement {
+  return { sql: `SELECT table_name, fingerprint, version FROM ${quoteId(FINGERPRINTS)}`, params: [] };
+}
+
+/** Records the versions tables are built with (replacing what was recorded). */
+export function saveFingerprintsStatement(
+  rows: readonly { table: string; fingerprint: string; json: string }[],
+): Statement {
+  return {
+    sql: `INSERT INTO ${quoteId(FINGERPRINTS)} (table_name, fingerprint, version, recorded_at) VALUES ${rows
+      .map(() => "(?,?,?,UTC_TIMESTAMP(6))")
+      .join(
+        ",",
+      )} ON DUPLICATE KEY UPDATE fingerprint = VALUES(fingerprint), version = VALUES(version), recorded_at = VALUES(recorded_at)`,
+    params: rows.flatMap((r) => [r.table, r.fingerprint, r.json]),
+  };
+}
+
+/**
+ * projector_meta's specs generation: moved by a rebuild's swap. A run's batch reads it under a
+ * shared lock (the swap holds it exclusively meanwhile) and stops when it moved since the run began.
+ */
+export const SPECS_GENERATION = "specs_generation";
+
+/** Makes sure the generation row exists (a lock on a missing row would fence nothing). */
+export function ensureGenerationStatement(): Statement {
+  return {
+    sql: `INSERT INTO ${quoteId(META)} (name, value) VALUES (?, '0') ON DUPLICATE KEY UPDATE name = name`,
+    params: [SPECS_GENERATION],
+  };
+}
+
+/** The generation under a shared lock (a run's batch) or an exclusive one (a swap): `value`. */
+export function lockGenerationStatement(mode: "shared" | "exclusive"): Statement {
+  return {
+    sql: `SELECT value FROM ${quoteId(META)} WHERE name = ? ${mode === "shared" ? "LOCK IN SHARE MODE" : "FOR UPDATE"}`,
+    params: [SPECS_GENERATION],
+  };
+}
+
+/** The generation as committed: `value`. */
+export function selectGenerationStatement(): Statement {
+  return { sql: `SELECT value FROM ${quoteId(META)} WHERE name = ?`, params: [SPECS_GENERATION] };
+}
+
+/** Moves the generation on (in the swap's transaction). */
+export function bumpGenerationStatement(): Statement {
+  return {
+    sql: `UPDATE ${quoteId(META)} SET value = CAST(CAST(value AS UNSIGNED) + 1 AS CHAR) WHERE name = ?`,
+    params: [SPECS_GENERATION],
+  };
+}
+
+/** A row of projector_rebuilds. */
+export interface RebuildRow {
+  readonly name: string;
+  readonly tables: readonly string[];
+  readonly fingerprint: string;
+  readonly group: string;
+  readonly phase: string;
+  readonly applied: number;
+  readonly behind: number | null;
+}
+
+/** Records a rebuild's progress (its first row sets started_at). */
+export function saveRebuildStatement(r: RebuildRow): Statement {
+  return {
+    sql: `INSERT INTO ${quoteId(REBUILDS)} (name, tables_json, fingerprint, consumer_group, phase, applied, behind, started_at, updated_at) VALUES (?,?,?,?,?,?,?,UTC_TIMESTAMP(6),UTC_TIMESTAMP(6)) ON DUPLICATE KEY UPDATE tables_json = VALUES(tables_json), started_at = IF(fingerprint = VALUES(fingerprint), started_at, VALUES(started_at)), fingerprint = VALUES(fingerprint), consumer_group = VALUES(consumer_group), phase = VALUES(phase), applied = VALUES(applied), behind = VALUES(behind), updated_at = VALUES(updated_at)`,
+    params: [r.name, JSON.stringify(r.tables), r.fingerprint, r.group, r.phase, r.applied, r.behind],
+  };
+}
+
+/** Every rebuild recorded: `name, tables_json, fingerprint, consumer_group, phase, applied, behind, started_at, updated_at`. */
+export function selectRebuildsStatement(): Statement {
+  return {
+    sql: `SELECT name, tables_json, fingerprint, consumer_group, phase, applied, behind, started_at, updated_at FROM ${quoteId(REBUILDS)} ORDER BY name`,
+    params: [],
   };
 }

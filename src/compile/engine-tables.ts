@@ -6,6 +6,8 @@ export const OFFSETS = "projector_offsets";
 export const TOMBSTONES = "projector_tombstones";
 export const META = "projector_meta";
 export const COUNTERS = "projector_counters";
+export const FINGERPRINTS = "projector_fingerprints";
+export const REBUILDS = "projector_rebuilds";
 
 const HERE = { file: "(engine)", line: 1, col: 1 };
 
@@ -141,5 +143,33 @@ export const ENGINE_TABLES: readonly TableSpec[] = [
       ["events", { name: "bigint" }, "bigint"],
     ],
     ["scope", "event_type", "outcome"],
+  ),
+  // Per projected table, the version of the specs its rows were built with (compile/fingerprint.ts):
+  // status compares it with the specs on disk, and run refuses a table that needs a rebuild.
+  table(
+    FINGERPRINTS,
+    [
+      ["table_name", varchar(64), "varchar(64)"],
+      ["fingerprint", { name: "char", length: 64 }, "char(64)"],
+      ["version", { name: "mediumtext" }, "mediumtext"],
+      ["recorded_at", { name: "datetime", fsp: 6 }, "datetime(6)"],
+    ],
+    ["table_name"],
+  ),
+  // A `projector rebuild` under way or done: its tables, shadow tables, consumer group and progress.
+  table(
+    REBUILDS,
+    [
+      ["name", varchar(255), "varchar(255)"],
+      ["tables_json", { name: "text" }, "text"],
+      ["fingerprint", { name: "char", length: 64 }, "char(64)"],
+      ["consumer_group", varchar(255), "varchar(255)"],
+      ["phase", varchar(32), "varchar(32)"],
+      ["applied", { name: "bigint" }, "bigint"],
+      ["behind", { name: "bigint" }, "bigint", true],
+      ["started_at", { name: "datetime", fsp: 6 }, "datetime(6)"],
+      ["updated_at", { name: "datetime", fsp: 6 }, "datetime(6)"],
+    ],
+    ["name"],
   ),
 ];

@@ -86,6 +86,8 @@ export class Executor {
   ready = true;
   /** The retry epoch seen by the last committed batch (see ExecutorOptions.retry). */
   private epoch: string | undefined;
+  /** The specs generation this run began with, and what to do when a batch finds it moved. */
+  private generation: { value: string; moved: (now: string) => void } | undefined;
 
   constructor(
     private readonly compiled: CompiledSpec,
@@ -95,6 +97,15 @@ export class Executor {
     this.planner = new Planner(compiled, selectingUniques(compiled), () => db.statementBytes);
     this.lookahead = !options.retry && (options.lookahead ?? true);
     this.label = typeLabel(compiled);
+  }
+
+  /**
+   * Fences the batches on the specs generation (`run`): each reads it under a shared lock, which a
+   * rebuild's swap holds exclusively, and one that finds it moved since `value` is rolled back and
+   * stops the executor (`moved` is told first): the tables were swapped for newer specs.
+   */
+  fence(value: string, moved: (now: string) => void): void {
+    this.generation = { value, moved };
   }
 
   /** Applies a batch of records: everything in it is applied or dead-lettered when this resolves. */
@@ -145,7 +156,18 @@ export class Executor {
     const group = this.options.group;
     if (group === undefined) return { fresh: prepared, epoch: undefined };
     const records = prepared.map((p) => p.record);
-    const { stored, epoch } = await lockOffsets(tx, group, records);
+    const { stored, epoch, generation } = await lockOffsets(
+      tx,
+      group,
+      records,
+      this.generation !== undefined,
+    );
+    if (this.generation && generation !== undefined && generation !== this.generation.value) {
+      this.generation.moved(generation);
+      throw new ExecutorStopped(
+        `the specs generation moved from ${this.generation.value} to ${generation}: tables were rebuilt with newer specs`,
+      );
+    }
     const fresh = unappliedFilter(stored);
     return { fresh: prepared.filter((p) => fresh(p.record)), epoch };
   }

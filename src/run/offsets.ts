@@ -1,5 +1,6 @@
 import {
   deleteOffsetsStatement,
+  lockGenerationStatement,
   lockOffsetsStatement,
   type OffsetRow,
   saveOffsetsStatement,
@@ -34,22 +35,25 @@ export async function lockOffsets(
   tx: Transaction,
   group: string,
   records: readonly SourceRecord[],
-): Promise<{ stored: Map<string, bigint>; epoch: string | undefined }> {
+  /** Also read the specs generation under a shared lock (a fenced run). */
+  fenced = false,
+): Promise<{ stored: Map<string, bigint>; epoch: string | undefined; generation: string | undefined }> {
   const partitions = new Map<string, { topic: string; partition: number }>();
   for (const r of records) {
     const k = r.kafka;
     if (k) partitions.set(partitionKey(k.topic, k.partition), { topic: k.topic, partition: k.partition });
   }
   const stored = new Map<string, bigint>();
-  if (partitions.size === 0) return { stored, epoch: undefined };
-  const [rows = [], epochRows = []] = await tx.select([
+  if (partitions.size === 0) return { stored, epoch: undefined, generation: undefined };
+  const [rows = [], epochRows = [], genRows = []] = await tx.select([
     lockOffsetsStatement(group, [...partitions.values()]),
     selectRetryEpochStatement(),
+    ...(fenced ? [lockGenerationStatement("shared")] : []),
   ]);
   for (const r of rows)
     stored.set(partitionKey(String(r.topic), Number(r.partition_id)), BigInt(String(r.next_offset)));
-  const epoch = epochRows[0]?.value;
-  return { stored, epoch: epoch === undefined || epoch === null ? undefined : String(epoch) };
+  const text = (v: unknown) => (v === undefined || v === null ? undefined : String(v));
+  return { stored, epoch: text(epochRows[0]?.value), generation: text(genRows[0]?.value) };
 }
 
 /** The statement saving the rows' offsets in a transaction (raising them only), if there are rows. */

@@ -10,12 +10,19 @@ import { projectedTables } from "./kafka.js";
  * narrow for real data, as an operator would ship it by mistake.
  */
 export function narrowedSpecs(file: string, from: string, to: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "projector-narrow-"));
+  return editedSpecs([[file, from, to]]);
+}
+
+/** A copy of projections/ with each edit [file, text, replacement] made (the text's first occurrence). */
+export function editedSpecs(edits: readonly (readonly [string, string, string])[]): string {
+  const dir = mkdtempSync(join(tmpdir(), "projector-specs-"));
   for (const f of readdirSync(join(REPO, "projections")))
     copyFileSync(join(REPO, "projections", f), join(dir, f));
-  const text = readFileSync(join(dir, file), "utf8");
-  if (!text.includes(from)) throw new Error(`${file} has no ${from}`);
-  writeFileSync(join(dir, file), text.replace(from, to));
+  for (const [file, from, to] of edits) {
+    const text = readFileSync(join(dir, file), "utf8");
+    if (!text.includes(from)) throw new Error(`${file} has no ${from}`);
+    writeFileSync(join(dir, file), text.replace(from, to));
+  }
   return dir;
 }
 

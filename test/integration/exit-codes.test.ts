@@ -67,7 +67,7 @@ describe("exit codes", () => {
     const r = cli(["status"], { MYSQL_URL: db.url, KAFKA_BROKERS: "127.0.0.1:1" });
     expect(r.status).toBe(2);
     expect(r.stdout).toContain("total lag: unknown (Kafka unreachable)");
-    expect(r.stdout).toMatch(/\n {2}users\s+2\n/);
+    expect(r.stdout).toMatch(/\n {2}users\s+2 {2}current\n/);
     expect(r.stdout).toContain("dialect: mariadb (key columns compare with utf8mb4_nopad_bin)");
     noStack(r.stderr);
     const json = cli(["status", "--json"], { MYSQL_URL: db.url, KAFKA_BROKERS: "127.0.0.1:1" });

@@ -70,15 +70,15 @@ describe("migrate", () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("CREATE TABLE IF NOT EXISTS `projector_dead_letters`");
     expect(r.stdout).toContain("CREATE TABLE IF NOT EXISTS `orders`");
-    expect(r.stdout).toContain("-- dry run: 25 statement(s) not executed");
+    expect(r.stdout).toContain("-- dry run: 27 statement(s) not executed");
     expect(await db.rows("SHOW TABLES")).toEqual([]);
   });
 
   it("creates every table, then does nothing on a second run", async () => {
     const first = cli(["migrate"], { MYSQL_URL: db.url });
     expect(first.status).toBe(0);
-    expect(first.stdout).toContain("-- 25 statement(s) executed");
-    expect(await db.rows("SHOW TABLES")).toHaveLength(24);
+    expect(first.stdout).toContain("-- 27 statement(s) executed");
+    expect(await db.rows("SHOW TABLES")).toHaveLength(26);
     const second = cli(["migrate"], { MYSQL_URL: db.url });
     expect(second.stdout.trim()).toBe(`-- ${db.name} is up to date (19 tables)`);
     expect(second.stderr).toBe(""); // tables it created match the spec: no warning
@@ -256,7 +256,7 @@ describe("migrate", () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain(`CREATE DATABASE IF NOT EXISTS \`${name}\``);
     expect(r.stdout).toContain(`USE \`${name}\`;\n`);
-    expect(r.stdout).toContain(`-- dry run: 27 statement(s) not executed (${name} does not exist)`);
+    expect(r.stdout).toContain(`-- dry run: 29 statement(s) not executed (${name} does not exist)`);
     expect(await db.rows("SHOW DATABASES LIKE ?", [name])).toEqual([]);
   });
 });

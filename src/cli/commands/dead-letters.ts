@@ -20,6 +20,7 @@ import { Stats } from "../../run/stats.js";
 import { intOption, UserError } from "../errors.js";
 import { loadCompiled } from "../load-specs.js";
 import { ensureSchema, mysqlUrl, openSink } from "../mysql.js";
+import { checkVersions } from "../versions.js";
 
 /** The filters every `dead-letters` subcommand takes. */
 export interface LetterOptions {
@@ -295,6 +296,7 @@ export async function retryCommand(
   process.once("SIGTERM", stop);
   try {
     await ensureSchema(sink, compiled);
+    await checkVersions(sink, compiled.spec, { command: "projector dead-letters retry" });
     // Letters recorded once the retry began (a run going on) wait for the next retry.
     const [last = []] = await sink.select([maxLetterIdStatement()]);
     const filter: LetterFilter = { ...flags, maxId: String(last[0]?.m ?? 0) };

@@ -4,6 +4,7 @@ import { isMissingDatabase, MysqlSink } from "../../sink/mysql-sink.js";
 import { parseMysqlUrl } from "../../sink/mysql-url.js";
 import { loadCompiled } from "../load-specs.js";
 import { migrate, mysqlUrl, openSink, planSchema } from "../mysql.js";
+import { recordVersions, tableStates } from "../versions.js";
 
 /** `projector migrate [--dry-run]`: prints every statement it runs (or would run); a second run does nothing. */
 export async function migrateCommand(
@@ -37,16 +38,30 @@ export async function migrateCommand(
     const migration = await planSchema(sink, compiled);
     for (const w of migration.warnings) process.stderr.write(`warning: ${w}\n`);
     for (const n of migration.notes) process.stderr.write(`note: ${n}\n`);
+    const drift = async () => {
+      // Versions: new tables and those migrate made right are recorded; the others need a rebuild.
+      const states = opts.dryRun
+        ? await tableStates(sink, compiled.spec)
+        : await recordVersions(sink, compiled.spec);
+      const stale = states.filter((s) => s.state === "rebuild");
+      for (const s of stale)
+        process.stderr.write(
+          `note: the rows of ${s.table} follow older specs (${s.reasons.join("; ")}): migrate cannot fill them in, projector rebuild ${s.table} does\n`,
+        );
+    };
     if (migration.statements.length === 0) {
+      await drift();
       process.stdout.write(`-- ${sink.database} is up to date (${compiled.tables.length} tables)\n`);
       return 0;
     }
     if (opts.dryRun) {
+      await drift();
       for (const sql of migration.statements) process.stdout.write(`${sql};\n`);
       process.stdout.write(`-- dry run: ${migration.statements.length} statement(s) not executed\n`);
       return 0;
     }
     await migrate(sink, migration, (sql) => process.stdout.write(`${sql};\n`));
+    await drift();
     process.stdout.write(`-- ${migration.statements.length} statement(s) executed on ${sink.database}\n`);
     return 0;
   } finally {

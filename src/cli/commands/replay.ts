@@ -8,6 +8,7 @@ import { batchBytes, bytesOption, intOption, UserError } from "../errors.js";
 import { loadCompiled } from "../load-specs.js";
 import { ensureSchema, mysqlUrl, openSink } from "../mysql.js";
 import { printSummary } from "../summary.js";
+import { checkVersions } from "../versions.js";
 
 export interface ReplayOptions {
   mysqlUrl?: string;
@@ -19,6 +20,8 @@ export interface ReplayOptions {
   /** False with --no-lookahead. */
   lookahead?: boolean;
   json?: boolean;
+  /** Write tables whose rows follow older specs (no refusal). */
+  allowSpecDrift?: boolean;
 }
 
 /** `projector replay <file|->`: the runtime of `run`, fed from JSONL instead of Kafka. */
@@ -53,6 +56,10 @@ export async function replayCommand(dir: string, input: string, opts: ReplayOpti
   let atEnd = false;
   try {
     await ensureSchema(sink, compiled);
+    await checkVersions(sink, compiled.spec, {
+      allowDrift: opts.allowSpecDrift ?? false,
+      command: "projector replay",
+    });
     // Two-stage pipeline: the next batch is read and mapped while MySQL writes the current one. A
     // batch never waits for the next one to be read (stdin may stay idle), and a signal ends the wait.
     const source = jsonlBatches(input, {

@@ -17,6 +17,7 @@ import { startMetricsServer } from "../metrics-server.js";
 import { connectError, ensureSchema, mysqlUrl } from "../mysql.js";
 import { type LetterSample, prometheusText, readLetterSample } from "../prometheus.js";
 import { printSummary } from "../summary.js";
+import { checkVersions, specsGeneration, waitForSwaps } from "../versions.js";
 import { PURGE_SCOPE, RETRY_SCOPE } from "./dead-letters.js";
 
 export interface RunOptions {
@@ -33,7 +34,15 @@ export interface RunOptions {
   /** False with --no-lookahead. */
   lookahead?: boolean;
   json?: boolean;
+  /** Write tables whose rows follow older specs (no refusal). */
+  allowSpecDrift?: boolean;
 }
+
+/** The exit code of a run stopped because a rebuild swapped tables in: its supervisor restarts it with the specs on disk. */
+export const EXIT_SPECS_CHANGED = 3;
+
+/** How often an idle run looks whether a rebuild swapped tables in. */
+const GENERATION_POLL_MS = 2_000;
 
 /** `projector run`: consume Kafka and project into MySQL until stopped, or until caught up. */
 export async function runCommand(dir: string, opts: RunOptions): Promise<number> {
@@ -110,6 +119,9 @@ export async function runCommand(dir: string, opts: RunOptions): Promise<number>
           () => projector.ready,
         )
       : undefined;
+  /** Set when a batch found the specs generation moved (a rebuild swapped tables in). */
+  let specsMoved: string | undefined;
+  let generationTimer: NodeJS.Timeout | undefined;
   const stop = (signal: string) => {
     log.info("stopping", { signal });
     controller.abort();
@@ -123,6 +135,36 @@ export async function runCommand(dir: string, opts: RunOptions): Promise<number>
       try {
         await sink.connection();
         await ensureSchema(sink, compiled);
+        // A rebuild swapping tables in: wait, then the versions are those it recorded.
+        await waitForSwaps(
+          sink,
+          compiled.tables.map((t) => t.name),
+          controller.signal,
+        );
+        await checkVersions(sink, compiled.spec, {
+          allowDrift: opts.allowSpecDrift ?? false,
+          command: "projector run",
+        });
+        const generation = await specsGeneration(sink);
+        const moved = (now: string) => {
+          if (specsMoved !== undefined) return;
+          specsMoved = now;
+          log.error(
+            "a rebuild swapped tables in with newer specs: stopping so that this run is restarted with the specs on disk (exit 3); nothing is lost, it goes on from MySQL's offsets",
+            { generation_was: generation, generation_now: now },
+          );
+          stop("specs changed");
+        };
+        // Batches check it as they commit; an idle run finds out here.
+        executor.fence(generation, moved);
+        clearInterval(generationTimer);
+        generationTimer = setInterval(() => {
+          specsGeneration(sink).then(
+            (now) => now !== generation && moved(now),
+            () => undefined, // MySQL away: the batches' own check holds
+          );
+        }, GENERATION_POLL_MS);
+        generationTimer.unref();
         if (controller.signal.aborted) break;
         await projector.start();
         break;
@@ -158,9 +200,14 @@ export async function runCommand(dir: string, opts: RunOptions): Promise<number>
   } finally {
     server?.close();
     if (letterTimer) clearInterval(letterTimer);
+    clearInterval(generationTimer);
     await sink.close();
   }
   if (opts.untilCaughtUp || opts.json) printSummary(stats, opts.json ?? false);
+  if (specsMoved !== undefined) {
+    if (projector.abandoned) setTimeout(() => process.exit(), 500).unref();
+    return EXIT_SPECS_CHANGED;
+  }
   if (projector.fatal !== undefined) {
     if (projector.abandoned) setTimeout(() => process.exit(), 500).unref();
     return 1;

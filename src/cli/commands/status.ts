@@ -15,6 +15,7 @@ import { watermarks } from "../../source/kafka/topics.js";
 import { kafkaUserError } from "../kafka-errors.js";
 import { loadCompiled } from "../load-specs.js";
 import { mysqlUrl, openSink } from "../mysql.js";
+import { rebuildHint, rebuilds, specsGeneration, type TableState, tableStates } from "../versions.js";
 import { PURGE_SCOPE, RETRY_SCOPE } from "./dead-letters.js";
 
 interface PartitionStatus {
@@ -54,6 +55,10 @@ export async function statusCommand(
   const counters: Record<string, Record<string, Record<string, number>>> = {};
   let keyCollation: string | null = null;
   let kafkaError: string | undefined;
+  /** Each table's rows against the specs on disk, and the rebuilds recorded. */
+  let states: TableState[] = [];
+  let generation: string | null = null;
+  let rebuildRows: Awaited<ReturnType<typeof rebuilds>> = [];
   /** Exit code when Kafka failed: 2 unreachable, 1 credentials refused. */
   let kafkaExit = 0;
   try {
@@ -105,6 +110,9 @@ export async function statusCommand(
       keyCollation = value("key_collation");
     }
     for (const t of compiled.tables) rows[t.name] = existing.has(t.name) ? await count(t.name) : null;
+    states = await tableStates(sink, compiled.spec);
+    rebuildRows = await rebuilds(sink);
+    if (existing.has(META)) generation = await specsGeneration(sink);
     // A status answers quickly: a broker that does not answer is reported, not waited for.
     const admin = createKafka(settings, { retries: 1 }).admin();
     try {
@@ -158,6 +166,19 @@ export async function statusCommand(
     tombstones,
     events: counters,
     rows,
+    specs_generation: generation,
+    versions: Object.fromEntries(states.map((v) => [v.table, { state: v.state, reasons: v.reasons }])),
+    needs_rebuild: states.filter((v) => v.state === "rebuild").map((v) => v.table),
+    rebuilds: rebuildRows.map((r) => ({
+      name: r.name,
+      tables: r.tables,
+      phase: r.phase,
+      consumer_group: r.group,
+      applied: r.applied,
+      behind: r.behind,
+      started_at: r.startedAt,
+      updated_at: r.updatedAt,
+    })),
     ...(kafkaError ? { kafka_error: kafkaError } : {}),
   };
   if (opts.json) {
@@ -212,8 +233,25 @@ export async function statusCommand(
           `  ${type.padEnd(w2)} ${shown.map((k) => String(c[k] ?? 0).padStart(Math.max(k.length, 8))).join(" ")}`,
         );
     }
-    out.push("rows per table:");
-    for (const [t, n] of Object.entries(rows)) out.push(`  ${t.padEnd(24)} ${n ?? "missing"}`);
+    out.push("rows per table (and their rows against the specs on disk):");
+    const stateOf = new Map(states.map((v) => [v.table, v]));
+    for (const [t, n] of Object.entries(rows)) {
+      const v = stateOf.get(t);
+      const note =
+        v?.state === "rebuild"
+          ? `needs a rebuild: ${v.reasons.join("; ")}`
+          : v?.state === "additive"
+            ? `migrate is enough: ${v.reasons.join("; ")}`
+            : (v?.state ?? "no version recorded");
+      out.push(`  ${t.padEnd(24)} ${String(n ?? "missing").padStart(9)}  ${note}`);
+    }
+    if (status.needs_rebuild.length > 0)
+      out.push(`to rebuild them while live runs go on: ${rebuildHint(states)}`);
+    if (rebuildRows.length > 0) out.push(`rebuilds (specs generation ${generation ?? "0"}):`);
+    for (const r of rebuildRows)
+      out.push(
+        `  ${r.tables.join(", ")}: ${r.phase}, ${r.applied} events applied${r.behind !== null ? `, ${r.behind} behind the live tables` : ""} (started ${r.startedAt}, updated ${r.updatedAt})`,
+      );
     process.stdout.write(`${out.join("\n")}\n`);
   }
   // What MySQL said is printed; a broker that could not be asked is still a failure (exit 2, or 1 for refused credentials).

@@ -2,16 +2,19 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from "kafkajs";
 import { backoffDelay } from "../../core/backoff.js";
 import { log } from "../../core/log.js";
-import { OVERSIZE_HEAD_BYTES, partitionKey, type SourceRecord } from "../../core/source-record.js";
+import { partitionKey, type SourceRecord } from "../../core/source-record.js";
 import type { KafkaSettings } from "./config.js";
 import { caughtUp, type PartitionLag } from "./lag.js";
 import { Partitions } from "./partitions.js";
+import { kafkaRecord } from "./record.js";
 import { ensureTopics, watermarks } from "./topics.js";
 
 /** Without a broker response for this long, the run reports not-ready (fetches poll every 0.5 s, heartbeats every 3 s). */
 const KAFKA_SILENCE_MS = 10_000;
 /** Longest wait for each step of a stop; kafkajs never returns from leaving the group while the broker is unreachable. */
 const STOP_GRACE_MS = 10_000;
+/** What a whole stop() may take, its steps together: a supervisor's SIGKILL usually follows 30 s after SIGTERM. */
+const STOP_BUDGET_MS = 18_000;
 
 const TIMEOUT = Symbol("timeout");
 
@@ -401,21 +404,32 @@ export class KafkaSource {
   /** What a stop() during start() could not stop: the consumer and admin connected after it. */
   private async stopLate(): Promise<void> {
     await this.leave();
-    await this.admin.disconnect().catch(() => undefined);
+    await this.closeAdmin();
   }
 
-  /** Leaves the group; gives up after STOP_GRACE_MS (kafkajs waits forever for an unreachable broker). */
-  private async leave(): Promise<void> {
+  /** Leaves the group; gives up after `ms` (kafkajs waits forever for an unreachable broker). */
+  private async leave(ms = STOP_GRACE_MS): Promise<void> {
     const left = await within(
       this.consumer.disconnect().catch((e: unknown) => {
         log.warn("leaving the consumer group failed", { error: String(e) });
       }),
-      STOP_GRACE_MS,
+      ms,
     );
     if (left === TIMEOUT) {
       this.abandoned = true;
-      log.warn("Kafka did not confirm leaving the group; stopping anyway", { waited_ms: STOP_GRACE_MS });
+      log.warn("Kafka did not confirm leaving the group; stopping anyway", { waited_ms: ms });
     }
+  }
+
+  /** Disconnects the admin client, giving up after `ms` (it too can wait on a broker that is away). */
+  private async closeAdmin(ms = STOP_GRACE_MS): Promise<void> {
+    if (
+      (await within(
+        this.admin.disconnect().catch(() => undefined),
+        ms,
+      )) === TIMEOUT
+    )
+      this.abandoned = true;
   }
 
   /** Stops consuming after the batch in flight (it is committed or rolled back whole). */
@@ -427,6 +441,9 @@ export class KafkaSource {
     const settled = async () => {
       while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     };
+    // One deadline for every step: each gets what the ones before it left, and at least a moment.
+    const deadline = Date.now() + STOP_BUDGET_MS;
+    const left = (most: number) => Math.max(500, Math.min(most, deadline - Date.now()));
     try {
       this.pauseAll(true); // no refetching meanwhile
       // Records already queued are committed (or rolled back) whole, and what MySQL applied is
@@ -436,13 +453,14 @@ export class KafkaSource {
         await this.committing; // a tick's commit may have read the offsets before the last records
         await this.commitApplied();
       };
-      await within(committed(), STOP_GRACE_MS);
+      // Given up on: the transaction in flight is rolled back when the process ends, nothing is lost.
+      if ((await within(committed(), left(STOP_GRACE_MS))) === TIMEOUT) this.abandoned = true;
       // A batch in flight is committed or rolled back whole by MySQL, so giving up on the wait is safe.
-      await this.leave();
+      await this.leave(left(STOP_GRACE_MS));
       // An eachBatch that was still queueing when the stop began.
-      await within(settled(), STOP_GRACE_MS);
+      if ((await within(settled(), left(STOP_GRACE_MS))) === TIMEOUT) this.abandoned = true;
     } finally {
-      await this.admin.disconnect().catch(() => undefined);
+      await this.closeAdmin(left(STOP_GRACE_MS));
       this.finish();
     }
   }
@@ -571,24 +589,8 @@ export class KafkaSource {
     if (lastQueued && batch.offsetLag() === "0") await lastQueued.catch(() => undefined);
   }
 
-  /** A fetched message as a source record: a tombstone flagged, an oversized value cut to its head. */
   private record(topic: string, partition: number, m: KafkaMessage): SourceRecord {
-    const value = m.value ?? Buffer.alloc(0);
-    const over = value.length > this.options.maxRecordBytes;
-    return {
-      value: over ? Buffer.from(value.subarray(0, OVERSIZE_HEAD_BYTES)) : value,
-      position: `partition ${partition} offset ${m.offset}`,
-      source: topic,
-      ...(over ? { oversize: { bytes: value.length, limit: this.options.maxRecordBytes } } : {}),
-      kafka: {
-        topic,
-        partition,
-        offset: m.offset,
-        timestamp: m.timestamp,
-        key: m.key ?? null,
-        ...(m.value === null ? { tombstone: true } : {}),
-      },
-    };
+    return kafkaRecord(topic, partition, m, this.options.maxRecordBytes);
   }
 
   /** Lag per assigned partition from the broker's watermarks and MySQL's offsets; ends an --until-caught-up run. */
