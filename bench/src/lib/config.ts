@@ -18,6 +18,10 @@ export interface BenchConfig {
   /** BENCH_ONLY: the stages to run, or null for all. */
   readonly only: readonly string[] | null;
   readonly kafka_brokers: string;
+  /** Events of the flat and peer stages (user.created / user.updated, repeated with new ids). */
+  readonly flat_events: number;
+  /** Partitions of the flat and peer stages' topics. */
+  readonly flat_partitions: number;
   /** Passed through to replay/run by the environment; null: the CLI's defaults. */
   readonly projector_batch_size: string | null;
 }
@@ -58,6 +62,8 @@ export function readConfig(env: Env, stages: readonly string[]): BenchConfig {
     sink_rows_per_statement: envInt(env, "BENCH_SINK_ROWS", 1000, 1),
     sink_statements_per_tx: envInt(env, "BENCH_SINK_STATEMENTS_PER_TX", 5, 1),
     only: only.length ? only : null,
+    flat_events: envInt(env, "BENCH_FLAT_EVENTS", 100_000, 1),
+    flat_partitions: envInt(env, "BENCH_FLAT_PARTITIONS", 4, 1),
     kafka_brokers: env.KAFKA_BROKERS ?? "127.0.0.1:9092",
     projector_batch_size: env.PROJECTOR_BATCH_SIZE ?? null,
   };

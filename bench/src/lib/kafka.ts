@@ -68,6 +68,11 @@ export class KafkaResources {
     };
   }
 
+  /** Registers a consumer group for deletion at the end (one the bench does not name itself, e.g. Connect's). */
+  addGroup(group: string): void {
+    this.#groups.add(group);
+  }
+
   /** Registers topics for deletion at the end (before they are created: a failed run still cleans up). */
   addTopics(topics: Iterable<string>): void {
     for (const t of topics) this.#topics.add(t);

@@ -4,6 +4,8 @@ import type { StageOutcome } from "./stage.js";
 
 /** One line of the ratio block: a figure of the run against its target (or `info` without one). */
 export interface Ratio {
+  /** Its key in results.json's `ratios` (e.g. flat_vs_peer). */
+  readonly key: string;
   readonly name: string;
   readonly value: number | undefined;
   readonly target?: number;
@@ -43,6 +45,7 @@ export function ratioRows(stages: Stages, config: BenchConfig): Ratio[] {
   const v = (stage: string, key: string) => figure(stages, stage, key);
   const rows: Omit<Ratio, "pass">[] = [
     {
+      key: "replay_vs_sink",
       name: "replay / sink limit (rows/s)",
       value: div(v("replay", "rows_per_second"), v("sink", "rows_per_second")),
       target: 0.7,
@@ -51,28 +54,32 @@ export function ratioRows(stages: Stages, config: BenchConfig): Ratio[] {
     },
     {
       // No target: the same rows written per 1000 events in stream order (see stages/sink.ts).
+      key: "replay_vs_sink_stream_order",
       name: "replay / sink limit in stream order",
       value: div(v("replay", "rows_per_second"), streamOrderRowsPerSecond(stages)),
       info: true,
       pct: true,
     },
     {
+      key: "kafka_vs_sink",
       name: "kafka / sink limit (rows/s)",
       value: div(v("kafka", "rows_per_second"), v("sink", "rows_per_second")),
-      target: 0.5,
+      target: 0.65,
       op: ">=",
       pct: true,
     },
     {
+      key: "kafka_vs_naive",
+      // Information only: the retired target (20×) is bounded by the database's raw upsert ceiling here.
       name: "kafka / naive (events/s)",
       value: div(v("kafka", "events_per_second"), v("naive", "events_per_second")),
-      target: 20,
-      op: ">=",
+      info: true,
       unit: "×",
     },
     {
       // No target: what kafka / naive would be if kafka wrote its rows at the sink limit's rows/s
       // (= (kafka / naive) / (kafka / sink limit)), the most this machine's database allows.
+      key: "kafka_vs_naive_at_sink_limit",
       name: "kafka / naive at 100 % of the sink limit",
       value: div(
         div(
@@ -85,6 +92,16 @@ export function ratioRows(stages: Stages, config: BenchConfig): Ratio[] {
       unit: "×",
     },
     {
+      // The peer's own best shape (flat rows, Connect JSON), projector reading nested envelopes.
+      key: "flat_vs_peer",
+      name: "flat / peer (events/s)",
+      value: div(v("flat", "events_per_second"), v("peer", "events_per_second")),
+      target: 2,
+      op: ">=",
+      unit: "×",
+    },
+    {
+      key: "latency_p99_ms",
       name: `latency p99 at ${config.latency_rate} events/s`,
       value: v("latency", "p99_ms"),
       target: 500,
@@ -92,6 +109,7 @@ export function ratioRows(stages: Stages, config: BenchConfig): Ratio[] {
       unit: " ms",
     },
     {
+      key: "backlog_peak_rss_mb",
       name: `peak RSS draining ${fmt(config.backlog)} backlog`,
       value: v("backlog", "max_rss_mb"),
       target: 300,

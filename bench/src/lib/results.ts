@@ -58,13 +58,12 @@ export function resultsDocument(run: RunRecord): object {
     machine: run.machine,
     git: run.git,
     stages: run.stages,
-    ratios: run.ratios.map(({ name, value, target, op, pass }) => ({
-      name,
-      value: round(value, 3),
-      target,
-      op,
-      pass,
-    })),
+    ratios: Object.fromEntries(
+      run.ratios.map(({ key, name, value, target, op, pass }) => [
+        key,
+        { name, value: round(value, 3), target, op, pass },
+      ]),
+    ),
     table_counts: run.counts,
     checks: run.checks,
   };

@@ -1,15 +1,17 @@
 import type { Stage } from "../lib/stage.js";
 import { backlog } from "./backlog.js";
+import { flat } from "./flat.js";
 import { kafka } from "./kafka.js";
 import { latency } from "./latency.js";
 import { map } from "./map.js";
 import { naive } from "./naive.js";
+import { peer } from "./peer.js";
 import { replay } from "./replay.js";
 import { sink } from "./sink.js";
 
 /**
- * Every stage, in the order they run and appear in the table. A new stage (e.g. `flat`, `peer`) is
- * a file beside these exporting a Stage, and one line here.
+ * Every stage, in the order they run and appear in the table. A new stage is a file beside these
+ * exporting a Stage, and one line here.
  */
 export const STAGES: readonly Stage[] = [
   map, // in a worker child
@@ -19,6 +21,8 @@ export const STAGES: readonly Stage[] = [
   kafka,
   latency,
   backlog,
+  flat, // the shape the peer can write, through projector
+  peer, // Kafka Connect + the Debezium JDBC sink (a JVM child)
 ];
 
 /** The stage called `name`, or undefined. */
