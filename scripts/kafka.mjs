@@ -148,7 +148,7 @@ function ensureJars() {
   log(`fetching kafka ${KAFKA_VERSION} jars with Maven (first run only)...`);
   const goal = ["dependency:copy-dependencies", `-DoutputDirectory=${p.libs}`, "-DincludeScope=runtime"];
   const args = ["-q", "-B", "-f", p.pom, ...goal];
-  const r = spawnSync("mvn", args, { cwd: home, stdio: "inherit" });
+  const r = spawnSync("mvn", args, { cwd: home, stdio: ["ignore", 2, 2] }); // stdout stays ours
   if (r.error) fail(`could not run mvn (${r.error.message}); install Maven 3 and a JDK 17+`);
   if (r.status !== 0 || !existsSync(kafkaJar)) {
     rmSync(p.libs, { recursive: true, force: true }); // don't leave a half-filled libs/ that looks done

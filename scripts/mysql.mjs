@@ -124,7 +124,8 @@ function fetchJar() {
     `-Dartifact=${GROUP}:${ARTIFACT}:${VERSION}`,
     "-Dtransitive=false",
   ];
-  const r = spawnSync("mvn", args, { stdio: "inherit" });
+  // mvn writes to stderr: stdout carries the URL callers read (`start | tail -n 1`).
+  const r = spawnSync("mvn", args, { stdio: ["ignore", 2, 2] });
   if (r.error) fail(`could not run mvn (${r.error.message}); install Maven 3 and a JDK 17+`);
   if (r.status !== 0 || !existsSync(jar))
     fail(`mvn ${args.join(" ")} failed (exit ${r.status}); is Maven Central reachable?`);
