@@ -353,10 +353,14 @@ export async function projectedTables(): Promise<string[]> {
   return tablesOfSpecs;
 }
 
-/** `projector replay <file>` into a fresh database: the reference result of a stream, and its summary. */
-export async function replayReference(file: string): Promise<{ db: TestDb; summary: Summary }> {
+/** `projector replay <file>` (with the specs of `projections`, default projections/) into a fresh database: the reference result of a stream, and its summary. */
+export async function replayReference(
+  file: string,
+  projections?: string,
+): Promise<{ db: TestDb; summary: Summary }> {
   const db = await createTestDb("pjref");
-  const r = await projector(["replay", file, "--json"], { MYSQL_URL: db.url });
+  const specs = projections ? ["--projections", projections] : [];
+  const r = await projector(["replay", file, "--json", ...specs], { MYSQL_URL: db.url });
   if (r.status !== 0) throw new Error(`replay failed (${r.status}): ${r.stderr}`);
   return { db, summary: summaryOf(r) };
 }

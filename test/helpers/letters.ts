@@ -26,6 +26,20 @@ export function editedSpecs(edits: readonly (readonly [string, string, string])[
   return dir;
 }
 
+/** orders gains customer_phone, written by order.created: the rows already there need a rebuild. */
+export const PHONE_EDITS: readonly (readonly [string, string, string])[] = [
+  [
+    "order.yaml",
+    "      customer_email: { type: varchar(255), nullable: true }\n",
+    "      customer_email: { type: varchar(255), nullable: true }\n      customer_phone: { type: varchar(40), nullable: true }\n",
+  ],
+  [
+    "order.yaml",
+    "        customer_email: $.data.customer.email\n",
+    "        customer_email: $.data.customer.email\n        customer_phone: $.data.customer.phone\n",
+  ],
+];
+
 /** CHECKSUM TABLE of every projected table: table → checksum. */
 export async function checksums(db: TestDb): Promise<Record<string, string>> {
   const tables = await projectedTables();

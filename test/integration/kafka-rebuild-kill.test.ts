@@ -2,8 +2,15 @@ import { rmSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "../helpers/db.js";
-import { projector, readEvents, streamFile, summaryOf, testScope } from "../helpers/kafka.js";
-import { checksums, editedSpecs } from "../helpers/letters.js";
+import {
+  projector,
+  readEvents,
+  replayReference,
+  streamFile,
+  summaryOf,
+  testScope,
+} from "../helpers/kafka.js";
+import { checksums, editedSpecs, PHONE_EDITS } from "../helpers/letters.js";
 
 const scope = testScope();
 const dirs: string[] = [];
@@ -11,29 +18,16 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-/** orders gains customer_phone, written by order.created (as in kafka-rebuild.test.ts). */
+/** The specs with orders.customer_phone (PHONE_EDITS), in a folder removed at the end. */
 function phoneSpecs(): string {
-  const dir = editedSpecs([
-    [
-      "order.yaml",
-      "      customer_email: { type: varchar(255), nullable: true }\n",
-      "      customer_email: { type: varchar(255), nullable: true }\n      customer_phone: { type: varchar(40), nullable: true }\n",
-    ],
-    [
-      "order.yaml",
-      "        customer_email: $.data.customer.email\n",
-      "        customer_email: $.data.customer.email\n        customer_phone: $.data.customer.phone\n",
-    ],
-  ]);
+  const dir = editedSpecs(PHONE_EDITS);
   dirs.push(dir);
   return dir;
 }
 
+/** The reference: a replay of `file` with the specs in `specs`, dropped at the end. */
 async function reference(file: string, specs: string): Promise<TestDb> {
-  const db = scope.keep(await createTestDb("pjref"));
-  const r = await projector(["replay", file, "--json", "--projections", specs], { MYSQL_URL: db.url });
-  if (r.status !== 0) throw new Error(`replay failed (${r.status}): ${r.stderr}`);
-  return db;
+  return scope.keep((await replayReference(file, specs)).db);
 }
 
 /** What a kill can leave: the live tables, old or swapped, never one of the pair without the other. */

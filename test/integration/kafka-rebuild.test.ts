@@ -4,29 +4,23 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import mysql from "mysql2/promise";
 import { afterAll, describe, expect, it } from "vitest";
-import { createTestDb, serverOptions, type TestDb } from "../helpers/db.js";
-import { appliedCount, projector, readEvents, streamFile, testScope, waitFor } from "../helpers/kafka.js";
-import { checksums, editedSpecs } from "../helpers/letters.js";
+import { serverOptions, type TestDb } from "../helpers/db.js";
+import {
+  appliedCount,
+  projector,
+  readEvents,
+  replayReference,
+  streamFile,
+  testScope,
+  waitFor,
+} from "../helpers/kafka.js";
+import { checksums, editedSpecs, PHONE_EDITS } from "../helpers/letters.js";
 
 const scope = testScope();
 const files: string[] = [];
 afterAll(() => {
   for (const f of files) rmSync(f, { recursive: true, force: true });
 });
-
-/** orders gains customer_phone, written by order.created: the rows already there need it too. */
-const PHONE: readonly (readonly [string, string, string])[] = [
-  [
-    "order.yaml",
-    "      customer_email: { type: varchar(255), nullable: true }\n",
-    "      customer_email: { type: varchar(255), nullable: true }\n      customer_phone: { type: varchar(40), nullable: true }\n",
-  ],
-  [
-    "order.yaml",
-    "        customer_email: $.data.customer.email\n",
-    "        customer_email: $.data.customer.email\n        customer_phone: $.data.customer.phone\n",
-  ],
-];
 
 /** products.slug takes another path, and product_variants gains color from each variant's attributes. */
 const VARIANTS: readonly (readonly [string, string, string])[] = [
@@ -74,12 +68,9 @@ function poller(db: TestDb, table: string) {
   };
 }
 
-/** `replay` of `file` with the specs in `specs` into a new database: the reference. */
+/** The reference: a replay of `file` with the specs in `specs`, dropped at the end. */
 async function reference(file: string, specs: string): Promise<TestDb> {
-  const db = scope.keep(await createTestDb("pjref"));
-  const r = await projector(["replay", file, "--json", "--projections", specs], { MYSQL_URL: db.url });
-  if (r.status !== 0) throw new Error(`replay failed (${r.status}): ${r.stderr}`);
-  return db;
+  return scope.keep((await replayReference(file, specs)).db);
 }
 
 async function tablesOf(db: TestDb): Promise<string[]> {
@@ -91,7 +82,7 @@ async function tablesOf(db: TestDb): Promise<string[]> {
 
 interface Case {
   name: string;
-  edits: typeof PHONE;
+  edits: typeof PHONE_EDITS;
   table: string;
   rebuilt: string[];
   /** The tables whose rows follow older specs (a child whose mapping did not change is rebuilt with its parent). */
@@ -104,7 +95,7 @@ interface Case {
 const cases: Case[] = [
   {
     name: "orders gains customer_phone",
-    edits: PHONE,
+    edits: PHONE_EDITS,
     table: "orders",
     rebuilt: ["orders", "order_items"],
     needs: ["orders"],

@@ -2,6 +2,7 @@ import { copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type FlatRecord, type FlatWorkload, flatWorkload } from "./flat.js";
 import type { KafkaResources } from "./kafka.js";
+import { round } from "./numbers.js";
 import { OUT, PROJECTIONS } from "./paths.js";
 import type { StageContext } from "./stage.js";
 
@@ -47,4 +48,30 @@ export async function produceAll(
     await producer.disconnect();
   }
   return { seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * The figures both stages report for their measured window (first row seen to last): events/s over
+ * it, the wall clock from the writer's start, the produce time, the table's checksum, the CPU split.
+ */
+export function windowFigures(
+  w: FlatWorkload,
+  partitions: number,
+  seen: { firstRowAt: number; doneAt: number },
+  started: number,
+  extra: { produceSeconds: number; checksum: string; cpu: Record<string, number> },
+) {
+  const seconds = (seen.doneAt - seen.firstRowAt) / 1000;
+  return {
+    events: w.events,
+    users: w.users,
+    partitions,
+    seconds: round(seconds, 3),
+    events_per_second: Math.round(w.events / seconds),
+    rows_per_second: Math.round(w.events / seconds),
+    wall_seconds_from_start: round((seen.doneAt - started) / 1000, 3),
+    produce_seconds: round(extra.produceSeconds, 3),
+    checksum: extra.checksum,
+    cpu: extra.cpu,
+  };
 }

@@ -1,6 +1,6 @@
 import { CpuSplit, peakRssOf } from "../lib/connect.js";
 import { checksum, watchUntil } from "../lib/flat.js";
-import { flatChecksums, produceAll, theFlatWorkload, userSpecs } from "../lib/flat-side.js";
+import { flatChecksums, produceAll, theFlatWorkload, userSpecs, windowFigures } from "../lib/flat-side.js";
 import { info } from "../lib/log.js";
 import { connect } from "../lib/mysql.js";
 import { round } from "../lib/numbers.js";
@@ -58,23 +58,18 @@ export const flat: Stage = {
       });
       const split = cpu.end((seen.doneAt - seen.firstRowAt) / 1000);
       const r = await run;
-      const seconds = (seen.doneAt - seen.firstRowAt) / 1000;
       const sum = await checksum(conn, db);
       flatChecksums.set(ctx.runId, sum);
-      return {
-        events: w.events,
-        users: w.users,
-        partitions: config.flat_partitions,
-        seconds: round(seconds, 3),
-        events_per_second: Math.round(w.events / seconds),
-        rows_per_second: Math.round(w.events / seconds),
-        wall_seconds_from_start: round((seen.doneAt - started) / 1000, 3),
-        max_rss_mb: Math.max(peak, r.summary?.max_rss_mb ?? 0),
-        produce_seconds: round(produced.seconds, 3),
+      const figures = windowFigures(w, config.flat_partitions, seen, started, {
+        produceSeconds: produced.seconds,
         checksum: sum,
         cpu: split,
+      });
+      return {
+        ...figures,
+        max_rss_mb: Math.max(peak, r.summary?.max_rss_mb ?? 0),
         summary: r.summary,
-        notes: `${w.events} user events, ${w.users} users, ${config.flat_partitions} partitions; from start ${round((seen.doneAt - started) / 1000, 1)} s`,
+        notes: `${w.events} user events, ${w.users} users, ${config.flat_partitions} partitions; from start ${round(figures.wall_seconds_from_start, 1)} s`,
       };
     } finally {
       clearInterval(sampler);

@@ -10,7 +10,7 @@ import {
   startConnect,
 } from "../lib/connect.js";
 import { checksum, watchUntil } from "../lib/flat.js";
-import { flatChecksums, produceAll, theFlatWorkload } from "../lib/flat-side.js";
+import { flatChecksums, produceAll, theFlatWorkload, windowFigures } from "../lib/flat-side.js";
 import { freePort } from "../lib/http.js";
 import { info } from "../lib/log.js";
 import { connect } from "../lib/mysql.js";
@@ -90,32 +90,27 @@ export const peer: Stage = {
       const split = cpu.end((seen.doneAt - seen.firstRowAt) / 1000);
       const rss = proc.peakRssMb();
       await proc.stop();
-      const seconds = (seen.doneAt - seen.firstRowAt) / 1000;
       const sum = await checksum(conn, db);
       const want = flatChecksums.get(ctx.runId);
       if (want !== undefined && want !== sum)
         throw new Error(
           `the peer's users table differs from projector's (CHECKSUM ${sum} vs ${want}): not a figure`,
         );
-      return {
-        events: w.events,
-        users: w.users,
-        partitions: config.flat_partitions,
-        seconds: round(seconds, 3),
-        events_per_second: Math.round(w.events / seconds),
-        rows_per_second: Math.round(w.events / seconds),
-        wall_seconds_from_start: round((seen.doneAt - started) / 1000, 3),
-        max_rss_mb: rss,
-        produce_seconds: round(produced.seconds, 3),
+      const figures = windowFigures(w, config.flat_partitions, seen, started, {
+        produceSeconds: produced.seconds,
         checksum: sum,
         cpu: split,
+      });
+      return {
+        ...figures,
+        max_rss_mb: rss,
         same_as_flat: want === undefined ? null : want === sum,
         versions: {
           connect: CONNECT_VERSION,
           debezium_jdbc: DEBEZIUM_JDBC_VERSION,
           mariadb_jdbc: MARIADB_DRIVER_VERSION,
         },
-        notes: `Connect ${CONNECT_VERSION}, Debezium JDBC ${DEBEZIUM_JDBC_VERSION}; JVM start to done ${round((seen.doneAt - started) / 1000, 1)} s; ${want === undefined ? "not compared (flat did not run)" : "CHECKSUM = flat"}`,
+        notes: `Connect ${CONNECT_VERSION}, Debezium JDBC ${DEBEZIUM_JDBC_VERSION}; JVM start to done ${round(figures.wall_seconds_from_start, 1)} s; ${want === undefined ? "not compared (flat did not run)" : "CHECKSUM = flat"}`,
       };
     } finally {
       await proc.stop();

@@ -33,7 +33,7 @@ import { MysqlSink } from "../../sink/mysql-sink.js";
 import { jsonlBatches } from "../../source/jsonl.js";
 import { BoundedReader } from "../../source/kafka/bounded.js";
 import { createKafka, kafkaSettings } from "../../source/kafka/config.js";
-import { ensureTopics, watermarks } from "../../source/kafka/topics.js";
+import { ensureTopics } from "../../source/kafka/topics.js";
 import type { Spec } from "../../specs/types.js";
 import { batchBytes, bytesOption, intOption, UserError } from "../errors.js";
 import { kafkaUserError } from "../kafka-errors.js";
@@ -180,12 +180,12 @@ export async function rebuildCommand(dir: string, named: string[], opts: Rebuild
       await reader.start();
       // Every partition gets its offset row now, at where it starts: the batches then only update
       // rows, and take no gap lock a live run's batch could hold up.
-      const rows: OffsetRow[] = [];
-      for (const topic of topics)
-        for (const w of await watermarksOf(kafka, topic)) {
-          const next = reader.next.get(partitionKey(topic, w.partition)) ?? w.low;
-          rows.push({ group, topic, partition: w.partition, next: next.toString() });
-        }
+      const rows: OffsetRow[] = [...reader.positionList()].map((p) => ({
+        group,
+        topic: p.topic,
+        partition: p.partition,
+        next: p.next.toString(),
+      }));
       if (rows.length > 0) {
         const st = saveOffsetsStatement(rows);
         await sink.transaction((tx) => tx.execute([st]));
@@ -234,16 +234,6 @@ export async function rebuildCommand(dir: string, named: string[], opts: Rebuild
 function topicOffsets(all: ReadonlyMap<string, bigint>, topics: readonly string[]): Map<string, bigint> {
   const want = new Set(topics);
   return new Map([...all].filter(([k]) => want.has(k.split("\u0000")[0]!)));
-}
-
-async function watermarksOf(kafka: ReturnType<typeof createKafka>, topic: string) {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return await watermarks(admin, topic);
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 async function tableSet(sink: MysqlSink): Promise<Set<string>> {

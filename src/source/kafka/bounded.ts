@@ -66,6 +66,15 @@ export class BoundedReader {
     return new Map([...this.positions].map(([k, p]) => [k, p.next]));
   }
 
+  /** Every partition read, and where it stands (known once started). */
+  positionList(): { topic: string; partition: number; next: bigint }[] {
+    return [...this.positions.values()].map((p) => ({
+      topic: p.topic,
+      partition: p.partition,
+      next: p.next,
+    }));
+  }
+
   /** Every partition of the topics, with its start (the caller's, else the low watermark). */
   async start(): Promise<void> {
     const admin = this.kafka.admin();
