@@ -228,7 +228,69 @@ export function parseIsoDatetime(s: string, fsp = 6): string | CoerceFailure {
   return out;
 }
 
+/** Digit value of the character at i, or -1. */
+function digit(s: string, i: number): number {
+  const c = s.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : -1;
+}
+
+function two(s: string, i: number): number {
+  const a = digit(s, i);
+  const b = digit(s, i + 1);
+  return a < 0 || b < 0 ? -1 : a * 10 + b;
+}
+
+/**
+ * The shape nearly every event carries, `YYYY-MM-DDTHH:MM:SS[.f{1,9}][Z]` (UTC), converted without
+ * the RegExp and its captures (a fifth of the mapping's allocations); undefined for anything else,
+ * which parseIso reads the general way. Same answers as parseIso (test/unit/coerce.test.ts).
+ */
+function fastUtcIso(s: string, fsp: number): string | undefined {
+  const n = s.length;
+  if (n < 19 || n > 30) return undefined;
+  const t = s.charCodeAt(10);
+  if (
+    s.charCodeAt(4) !== 45 ||
+    s.charCodeAt(7) !== 45 ||
+    (t !== 84 && t !== 32) ||
+    s.charCodeAt(13) !== 58 ||
+    s.charCodeAt(16) !== 58
+  )
+    return undefined;
+  const y = two(s, 0) * 100 + two(s, 2);
+  const mo = two(s, 5);
+  const d = two(s, 8);
+  const h = two(s, 11);
+  const mi = two(s, 14);
+  const sec = two(s, 17);
+  if (two(s, 0) < 0 || two(s, 2) < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || sec < 0) return undefined;
+  if (!validDate(y, mo, d) || h > 23 || mi > 59 || sec > 59) return undefined;
+  // After the seconds: nothing, `Z`, or `.digits` then nothing or `Z`.
+  let end = n;
+  const last = s.charCodeAt(n - 1);
+  if (last === 90 || last === 122) end = n - 1;
+  let fracEnd = 19;
+  if (end > 19) {
+    const dot = s.charCodeAt(19);
+    if (dot !== 46 && dot !== 44) return undefined;
+    if (end - 20 < 1 || end - 20 > 9) return undefined;
+    for (let i = 20; i < end; i++) if (digit(s, i) < 0) return undefined;
+    fracEnd = end;
+  }
+  const base = `${s.slice(0, 10)} ${s.slice(11, 19)}`;
+  if (fsp === 0) return base;
+  const given = fracEnd - 20; // digits of the fraction (≤ 0: none)
+  if (given >= fsp) return `${base}.${s.slice(20, 20 + fsp)}`;
+  const micros = given > 0 ? s.slice(20, fracEnd) + "000000".slice(given) : "000000";
+  return `${base}.${micros.slice(0, fsp)}`;
+}
+
 function parseIso(s: string, fsp: number): string | CoerceFailure {
+  return fastUtcIso(s, fsp) ?? parseIsoGeneral(s, fsp);
+}
+
+/** Any ISO-8601 form parseIsoDatetime accepts, read with the RegExp (exported for its tests). */
+export function parseIsoGeneral(s: string, fsp: number): string | CoerceFailure {
   const m = ISO.exec(s);
   if (!m) return new CoerceFailure(`expected an ISO-8601 timestamp, got ${describe(s)}`);
   let y = +m[1]!;

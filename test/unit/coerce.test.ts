@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { CoerceFailure, coercerFor, MAX_JSON_DEPTH, parseIsoDatetime } from "../../src/compile/coerce.js";
+import {
+  CoerceFailure,
+  coercerFor,
+  MAX_JSON_DEPTH,
+  parseIsoDatetime,
+  parseIsoGeneral,
+} from "../../src/compile/coerce.js";
 import type { ColumnType } from "../../src/specs/types.js";
 
 /** The coerced value, or throws with the failure's message (so a wrong success shows what came out). */
@@ -390,5 +396,33 @@ describe("coercerFor", () => {
       );
       expect(failure({ name: "datetime", fsp: 6 }, { $date: "x" })).toContain("an object");
     });
+  });
+});
+
+describe("parseIsoDatetime's fast path", () => {
+  it("answers as the general parser on timestamps of the common shape, valid or not", () => {
+    // A seeded generator: the same cases every run.
+    let seed = 42;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return (seed >>> 12) % n;
+    };
+    const pad = (v: number, w: number) => String(v).padStart(w, "0");
+    let checked = 0;
+    let valid = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const y = [999, 1000, 1970, 2000, 2024, 2025, 2100, 9999][rnd(8)]!;
+      const text =
+        `${pad(y, 4)}-${pad(rnd(14), 2)}-${pad(rnd(33), 2)}${["T", " ", "t"][rnd(3)]}` +
+        `${pad(rnd(26), 2)}:${pad(rnd(62), 2)}:${pad(rnd(62), 2)}` +
+        ["", `.${"1234567890".slice(0, rnd(11))}`, `,${"98765".slice(0, rnd(6))}`][rnd(3)] +
+        ["", "Z", "z", "+01:00", "-0530", "+00"][rnd(6)];
+      const fsp = rnd(7);
+      expect(parseIsoDatetime(text, fsp), `${text} fsp ${fsp}`).toEqual(parseIsoGeneral(text, fsp));
+      checked++;
+      if (!(parseIsoGeneral(text, fsp) instanceof CoerceFailure)) valid++;
+    }
+    expect(checked).toBe(20_000);
+    expect(valid).toBeGreaterThan(2_000); // enough of them valid to cover the conversions
   });
 });

@@ -40,7 +40,9 @@ export class Children {
         `\n# ${new Date().toISOString()} node ${args.map((a) => relative(ROOT, a) || a).join(" ")}\n`,
       );
       const started = performance.now();
-      const child = spawn(process.execPath, args, {
+      // BENCH_NODE_ARGS: node flags for every child (e.g. "--cpu-prof --cpu-prof-dir=bench/out/prof").
+      const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
+      const child = spawn(process.execPath, [...nodeArgs, ...args], {
         cwd: ROOT,
         env: { ...process.env, ...options.env },
         stdio: ["ignore", "pipe", "pipe"],
