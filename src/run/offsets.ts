@@ -14,17 +14,23 @@ import type { Database, Transaction } from "./ports.js";
 
 /** The next offset per partition after these records (the highest), as rows to save for `group`. */
 export function nextOffsets(records: readonly SourceRecord[], group: string): OffsetRow[] {
-  const next = new Map<string, OffsetRow>();
+  // One BigInt per record, compared as such; the text only for the rows returned.
+  const next = new Map<string, { topic: string; partition: number; next: bigint }>();
   for (const r of records) {
     const k = r.kafka;
     if (!k) continue;
     const key = partitionKey(k.topic, k.partition);
-    const n = k.next ?? (BigInt(k.offset) + 1n).toString();
+    const n = k.next !== undefined ? BigInt(k.next) : BigInt(k.offset) + 1n;
     const cur = next.get(key);
-    if (!cur || BigInt(cur.next) < BigInt(n))
-      next.set(key, { group, topic: k.topic, partition: k.partition, next: n });
+    if (!cur) next.set(key, { topic: k.topic, partition: k.partition, next: n });
+    else if (cur.next < n) cur.next = n;
   }
-  return [...next.values()];
+  return [...next.values()].map((v) => ({
+    group,
+    topic: v.topic,
+    partition: v.partition,
+    next: v.next.toString(),
+  }));
 }
 
 /**
