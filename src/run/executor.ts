@@ -214,16 +214,6 @@ export class Executor {
           this.ahead = { prepared: next, plan: this.planner.ahead((q) => this.db.select(q), next, basis) };
         }
       };
-      await tx.execute(statements, meanwhile);
-      if (debugging)
-        log.debug("batch", {
-          events: live.length,
-          statements: statements.length,
-          planned_ahead: ahead !== undefined,
-          load_decide_build_ms: Math.round(t2 - t0),
-          execute_ms: Math.round(performance.now() - t2),
-          ...memory(),
-        });
       const letters = live.flatMap((p) => (p.kind === "dead" ? [p.letter] : []));
       events.forEach((ev, i) => {
         const r = decision.results[i];
@@ -239,20 +229,33 @@ export class Executor {
         const l = p.record.letter;
         return l && !lettered.has(`${p.record.source}\u0000${l.position}`) ? [l.id] : [];
       });
-      if (letters.length > 0)
-        await tx.execute(deadLetterStatements(letters, this.db.statementBytes, this.db.maxAllowedPacket));
-      if (resolved.length > 0) await tx.execute([deleteLettersByIdStatement(resolved)]);
       // The batch's outcomes per event type, kept with it (status reads them), and its offsets: over
       // every record of the batch, dropped ones too (a redelivered record may carry where the
       // partition goes on past markers, its `next`; offsets only ever rise, see saveOffsetsStatements).
       const outcomes = batchOutcomes(live, events, decision, this.label);
       const group = this.options.group;
       const records = prepared.map((p) => p.record);
-      const bookkeeping = [
+      // Rows, dead letters and bookkeeping in one sequence of round trips: none of it depends on
+      // what MySQL answers to the rows (a failure rolls the whole transaction back).
+      const all = [
+        ...statements,
+        ...(letters.length > 0
+          ? deadLetterStatements(letters, this.db.statementBytes, this.db.maxAllowedPacket)
+          : []),
+        ...(resolved.length > 0 ? [deleteLettersByIdStatement(resolved)] : []),
         ...countersStatements(this.options.scope ?? group ?? "replay", outcomes),
         ...(group === undefined ? [] : saveOffsetsStatements(nextOffsets(records, group))),
       ];
-      if (bookkeeping.length > 0) await tx.execute(bookkeeping);
+      await tx.execute(all, meanwhile);
+      if (debugging)
+        log.debug("batch", {
+          events: live.length,
+          statements: statements.length,
+          planned_ahead: ahead !== undefined,
+          load_decide_build_ms: Math.round(t2 - t0),
+          execute_ms: Math.round(performance.now() - t2),
+          ...memory(),
+        });
       return { plan, fromAhead: ahead !== undefined, outcomes, epoch, resolved: resolved.length };
     });
   }

@@ -186,13 +186,17 @@ export class MysqlSink {
     }
   }
 
-  /** Runs `fn` in one transaction: all of it is committed, or none of it. */
+  /**
+   * Runs `fn` in one transaction: all of it is committed, or none of it. START TRANSACTION goes
+   * with the transaction's first query (one round trip less per batch); one that runs nothing
+   * commits nothing.
+   */
   async transaction<T>(fn: (tx: SinkTx) => Promise<T>): Promise<T> {
     const conn = await this.connection();
+    const tx = this.tx(conn);
     try {
-      await conn.query("START TRANSACTION");
-      const result = await fn(this.tx(conn));
-      await conn.query("COMMIT");
+      const result = await fn(tx);
+      if (tx.begun) await conn.query("COMMIT");
       return result;
     } catch (e) {
       const fromDriver =
@@ -209,14 +213,30 @@ export class MysqlSink {
     }
   }
 
-  private tx(conn: Connection): SinkTx {
+  private tx(conn: Connection): SinkTx & { readonly begun: boolean } {
+    let begun = false;
+    /** The statements, behind START TRANSACTION if they are the transaction's first. */
+    const first = (statements: readonly Statement[]): readonly Statement[] => {
+      if (begun || statements.length === 0) return statements;
+      begun = true;
+      return [START, ...statements];
+    };
     return {
-      select: (statements) => selectAll(conn, statements),
+      get begun() {
+        return begun;
+      },
+      select: async (statements) => {
+        const all = first(statements);
+        const rows = await selectAll(conn, all);
+        return all === statements ? rows : rows.slice(1);
+      },
       execute: (statements, whileWaiting) =>
-        executeChunked(conn, statements, this.statementBytes, this.maxPacket, whileWaiting),
+        executeChunked(conn, first(statements), this.statementBytes, this.maxPacket, whileWaiting),
     };
   }
 }
+
+const START: Statement = { sql: "START TRANSACTION", params: [] };
 
 /** Several SELECTs in one round trip (a multi-statement query): the rows of each. */
 async function selectAll(conn: Connection, statements: readonly Statement[]): Promise<Rows[]> {
