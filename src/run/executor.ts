@@ -81,6 +81,8 @@ export class Executor {
   private readonly label: (eventType: string | undefined) => string;
   /** The next batch, planned while the current one was written (see ExecutorOptions.lookahead). */
   private ahead: { prepared: readonly Prepared[]; plan: Promise<BatchPlan | undefined> } | undefined;
+  /** The plan of the transaction whose statements are being written: what a next one may build on. */
+  private writing: BatchPlan | undefined;
   private readonly lookahead: boolean;
   /** False while a batch is being retried (reported by /readyz). */
   ready = true;
@@ -172,6 +174,20 @@ export class Executor {
     return { fresh: prepared.filter((p) => fresh(p.record)), epoch };
   }
 
+  /**
+   * Plans `next` (the batch to apply after the one in flight) while MySQL writes the one in flight,
+   * on top of its plan; false when no batch is being written (nothing to build on) or one is
+   * planned ahead already. Called by the `whileWaiting` hook, or later by the caller once the next
+   * batch is complete (GroupCommit).
+   */
+  planAhead(next: readonly Prepared[]): boolean {
+    const plan = this.writing;
+    if (!this.lookahead || plan === undefined || this.ahead !== undefined || next.length === 0) return false;
+    const basis = this.planner.basis(plan);
+    this.ahead = { prepared: next, plan: this.planner.ahead((q) => this.db.select(q), next, basis) };
+    return true;
+  }
+
   /** The plan made ahead for this batch, if it is ready within AHEAD_WAIT_MS. */
   private async takeAhead(prepared: readonly Prepared[]): Promise<BatchPlan | undefined> {
     const ahead = this.ahead?.prepared === prepared ? this.ahead.plan : undefined;
@@ -209,11 +225,9 @@ export class Executor {
       const t2 = performance.now();
       const meanwhile = () => {
         const next = whileWaiting?.();
-        if (next && next.length > 0 && this.lookahead) {
-          const basis = this.planner.basis(plan);
-          this.ahead = { prepared: next, plan: this.planner.ahead((q) => this.db.select(q), next, basis) };
-        }
+        if (next && next.length > 0) this.planAhead(next);
       };
+      this.writing = plan;
       const letters = live.flatMap((p) => (p.kind === "dead" ? [p.letter] : []));
       events.forEach((ev, i) => {
         const r = decision.results[i];
@@ -269,7 +283,9 @@ export class Executor {
           prepared,
           planned,
           whileWaiting,
-        );
+        ).finally(() => {
+          this.writing = undefined;
+        });
         this.ready = true;
         this.epoch = epoch;
         const stats = this.options.stats;

@@ -19,7 +19,8 @@ interface Pending {
  * records keep their order; different partitions carry different keys, so their relative order does
  * not matter. Records are decoded and mapped when accepted, which overlaps with the transaction in
  * flight; up to a transaction's worth waits queued, and the next transaction is handed to the
- * executor to plan ahead once it is full.
+ * executor to plan ahead once it is full (when the transaction in flight begins, or later while it
+ * is written, by the accept() that fills it).
  */
 export class GroupCommit {
   private readonly queue: Pending[] = [];
@@ -30,8 +31,14 @@ export class GroupCommit {
   /** The next transaction, taken off the queue early to be planned ahead. */
   private composed: Composed | undefined;
 
+  /**
+   * Set while a transaction is written without a next one composed: the accept() that completes a
+   * transaction's worth composes it then and hands it to the executor to plan ahead.
+   */
+  private composeLate = false;
+
   constructor(
-    private readonly executor: Pick<Executor, "prepare" | "applyPrepared">,
+    private readonly executor: Pick<Executor, "prepare" | "applyPrepared" | "planAhead">,
     private readonly maxEvents: number,
   ) {}
 
@@ -60,6 +67,11 @@ export class GroupCommit {
         setImmediate(() => void this.drain());
       }
     });
+    if (this.composeLate && this.queued >= this.maxEvents) {
+      this.composeLate = false;
+      this.composed = this.compose();
+      this.executor.planAhead(this.composed.prepared);
+    }
     return { committed };
   }
 
@@ -89,12 +101,17 @@ export class GroupCommit {
           // With a whole transaction's worth queued, the next one is composed now (nothing that
           // comes later could join it), and the executor plans it while MySQL writes this one (its
           // offsets are checked in its own transaction). Otherwise it is left to fill up.
-          if (this.queued < this.maxEvents) return undefined;
+          if (this.queued < this.maxEvents) {
+            this.composeLate = true;
+            return undefined;
+          }
           this.composed = this.compose();
           return this.composed.prepared;
         });
+        this.composeLate = false;
         for (const t of batch.take) t.resolve();
       } catch (e) {
+        this.composeLate = false;
         // What is queued behind a failed transaction would be applied past its records: drop it too.
         const composed = this.composed as Composed | undefined; // set by the callback above
         const behind = [...(composed?.take ?? []), ...this.queue.splice(0)];

@@ -23,6 +23,15 @@ class Recorder {
     return records.map((record) => ({ kind: "skip", record, eventType: "t" }));
   }
 
+  /** Batches offered to plan ahead after the first round trip (GroupCommit composing late). */
+  readonly lateOffered: string[][] = [];
+
+  planAhead(next: readonly Prepared[]): boolean {
+    this.lastOffered = next;
+    this.lateOffered.push(next.map((p) => p.record.position));
+    return true;
+  }
+
   async applyPrepared(prepared: readonly Prepared[], whileWaiting?: WhileWaiting): Promise<void> {
     const n = this.transactions.length;
     this.transactions.push(prepared.map((p) => p.record.position));
@@ -86,6 +95,23 @@ describe("group commit", () => {
     expect(ex.offered[0]).toBeNull();
     expect(ex.transactions[1]).toEqual(["b0", "b1"]);
     expect(ex.wasOffered).toEqual([false, false]);
+  });
+
+  it("composes a transaction that fills up while the one before is written, and offers it then", async () => {
+    const ex = new Recorder();
+    const g = new GroupCommit(ex, 4);
+    const a = commit(g, records("a", 1));
+    // Transaction 0 ([a0]) is written with nothing to offer: less than a transaction's worth waits.
+    while (ex.offered.length === 0) await new Promise((r) => setImmediate(r));
+    expect(ex.offered[0]).toBeNull();
+    const b = commit(g, records("b", 2));
+    expect(ex.lateOffered).toEqual([]); // 2 of 4 queued: not yet
+    const c = commit(g, records("c", 2));
+    const d = commit(g, records("d", 1));
+    await Promise.all([a, b, c, d]);
+    expect(ex.lateOffered).toEqual([["b0", "b1", "c0", "c1"]]);
+    expect(ex.transactions).toEqual([["a0"], ["b0", "b1", "c0", "c1"], ["d0"]]);
+    expect(ex.wasOffered).toEqual([false, true, false]);
   });
 
   it("accepts until a transaction's worth waits, then holds the submitter back", async () => {
