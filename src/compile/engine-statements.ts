@@ -318,6 +318,14 @@ export function tombstonesStatement(rows: readonly (readonly unknown[])[]): Stat
   };
 }
 
+/** Which of these tables have tombstones: `table_name`, one row per table that has some. */
+export function tombstoneTablesStatement(tables: readonly string[]): Statement {
+  return {
+    sql: `SELECT DISTINCT table_name FROM ${quoteId(TOMBSTONES)} WHERE table_name IN (${"?,".repeat(tables.length - 1)}?)`,
+    params: [...tables],
+  };
+}
+
 /** The tombstones of these key hashes: `key_hash, guard`. */
 export function selectTombstonesStatement(hashes: readonly Buffer[]): Statement {
   return {

@@ -3,7 +3,7 @@ import type { Statement } from "../compile/statements.js";
 import { log } from "../core/log.js";
 import { type BatchDecision, decideBatch, type MappedEvent, type RowRequest, rowRequests } from "./decide.js";
 import { buildStatements } from "./group-statements.js";
-import { loadRows, type Select } from "./load-rows.js";
+import { loadRows, type Select, TombstoneScope } from "./load-rows.js";
 import { mappedEvents, type Prepared } from "./prepare.js";
 import { RowState } from "./row-state.js";
 
@@ -28,17 +28,28 @@ export interface Basis {
 
 /** Makes batch plans: reads the rows a batch needs, decides it, builds its statements. */
 export class Planner {
+  private readonly tombstones: TombstoneScope;
+
   constructor(
     private readonly compiled: CompiledSpec,
     private readonly uniques: ReadonlySet<string>,
     /** The statements' size bound (max_allowed_packet), as the database knows it now. */
     private readonly statementBytes: () => number,
-  ) {}
+  ) {
+    this.tombstones = new TombstoneScope(compiled);
+  }
 
   /** Plans a batch's records in its transaction, on their rows as it sees them. */
   async inTransaction(select: Select, live: readonly Prepared[]): Promise<BatchPlan> {
     const events = mappedEvents(live);
-    const state = await loadRows(select, rowRequests(events, this.compiled), this.uniques);
+    const state = await loadRows(
+      select,
+      rowRequests(events, this.compiled),
+      this.uniques,
+      undefined,
+      undefined,
+      this.tombstones,
+    );
     return this.decide(live, events, state);
   }
 
@@ -76,7 +87,8 @@ export class Planner {
         }
         if (keys.size > 0 || uniques.size > 0) toLoad.push({ table: r.table, keys, uniques });
       }
-      if (toLoad.length > 0) await loadRows(committed, toLoad, this.uniques, state, basis.state);
+      if (toLoad.length > 0)
+        await loadRows(committed, toLoad, this.uniques, state, basis.state, this.tombstones);
       return this.decide(prepared, events, state);
     } catch (e) {
       log.debug("planning ahead failed; the batch is planned in its transaction", { error: String(e) });

@@ -1,4 +1,9 @@
-import { selectRowsStatement, selectTombstonesStatement } from "../compile/engine-statements.js";
+import type { CompiledSpec } from "../compile/compile.js";
+import {
+  selectRowsStatement,
+  selectTombstonesStatement,
+  tombstoneTablesStatement,
+} from "../compile/engine-statements.js";
 import type { Statement } from "../compile/statements.js";
 import type { RowRequest } from "./decide.js";
 import type { Row } from "./ports.js";
@@ -8,9 +13,32 @@ import { keyString, RowState, tombstoneHash } from "./row-state.js";
 export type Select = (statements: readonly Statement[]) => Promise<Row[][]>;
 
 /**
+ * The guarded tables the specs hard-delete rows of: their tombstones are written by those deletes,
+ * so their missing rows are always looked up. For the other guarded tables (upserts only, say) a
+ * tombstone can only be left from earlier specs: the batch asks whether there is any, in the same
+ * round trip as the rows, and looks its missing rows up only then. For a table of upserts that
+ * saves, per batch, a round trip, a hash per new row and MariaDB's search of the hashes.
+ */
+export class TombstoneScope {
+  private readonly deleted = new Set<string>();
+
+  constructor(compiled: CompiledSpec) {
+    for (const actions of compiled.events.values())
+      for (const a of actions)
+        if (a.mode === "delete" && a.table.guard && a.guardIndex >= 0) this.deleted.add(a.table.name);
+  }
+
+  /** Whether the specs write tombstones of `table`. */
+  written(table: string): boolean {
+    return this.deleted.has(table);
+  }
+}
+
+/**
  * Loads guard values and unique keys of the requested rows, one SELECT per table in one round trip,
  * then the tombstones of the requested rows that do not exist, into `state`; rows that `known`
- * knows (present or deleted: the batch before, when planning ahead) are left out.
+ * knows (present or deleted: the batch before, when planning ahead) are left out. With a `scope`,
+ * tables whose tombstones the specs do not write are looked up only if they have some.
  */
 export async function loadRows(
   select: Select,
@@ -18,6 +46,7 @@ export async function loadRows(
   wanted: ReadonlySet<string>,
   state: RowState = new RowState(),
   known?: RowState,
+  scope?: TombstoneScope,
 ): Promise<RowState> {
   const queries: {
     statement: Statement;
@@ -36,7 +65,23 @@ export async function loadRows(
     if (statement) queries.push({ statement, req, uniqueCols });
   }
   if (queries.length === 0) return state;
-  const sets = await select(queries.map((q) => q.statement));
+  // Guarded tables whose tombstones only earlier specs could have left: are there any?
+  const unsure = scope
+    ? [
+        ...new Set(
+          queries
+            .filter((q) => q.req.table.guard && !scope.written(q.req.table.name))
+            .map((q) => q.req.table.name),
+        ),
+      ]
+    : [];
+  const statements = queries.map((q) => q.statement);
+  if (unsure.length > 0) statements.push(tombstoneTablesStatement(unsure));
+  const sets = await select(statements);
+  const withTombstones = new Set(
+    (unsure.length > 0 ? sets[queries.length] : undefined)?.map((r) => String(r.table_name)),
+  );
+  const lookUp = (table: string) => !scope || scope.written(table) || withTombstones.has(table);
   queries.forEach((q, i) => {
     const t = q.req.table;
     for (const row of sets[i] ?? []) {
@@ -47,7 +92,7 @@ export async function loadRows(
       state.set(t.name, key, t.guard ? row[t.guard] : null, uniques);
     }
   });
-  await loadTombstones(select, requests, state, known);
+  await loadTombstones(select, requests, state, known, lookUp);
   return state;
 }
 
@@ -57,12 +102,13 @@ async function loadTombstones(
   requests: readonly RowRequest[],
   state: RowState,
   known: RowState | undefined,
+  lookUp: (table: string) => boolean,
 ): Promise<void> {
   /** hex of the hash → the row it stands for, and the hash to bind. */
   const wanted = new Map<string, { table: string; key: string; hash: Buffer }>();
   for (const req of requests) {
     const t = req.table;
-    if (!t.guard) continue;
+    if (!t.guard || !lookUp(t.name)) continue;
     for (const key of req.keys.keys()) {
       if (state.get(t.name, key) || known?.knows(t.name, key)) continue;
       const hash = tombstoneHash(t.name, key);

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cli, EXAMPLES } from "../helpers/cli.js";
+import { cli, EXAMPLES, PROJECTIONS } from "../helpers/cli.js";
 import { testScope } from "../helpers/kafka.js";
 
 const scope = testScope();
@@ -113,4 +113,36 @@ describe("hard deletes leave tombstones: an older event does not bring the row b
       ]);
     },
   );
+
+  it("tombstones left by earlier specs still guard a table the specs no longer hard-delete", async () => {
+    const db = await scope.db();
+    const replay = (events: Record<string, unknown>[], name: string, extra: string[] = []) => {
+      const r = cli(["replay", file(name, events), "--json", ...extra], { MYSQL_URL: db.url });
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as Record<string, number>;
+    };
+    replay(
+      [ev("product.created", A, "2025-03-01T10:00:00Z"), ev("product.deleted", A, "2025-03-03T10:00:00Z")],
+      "before.jsonl",
+    );
+    // The same specs without product.deleted: products are upserted only, so a batch asks whether
+    // the table has tombstones at all before it looks its missing rows up.
+    const specs = join(dir, "no-deletes");
+    cpSync(PROJECTIONS, specs, { recursive: true });
+    const product = join(specs, "product.yaml");
+    const text = readFileSync(product, "utf8");
+    const without = text.replace(/^ {2}product\.deleted: .*\n/m, "");
+    expect(without).not.toBe(text);
+    writeFileSync(product, without);
+    const after = replay(
+      [
+        ev("product.created", A, "2025-03-02T10:00:00Z"), // older than A's tombstone: stale
+        ev("product.created", B, "2025-03-02T10:00:00Z"), // never deleted: applied
+      ],
+      "after.jsonl",
+      ["--projections", specs, "--allow-spec-drift"],
+    );
+    expect(after).toMatchObject({ read: 2, applied: 1, stale: 1 });
+    expect(await db.rows("SELECT product_id FROM products")).toEqual([{ product_id: B }]);
+  });
 });
