@@ -160,8 +160,9 @@ function appendRow(
 
 /** Multi-row upsert of ops sharing one shape. */
 export function upsertStatement(shape: RowShape, ops: readonly MappedOp[]): Statement {
-  const params: unknown[] = [];
-  for (const op of ops) for (const i of shape.present) params.push(op.values[i]);
+  const params: unknown[] = new Array(ops.length * shape.present.length);
+  let k = 0;
+  for (const op of ops) for (const i of shape.present) params[k++] = op.values[i];
   return { sql: shape.prefix + rowsOf(shape.row, ops.length) + shape.suffix, params };
 }
 

@@ -19,18 +19,18 @@ export async function executeChunked(
   whileWaiting?: () => void,
 ): Promise<void> {
   const sent: Promise<unknown>[] = [];
-  let sql = "";
-  let params: unknown[] = [];
+  /** The chunk's statements: joined when it is sent (one alone is sent as it is, params not copied). */
+  let chunk: Statement[] = [];
   let size = 0;
   /** Upper bound of the chunk's bytes on the wire (max_allowed_packet). */
   let wire = 0;
   let pending = whileWaiting;
   const send = () => {
-    const p = conn.query(sql, params);
+    const p =
+      chunk.length === 1 ? conn.query(chunk[0]!.sql, chunk[0]!.params as unknown[]) : sendJoined(conn, chunk);
     p.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
     sent.push(p);
-    sql = "";
-    params = [];
+    chunk = [];
     size = 0;
     wire = 0;
     if (pending) {
@@ -57,14 +57,23 @@ export async function executeChunked(
   statements.forEach((s, i) => {
     const bytes = sizes[i]!;
     if (wire > 0 && wire + bytes > limit) send();
-    sql += sql ? `;\n${s.sql}` : s.sql;
-    for (const p of s.params) params.push(p);
+    chunk.push(s);
     // The chunk's length as it was tuned (bench/PROFILE.md); the upper bound is for the packet only.
     size += s.sql.length + s.params.length * 16;
     wire += bytes;
     if (size >= CHUNK_CHARS) send();
   });
-  if (sql) send();
+  if (chunk.length > 0) send();
   pending?.();
   await Promise.all(sent);
+}
+
+/** Several statements as one multi-statement query, their params in one array sized once. */
+function sendJoined(conn: Connection, chunk: readonly Statement[]): Promise<unknown> {
+  let n = 0;
+  for (const s of chunk) n += s.params.length;
+  const params: unknown[] = new Array(n);
+  let i = 0;
+  for (const s of chunk) for (const v of s.params) params[i++] = v;
+  return conn.query(chunk.map((s) => s.sql).join(";\n"), params);
 }
