@@ -243,7 +243,7 @@ function two(s: string, i: number): number {
 /**
  * The shape nearly every event carries, `YYYY-MM-DDTHH:MM:SS[.f{1,9}][Z]` (UTC), converted without
  * the RegExp and its captures (a fifth of the mapping's allocations); undefined for anything else,
- * which parseIso reads the general way. Same answers as parseIso (test/unit/coerce.test.ts).
+ * which parseIsoGeneral reads. Same answers as parseIsoGeneral (test/unit/coerce.test.ts).
  */
 function fastUtcIso(s: string, fsp: number): string | undefined {
   const n = s.length;
@@ -257,14 +257,15 @@ function fastUtcIso(s: string, fsp: number): string | undefined {
     s.charCodeAt(16) !== 58
   )
     return undefined;
-  const y = two(s, 0) * 100 + two(s, 2);
+  const century = two(s, 0);
+  const year = two(s, 2);
   const mo = two(s, 5);
   const d = two(s, 8);
   const h = two(s, 11);
   const mi = two(s, 14);
   const sec = two(s, 17);
-  if (two(s, 0) < 0 || two(s, 2) < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || sec < 0) return undefined;
-  if (!validDate(y, mo, d) || h > 23 || mi > 59 || sec > 59) return undefined;
+  if (century < 0 || year < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || sec < 0) return undefined;
+  if (!validDate(century * 100 + year, mo, d) || h > 23 || mi > 59 || sec > 59) return undefined;
   // After the seconds: nothing, `Z`, or `.digits` then nothing or `Z`.
   let end = n;
   const last = s.charCodeAt(n - 1);

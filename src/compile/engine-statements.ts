@@ -318,12 +318,13 @@ export function tombstonesStatement(rows: readonly (readonly unknown[])[]): Stat
   };
 }
 
-/** Which of these tables have tombstones: `table_name`, one row per table that has some. */
+/**
+ * Which of these tables have tombstones: `table_name`, one row per table that has some. One index
+ * probe per table (LIMIT 1), however many tombstones a table has.
+ */
 export function tombstoneTablesStatement(tables: readonly string[]): Statement {
-  return {
-    sql: `SELECT DISTINCT table_name FROM ${quoteId(TOMBSTONES)} WHERE table_name IN (${"?,".repeat(tables.length - 1)}?)`,
-    params: [...tables],
-  };
+  const one = `(SELECT table_name FROM ${quoteId(TOMBSTONES)} WHERE table_name = ? LIMIT 1)`;
+  return { sql: tables.map(() => one).join(" UNION ALL "), params: [...tables] };
 }
 
 /** The tombstones of these key hashes: `key_hash, guard`. */

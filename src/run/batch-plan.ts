@@ -42,14 +42,7 @@ export class Planner {
   /** Plans a batch's records in its transaction, on their rows as it sees them. */
   async inTransaction(select: Select, live: readonly Prepared[]): Promise<BatchPlan> {
     const events = mappedEvents(live);
-    const state = await loadRows(
-      select,
-      rowRequests(events, this.compiled),
-      this.uniques,
-      undefined,
-      undefined,
-      this.tombstones,
-    );
+    const state = await loadRows(select, rowRequests(events, this.compiled), this.uniques, this.tombstones);
     return this.decide(live, events, state);
   }
 
@@ -88,7 +81,7 @@ export class Planner {
         if (keys.size > 0 || uniques.size > 0) toLoad.push({ table: r.table, keys, uniques });
       }
       if (toLoad.length > 0)
-        await loadRows(committed, toLoad, this.uniques, state, basis.state, this.tombstones);
+        await loadRows(committed, toLoad, this.uniques, this.tombstones, state, basis.state);
       return this.decide(prepared, events, state);
     } catch (e) {
       log.debug("planning ahead failed; the batch is planned in its transaction", { error: String(e) });

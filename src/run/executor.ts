@@ -225,7 +225,7 @@ export class Executor {
       const t2 = performance.now();
       const meanwhile = () => {
         const next = whileWaiting?.();
-        if (next && next.length > 0) this.planAhead(next);
+        if (next) this.planAhead(next);
       };
       this.writing = plan;
       const letters = live.flatMap((p) => (p.kind === "dead" ? [p.letter] : []));

@@ -37,16 +37,16 @@ export class TombstoneScope {
 /**
  * Loads guard values and unique keys of the requested rows, one SELECT per table in one round trip,
  * then the tombstones of the requested rows that do not exist, into `state`; rows that `known`
- * knows (present or deleted: the batch before, when planning ahead) are left out. With a `scope`,
- * tables whose tombstones the specs do not write are looked up only if they have some.
+ * knows (present or deleted: the batch before, when planning ahead) are left out. Tables whose
+ * tombstones the specs do not write (`scope`) are looked up only if they have some.
  */
 export async function loadRows(
   select: Select,
   requests: readonly RowRequest[],
   wanted: ReadonlySet<string>,
+  scope: TombstoneScope,
   state: RowState = new RowState(),
   known?: RowState,
-  scope?: TombstoneScope,
 ): Promise<RowState> {
   const queries: {
     statement: Statement;
@@ -66,22 +66,16 @@ export async function loadRows(
   }
   if (queries.length === 0) return state;
   // Guarded tables whose tombstones only earlier specs could have left: are there any?
-  const unsure = scope
-    ? [
-        ...new Set(
-          queries
-            .filter((q) => q.req.table.guard && !scope.written(q.req.table.name))
-            .map((q) => q.req.table.name),
-        ),
-      ]
-    : [];
+  const unsure = new Set<string>();
+  for (const q of queries)
+    if (q.req.table.guard && !scope.written(q.req.table.name)) unsure.add(q.req.table.name);
   const statements = queries.map((q) => q.statement);
-  if (unsure.length > 0) statements.push(tombstoneTablesStatement(unsure));
+  if (unsure.size > 0) statements.push(tombstoneTablesStatement([...unsure]));
   const sets = await select(statements);
   const withTombstones = new Set(
-    (unsure.length > 0 ? sets[queries.length] : undefined)?.map((r) => String(r.table_name)),
+    (unsure.size > 0 ? sets[queries.length] : undefined)?.map((r) => String(r.table_name)),
   );
-  const lookUp = (table: string) => !scope || scope.written(table) || withTombstones.has(table);
+  const lookUp = (table: string) => scope.written(table) || withTombstones.has(table);
   queries.forEach((q, i) => {
     const t = q.req.table;
     for (const row of sets[i] ?? []) {

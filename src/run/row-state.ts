@@ -1,5 +1,4 @@
 import * as crypto from "node:crypto";
-import { createHash } from "node:crypto";
 import type { CompiledTable } from "../compile/compile.js";
 
 /**
@@ -66,7 +65,7 @@ export function tombstoneHash(table: string, key: string): Buffer {
   // crypto.hash (Node ≥ 20.12) is the one-shot form, about 40 % cheaper than a Hash object per row.
   return oneShot
     ? (oneShot("sha1", `${table}\u0000${key}`, "buffer") as Buffer)
-    : createHash("sha1").update(table).update("\u0000").update(key).digest();
+    : crypto.createHash("sha1").update(table).update("\u0000").update(key).digest();
 }
 const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: "buffer") => Buffer }).hash;
 

@@ -3,7 +3,6 @@ import { fileURLToPath } from "node:url";
 
 export const REPO = fileURLToPath(new URL("../..", import.meta.url));
 export const BIN = `${REPO}bin/projector.js`;
-export const PROJECTIONS = `${REPO}projections`;
 export const EXAMPLES = fileURLToPath(new URL("../fixtures/events/examples.jsonl", import.meta.url));
 
 export interface CliResult {
