@@ -54,6 +54,12 @@ export interface RowShape {
   readonly present: readonly number[];
   /** The row template when every listed column has a value. */
   readonly row: string;
+  /**
+   * Upserts with their guard listed (or no guard): a later row of the same key, applied after an
+   * earlier one that the guard let through, leaves of it only the keep_existing columns, whose
+   * indexes into op.values these are. One statement may then carry the two as one row.
+   */
+  readonly supersede?: { readonly keep: readonly number[] } | undefined;
 }
 
 const shapeCache = new WeakMap<CompiledAction, Map<string, RowShape>>();
@@ -108,7 +114,12 @@ export function upsertShape(action: CompiledAction, signature: string): RowShape
     }
     const prefix = `INSERT INTO ${table.quoted} (${names(cols)}) VALUES `;
     const suffix = ` ON DUPLICATE KEY UPDATE ${assignments}`;
-    return { key: prefix + suffix, prefix, suffix, present, row: placeholders(cols.length) };
+    // Without its guard listed, a row's guard condition would compare a default, not its value.
+    const supersede =
+      !guard || cols.some((c) => c.name === guard)
+        ? { keep: present.filter((i) => action.columns[i]!.keepExisting) }
+        : undefined;
+    return { key: prefix + suffix, prefix, suffix, present, row: placeholders(cols.length), supersede };
   });
 }
 

@@ -22,9 +22,14 @@ import { keyString, tombstoneHash } from "./row-state.js";
 export const DEFAULT_STATEMENT_BYTES = 4 << 20;
 
 type Group =
-  | { kind: "upsert"; index: number; shape: RowShape; ops: MappedOp[] }
-  /** Updates and hard deletes of many rows, each row at most once (slots: row → index in ops). */
-  | { kind: "update" | "delete"; index: number; shape: RowShape; ops: MappedOp[]; slots: Map<string, number> }
+  /** Upserts, updates and hard deletes of many rows (slots: row → its last index in ops). */
+  | {
+      kind: "upsert" | "update" | "delete";
+      index: number;
+      shape: RowShape;
+      ops: MappedOp[];
+      slots: Map<string, number>;
+    }
   | {
       kind: "insert";
       index: number;
@@ -41,6 +46,8 @@ type Group =
       parents: (readonly unknown[])[];
       seen: Set<string>;
     };
+
+type KeyedGroup = Extract<Group, { slots: Map<string, number> }>;
 
 /**
  * Turns the planned operations into as few statements as possible while keeping per-row order:
@@ -111,17 +118,29 @@ export function buildStatements(
     switch (a.mode) {
       case "upsert": {
         const shape = upsertShape(a, op.signature);
-        const g = place(
-          shape.key,
-          [[`${t}|${rowKey}`, t], ...uniqueKeys(t, uniques), ...parentKeys(t, rowKey)],
-          (index) => ({
-            kind: "upsert",
-            index,
-            shape,
-            ops: [],
-          }),
-        );
-        (g as Extract<Group, { kind: "upsert" }>).ops.push(op);
+        const rowId = `${t}|${rowKey}`;
+        const keys: [string, string][] = [[rowId, t], ...uniqueKeys(t, uniques), ...parentKeys(t, rowKey)];
+        // A later upsert of a row in the same statement takes the earlier one's place there (the
+        // same columns; newer values the guard lets through, as decideBatch dropped stale ones),
+        // when nothing between them touched the row or the unique values either takes or frees.
+        const last = lastOfShape.get(shape.key) as KeyedGroup | undefined;
+        const slot = shape.supersede ? last?.slots.get(rowId) : undefined;
+        if (slot !== undefined && keys.every(([k, kt]) => lastTouch(k, kt) <= last!.index)) {
+          const earlier = last!.ops[slot]!;
+          const keep = shape.supersede!.keep;
+          last!.ops[slot] = keep.length === 0 ? op : { ...op, values: keptValues(op, earlier, keep) };
+          for (const [k, kt] of keys) touch(k, kt, last!.index);
+          break;
+        }
+        const g = place(shape.key, keys, (index) => ({
+          kind: "upsert",
+          index,
+          shape,
+          ops: [],
+          slots: new Map(),
+        })) as KeyedGroup;
+        g.slots.set(rowId, g.ops.length);
+        g.ops.push(op);
         break;
       }
       case "append": {
@@ -211,7 +230,7 @@ export function buildStatements(
               keys.push([`${grandchild.name}|*`, grandchild.name]);
           }
         }
-        const last = lastOfShape.get(shape.key) as Extract<Group, { kind: "update" | "delete" }> | undefined;
+        const last = lastOfShape.get(shape.key) as KeyedGroup | undefined;
         const slot = last?.slots.get(rowId);
         if (slot !== undefined) {
           if (a.mode !== "delete" && !uniques?.length && lastTouch(rowId, t) <= last!.index) {
@@ -226,7 +245,7 @@ export function buildStatements(
           shape,
           ops: [],
           slots: new Map(),
-        })) as Extract<Group, { kind: "update" | "delete" }>;
+        })) as KeyedGroup;
         g.slots.set(rowId, g.ops.length);
         g.ops.push(op);
         break;
@@ -285,6 +304,13 @@ export function buildStatements(
   }
   emit(tombs, tombstoneStatement);
   return out;
+}
+
+/** `later`'s values with the keep_existing ones of `earlier`: what the row holds after both. */
+function keptValues(later: MappedOp, earlier: MappedOp, keep: readonly number[]): unknown[] {
+  const values = later.values.slice();
+  for (const i of keep) values[i] = earlier.values[i];
+  return values;
 }
 
 /** The tombstone rows' statement, or none without rows. */

@@ -205,7 +205,7 @@ describe("dead-letters list, show and purge", () => {
     );
     expect(
       JSON.parse((await projector(["dead-letters", "list", "--json", "--since", "1d"], env)).stdout),
-    ).toHaveLength(logins.length > 100 ? 100 : logins.length);
+    ).toHaveLength(Math.min(logins.length, 100));
     expect(
       JSON.parse(
         (await projector(["dead-letters", "list", "--json", "--since", "2999-01-01T00:00:00Z"], env)).stdout,

@@ -271,6 +271,63 @@ describe("stale and redelivered events", () => {
   });
 });
 
+describe("several upserts of one row in one batch", () => {
+  let n = 0;
+  const user = (type: string, id: string, ts: string, name: string, createdAt = ts) => {
+    const e = JSON.parse(lines.find((l) => l.includes(`"event_type": "${type}"`))!);
+    e.event_id = `00000000-0000-4000-8000-00000000d${String(++n).padStart(3, "0")}`;
+    e.entity_id = id;
+    e.timestamp = ts;
+    if (e.data.profile) e.data.profile.display_name = name;
+    e.data.created_at = createdAt;
+    return JSON.stringify(e);
+  };
+  const U1 = "abcdef0000000000000000d1";
+  const U2 = "abcdef0000000000000000d2";
+  const U3 = "abcdef0000000000000000d3";
+  // One batch writes each row's upserts as one row of one statement (the later values, the first
+  // created_at, which is keep_existing); a soft delete between two upserts keeps them apart.
+  const first = [user("user.created", U3, "2025-03-01T00:00:00Z", "old")];
+  const input = [
+    user("user.created", U1, "2025-03-02T01:00:00Z", "a"),
+    user("user.updated", U1, "2025-03-02T03:00:00Z", "b", "2025-03-02T02:59:00Z"),
+    user("user.updated", U1, "2025-03-02T02:00:00Z", "stale"),
+    user("user.updated", U1, "2025-03-02T03:00:00Z", "c (same time: the later wins)", "2025-03-02T03:00:00Z"),
+    user("user.created", U2, "2025-03-02T01:00:00Z", "d"),
+    user("user.deleted", U2, "2025-03-02T02:00:00Z", "-"),
+    user("user.updated", U2, "2025-03-02T03:00:00Z", "e"),
+    user("user.updated", U3, "2025-03-02T01:00:00Z", "f", "2025-03-02T01:00:00Z"),
+    user("user.updated", U3, "2025-03-02T02:00:00Z", "g", "2025-03-02T02:00:00Z"),
+  ].join("\n");
+
+  it("leaves the same tables at one event per transaction and at 1000", async () => {
+    const dumps: Record<string, string>[] = [];
+    for (const batch of ["1", "1000"]) {
+      const db = await createTestDb();
+      try {
+        expect(cli(["replay", "-"], { MYSQL_URL: db.url }, first.join("\n")).status).toBe(0);
+        const r = cli(["replay", "-", "--json", "--batch-size", batch], { MYSQL_URL: db.url }, input);
+        expect(r.status, r.stderr).toBe(0);
+        expect(JSON.parse(r.stdout)).toMatchObject({ read: 9, applied: 8, stale: 1, dead_lettered: 0 });
+        expect(
+          await db.rows(
+            "SELECT user_id, display_name, DATE_FORMAT(created_at, '%d %H:%i') c, deleted_at IS NULL live FROM users ORDER BY user_id",
+          ),
+        ).toEqual([
+          { user_id: U1, display_name: "c (same time: the later wins)", c: "02 01:00", live: 1 },
+          // the later upsert carries the document's deleted_at (null): the user is back
+          { user_id: U2, display_name: "e", c: "02 01:00", live: 1 },
+          { user_id: U3, display_name: "g", c: "01 00:00", live: 1 },
+        ]);
+        dumps.push(await db.dump());
+      } finally {
+        await db.drop();
+      }
+    }
+    expect(dumps[1]).toEqual(dumps[0]);
+  });
+});
+
 describe("keys that differ only in letter case", () => {
   const order = (n: number, id: string, orderNumber: string, status: string) => {
     const e = JSON.parse(lines.find((l) => l.includes('"event_type": "order.created"'))!);

@@ -956,11 +956,13 @@ describe("the whole examples stream as one batch", () => {
         "ORD-20250115-0001",
         "Leo's Picks",
         "TEE-RED-M",
-        "New tee day ☀️",
+        "New tee day", // post.updated's caption: it supersedes post.created's row in the batch
       ]) {
         expect(allSql).not.toContain(value);
         expect(allParams).toContain(value);
       }
+      // post.created's row (its caption "New tee day ☀️") is written as post.updated's alone
+      expect(allParams).not.toContain("New tee day ☀️");
     });
   });
 });

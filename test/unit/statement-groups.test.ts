@@ -103,15 +103,30 @@ describe("buildStatements", () => {
     expect([s.params[0], s.params[20], s.params[40]]).toEqual([U1, U2, U3]);
   });
 
-  it("keeps two upserts of the same row with the same shape in one statement, in order", () => {
+  it("writes two upserts of the same row with the same shape as one row: the later values, the earlier kept ones", () => {
+    const statements = build([
+      ev("user.created", U1, "2025-01-15T10:00:00Z", { created_at: "2025-01-15T09:00:00Z" }),
+      ev("user.created", U2, "2025-01-15T10:30:00Z"),
+      ev("user.updated", U1, "2025-01-16T10:00:00Z", { version: 2, created_at: "2025-01-16T09:00:00Z" }),
+    ]);
+    // MySQL would apply the rows of one INSERT … ON DUPLICATE KEY UPDATE one after the other: the
+    // update's row overwrites every column but created_at (keep_existing), so it alone is written,
+    // in the creation's place, with the creation's created_at.
+    expect(statements.map(outline)).toEqual(["INSERT users ×2"]);
+    const [s] = statements as [Statement];
+    expect([s.params[0], s.params[20]]).toEqual([U1, U2]);
+    expect(s.params[6]).toBe(2); // version
+    expect(s.params[8]).toBe("2025-01-15 09:00:00.000000"); // created_at
+    expect(s.params[19]).toBe("2025-01-16 10:00:00.000000"); // event_timestamp
+  });
+
+  it("keeps both rows of one upserted row when another statement touched it between them", () => {
     const statements = build([
       ev("user.created", U1, "2025-01-15T10:00:00Z"),
-      ev("user.updated", U1, "2025-01-16T10:00:00Z", { version: 2 }),
+      ev("user.deleted", U1, "2025-01-15T11:00:00Z"),
+      ev("user.updated", U1, "2025-01-15T12:00:00Z"),
     ]);
-    // MySQL applies the rows of one INSERT … ON DUPLICATE KEY UPDATE one after the other.
-    expect(statements.map(outline)).toEqual(["INSERT users ×2"]);
-    expect(statements[0]!.params[6]).toBe(1);
-    expect(statements[0]!.params[26]).toBe(2);
+    expect(statements.map(outline)).toEqual(["INSERT users ×1", "UPDATE users", "INSERT users ×1"]);
   });
 
   it("puts an update of a row upserted earlier in the batch after that upsert", () => {
@@ -203,9 +218,9 @@ describe("buildStatements", () => {
       [["products", P1]],
     );
     expect(statements.map(outline)).toEqual([
-      // Both upserts of P1 in one statement (applied row by row, in order): a child insert only
-      // reads its parent, so it does not keep the second upsert out of the first statement.
-      "INSERT products ×2",
+      // The update's upsert of P1 takes the creation's place in the first statement: a child insert
+      // only reads its parent, so it does not keep the second upsert out of it.
+      "INSERT products ×1",
       "DELETE product_variants",
       // The update's replace supersedes the creation's: only its one variant is inserted.
       "INSERT product_variants ×1",
@@ -311,8 +326,8 @@ describe("buildStatements", () => {
       ev("product.updated", P1, "2025-01-13T12:00:00Z"),
     ]);
     expect(statements.map(outline)).toEqual([
-      "INSERT products ×2",
-      "INSERT product_variants ×1", // the update's set supersedes the creation's
+      "INSERT products ×1", // the update's row supersedes the creation's
+      "INSERT product_variants ×1", // and its set the creation's
       "INSERT product_events ×2",
     ]);
     expect(statements[1]!.params.slice(0, 2)).toEqual([P1, "red-m"]);
