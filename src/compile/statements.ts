@@ -55,9 +55,10 @@ export interface RowShape {
   /** The row template when every listed column has a value. */
   readonly row: string;
   /**
-   * Upserts with their guard listed (or no guard): a later row of the same key, applied after an
-   * earlier one that the guard let through, leaves of it only the keep_existing columns, whose
-   * indexes into op.values these are. One statement may then carry the two as one row.
+   * Upserts with their guard listed (or no guard) into a table without unique keys: a later row of
+   * the same key, applied after an earlier one that the guard let through, leaves of it only the
+   * columns the update does not assign (keep_existing ones), whose indexes into op.values these
+   * are. One statement may then carry the two as one row.
    */
   readonly supersede?: { readonly keep: readonly number[] } | undefined;
 }
@@ -115,9 +116,15 @@ export function upsertShape(action: CompiledAction, signature: string): RowShape
     const prefix = `INSERT INTO ${table.quoted} (${names(cols)}) VALUES `;
     const suffix = ` ON DUPLICATE KEY UPDATE ${assignments}`;
     // Without its guard listed, a row's guard condition would compare a default, not its value.
+    // With unique keys, a row between the two may free a value the later one takes: order matters.
+    const assigned = new Set(updated);
     const supersede =
-      !guard || cols.some((c) => c.name === guard)
-        ? { keep: present.filter((i) => action.columns[i]!.keepExisting) }
+      (!guard || cols.some((c) => c.name === guard)) && table.spec.uniques.length === 0
+        ? {
+            keep: present.filter(
+              (i) => !assigned.has(action.columns[i]!) && !keys.has(action.columns[i]!.name),
+            ),
+          }
         : undefined;
     return { key: prefix + suffix, prefix, suffix, present, row: placeholders(cols.length), supersede };
   });
@@ -169,11 +176,18 @@ function appendRow(
   parts.push(`${text})`);
 }
 
-/** Multi-row upsert of ops sharing one shape. */
+/**
+ * Multi-row upsert of ops sharing one shape (one statement text). Ops of other actions can share
+ * it with their columns at other indexes: each op's values are read through its own shape.
+ */
 export function upsertStatement(shape: RowShape, ops: readonly MappedOp[]): Statement {
   const params: unknown[] = new Array(ops.length * shape.present.length);
   let k = 0;
-  for (const op of ops) for (const i of shape.present) params[k++] = op.values[i];
+  for (const op of ops) {
+    const present =
+      op.action === ops[0]!.action ? shape.present : upsertShape(op.action, op.signature).present;
+    for (const i of present) params[k++] = op.values[i];
+  }
   return { sql: shape.prefix + rowsOf(shape.row, ops.length) + shape.suffix, params };
 }
 

@@ -306,10 +306,18 @@ export function buildStatements(
   return out;
 }
 
-/** `later`'s values with the keep_existing ones of `earlier`: what the row holds after both. */
+/**
+ * `later`'s values with `earlier`'s in the columns the update leaves alone (keep_existing): what the
+ * row holds after both. Both have one statement text, so their `keep` lists name the same columns
+ * in the same order, at indexes of their own actions' columns.
+ */
 function keptValues(later: MappedOp, earlier: MappedOp, keep: readonly number[]): unknown[] {
+  const from =
+    earlier.action === later.action ? keep : upsertShape(earlier.action, earlier.signature).supersede!.keep;
   const values = later.values.slice();
-  for (const i of keep) values[i] = earlier.values[i];
+  keep.forEach((i, j) => {
+    values[i] = earlier.values[from[j]!];
+  });
   return values;
 }
 

@@ -445,4 +445,61 @@ describe("buildStatements", () => {
     );
     for (const s of statements) expect(s.sql).not.toMatch(/ SET\s+WHERE /);
   });
+
+  it("keeps both upserts of one order in order: orders has a unique key another row may free between them", () => {
+    const O1 = "65a1f00000000000000003a1";
+    const statements = build([
+      ev("order.created", O1, "2025-01-15T10:00:00Z"),
+      ev("order.created", O1, "2025-01-15T11:00:00Z"),
+    ]);
+    expect(statements.map(outline)[0]).toBe("INSERT orders ×2");
+  });
+
+  it("writes a keep_existing guard as the later row's: the update assigns the guard whatever it says", () => {
+    const { spec, issues } = loadSpecTexts([
+      {
+        file: "things.yaml",
+        text: [
+          "tables:",
+          "  things:",
+          "    primary_key: [id]",
+          "    guard: ts",
+          "    columns:",
+          "      id: { type: varchar(24) }",
+          "      name: { type: varchar(20) }",
+          "      first_name: { type: varchar(20) }",
+          "      ts: { type: datetime(6) }",
+          "events:",
+          "  thing.saved:",
+          "    - upsert: things",
+          "      columns:",
+          "        id: $.entity_id",
+          "        name: $.data.name",
+          "        first_name: { path: $.data.name, keep_existing: true }",
+          "        ts: { path: $.timestamp, keep_existing: true }",
+          "",
+        ].join("\n"),
+      },
+    ]);
+    expect(issues).toEqual([]);
+    const small = compile(spec);
+    const saved = (name: string, timestamp: string, index: number): MappedEvent => {
+      const envelope = {
+        event_type: "thing.saved",
+        event_id: `e-${index}`,
+        timestamp,
+        entity_id: "t-1",
+        data: { name },
+      };
+      const ops = mapEvent(small.events.get("thing.saved")!, envelope);
+      if (ops instanceof MapError) throw new Error(ops.reason);
+      return { index, eventType: "thing.saved", ops };
+    };
+    const events = [saved("a", "2025-01-01T00:00:00Z", 0), saved("b", "2025-01-02T00:00:00Z", 1)];
+    const decision = decideBatch(events, small, new RowState(), selectingUniques(small));
+    const statements = buildStatements(decision.ops, small);
+    expect(statements).toHaveLength(1);
+    // one row: the later name and guard, the earlier first_name
+    expect(statements[0]!.params).toEqual(["t-1", "b", "a", "2025-01-02 00:00:00.000000"]);
+  });
 });
