@@ -101,6 +101,25 @@ export function buildStatements(
     return group;
   };
 
+  /** Places an upsert, update or delete of one row, remembering where in its group the row is. */
+  const placeKeyed = (
+    kind: KeyedGroup["kind"],
+    shape: RowShape,
+    keys: readonly [string, string][],
+    rowId: string,
+    op: MappedOp,
+  ) => {
+    const g = place(shape.key, keys, (index) => ({
+      kind,
+      index,
+      shape,
+      ops: [],
+      slots: new Map(),
+    })) as KeyedGroup;
+    g.slots.set(rowId, g.ops.length);
+    g.ops.push(op);
+  };
+
   /** Unique values an op takes or frees, as conflict keys. */
   const uniqueKeys = (t: string, uniques: readonly string[] | undefined): [string, string][] =>
     (uniques ?? []).map((u) => [`${t}|u:${u}`, t]);
@@ -132,15 +151,7 @@ export function buildStatements(
           for (const [k, kt] of keys) touch(k, kt, last!.index);
           break;
         }
-        const g = place(shape.key, keys, (index) => ({
-          kind: "upsert",
-          index,
-          shape,
-          ops: [],
-          slots: new Map(),
-        })) as KeyedGroup;
-        g.slots.set(rowId, g.ops.length);
-        g.ops.push(op);
+        placeKeyed("upsert", shape, keys, rowId, op);
         break;
       }
       case "append": {
@@ -239,15 +250,7 @@ export function buildStatements(
           }
           lastOfShape.delete(shape.key);
         }
-        const g = place(shape.key, keys, (index) => ({
-          kind: a.mode === "delete" ? "delete" : "update",
-          index,
-          shape,
-          ops: [],
-          slots: new Map(),
-        })) as KeyedGroup;
-        g.slots.set(rowId, g.ops.length);
-        g.ops.push(op);
+        placeKeyed(a.mode === "delete" ? "delete" : "update", shape, keys, rowId, op);
         break;
       }
     }

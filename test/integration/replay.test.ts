@@ -5,6 +5,31 @@ import { createTestDb, type TestDb } from "../helpers/db.js";
 
 const lines = readFileSync(EXAMPLES, "utf8").trim().split("\n");
 
+/**
+ * Replays `input` into two fresh databases (after `before`, replayed alone), at one event per
+ * transaction and at 1000: `check` runs on each with the summary, and both end with equal tables.
+ */
+async function atOneAndThousand(
+  input: string,
+  before: string | undefined,
+  check: (db: TestDb, summary: unknown) => Promise<void>,
+): Promise<void> {
+  const dumps: Record<string, string>[] = [];
+  for (const batch of ["1", "1000"]) {
+    const db = await createTestDb();
+    try {
+      if (before !== undefined) expect(cli(["replay", "-"], { MYSQL_URL: db.url }, before).status).toBe(0);
+      const r = cli(["replay", "-", "--json", "--batch-size", batch], { MYSQL_URL: db.url }, input);
+      expect(r.status, r.stderr).toBe(0);
+      await check(db, JSON.parse(r.stdout));
+      dumps.push(await db.dump());
+    } finally {
+      await db.drop();
+    }
+  }
+  expect(dumps[1]).toEqual(dumps[0]);
+}
+
 describe("replay of examples.jsonl into MariaDB", () => {
   let db: TestDb;
   let summary: Record<string, unknown>;
@@ -301,30 +326,19 @@ describe("several upserts of one row in one batch", () => {
   ].join("\n");
 
   it("leaves the same tables at one event per transaction and at 1000", async () => {
-    const dumps: Record<string, string>[] = [];
-    for (const batch of ["1", "1000"]) {
-      const db = await createTestDb();
-      try {
-        expect(cli(["replay", "-"], { MYSQL_URL: db.url }, first.join("\n")).status).toBe(0);
-        const r = cli(["replay", "-", "--json", "--batch-size", batch], { MYSQL_URL: db.url }, input);
-        expect(r.status, r.stderr).toBe(0);
-        expect(JSON.parse(r.stdout)).toMatchObject({ read: 9, applied: 8, stale: 1, dead_lettered: 0 });
-        expect(
-          await db.rows(
-            "SELECT user_id, display_name, DATE_FORMAT(created_at, '%d %H:%i') c, deleted_at IS NULL live FROM users ORDER BY user_id",
-          ),
-        ).toEqual([
-          { user_id: U1, display_name: "c (same time: the later wins)", c: "02 01:00", live: 1 },
-          // the later upsert carries the document's deleted_at (null): the user is back
-          { user_id: U2, display_name: "e", c: "02 01:00", live: 1 },
-          { user_id: U3, display_name: "g", c: "01 00:00", live: 1 },
-        ]);
-        dumps.push(await db.dump());
-      } finally {
-        await db.drop();
-      }
-    }
-    expect(dumps[1]).toEqual(dumps[0]);
+    await atOneAndThousand(input, first.join("\n"), async (db, summary) => {
+      expect(summary).toMatchObject({ read: 9, applied: 8, stale: 1, dead_lettered: 0 });
+      expect(
+        await db.rows(
+          "SELECT user_id, display_name, DATE_FORMAT(created_at, '%d %H:%i') c, deleted_at IS NULL live FROM users ORDER BY user_id",
+        ),
+      ).toEqual([
+        { user_id: U1, display_name: "c (same time: the later wins)", c: "02 01:00", live: 1 },
+        // the later upsert carries the document's deleted_at (null): the user is back
+        { user_id: U2, display_name: "e", c: "02 01:00", live: 1 },
+        { user_id: U3, display_name: "g", c: "01 00:00", live: 1 },
+      ]);
+    });
   });
 });
 
@@ -348,28 +362,18 @@ describe("keys that differ only in letter case", () => {
   ].join("\n");
 
   it("are different rows, with the same tables at one event per transaction and at 1000", async () => {
-    const dumps: Record<string, string>[] = [];
-    for (const batch of ["1", "1000"]) {
-      const db = await createTestDb();
-      try {
-        const r = cli(["replay", "-", "--json", "--batch-size", batch], { MYSQL_URL: db.url }, input);
-        expect(r.status, r.stderr).toBe(0);
-        expect(JSON.parse(r.stdout)).toMatchObject({ read: 4, applied: 4, dead_lettered: 0 });
-        expect(
-          await db.rows("SELECT order_id, order_number, status FROM orders ORDER BY order_number"),
-        ).toEqual([
-          { order_id: "abcdef000000000000000001", order_number: "ORD-C1", status: "pending" },
-          { order_id: "ABCDEF000000000000000001", order_number: "ORD-C2", status: "paid" },
-          { order_id: "abcdef000000000000000003", order_number: "ORD-X", status: "pending" },
-          { order_id: "abcdef000000000000000004", order_number: "ord-x", status: "paid" },
-        ]);
-        expect(await db.rows("SELECT COUNT(*) n FROM order_items")).toEqual([{ n: 8 }]);
-        dumps.push(await db.dump());
-      } finally {
-        await db.drop();
-      }
-    }
-    expect(dumps[1]).toEqual(dumps[0]);
+    await atOneAndThousand(input, undefined, async (db, summary) => {
+      expect(summary).toMatchObject({ read: 4, applied: 4, dead_lettered: 0 });
+      expect(
+        await db.rows("SELECT order_id, order_number, status FROM orders ORDER BY order_number"),
+      ).toEqual([
+        { order_id: "abcdef000000000000000001", order_number: "ORD-C1", status: "pending" },
+        { order_id: "ABCDEF000000000000000001", order_number: "ORD-C2", status: "paid" },
+        { order_id: "abcdef000000000000000003", order_number: "ORD-X", status: "pending" },
+        { order_id: "abcdef000000000000000004", order_number: "ord-x", status: "paid" },
+      ]);
+      expect(await db.rows("SELECT COUNT(*) n FROM order_items")).toEqual([{ n: 8 }]);
+    });
   });
 });
 

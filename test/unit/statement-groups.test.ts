@@ -69,6 +69,13 @@ function build(
   return statements;
 }
 
+/** A spec of its own (things.yaml, these lines), loaded without issues and compiled. */
+function compileThings(lines: readonly string[]) {
+  const { spec, issues } = loadSpecTexts([{ file: "things.yaml", text: `${lines.join("\n")}\n` }]);
+  expect(issues).toEqual([]);
+  return compile(spec);
+}
+
 /** `INSERT products ×2`, `DELETE product_variants`, `UPDATE orders`: the statement kind, table and row count. */
 function outline(s: Statement): string {
   const m = /^(INSERT INTO|DELETE FROM|UPDATE|DELETE t FROM) `(\w+)`/.exec(s.sql);
@@ -410,27 +417,19 @@ describe("buildStatements", () => {
   // BUG (see report): on a table without stamp columns, an update whose SET paths are all absent
   // (a selective payload) becomes `UPDATE … SET  WHERE …`, a syntax error that fails the whole batch.
   it("never builds an UPDATE with an empty SET list", () => {
-    const { spec, issues } = loadSpecTexts([
-      {
-        file: "things.yaml",
-        text: [
-          "tables:",
-          "  things:",
-          "    primary_key: [id]",
-          "    columns:",
-          "      id: { type: varchar(24) }",
-          "      status: { type: varchar(20), nullable: true }",
-          "events:",
-          "  thing.changed:",
-          "    - update: things",
-          "      where: { id: $.entity_id }",
-          "      set: { status: $.data.status }",
-          "",
-        ].join("\n"),
-      },
+    const small = compileThings([
+      "tables:",
+      "  things:",
+      "    primary_key: [id]",
+      "    columns:",
+      "      id: { type: varchar(24) }",
+      "      status: { type: varchar(20), nullable: true }",
+      "events:",
+      "  thing.changed:",
+      "    - update: things",
+      "      where: { id: $.entity_id }",
+      "      set: { status: $.data.status }",
     ]);
-    expect(issues).toEqual([]);
-    const small = compile(spec);
     const ops = mapEvent(small.events.get("thing.changed")!, {
       event_type: "thing.changed",
       event_id: "e-1",
@@ -456,33 +455,25 @@ describe("buildStatements", () => {
   });
 
   it("writes a keep_existing guard as the later row's: the update assigns the guard whatever it says", () => {
-    const { spec, issues } = loadSpecTexts([
-      {
-        file: "things.yaml",
-        text: [
-          "tables:",
-          "  things:",
-          "    primary_key: [id]",
-          "    guard: ts",
-          "    columns:",
-          "      id: { type: varchar(24) }",
-          "      name: { type: varchar(20) }",
-          "      first_name: { type: varchar(20) }",
-          "      ts: { type: datetime(6) }",
-          "events:",
-          "  thing.saved:",
-          "    - upsert: things",
-          "      columns:",
-          "        id: $.entity_id",
-          "        name: $.data.name",
-          "        first_name: { path: $.data.name, keep_existing: true }",
-          "        ts: { path: $.timestamp, keep_existing: true }",
-          "",
-        ].join("\n"),
-      },
+    const small = compileThings([
+      "tables:",
+      "  things:",
+      "    primary_key: [id]",
+      "    guard: ts",
+      "    columns:",
+      "      id: { type: varchar(24) }",
+      "      name: { type: varchar(20) }",
+      "      first_name: { type: varchar(20) }",
+      "      ts: { type: datetime(6) }",
+      "events:",
+      "  thing.saved:",
+      "    - upsert: things",
+      "      columns:",
+      "        id: $.entity_id",
+      "        name: $.data.name",
+      "        first_name: { path: $.data.name, keep_existing: true }",
+      "        ts: { path: $.timestamp, keep_existing: true }",
     ]);
-    expect(issues).toEqual([]);
-    const small = compile(spec);
     const saved = (name: string, timestamp: string, index: number): MappedEvent => {
       const envelope = {
         event_type: "thing.saved",
