@@ -8,7 +8,8 @@
 //   sink      ← compile, core                 (MySQL; implements run's ports)
 //   source    ← compile, core                 (JSONL, Kafka consumer; feeds run through an interface)
 //   emit      ← source, compile, core         (Kafka producer)
-//   examples  ← run, compile, specs, core     (the engine of `projector test`)
+//   reference ← run, compile, specs, core     (the reference interpreter: what the tables must be)
+//   examples  ← reference, run, compile, specs, core (the engine of `projector test`)
 //   cli       ← everything above, and tools/
 const below = {
   core: [],
@@ -18,7 +19,8 @@ const below = {
   sink: ["compile", "core"],
   source: ["compile", "core"],
   emit: ["source", "compile", "core"],
-  examples: ["run", "compile", "specs", "core"],
+  reference: ["run", "compile", "specs", "core"],
+  examples: ["reference", "run", "compile", "specs", "core"],
 };
 
 const layering = Object.entries(below).map(([folder, allowed]) => ({

@@ -32,8 +32,13 @@ function describe(value: unknown): string {
 export function coercerFor(type: ColumnType): Coercer {
   switch (type.name) {
     case "varchar":
-    case "char":
       return stringCoercer(type.length, "characters");
+    case "char": {
+      // MySQL pads CHAR values and drops the trailing spaces when read: "ab " is stored, compared
+      // and read as "ab". The value bound is what the database holds, so keys compare as it does.
+      const coerce = stringCoercer(type.length, "characters");
+      return (v) => coerce(typeof v === "string" ? trimTrailingSpaces(v) : v);
+    }
     case "text":
       return stringCoercer(65535, "bytes");
     case "mediumtext":
@@ -154,10 +159,12 @@ function decimalCoercer(precision: number, scale: number): Coercer {
           return new CoerceFailure(`${exact} has more than ${scale} decimal places`);
       }
     } else if (typeof v === "string" && /^-?\d+(\.\d+)?$/.test(v)) {
-      text = v;
       const frac = v.split(".")[1] ?? "";
       if (frac.length > scale) return new CoerceFailure(`${v} has more than ${scale} decimal places`);
+      text = v;
     } else return new CoerceFailure(`expected a decimal number, got ${describe(v)}`);
+    // As the column stores it: "12.5", "12.50" and 12.5 are one value (and one key), "12.50".
+    text = atScale(text, scale);
     const digits = text
       .replace(/^-/, "")
       .split(".")[0]!
@@ -167,6 +174,32 @@ function decimalCoercer(precision: number, scale: number): Coercer {
     }
     return text;
   };
+}
+
+/**
+ * A plain decimal text (at most `scale` fraction digits) as a DECIMAL(…, scale) column holds it:
+ * no leading zeros, exactly `scale` fraction digits, no negative zero. Linear in its length.
+ */
+export function atScale(text: string, scale: number): string {
+  const neg = text.charCodeAt(0) === 45;
+  const body = neg ? text.slice(1) : text;
+  const dot = body.indexOf(".");
+  let int = dot < 0 ? body : body.slice(0, dot);
+  const frac = dot < 0 ? "" : body.slice(dot + 1);
+  let i = 0;
+  while (i < int.length - 1 && int.charCodeAt(i) === 48) i++;
+  if (i > 0) int = int.slice(i);
+  const digits = scale > 0 ? (frac.length < scale ? frac + "0".repeat(scale - frac.length) : frac) : "";
+  let zero = int === "0";
+  for (let j = 0; zero && j < digits.length; j++) if (digits.charCodeAt(j) !== 48) zero = false;
+  return `${neg && !zero ? "-" : ""}${int}${scale > 0 ? `.${digits}` : ""}`;
+}
+
+/** The string without its trailing U+0020 spaces (CHAR columns drop them). */
+function trimTrailingSpaces(s: string): string {
+  let end = s.length;
+  while (end > 0 && s.charCodeAt(end - 1) === 32) end--;
+  return end === s.length ? s : s.slice(0, end);
 }
 
 /** `1.5e-7` → `0.00000015`, `1e+21` → `1000000000000000000000`; plain decimals are returned as they are. */

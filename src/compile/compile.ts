@@ -59,6 +59,11 @@ export interface CompiledAction {
   readonly whereIsPrimary: boolean;
   /** Per column: absent or null is an error (key and guard columns). */
   readonly required: readonly boolean[];
+  /**
+   * upsert/append/replace: the columns that must have a value, NOT NULL without a default (MySQL
+   * refuses an insert without them, even one that turns into an update of an existing row).
+   */
+  readonly insertRequired: readonly number[];
   /** The signature when every column is present. */
   readonly fullSignature: string;
   /** The action applies only to events this matches (the others count as filtered). */
@@ -246,6 +251,13 @@ function compileAction(action: ActionSpec, table: CompiledTable): CompiledAction
     guardIndex,
     keyIndexes,
     required: columns.map((_, i) => i === guardIndex || keyIndexes.includes(i)),
+    insertRequired:
+      action.mode === "upsert" || action.mode === "append" || action.mode === "replace"
+        ? columns.flatMap((c, i) => {
+            const col = spec.columns.get(c.name)!;
+            return !col.nullable && col.default === undefined && !col.generated ? [i] : [];
+          })
+        : [],
     whereIsPrimary:
       whereNames.length === spec.primaryKey.length && spec.primaryKey.every((k) => whereNames.includes(k)),
     fullSignature: "1".repeat(columns.length),

@@ -108,14 +108,20 @@ export function columnDefinition(col: ColumnSpec, collation?: string): string {
   const collate = isText(col.type) && collation && /^\w+$/.test(collation) ? ` COLLATE ${collation}` : "";
   let def = `${quoteId(col.name)} ${sqlType(col.type)}${collate} ${col.nullable ? "NULL" : "NOT NULL"}`;
   if (col.autoIncrement) def += " AUTO_INCREMENT";
-  if (col.default !== undefined) {
-    // Written as it is stored: an ISO timestamp in UTC, a decimal at its scale, a boolean as 0/1.
-    const stored = col.default === null ? null : coercerFor(col.type)(col.default);
-    const value = stored instanceof CoerceFailure ? col.default : (stored as Scalar);
-    def += ` DEFAULT ${sqlLiteral(value)}`;
-  }
+  const stored = storedDefault(col);
+  if (stored !== undefined) def += ` DEFAULT ${sqlLiteral(stored)}`;
   if (col.comment !== undefined) def += ` COMMENT ${sqlLiteral(col.comment)}`;
   return def;
+}
+
+/**
+ * A column's default as the database stores it (an ISO timestamp in UTC, a decimal at its scale, a
+ * boolean as 0/1), or undefined when it has no DEFAULT clause.
+ */
+export function storedDefault(col: ColumnSpec): Scalar | undefined {
+  if (col.default === undefined || col.default === null) return col.default;
+  const stored = coercerFor(col.type)(col.default);
+  return stored instanceof CoerceFailure ? col.default : (stored as Scalar);
 }
 
 export function foreignKeyName(table: TableSpec): string {

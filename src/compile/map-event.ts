@@ -70,7 +70,11 @@ function readRow(
     if (signature !== undefined) signature += v === ABSENT ? "0" : "1";
     out[i] = v;
   }
-  return signature ?? action.fullSignature;
+  if (signature === undefined) return action.fullSignature;
+  for (const i of action.insertRequired)
+    if (out[i] === ABSENT)
+      return fail(action, cols[i]!, "is missing, and the column is NOT NULL with no default");
+  return signature;
 }
 
 /**

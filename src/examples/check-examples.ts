@@ -1,10 +1,10 @@
+import { CoerceFailure, coercerFor } from "../compile/coerce.js";
 import type { CompiledSpec } from "../compile/compile.js";
 import { ABSENT } from "../compile/json-path.js";
-import { filteredOut, MapError, type MappedOp, mapEvent } from "../compile/map-event.js";
-import { decideBatch, selectingUniques } from "../run/decide.js";
-import { decodeEnvelope, EnvelopeError } from "../run/decode.js";
-import { RowState } from "../run/row-state.js";
-import type { ExampleSpec, ExpectedOp, Scalar } from "../specs/types.js";
+import type { MappedOp } from "../compile/map-event.js";
+import type { SourceRecord } from "../core/source-record.js";
+import { Reference } from "../reference/interpreter.js";
+import type { ColumnType, ExampleSpec, ExpectedOp, Scalar } from "../specs/types.js";
 
 export interface ExampleResult {
   readonly example: ExampleSpec;
@@ -54,8 +54,13 @@ export function showOp(op: MappedOp): ShownOp {
   }
 }
 
-function same(actual: unknown, expected: Scalar): boolean {
+/** Whether a written value is the expected one, compared as the column stores both (coerced). */
+function same(actual: unknown, expected: Scalar, type: ColumnType | undefined): boolean {
   if (expected === null) return actual === null;
+  if (type && type.name !== "json") {
+    const stored = coercerFor(type)(expected);
+    if (!(stored instanceof CoerceFailure) && actual === stored) return true;
+  }
   if (typeof expected === "boolean") return actual === (expected ? 1 : 0) || actual === expected;
   if (actual === expected) return true;
   // A decimal column's exact text ("12.50") against a YAML number (12.5); not "007" against 7.
@@ -69,17 +74,24 @@ function compareMap(
   actual: Record<string, unknown> | undefined,
   expected: Readonly<Record<string, Scalar>> | undefined,
   out: string[],
+  types: (column: string) => ColumnType | undefined,
 ) {
   if (!expected) return;
   for (const [col, want] of Object.entries(expected)) {
     if (!actual || !(col in actual))
       out.push(`${label}: column ${col} was not written (expected ${JSON.stringify(want)})`);
-    else if (!same(actual[col], want))
+    else if (!same(actual[col], want, types(col)))
       out.push(`${label}: column ${col} is ${JSON.stringify(actual[col])}, expected ${JSON.stringify(want)}`);
   }
 }
 
-function compareOp(i: number, actual: ShownOp | undefined, expected: ExpectedOp, out: string[]) {
+function compareOp(
+  compiled: CompiledSpec,
+  i: number,
+  actual: ShownOp | undefined,
+  expected: ExpectedOp,
+  out: string[],
+) {
   const label = `operation ${i + 1} (${expected.mode} ${expected.table})`;
   if (!actual) {
     out.push(`${label}: missing`);
@@ -89,14 +101,16 @@ function compareOp(i: number, actual: ShownOp | undefined, expected: ExpectedOp,
     out.push(`${label}: got ${actual.mode} ${actual.table}`);
     return;
   }
-  compareMap(label, actual.row, expected.row, out);
-  compareMap(label, actual.where, expected.where, out);
-  compareMap(label, actual.set, expected.set, out);
+  const columns = compiled.tableByName.get(actual.table)?.spec.columns;
+  const types = (c: string) => columns?.get(c)?.type;
+  compareMap(label, actual.row, expected.row, out, types);
+  compareMap(label, actual.where, expected.where, out, types);
+  compareMap(label, actual.set, expected.set, out, types);
   if (expected.rows) {
     const rows = actual.rows ?? [];
     if (rows.length !== expected.rows.length)
       out.push(`${label}: ${rows.length} rows, expected ${expected.rows.length}`);
-    expected.rows.forEach((r, j) => compareMap(`${label} row ${j + 1}`, rows[j], r, out));
+    expected.rows.forEach((r, j) => compareMap(`${label} row ${j + 1}`, rows[j], r, out, types));
   }
   for (const col of expected.absent ?? []) {
     const written = { ...actual.row, ...actual.set };
@@ -111,50 +125,38 @@ function compareOp(i: number, actual: ShownOp | undefined, expected: ExpectedOp,
   }
 }
 
-const FILTERED = Symbol("filtered");
-
-/** Maps an example event like the runtime would: the mapped ops, FILTERED, or the reason it is rejected. */
-function mapOne(compiled: CompiledSpec, event: unknown): MappedOp[] | string | typeof FILTERED {
-  const envelope = decodeEnvelope(JSON.stringify(event));
-  if (envelope instanceof EnvelopeError) return envelope.reason;
-  const actions = compiled.events.get(envelope.event_type);
-  if (!actions) return `no projection for event type ${envelope.event_type}`;
-  if (filteredOut(actions, envelope)) return FILTERED;
-  const ops = mapEvent(actions, envelope);
-  return ops instanceof MapError ? ops.reason : ops;
+/** An example's event as a record (the runtime's input). */
+function exampleRecord(event: unknown, position: string): SourceRecord {
+  return { value: JSON.stringify(event), position, source: "example" };
 }
 
-/** Runs one example with no database: earlier events build an in-memory row state, then the event is decided. */
+/**
+ * Runs one example with no database, on the reference interpreter: the earlier events build the
+ * tables in memory, then the event is applied, and what it wrote is compared with what is expected.
+ */
 export function checkExample(
   compiled: CompiledSpec,
   example: ExampleSpec,
 ): { failures: string[]; ops: ShownOp[]; stale: string[] } {
   const failures: string[] = [];
-  const state = new RowState();
-  const uniques = selectingUniques(compiled);
+  const ref = new Reference(compiled);
+  const rejection = (o: ReturnType<Reference["apply"]>, event: unknown): string | undefined =>
+    o.kind === "failed"
+      ? o.reason
+      : o.kind === "skipped"
+        ? `no projection for event type ${String((event as { event_type?: unknown } | null)?.event_type)}`
+        : undefined;
   for (const [i, given] of example.given.entries()) {
-    const ops = mapOne(compiled, given);
-    if (typeof ops === "string") {
-      failures.push(`given event ${i + 1} is rejected: ${ops}`);
-      continue;
-    }
-    if (ops === FILTERED) continue;
-    decideBatch([{ index: 0, eventType: "", ops }], compiled, state, uniques);
+    const reason = rejection(ref.apply(exampleRecord(given, `given ${i + 1}`)), given);
+    if (reason !== undefined) failures.push(`given event ${i + 1} is rejected: ${reason}`);
   }
-  const ops = mapOne(compiled, example.event);
-  if (ops === FILTERED) {
+  const outcome = ref.apply(exampleRecord(example.event, "event"));
+  if (outcome.kind === "filtered") {
     if (!example.filtered) failures.push("event is filtered: its event type's when does not match it");
     return { failures, ops: [], stale: [] };
   }
   if (example.filtered) failures.push("event is projected, expected its event type's when to filter it");
-  if (typeof ops === "string") {
-    if (example.error === undefined) failures.push(`event is rejected: ${ops}`);
-    else if (!ops.includes(example.error))
-      failures.push(`event is rejected with "${ops}", expected a reason containing "${example.error}"`);
-    return { failures, ops: [], stale: [] };
-  }
-  const decision = decideBatch([{ index: 0, eventType: "", ops }], compiled, state, uniques);
-  const rejected = decision.results[0]?.rejected;
+  const rejected = rejection(outcome, example.event);
   if (rejected !== undefined) {
     if (example.error === undefined) failures.push(`event is rejected: ${rejected}`);
     else if (!rejected.includes(example.error))
@@ -163,10 +165,10 @@ export function checkExample(
   }
   if (example.error !== undefined)
     failures.push(`event is accepted, expected it to be rejected with "${example.error}"`);
-  const shown = decision.ops.filter((p) => !p.tombOnly).map((p) => showOp(p.op));
-  const stale = [...(decision.results[0]?.stale ?? [])];
+  const shown = outcome.ops.map(showOp);
+  const stale = [...outcome.stale];
   if (example.expect) {
-    example.expect.forEach((e, i) => compareOp(i, shown[i], e, failures));
+    example.expect.forEach((e, i) => compareOp(compiled, i, shown[i], e, failures));
     for (let i = example.expect.length; i < shown.length; i++) {
       failures.push(`operation ${i + 1}: unexpected ${shown[i]!.mode} ${shown[i]!.table}`);
     }

@@ -32,7 +32,6 @@ export class Planner {
 
   constructor(
     private readonly compiled: CompiledSpec,
-    private readonly uniques: ReadonlySet<string>,
     /** The statements' size bound (max_allowed_packet), as the database knows it now. */
     private readonly statementBytes: () => number,
   ) {
@@ -42,7 +41,7 @@ export class Planner {
   /** Plans a batch's records in its transaction, on their rows as it sees them. */
   async inTransaction(select: Select, live: readonly Prepared[]): Promise<BatchPlan> {
     const events = mappedEvents(live);
-    const state = await loadRows(select, rowRequests(events, this.compiled), this.uniques, this.tombstones);
+    const state = await loadRows(select, rowRequests(events, this.compiled), this.tombstones);
     return this.decide(live, events, state);
   }
 
@@ -67,21 +66,21 @@ export class Planner {
       for (const r of requests) {
         const table = r.table.name;
         const keys = new Map<string, readonly unknown[]>();
-        for (const [k, values] of r.keys) if (!basis.state.copyRowTo(state, table, k)) keys.set(k, values);
+        for (const [k, values] of r.keys)
+          if (!basis.state.copyRowTo(state, r.table.spec, k)) keys.set(k, values);
         const uniques: RowRequest["uniques"] = new Map();
         for (const [name, u] of r.uniques) {
           const values = new Map<string, readonly unknown[]>();
           for (const [k, vals] of u.values) {
             const owner = basis.state.resolveUnique(table, name, k);
             if (owner === undefined) values.set(k, vals);
-            else basis.state.copyRowTo(state, table, owner);
+            else basis.state.copyRowTo(state, r.table.spec, owner);
           }
           if (values.size > 0) uniques.set(name, { key: u.key, values });
         }
         if (keys.size > 0 || uniques.size > 0) toLoad.push({ table: r.table, keys, uniques });
       }
-      if (toLoad.length > 0)
-        await loadRows(committed, toLoad, this.uniques, this.tombstones, state, basis.state);
+      if (toLoad.length > 0) await loadRows(committed, toLoad, this.tombstones, state, basis.state);
       return this.decide(prepared, events, state);
     } catch (e) {
       log.debug("planning ahead failed; the batch is planned in its transaction", { error: String(e) });
@@ -96,7 +95,7 @@ export class Planner {
 
   /** Decides a batch against a row state and builds its statements. */
   private decide(live: readonly Prepared[], events: MappedEvent[], state: RowState): BatchPlan {
-    const decision = decideBatch(events, this.compiled, state, this.uniques);
+    const decision = decideBatch(events, this.compiled, state);
     return {
       live,
       events,

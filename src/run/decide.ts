@@ -1,7 +1,9 @@
 import type { CompiledAction, CompiledSpec, CompiledTable } from "../compile/compile.js";
+import { storedDefault } from "../compile/ddl.js";
+import { ABSENT } from "../compile/json-path.js";
 import type { MappedOp } from "../compile/map-event.js";
 import type { KeySpec } from "../specs/types.js";
-import { compareGuard, keyString, type RowState } from "./row-state.js";
+import { compareGuard, type KnownRow, keyString, type RowState, uniqueString } from "./row-state.js";
 
 /** An event of the batch that mapped cleanly. */
 export interface MappedEvent {
@@ -21,7 +23,7 @@ export interface RowRequest {
 export interface PlannedOp {
   readonly op: MappedOp;
   readonly eventIndex: number;
-  /** Primary key string of the row (parent key for replace); undefined for append. */
+  /** Primary key string of the row (parent key for replace); undefined for an append no other mode writes. */
   readonly rowKey: string | undefined;
   /**
    * Unique-key values the op takes or gives up (`name=value`): an insert taking a value must run
@@ -37,27 +39,12 @@ export interface PlannedOp {
   readonly tombOnly?: boolean;
 }
 
-/** The unique values an upsert or update takes, and those the row had before if they change. */
-function uniqueTouches(
-  before: Map<string, string> | undefined,
-  after: Map<string, string> | undefined,
-): string[] | undefined {
-  if (!after) return undefined;
-  const out: string[] = [];
-  for (const [name, value] of after) {
-    out.push(`${name}=${value}`);
-    const old = before?.get(name);
-    if (old !== undefined && old !== value) out.push(`${name}=${old}`);
-  }
-  return out;
-}
-
 export interface EventResult {
   readonly stale: readonly string[];
   readonly unmatched: readonly string[];
   /**
-   * The unmatched updates, soft deletes and child replaces, described: the event is kept (a dead
-   * letter of kind "unmatched") to be applied by a retry once the row exists.
+   * The unmatched updates, soft deletes, child rows and child replaces, described: the event is
+   * kept (a dead letter of kind "unmatched") to be applied by a retry once the row exists.
    */
   readonly keep?: readonly string[];
   /** Set when the event cannot be applied at all (it goes to the dead letters). */
@@ -92,36 +79,90 @@ function orderedWhere(action: CompiledAction, key: KeySpec, where: readonly unkn
   return key.columns.map((c) => where[action.where.findIndex((w) => w.name === c)]);
 }
 
-function pkOfValues(action: CompiledAction, values: readonly unknown[]): unknown[] {
-  return action.keyIndexes.map((i) => values[i]);
+/** What the planner knows of an action's columns, computed once per action. */
+interface ActionFacts {
+  /** Index in the row (for replace: [where…, columns…]) of each primary key column. */
+  readonly key: readonly number[];
+  /** Index in the row of each parent column (child tables). */
+  readonly parent: readonly number[];
+  /** The table's unique-key columns the action writes: name, index in the row, and whether it is kept on update. */
+  readonly uniqueCols: readonly { name: string; at: number; keep: boolean }[];
+  /** The table's unique-key columns the action does not write: a new row takes their defaults. */
+  readonly unwritten: readonly string[];
+  /** The default of every unique-key column of the table, as stored (NULL when it has none). */
+  readonly defaults: ReadonlyMap<string, unknown>;
 }
 
-/** Unique keys (that some action selects by) of an upserted row, when all their columns are present. */
-function uniquesOf(
-  action: CompiledAction,
-  values: readonly unknown[],
-  wanted: ReadonlySet<string>,
-): Map<string, string> | undefined {
-  let out: Map<string, string> | undefined;
-  for (const u of action.table.spec.uniques) {
-    if (!wanted.has(`${action.table.name}.${u.name}`)) continue;
-    const vals = u.columns.map((c) => values[action.columns.findIndex((col) => col.name === c)]);
-    if (vals.some((v) => v === undefined || typeof v === "symbol")) continue;
-    out ??= new Map();
-    out.set(u.name, keyString(vals));
-  }
-  return out;
+const factsCache = new WeakMap<CompiledAction, ActionFacts>();
+
+function factsOf(a: CompiledAction): ActionFacts {
+  let f = factsCache.get(a);
+  if (f) return f;
+  const t = a.table.spec;
+  // A replace's row is its where (the parent key) followed by its columns.
+  const names =
+    a.mode === "replace"
+      ? [...a.where.map((w) => w.name), ...a.columns.map((c) => c.name)]
+      : a.columns.map((c) => c.name);
+  const keepAt = (i: number) => a.mode !== "replace" && (a.columns[i]?.keepExisting ?? false);
+  const uniqueNames = new Set(t.uniques.flatMap((u) => u.columns));
+  const uniqueCols = [...uniqueNames].flatMap((name) => {
+    const at = names.indexOf(name);
+    return at < 0 ? [] : [{ name, at, keep: keepAt(at) }];
+  });
+  f = {
+    key: t.primaryKey.map((k) => names.indexOf(k)),
+    parent: (t.parent?.columns ?? []).map((c) => names.indexOf(c)),
+    uniqueCols,
+    unwritten: [...uniqueNames].filter((n) => !names.includes(n)),
+    defaults: new Map([...uniqueNames].map((n) => [n, storedDefault(t.columns.get(n)!) ?? null])),
+  };
+  factsCache.set(a, f);
+  return f;
+}
+
+function pick(values: readonly unknown[], at: readonly number[]): unknown[] {
+  return at.map((i) => values[i]);
+}
+
+/** A replace's element row with its parent key in front: the row as the table holds it. */
+function replaceRow(op: MappedOp, row: readonly unknown[]): unknown[] {
+  return [...op.where, ...row];
 }
 
 /**
- * Unique keys the planner tracks, as `table.keyName`: all of them. Updates select rows by them, and
- * an upsert must not take over another row's unique key (ON DUPLICATE KEY UPDATE would silently
- * update that other row instead).
+ * The values of a row's unique-key columns after a write: those the write assigns (an existing row
+ * keeps its keep_existing ones), and for a new row the defaults of those it leaves out.
  */
-export function selectingUniques(compiled: CompiledSpec): Set<string> {
-  const out = new Set<string>();
-  for (const t of compiled.tables) for (const u of t.spec.uniques) out.add(`${t.name}.${u.name}`);
+function uniqueValues(
+  f: ActionFacts,
+  values: readonly unknown[],
+  existing: boolean,
+): Map<string, unknown> | undefined {
+  if (f.defaults.size === 0) return undefined;
+  const out = new Map<string, unknown>();
+  for (const c of f.uniqueCols) {
+    const v = values[c.at];
+    if (existing && (v === ABSENT || c.keep)) continue; // the row keeps its value
+    out.set(c.name, v === ABSENT ? f.defaults.get(c.name) : v);
+  }
+  if (!existing) for (const name of f.unwritten) out.set(name, f.defaults.get(name));
   return out;
+}
+
+/** The tables whose rows only appends write: the planner needs nothing of them. */
+const appendOnlyCache = new WeakMap<CompiledSpec, Set<string>>();
+
+export function appendOnlyTables(compiled: CompiledSpec): ReadonlySet<string> {
+  let s = appendOnlyCache.get(compiled);
+  if (s) return s;
+  const other = new Set<string>();
+  const appended = new Set<string>();
+  for (const actions of compiled.events.values())
+    for (const a of actions) (a.mode === "append" ? appended : other).add(a.table.name);
+  s = new Set([...appended].filter((t) => !other.has(t)));
+  appendOnlyCache.set(compiled, s);
+  return s;
 }
 
 /** Collects the rows the planner must know about before deciding the batch. */
@@ -135,207 +176,436 @@ export function rowRequests(events: readonly MappedEvent[], compiled: CompiledSp
     }
     return r;
   };
+  const byKey = (table: CompiledTable, values: readonly unknown[]) =>
+    req(table).keys.set(keyString(values), values);
+  const byUnique = (table: CompiledTable, u: KeySpec, vals: readonly unknown[]) => {
+    if (vals.some((v) => v === null || v === undefined || v === ABSENT)) return;
+    const r = req(table);
+    let e = r.uniques.get(u.name);
+    if (!e) {
+      e = { key: u, values: new Map() };
+      r.uniques.set(u.name, e);
+    }
+    e.values.set(keyString(vals), vals);
+  };
+  /** The row's parent row, and the owners of the unique values it takes. */
+  const rowNeeds = (a: CompiledAction, row: readonly unknown[]) => {
+    const t = a.table;
+    const f = factsOf(a);
+    if (t.spec.parent) byKey(compiled.tableByName.get(t.spec.parent.table)!, pick(row, f.parent));
+    for (const u of t.spec.uniques)
+      byUnique(
+        t,
+        u,
+        u.columns.map((c) => {
+          const at = f.uniqueCols.find((x) => x.name === c)?.at;
+          const v = at === undefined ? ABSENT : row[at];
+          return v === ABSENT ? f.defaults.get(c) : v;
+        }),
+      );
+  };
+  const appendOnly = appendOnlyTables(compiled);
   for (const ev of events) {
     for (const op of ev.ops) {
       const a = op.action;
+      const t = a.table;
       switch (a.mode) {
-        case "upsert": {
-          const uniques = a.table.spec.uniques;
-          if (a.table.guard || uniques.length > 0) {
-            const k = pkOfValues(a, op.values);
-            req(a.table).keys.set(keyString(k), k);
-          }
-          for (const u of uniques) {
-            const vals = u.columns.map((c) => op.values[a.columns.findIndex((col) => col.name === c)]);
-            if (vals.some((v) => v === undefined || typeof v === "symbol")) continue;
-            const r = req(a.table);
-            let e = r.uniques.get(u.name);
-            if (!e) {
-              e = { key: u, values: new Map() };
-              r.uniques.set(u.name, e);
-            }
-            e.values.set(keyString(vals), vals);
-          }
+        case "upsert":
+          if (t.guard || t.spec.uniques.length > 0) byKey(t, pick(op.values, factsOf(a).key));
+          rowNeeds(a, op.values);
           break;
-        }
+        case "append":
+          if (appendOnly.has(t.name)) {
+            if (t.spec.parent)
+              byKey(compiled.tableByName.get(t.spec.parent.table)!, pick(op.values, factsOf(a).parent));
+            break;
+          }
+          byKey(t, pick(op.values, factsOf(a).key));
+          rowNeeds(a, op.values);
+          break;
         case "update":
         case "soft_delete":
         case "delete": {
           const u = whereUnique(a);
-          if (!u) {
-            req(a.table).keys.set(keyString(op.where), op.where);
-          } else {
-            const r = req(a.table);
-            let e = r.uniques.get(u.name);
-            if (!e) {
-              e = { key: u, values: new Map() };
-              r.uniques.set(u.name, e);
+          if (!u) byKey(t, op.where);
+          else byUnique(t, u, orderedWhere(a, u, op.where));
+          if (a.mode !== "delete" && t.spec.uniques.length > 0) {
+            // The owners of unique values it may take.
+            const f = factsOf(a);
+            for (const k of t.spec.uniques) {
+              const ats = k.columns.map((c) => f.uniqueCols.find((x) => x.name === c)?.at);
+              if (ats.every((at) => at !== undefined))
+                byUnique(
+                  t,
+                  k,
+                  ats.map((at) => op.values[at!]),
+                );
             }
-            const vals = orderedWhere(a, u, op.where);
-            e.values.set(keyString(vals), vals);
           }
           break;
         }
         case "replace": {
-          const parent = compiled.tableByName.get(a.table.parent!)!;
-          req(parent).keys.set(keyString(op.where), op.where);
+          byKey(compiled.tableByName.get(t.parent!)!, op.where);
+          if (t.spec.uniques.length > 0) for (const row of op.rows ?? []) rowNeeds(a, replaceRow(op, row));
           break;
         }
-        case "append":
-          break;
       }
     }
   }
   return [...byTable.values()];
 }
 
+/** Every table under `table`: its children, theirs, … (ON DELETE CASCADE reaches them all). */
+export function descendantsOf(compiled: CompiledSpec, table: string): CompiledTable[] {
+  const out: CompiledTable[] = [];
+  const visit = (name: string) => {
+    for (const c of compiled.children.get(name) ?? []) {
+      out.push(c);
+      visit(c.name);
+    }
+  };
+  visit(table);
+  return out;
+}
+
+const childrenOfCache = new WeakMap<CompiledSpec, (table: string) => readonly CompiledTable[]>();
+
+/** A table's child tables, as the row state's cascades ask for them. */
+function childrenOf(compiled: CompiledSpec): (table: string) => readonly CompiledTable[] {
+  let f = childrenOfCache.get(compiled);
+  if (!f) {
+    f = (table) => compiled.children.get(table) ?? [];
+    childrenOfCache.set(compiled, f);
+  }
+  return f;
+}
+
+/** Per-batch facts decideBatch keeps beside the row state; undone with a rejected event. */
+class BatchFacts {
+  /** Rows this batch created (absent when it began), child sets it wrote, child tables written directly. */
+  readonly created = new Set<string>();
+  readonly childSets = new Set<string>();
+  readonly directChildTables = new Set<string>();
+  private journal: (() => void)[] | undefined;
+
+  begin(): void {
+    this.journal = [];
+  }
+  rollback(): void {
+    const j = this.journal ?? [];
+    this.journal = undefined;
+    for (let i = j.length - 1; i >= 0; i--) j[i]!();
+  }
+  commit(): void {
+    this.journal = undefined;
+  }
+  add(set: Set<string>, value: string): void {
+    if (set.has(value)) return;
+    set.add(value);
+    this.journal?.push(() => set.delete(value));
+  }
+  remove(set: Set<string>, value: string): void {
+    if (!set.delete(value)) return;
+    this.journal?.push(() => set.add(value));
+  }
+}
+
+/** An event the database would refuse whole: it goes to the dead letters, nothing of it is written. */
+class Rejected {
+  constructor(readonly reason: string) {}
+}
+
+/** Whether an operation can refuse its event (a unique key taken, a duplicate child row). */
+function mayReject(op: MappedOp): boolean {
+  const a = op.action;
+  return (
+    a.mode === "replace" || (a.mode !== "delete" && a.mode !== "append" && a.table.spec.uniques.length > 0)
+  );
+}
+
 /**
- * Decides the batch: walks the events in order against the known row state, drops operations of
- * stale events (guard older than the row's) and updates that match no row, and keeps the state
- * current as it goes, so later events of the same batch see earlier ones. Pure: the caller loads
- * `state` (from MySQL, or the in-memory state of `projector test`).
+ * Decides the batch: walks the events in order against the known row state, as the reference
+ * interpreter (src/reference/) applies them one at a time: drops operations of stale events (guard
+ * older than the row's), keeps updates and child rows that match no row (unmatched), rejects an
+ * event the database would refuse (a unique value another row holds, a duplicate child row), and
+ * keeps the state current as it goes, so later events of the same batch see earlier ones. Pure:
+ * the caller loads `state` (from MySQL, or the in-memory state of `projector test`).
  */
 export function decideBatch(
   events: readonly MappedEvent[],
   compiled: CompiledSpec,
   state: RowState,
-  wantedUniques: ReadonlySet<string>,
 ): BatchDecision {
   const ops: PlannedOp[] = [];
   const results: EventResult[] = [];
-  const childrenOf = (t: CompiledTable) => compiled.children.get(t.name) ?? [];
-  // Rows this batch created (absent when it began), child sets it wrote, child tables written directly.
-  const created = new Set<string>();
-  const childSets = new Set<string>();
-  const directChildTables = new Set<string>();
+  const facts = new BatchFacts();
   for (const ev of events) {
-    const stale: string[] = [];
-    const unmatched: string[] = [];
-    const keep: string[] = [];
-    const conflict = uniqueConflict(ev, state, wantedUniques);
-    if (conflict) {
-      results.push({ stale, unmatched, rejected: conflict });
-      continue;
+    const journal = ev.ops.some(mayReject);
+    const mark = ops.length;
+    if (journal) {
+      state.begin();
+      facts.begin();
     }
-    // Rows this event found stale, so that its child replaces are skipped as well.
-    const staleRows = new Set<string>();
-    for (const op of ev.ops) {
-      const a = op.action;
-      const t = a.table;
-      const guard = a.guardIndex >= 0 ? op.values[a.guardIndex] : undefined;
-      switch (a.mode) {
-        case "upsert": {
-          const key = keyString(pkOfValues(a, op.values));
-          const row = state.get(t.name, key);
-          if (olderThanRow(state, t, key, guard)) {
-            stale.push(t.name);
-            staleRows.add(`${t.name}|${key}`);
-            continue;
-          }
-          const taken = uniquesOf(a, op.values, wantedUniques);
-          const touches = uniqueTouches(row ? new Map(row.uniques) : undefined, taken);
-          if (!row) created.add(`${t.name}|${key}`);
-          if (t.parent) directChildTables.add(t.name);
-          state.set(t.name, key, t.guard ? guard : null, taken);
-          ops.push(
-            touches
-              ? { op, eventIndex: ev.index, rowKey: key, uniques: touches }
-              : { op, eventIndex: ev.index, rowKey: key },
-          );
-          break;
-        }
-        case "update":
-        case "soft_delete":
-        case "delete": {
-          const u = whereUnique(a);
-          const key = u
-            ? state.resolveUnique(t.name, u.name, keyString(orderedWhere(a, u, op.where)))
-            : keyString(op.where);
-          const row = key === undefined ? undefined : state.get(t.name, key);
-          if (key !== undefined && !row && a.mode !== "delete" && olderThanRow(state, t, key, guard)) {
-            // The row was hard-deleted after this event: it is stale, not waiting for its row.
-            stale.push(t.name);
-            staleRows.add(`${t.name}|${key}`);
-            continue;
-          }
-          if (key === undefined || !row) {
-            unmatched.push(t.name);
-            if (a.mode !== "delete") keep.push(noRow(a, op.where));
-            // A delete that finds no row (it came first, or again) still says the row is gone as of
-            // its guard: an older event arriving later must not create it.
-            if (a.mode === "delete" && key !== undefined && t.guard && guard != null) {
-              const tomb = state.tomb(t.name, key);
-              if (tomb == null || compareGuard(guard, tomb) > 0) {
-                state.setTomb(t.name, key, guard);
-                ops.push({ op, eventIndex: ev.index, rowKey: key, tombOnly: true });
-              }
-            }
-            continue;
-          }
-          if (t.guard && row.guard != null && compareGuard(guard, row.guard) < 0) {
-            stale.push(t.name);
-            staleRows.add(`${t.name}|${key}`);
-            continue;
-          }
-          let touches: string[] | undefined;
-          if (t.parent) directChildTables.add(t.name);
-          if (a.mode === "delete") {
-            // A delete frees the row's unique values for later inserts of other rows.
-            touches = [...row.uniques].map(([name, value]) => `${name}=${value}`);
-            state.delete(t, key, childrenOf(t), t.guard ? guard : undefined);
-            // Its children go with it (ON DELETE CASCADE): a re-created parent starts with none.
-            for (const c of childrenOf(t)) childSets.delete(`${c.name}|${key}`);
-          } else {
-            const taken = uniquesOf(a, op.values, wantedUniques);
-            touches = uniqueTouches(new Map(row.uniques), taken);
-            state.set(t.name, key, t.guard ? guard : undefined, taken);
-          }
-          ops.push(
-            touches?.length
-              ? { op, eventIndex: ev.index, rowKey: key, uniques: touches }
-              : { op, eventIndex: ev.index, rowKey: key },
-          );
-          break;
-        }
-        case "replace": {
-          const key = keyString(op.where);
-          if (staleRows.has(`${t.parent}|${key}`)) {
-            stale.push(t.name);
-            continue;
-          }
-          const parentRow = state.get(t.parent!, key);
-          if (!parentRow) {
-            // Child rows need their parent (foreign key): nothing to attach them to.
-            unmatched.push(t.name);
-            keep.push(noRow(a, op.where, t.parent));
-            continue;
-          }
-          const fresh =
-            created.has(`${t.parent}|${key}`) &&
-            !childSets.has(`${t.name}|${key}`) &&
-            !directChildTables.has(t.name);
-          childSets.add(`${t.name}|${key}`);
-          ops.push(
-            fresh
-              ? { op, eventIndex: ev.index, rowKey: key, fresh }
-              : { op, eventIndex: ev.index, rowKey: key },
-          );
-          break;
-        }
-        case "append":
-          ops.push({ op, eventIndex: ev.index, rowKey: undefined });
-          break;
+    try {
+      results.push(decideEvent(ev, compiled, state, facts, ops));
+      if (journal) {
+        state.commit();
+        facts.commit();
       }
+    } catch (e) {
+      if (!(e instanceof Rejected)) throw e;
+      state.rollback();
+      facts.rollback();
+      ops.length = mark;
+      results.push({ stale: [], unmatched: [], rejected: e.reason });
     }
-    results.push(keep.length > 0 ? { stale, unmatched, keep } : { stale, unmatched });
   }
   return { ops, results };
 }
 
+function decideEvent(
+  ev: MappedEvent,
+  compiled: CompiledSpec,
+  state: RowState,
+  facts: BatchFacts,
+  ops: PlannedOp[],
+): EventResult {
+  const stale: string[] = [];
+  const unmatched: string[] = [];
+  const keep: string[] = [];
+  // Rows this event found stale, so that its child replaces are skipped as well.
+  const staleRows = new Set<string>();
+  const markStale = (t: CompiledTable, key: string | undefined) => {
+    stale.push(t.name);
+    if (key !== undefined) staleRows.add(`${t.name}|${key}`);
+  };
+  const appendOnly = appendOnlyTables(compiled);
+  for (const op of ev.ops) {
+    const a = op.action;
+    const t = a.table;
+    const guard = a.guardIndex >= 0 ? op.values[a.guardIndex] : undefined;
+    const f = factsOf(a);
+    switch (a.mode) {
+      case "upsert": {
+        const key = keyString(pick(op.values, f.key));
+        const row = state.get(t.name, key);
+        if (olderThanRow(state, t, key, guard)) {
+          markStale(t, key);
+          continue;
+        }
+        if (t.spec.parent && !parentExists(state, t, op.values, f)) {
+          unmatched.push(t.name);
+          keep.push(noParent(a, op.values, f));
+          continue;
+        }
+        const values = uniqueValues(f, op.values, row !== undefined);
+        const touches = takeUniques(state, t, key, row, values);
+        if (!row) facts.add(facts.created, `${t.name}|${key}`);
+        if (t.parent) facts.add(facts.directChildTables, t.name);
+        state.write(t.spec, key, t.guard ? guard : null, values);
+        ops.push(
+          touches
+            ? { op, eventIndex: ev.index, rowKey: key, uniques: touches }
+            : { op, eventIndex: ev.index, rowKey: key },
+        );
+        break;
+      }
+      case "update":
+      case "soft_delete":
+      case "delete": {
+        const u = whereUnique(a);
+        const key = u
+          ? state.resolveUnique(t.name, u.name, keyString(orderedWhere(a, u, op.where)))
+          : keyString(op.where);
+        const row = key === undefined ? undefined : state.get(t.name, key);
+        if (key !== undefined && !row && a.mode !== "delete" && olderThanRow(state, t, key, guard)) {
+          // The row was hard-deleted after this event: it is stale, not waiting for its row.
+          markStale(t, key);
+          continue;
+        }
+        if (key === undefined || !row) {
+          unmatched.push(t.name);
+          if (a.mode !== "delete") keep.push(noRow(a, op.where));
+          // A delete that finds no row (it came first, or again) still says the row is gone as of
+          // its guard: an older event arriving later must not create it.
+          if (a.mode === "delete" && key !== undefined && t.guard && guard != null) {
+            const tomb = state.tomb(t.name, key);
+            if (tomb == null || compareGuard(guard, tomb) > 0) {
+              state.setTomb(t.name, key, guard);
+              ops.push({ op, eventIndex: ev.index, rowKey: key, tombOnly: true });
+            }
+          }
+          continue;
+        }
+        if (t.guard && row.guard != null && compareGuard(guard, row.guard) < 0) {
+          markStale(t, key);
+          continue;
+        }
+        let touches: string[] | undefined;
+        if (t.parent) facts.add(facts.directChildTables, t.name);
+        if (a.mode === "delete") {
+          // A delete frees the row's unique values for later inserts of other rows.
+          touches = [...row.uniques].map(([name, value]) => `${name}=${value}`);
+          state.delete(t, key, childrenOf(compiled), t.guard ? guard : undefined);
+          // Its children go with it (ON DELETE CASCADE): a re-created parent starts with none.
+          for (const c of compiled.children.get(t.name) ?? [])
+            facts.remove(facts.childSets, `${c.name}|${key}`);
+        } else {
+          const values = uniqueValues(f, op.values, true);
+          touches = takeUniques(state, t, key, row, values);
+          state.write(t.spec, key, t.guard ? guard : undefined, values);
+        }
+        ops.push(
+          touches?.length
+            ? { op, eventIndex: ev.index, rowKey: key, uniques: touches }
+            : { op, eventIndex: ev.index, rowKey: key },
+        );
+        break;
+      }
+      case "replace": {
+        const key = keyString(op.where);
+        if (staleRows.has(`${t.parent}|${key}`)) {
+          stale.push(t.name);
+          continue;
+        }
+        if (!state.get(t.parent!, key)) {
+          // Child rows need their parent (foreign key): nothing to attach them to.
+          unmatched.push(t.name);
+          keep.push(noRow(a, op.where, t.parent));
+          continue;
+        }
+        const fresh =
+          facts.created.has(`${t.parent}|${key}`) &&
+          !facts.childSets.has(`${t.name}|${key}`) &&
+          !facts.directChildTables.has(t.name);
+        facts.add(facts.childSets, `${t.name}|${key}`);
+        // The old children go (and theirs); the new ones are known rows of the batch from here on.
+        state.deleteChildren(t, key, childrenOf(compiled));
+        const seen = new Set<string>();
+        const touches: string[] = [];
+        for (const r of op.rows ?? []) {
+          const row = replaceRow(op, r);
+          const childKey = keyString(pick(row, f.key));
+          if (seen.has(childKey))
+            throw new Rejected(
+              `${t.name}: two elements of ${a.forEachSource} are the same row (${describeKey(t.primaryKey, pick(row, f.key))})`,
+            );
+          seen.add(childKey);
+          const values = uniqueValues(f, row, false);
+          const took = takeUniques(state, t, childKey, undefined, values);
+          if (took) touches.push(...took);
+          state.write(t.spec, childKey, t.guard && a.guardIndex >= 0 ? r[a.guardIndex] : null, values);
+        }
+        const planned: PlannedOp = fresh
+          ? { op, eventIndex: ev.index, rowKey: key, fresh }
+          : { op, eventIndex: ev.index, rowKey: key };
+        ops.push(touches.length > 0 ? { ...planned, uniques: touches } : planned);
+        break;
+      }
+      case "append": {
+        if (t.spec.parent && !parentExists(state, t, op.values, f)) {
+          unmatched.push(t.name);
+          keep.push(noParent(a, op.values, f));
+          continue;
+        }
+        if (appendOnly.has(t.name)) {
+          ops.push({ op, eventIndex: ev.index, rowKey: undefined });
+          break;
+        }
+        // Written by other modes too: the state must know whether the row was inserted.
+        const key = keyString(pick(op.values, f.key));
+        const values = uniqueValues(f, op.values, false);
+        let taken = state.get(t.name, key) !== undefined;
+        if (!taken && values)
+          for (const u of t.spec.uniques) {
+            const s = uniqueString(u, values);
+            if (s !== undefined && state.resolveUnique(t.name, u.name, s) !== undefined) taken = true;
+          }
+        if (!taken) state.write(t.spec, key, t.guard && a.guardIndex >= 0 ? guard : null, values);
+        const touches = values ? uniqueTouches(t, values) : undefined;
+        ops.push(
+          touches?.length
+            ? { op, eventIndex: ev.index, rowKey: key, uniques: touches }
+            : { op, eventIndex: ev.index, rowKey: key },
+        );
+        break;
+      }
+    }
+  }
+  return keep.length > 0 ? { stale, unmatched, keep } : { stale, unmatched };
+}
+
+/** The unique values (`name=value`) of a row's unique-key columns. */
+function uniqueTouches(t: CompiledTable, values: ReadonlyMap<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const u of t.spec.uniques) {
+    const s = uniqueString(u, values);
+    if (s !== undefined) out.push(`${u.name}=${s}`);
+  }
+  return out;
+}
+
+/**
+ * The unique values a write takes and those the row gives up (`name=value`, for the statements'
+ * order), after checking that no other row holds one it takes (else the event is rejected: the
+ * database would refuse it, or ON DUPLICATE KEY UPDATE would write that other row).
+ */
+function takeUniques(
+  state: RowState,
+  t: CompiledTable,
+  key: string,
+  row: KnownRow | undefined,
+  values: ReadonlyMap<string, unknown> | undefined,
+): string[] | undefined {
+  if (!values || values.size === 0) return undefined;
+  const merged = row ? new Map([...row.values, ...values]) : values;
+  const out: string[] = [];
+  for (const u of t.spec.uniques) {
+    if (!u.columns.some((c) => values.has(c))) continue; // unchanged
+    const now = uniqueString(u, merged);
+    const old = row?.uniques.get(u.name);
+    if (now !== undefined) {
+      const owner = state.resolveUnique(t.name, u.name, now);
+      if (owner !== undefined && owner !== key)
+        throw new Rejected(
+          `${t.name}: unique key (${u.columns.join(", ")}) = ${u.columns.map((c) => show(merged.get(c))).join(", ")} already belongs to row ${owner.split("\u0001").join(", ")}`,
+        );
+      out.push(`${u.name}=${now}`);
+    }
+    if (old !== undefined && old !== now) out.push(`${u.name}=${old}`);
+  }
+  return out;
+}
+
+/** Whether the parent row of a child row (or a child log's row) exists. */
+function parentExists(
+  state: RowState,
+  t: CompiledTable,
+  values: readonly unknown[],
+  f: ActionFacts,
+): boolean {
+  const key = pick(values, f.parent);
+  // MySQL checks no foreign key with a NULL in it.
+  if (key.some((v) => v === null)) return true;
+  return state.get(t.spec.parent!.table, keyString(key)) !== undefined;
+}
+
+function show(v: unknown): string {
+  return typeof v === "string" ? JSON.stringify(v) : v === null || v === undefined ? "null" : String(v);
+}
+
+function describeKey(cols: readonly string[], values: readonly unknown[]): string {
+  return cols.map((c, i) => `${c} = ${show(values[i])}`).join(", ");
+}
+
+/** "upsert order_items: no orders row order_id = "o1"". */
+function noParent(a: CompiledAction, values: readonly unknown[], f: ActionFacts): string {
+  const p = a.table.spec.parent!;
+  return `${a.mode} ${a.table.name}: no ${p.table} row ${describeKey(p.columns, pick(values, f.parent))}`;
+}
+
 /** "update users: no row user_id = "u1"" (for a replace, the parent row it needs). */
 function noRow(a: CompiledAction, where: readonly unknown[], parent?: string): string {
-  const show = (v: unknown) =>
-    typeof v === "string" ? JSON.stringify(v) : v === null || v === undefined ? "null" : String(v);
   const key = a.where.map((w, i) => `${w.name} = ${show(where[i])}`).join(", ");
   return `${a.mode} ${a.table.name}: no ${parent ? `${parent} row` : "row"} ${key}`;
 }
@@ -346,25 +616,4 @@ function olderThanRow(state: RowState, t: CompiledTable, key: string, guard: unk
   const row = state.get(t.name, key);
   const newest = row ? row.guard : state.tomb(t.name, key);
   return newest != null && compareGuard(guard, newest) < 0;
-}
-
-/** An upsert whose unique key already belongs to another row: the event is rejected, not merged into that row. */
-function uniqueConflict(ev: MappedEvent, state: RowState, wanted: ReadonlySet<string>): string | undefined {
-  for (const op of ev.ops) {
-    const a = op.action;
-    if (a.mode !== "upsert" || a.table.spec.uniques.length === 0) continue;
-    const key = keyString(pkOfValues(a, op.values));
-    // An upsert older than its row (or than the row's deletion) is stale, whatever its unique values.
-    if (olderThanRow(state, a.table, key, op.values[a.guardIndex])) continue;
-    const mine = uniquesOf(a, op.values, wanted);
-    if (!mine) continue;
-    for (const [name, value] of mine) {
-      const owner = state.resolveUnique(a.table.name, name, value);
-      if (owner !== undefined && owner !== key) {
-        const cols = a.table.spec.uniques.find((u) => u.name === name)!.columns.join(", ");
-        return `${a.table.name}: unique key (${cols}) = ${value.split("\u0001").join(", ")} already belongs to row ${owner.split("\u0001").join(", ")}`;
-      }
-    }
-  }
-  return undefined;
 }

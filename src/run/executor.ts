@@ -12,7 +12,6 @@ import type { SourceRecord } from "../core/source-record.js";
 import { type BatchPlan, Planner } from "./batch-plan.js";
 import { countersStatements } from "./counters.js";
 import { deadLetterStatements, letterFor, unmatchedReason } from "./dead-letters.js";
-import { selectingUniques } from "./decide.js";
 import { isolate } from "./isolate.js";
 import { lockOffsets, nextOffsets, saveOffsetsStatements, unappliedFilter } from "./offsets.js";
 import type { Database, Transaction } from "./ports.js";
@@ -32,6 +31,8 @@ export interface ExecutorOptions {
   /** Stops retrying (SIGTERM). */
   readonly signal?: AbortSignal;
   readonly onRetry?: (error: DatabaseError, attempt: number, delayMs: number) => void;
+  /** MySQL refused a batch for its data: it is split to find the event (tests assert it never happens unplanned). */
+  readonly onRefused?: (error: DatabaseError, events: number) => void;
   /**
    * Plan the next batch (read its rows as committed, decide, build its statements) while MySQL
    * writes this one; default on. With a consumer group, the plan is used only if the offsets,
@@ -96,7 +97,7 @@ export class Executor {
     private readonly db: Database,
     private readonly options: ExecutorOptions,
   ) {
-    this.planner = new Planner(compiled, selectingUniques(compiled), () => db.statementBytes);
+    this.planner = new Planner(compiled, () => db.statementBytes);
     this.lookahead = !options.retry && (options.lookahead ?? true);
     this.label = typeLabel(compiled);
   }
@@ -303,6 +304,7 @@ export class Executor {
         planned = undefined; // a retry plans again, in its transaction
         if (!(e instanceof DatabaseError)) throw e; // a bug, not bad data
         if (!e.transient) {
+          this.options.onRefused?.(e, prepared.length);
           whileWaiting?.();
           await isolate(prepared, e, (part) => this.applyWithRetries(part));
           return;

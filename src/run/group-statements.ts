@@ -15,8 +15,8 @@ import {
   upsertShape,
   upsertStatement,
 } from "../compile/statements.js";
-import type { PlannedOp } from "./decide.js";
-import { keyString, tombstoneHash } from "./row-state.js";
+import { descendantsOf, type PlannedOp, whereUnique } from "./decide.js";
+import { keyString, parentKeyString, tombstoneHash } from "./row-state.js";
 
 /** Statements are kept below this many bytes unless the sink knows the server's max_allowed_packet. */
 export const DEFAULT_STATEMENT_BYTES = 4 << 20;
@@ -108,14 +108,20 @@ export function buildStatements(
     keys: readonly [string, string][],
     rowId: string,
     op: MappedOp,
+    reads: readonly [string, string][] = [],
   ) => {
-    const g = place(shape.key, keys, (index) => ({
-      kind,
-      index,
-      shape,
-      ops: [],
-      slots: new Map(),
-    })) as KeyedGroup;
+    const g = place(
+      shape.key,
+      keys,
+      (index) => ({
+        kind,
+        index,
+        shape,
+        ops: [],
+        slots: new Map(),
+      }),
+      reads,
+    ) as KeyedGroup;
     g.slots.set(rowId, g.ops.length);
     g.ops.push(op);
   };
@@ -127,8 +133,24 @@ export function buildStatements(
   const parentKeys = (t: string, rowKey: string | undefined): [string, string][] => {
     const n = compiled.tableByName.get(t)?.spec.parent?.columns.length;
     if (!n || rowKey === undefined) return [];
-    return [[`${t}|p:${rowKey.split("\u0001").slice(0, n).join("\u0001")}`, t]];
+    return [[`${t}|p:${parentKeyString(rowKey, n)}`, t]];
   };
+  /** A row as a conflict key: itself, and the child set it belongs to (a replace writes it too). */
+  const rowKeys = (t: string, rowKey: string): [string, string][] => [
+    [`${t}|${rowKey}`, t],
+    ...parentKeys(t, rowKey),
+  ];
+  /** The parent row a child row needs (its foreign key): it must not move before the parent's write. */
+  const parentRow = (t: string, rowKey: string | undefined): [string, string][] => {
+    const parent = compiled.tableByName.get(t)?.spec.parent;
+    if (!parent || rowKey === undefined) return [];
+    return rowKeys(parent.table, parentKeyString(rowKey, parent.columns.length));
+  };
+  /** What deleting rows of `t` cascades to, beyond its direct children's sets: every deeper table. */
+  const deeper = (t: string): [string, string][] =>
+    (compiled.children.get(t) ?? []).flatMap((c) =>
+      descendantsOf(compiled, c.name).map((d): [string, string] => [`${d.name}|*`, d.name]),
+    );
 
   for (const { op, rowKey, uniques, fresh, tombOnly } of ops) {
     if (tombOnly) continue; // written with the tombstones below
@@ -138,43 +160,51 @@ export function buildStatements(
       case "upsert": {
         const shape = upsertShape(a, op.signature);
         const rowId = `${t}|${rowKey}`;
-        const keys: [string, string][] = [[rowId, t], ...uniqueKeys(t, uniques), ...parentKeys(t, rowKey)];
+        const keys: [string, string][] = [...rowKeys(t, rowKey!), ...uniqueKeys(t, uniques)];
+        const reads = parentRow(t, rowKey);
         // A later upsert of a row in the same statement takes the earlier one's place there (the
         // same columns; newer values the guard lets through, as decideBatch dropped stale ones),
         // when nothing between them touched the row or the unique values either takes or frees.
         const last = lastOfShape.get(shape.key) as KeyedGroup | undefined;
         const slot = shape.supersede ? last?.slots.get(rowId) : undefined;
-        if (slot !== undefined && keys.every(([k, kt]) => lastTouch(k, kt) <= last!.index)) {
+        if (slot !== undefined && [...keys, ...reads].every(([k, kt]) => lastTouch(k, kt) <= last!.index)) {
           const earlier = last!.ops[slot]!;
           const keep = shape.supersede!.keep;
           last!.ops[slot] = keep.length === 0 ? op : { ...op, values: keptValues(op, earlier, keep) };
           for (const [k, kt] of keys) touch(k, kt, last!.index);
           break;
         }
-        placeKeyed("upsert", shape, keys, rowId, op);
+        placeKeyed("upsert", shape, keys, rowId, op, reads);
         break;
       }
       case "append": {
         const shape = insertShape(a);
-        const pk = keyString(a.keyIndexes.map((i) => op.values[i]));
-        const g = place(shape.key, [[`${t}|${pk}`, t]], (index) => ({
-          kind: "insert",
-          index,
-          shape,
-          rows: [],
-          byParent: new Map(),
-        })) as Extract<Group, { kind: "insert" }>;
+        const pk = rowKey ?? keyString(a.keyIndexes.map((i) => op.values[i]));
+        const g = place(
+          shape.key,
+          [...rowKeys(t, pk), ...uniqueKeys(t, uniques)],
+          (index) => ({
+            kind: "insert",
+            index,
+            shape,
+            rows: [],
+            byParent: new Map(),
+          }),
+          parentRow(t, pk),
+        ) as Extract<Group, { kind: "insert" }>;
         g.rows.push({ lead: [], values: op.values });
         break;
       }
       case "replace": {
         const parent = a.table.parent!;
         const childKey = `${t}|p:${rowKey}`;
-        const keys: [string, string][] = [[childKey, t]];
-        // Deleting the children cascades to their own children.
-        for (const grandchild of compiled.children.get(t) ?? [])
-          keys.push([`${grandchild.name}|*`, grandchild.name]);
-        const reads: [string, string][] = [[`${parent}|${rowKey}`, parent]];
+        // Deleting the children cascades to their own children, and theirs.
+        const keys: [string, string][] = [
+          [childKey, t],
+          ...descendantsOf(compiled, t).map((d): [string, string] => [`${d.name}|*`, d.name]),
+          ...uniqueKeys(t, uniques),
+        ];
+        const reads = rowKeys(parent, rowKey!);
         const delKey = `delete:${t}:${a.where.map((w) => w.name).join()}`;
         const shape = insertShape(a);
         const del = lastOfShape.get(delKey) as Extract<Group, { kind: "delete-children" }> | undefined;
@@ -186,8 +216,8 @@ export function buildStatements(
         if (
           del?.seen.has(rowKey!) &&
           end !== undefined &&
-          lastTouch(childKey, t) <= end &&
-          lastTouch(...reads[0]!) <= (ins?.index ?? end)
+          keys.every(([k, kt]) => lastTouch(k, kt) <= end) &&
+          reads.every(([k, kt]) => lastTouch(k, kt) <= (ins?.index ?? end))
         ) {
           if (mine) {
             for (const i of mine) ins!.rows[i] = null;
@@ -233,24 +263,36 @@ export function buildStatements(
         // update of a row with the same shape supersedes the earlier one: same columns, newer values.
         const shape = a.mode === "delete" ? deleteShape(a) : updateShape(a, op.signature);
         const rowId = `${t}|${rowKey}`;
-        const keys: [string, string][] = [[rowId, t], ...uniqueKeys(t, uniques), ...parentKeys(t, rowKey)];
+        const keys: [string, string][] = [...rowKeys(t, rowKey!), ...uniqueKeys(t, uniques)];
         if (a.mode === "delete") {
-          for (const child of compiled.children.get(t) ?? []) {
+          for (const child of compiled.children.get(t) ?? [])
             keys.push([`${child.name}|p:${rowKey}`, child.name]);
-            for (const grandchild of compiled.children.get(child.name) ?? [])
-              keys.push([`${grandchild.name}|*`, grandchild.name]);
-          }
+          keys.push(...deeper(t));
         }
+        // A row selected by a unique value: after every write that took or freed that value.
+        const u = whereUnique(a);
+        const reads: [string, string][] = u
+          ? [
+              [
+                `${t}|u:${u.name}=${keyString(u.columns.map((c) => op.where[a.where.findIndex((w) => w.name === c)]))}`,
+                t,
+              ],
+            ]
+          : [];
         const last = lastOfShape.get(shape.key) as KeyedGroup | undefined;
         const slot = last?.slots.get(rowId);
         if (slot !== undefined) {
-          if (a.mode !== "delete" && !uniques?.length && lastTouch(rowId, t) <= last!.index) {
+          if (
+            a.mode !== "delete" &&
+            !uniques?.length &&
+            [...keys, ...reads].every(([k, kt]) => lastTouch(k, kt) <= last!.index)
+          ) {
             last!.ops[slot] = op;
             break;
           }
           lastOfShape.delete(shape.key);
         }
-        placeKeyed(a.mode === "delete" ? "delete" : "update", shape, keys, rowId, op);
+        placeKeyed(a.mode === "delete" ? "delete" : "update", shape, keys, rowId, op, reads);
         break;
       }
     }

@@ -35,7 +35,7 @@ export class TombstoneScope {
 }
 
 /**
- * Loads guard values and unique keys of the requested rows, one SELECT per table in one round trip,
+ * Loads guard values and unique-key columns of the requested rows, one SELECT per table in one round trip,
  * then the tombstones of the requested rows that do not exist, into `state`; rows that `known`
  * knows (present or deleted: the batch before, when planning ahead) are left out. Tables whose
  * tombstones the specs do not write (`scope`) are looked up only if they have some.
@@ -43,22 +43,17 @@ export class TombstoneScope {
 export async function loadRows(
   select: Select,
   requests: readonly RowRequest[],
-  wanted: ReadonlySet<string>,
   scope: TombstoneScope,
   state: RowState = new RowState(),
   known?: RowState,
 ): Promise<RowState> {
-  const queries: {
-    statement: Statement;
-    req: RowRequest;
-    uniqueCols: { name: string; columns: readonly string[] }[];
-  }[] = [];
+  const queries: { statement: Statement; req: RowRequest; uniqueCols: readonly string[] }[] = [];
   for (const req of requests) {
     const t = req.table;
-    const uniqueCols = t.spec.uniques.filter((u) => wanted.has(`${t.name}.${u.name}`));
+    const uniqueCols = [...new Set(t.spec.uniques.flatMap((u) => u.columns))];
     const statement = selectRowsStatement(
       t,
-      uniqueCols.map((u) => u.columns),
+      [uniqueCols],
       [...req.keys.values()],
       [...req.uniques.values()].map((u) => ({ columns: u.key.columns, tuples: [...u.values.values()] })),
     );
@@ -81,9 +76,9 @@ export async function loadRows(
     for (const row of sets[i] ?? []) {
       const key = keyString(t.primaryKey.map((c) => row[c]));
       if (known?.knows(t.name, key)) continue;
-      const uniques = new Map<string, string>();
-      for (const u of q.uniqueCols) uniques.set(u.name, keyString(u.columns.map((c) => row[c])));
-      state.set(t.name, key, t.guard ? row[t.guard] : null, uniques);
+      const values = new Map<string, unknown>();
+      for (const c of q.uniqueCols) values.set(c, row[c]);
+      state.write(t.spec, key, t.guard ? row[t.guard] : null, values);
     }
   });
   await loadTombstones(select, requests, state, known, lookUp);

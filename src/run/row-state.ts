@@ -1,12 +1,59 @@
 import * as crypto from "node:crypto";
 import type { CompiledTable } from "../compile/compile.js";
+import type { KeySpec, TableSpec } from "../specs/types.js";
+
+/** Separates the values of a composite key; never inside an escaped value (see keyString). */
+const SEP = "\u0001";
+const NEEDS_ESCAPE = /[\u0001\u0002]/;
+
+/** A value of a key as text, with the separator escaped so that keys split and prefix exactly. */
+function keyPart(v: unknown): string {
+  const s = String(v);
+  return NEEDS_ESCAPE.test(s)
+    ? s.replace(/[\u0001\u0002]/g, (c) => (c === SEP ? "\u0002\u0003" : "\u0002\u0002"))
+    : s;
+}
 
 /**
- * A row's identity as a string: key values joined by a separator no coerced value contains. Exact,
- * as key columns compare in the database (a binary NO PAD collation: `a`, `A` and `a ` are three rows).
+ * A row's identity as a string: key values (coerced, as the database holds them: decimals at their
+ * scale, CHAR without trailing spaces) joined by a separator no escaped value contains. Exact, as
+ * key columns compare in the database (a binary NO PAD collation: `a`, `A` and `a ` are three rows).
+ * A child's key starts with its parent's key and the separator (its primary key starts with the
+ * parent columns), so the children of a row are the keys with that prefix.
  */
 export function keyString(values: readonly unknown[]): string {
-  return values.length === 1 ? String(values[0]) : values.map(String).join("\u0001");
+  if (values.length === 1) return keyPart(values[0]);
+  let out = keyPart(values[0]);
+  for (let i = 1; i < values.length; i++) out += SEP + keyPart(values[i]);
+  return out;
+}
+
+/** The key of the parent row: the first `n` values of a child's key string. */
+export function parentKeyString(childKey: string, n: number): string {
+  let at = -1;
+  for (let i = 0; i < n; i++) {
+    at = childKey.indexOf(SEP, at + 1);
+    if (at < 0) return childKey;
+  }
+  return childKey.slice(0, at);
+}
+
+/**
+ * A unique key's value as a string, or undefined when a column is NULL (NULL is never equal to
+ * anything in a unique key: any number of rows may have it) or unknown.
+ */
+export function uniqueString(u: KeySpec, values: ReadonlyMap<string, unknown>): string | undefined {
+  if (u.columns.length === 1) {
+    const v = values.get(u.columns[0]!);
+    return v === null || v === undefined ? undefined : keyPart(v);
+  }
+  const parts: unknown[] = [];
+  for (const c of u.columns) {
+    const v = values.get(c);
+    if (v === null || v === undefined) return undefined;
+    parts.push(v);
+  }
+  return keyString(parts);
 }
 
 const DECIMAL = /^-?\d+(\.\d+)?$/;
@@ -56,8 +103,10 @@ export function compareDecimals(x: string, y: string): number {
 export interface KnownRow {
   /** Guard value of the row (null when the table has no guard or the row has none). */
   guard: unknown;
-  /** Unique-key name → key string, for the unique keys some action selects rows by. */
-  uniques: Map<string, string>;
+  /** The values of the table's unique-key columns, as stored. */
+  readonly values: Map<string, unknown>;
+  /** Unique-key name → key string, for the unique keys with no NULL column. */
+  readonly uniques: Map<string, string>;
 }
 
 /** The tombstone's key: one row of one table, whatever its key's length (SHA-1 of table and key). */
@@ -69,7 +118,11 @@ export function tombstoneHash(table: string, key: string): Buffer {
 }
 const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: "buffer") => Buffer }).hash;
 
-/** What is known of existing rows: loaded from MySQL per batch, or kept in memory by `projector test`. */
+/**
+ * What is known of existing rows: loaded from MySQL per batch, or kept in memory by `projector test`.
+ * Changes made while an event is decided can be undone (begin/rollback): an event is applied whole
+ * or not at all.
+ */
 export class RowState {
   private readonly rows = new Map<string, Map<string, KnownRow>>();
   private readonly byUnique = new Map<string, string>();
@@ -80,6 +133,12 @@ export class RowState {
    * bring the row back. Kept while the row is absent (and after it is re-created: harmless then).
    */
   private readonly tombs = new Map<string, unknown>();
+  /** Child tables: parent key → the keys of the known rows under it (a cascade finds them here). */
+  private readonly under = new Map<string, Map<string, Set<string>>>();
+  /** Child tables: how many leading key values are the parent's key. */
+  private readonly parentWidth = new Map<string, number>();
+  /** Undo steps of the event being decided (undefined: not recording). */
+  private journal: (() => void)[] | undefined;
 
   private table(name: string): Map<string, KnownRow> {
     let t = this.rows.get(name);
@@ -88,6 +147,23 @@ export class RowState {
       this.rows.set(name, t);
     }
     return t;
+  }
+
+  /** Starts recording changes, to be undone by rollback() or kept by commit(). */
+  begin(): void {
+    this.journal = [];
+  }
+
+  /** Undoes the changes since begin(). */
+  rollback(): void {
+    const j = this.journal ?? [];
+    this.journal = undefined;
+    for (let i = j.length - 1; i >= 0; i--) j[i]!();
+  }
+
+  /** Keeps the changes since begin(). */
+  commit(): void {
+    this.journal = undefined;
   }
 
   get(table: string, key: string): KnownRow | undefined {
@@ -104,10 +180,13 @@ export class RowState {
     return this.tombs.size === 0 ? undefined : this.tombs.get(`${table}\u0000${key}`);
   }
 
+  /** Records a hard delete's guard value, when it is newer than the one recorded. */
   setTomb(table: string, key: string, guard: unknown): void {
     const id = `${table}\u0000${key}`;
     const old = this.tombs.get(id);
-    if (old == null || compareGuard(guard, old) > 0) this.tombs.set(id, guard);
+    if (old != null && compareGuard(guard, old) <= 0) return;
+    this.tombs.set(id, guard);
+    this.journal?.push(() => (old === undefined ? this.tombs.delete(id) : this.tombs.set(id, old)));
   }
 
   /** Whether this state knows the row: present, or deleted by the batch. */
@@ -115,55 +194,166 @@ export class RowState {
     return this.rows.get(table)?.has(key) === true || this.deleted.has(`${table}\u0000${key}`);
   }
 
-  set(table: string, key: string, guard: unknown, uniques?: Map<string, string>): void {
-    if (this.deleted.size > 0) this.deleted.delete(`${table}\u0000${key}`);
-    const t = this.table(table);
-    const existing = t.get(key);
-    const row: KnownRow = existing ?? { guard: null, uniques: new Map() };
+  /**
+   * The row as it is after a write: its guard value (undefined: unchanged) and the new values of
+   * its unique-key columns (those not given are unchanged). Creates the row when it is unknown.
+   */
+  write(t: TableSpec, key: string, guard: unknown, values?: ReadonlyMap<string, unknown>): void {
+    const id = `${t.name}\u0000${key}`;
+    if (this.deleted.has(id)) {
+      this.deleted.delete(id);
+      this.journal?.push(() => this.deleted.add(id));
+    }
+    const rows = this.table(t.name);
+    const existing = rows.get(key);
+    if (this.journal) {
+      const before = existing && {
+        guard: existing.guard,
+        values: new Map(existing.values),
+        uniques: new Map(existing.uniques),
+      };
+      this.journal.push(() => {
+        const now = rows.get(key);
+        if (now) this.unindex(t.name, key, now);
+        if (before) {
+          rows.set(key, before);
+          this.index(t.name, key, before);
+        } else {
+          rows.delete(key);
+          this.unlink(t.name, key);
+        }
+      });
+    }
+    const row: KnownRow = existing ?? { guard: null, values: new Map(), uniques: new Map() };
+    if (!existing && t.parent) this.link(t.name, t.parent.columns.length, key);
     if (guard !== undefined) row.guard = guard;
-    if (uniques) {
-      for (const [name, value] of uniques) {
-        const old = row.uniques.get(name);
-        if (old !== undefined) this.byUnique.delete(`${table}\u0002${name}\u0002${old}`);
-        row.uniques.set(name, value);
-        this.byUnique.set(`${table}\u0002${name}\u0002${value}`, key);
+    if (values && values.size > 0) {
+      for (const [c, v] of values) row.values.set(c, v);
+      for (const u of t.uniques) {
+        const now = uniqueString(u, row.values);
+        const old = row.uniques.get(u.name);
+        if (now === old) continue;
+        const was = old === undefined ? undefined : `${t.name}\u0002${u.name}\u0002${old}`;
+        if (was !== undefined && this.byUnique.get(was) === key) this.byUnique.delete(was);
+        if (now === undefined) row.uniques.delete(u.name);
+        else {
+          row.uniques.set(u.name, now);
+          this.byUnique.set(`${t.name}\u0002${u.name}\u0002${now}`, key);
+        }
       }
     }
-    t.set(key, row);
+    rows.set(key, row);
+  }
+
+  private index(table: string, key: string, row: KnownRow): void {
+    for (const [name, value] of row.uniques) this.byUnique.set(`${table}\u0002${name}\u0002${value}`, key);
+  }
+
+  private unindex(table: string, key: string, row: KnownRow): void {
+    for (const [name, value] of row.uniques) {
+      const id = `${table}\u0002${name}\u0002${value}`;
+      if (this.byUnique.get(id) === key) this.byUnique.delete(id);
+    }
   }
 
   /**
    * A copy of what this state knows of one row, for the state of the next batch: the row (with its
    * unique keys) or its deletion. False when this state does not know the row.
    */
-  copyRowTo(target: RowState, table: string, key: string): boolean {
-    const row = this.rows.get(table)?.get(key);
-    if (row) target.set(table, key, row.guard, new Map(row.uniques));
-    const tomb = this.tomb(table, key);
-    if (tomb != null) target.setTomb(table, key, tomb);
+  copyRowTo(target: RowState, t: TableSpec, key: string): boolean {
+    const row = this.rows.get(t.name)?.get(key);
+    if (row) target.write(t, key, row.guard, row.values);
+    const tomb = this.tomb(t.name, key);
+    if (tomb != null) target.setTomb(t.name, key, tomb);
     if (row) return true;
-    if (this.deleted.has(`${table}\u0000${key}`)) {
-      target.deleted.add(`${table}\u0000${key}`);
+    if (this.deleted.has(`${t.name}\u0000${key}`)) {
+      target.deleted.add(`${t.name}\u0000${key}`);
       return true;
     }
     return false;
   }
 
-  /** The row is hard-deleted; with `guard` (the event's guard value) it leaves a tombstone. */
-  delete(table: CompiledTable, key: string, children: readonly CompiledTable[], guard?: unknown): void {
+  /**
+   * The row is hard-deleted, and with it, as ON DELETE CASCADE does, the known rows of its children
+   * (`childrenOf` gives a table's child tables), theirs, and so on; with `guard` (the event's guard
+   * value) it leaves a tombstone.
+   */
+  delete(
+    table: CompiledTable,
+    key: string,
+    childrenOf: (table: string) => readonly CompiledTable[],
+    guard?: unknown,
+  ): void {
     if (guard != null) this.setTomb(table.name, key, guard);
-    const t = this.rows.get(table.name);
-    const row = t?.get(key);
-    if (row)
-      for (const [name, value] of row.uniques)
-        this.byUnique.delete(`${table.name}\u0002${name}\u0002${value}`);
-    t?.delete(key);
-    this.deleted.add(`${table.name}\u0000${key}`);
-    // Children cascade; only parents are ever looked up, so forgetting the direct children is enough.
-    for (const child of children) {
-      const c = this.rows.get(child.name);
-      if (!c) continue;
-      for (const k of [...c.keys()]) if (k === key || k.startsWith(`${key}\u0001`)) c.delete(k);
+    this.forget(table.name, key);
+    for (const c of childrenOf(table.name)) this.deleteChildren(c, key, childrenOf);
+  }
+
+  /** The known rows of a child table under one parent row are deleted, and their children with them. */
+  deleteChildren(
+    child: CompiledTable,
+    parentKey: string,
+    childrenOf: (table: string) => readonly CompiledTable[],
+  ): void {
+    const keys = this.under.get(child.name)?.get(parentKey);
+    if (!keys) return;
+    for (const k of [...keys]) {
+      this.forget(child.name, k);
+      for (const c of childrenOf(child.name)) this.deleteChildren(c, k, childrenOf);
     }
+  }
+
+  /** One row is gone (known absent). */
+  private forget(table: string, key: string): void {
+    const rows = this.rows.get(table);
+    const row = rows?.get(key);
+    if (row) {
+      this.unindex(table, key, row);
+      rows!.delete(key);
+      this.unlink(table, key);
+    }
+    const id = `${table}\u0000${key}`;
+    const wasDeleted = this.deleted.has(id);
+    this.deleted.add(id);
+    this.journal?.push(() => {
+      if (!wasDeleted) this.deleted.delete(id);
+      if (row) {
+        rows!.set(key, row);
+        this.index(table, key, row);
+        this.relink(table, key);
+      }
+    });
+  }
+
+  /** Records a child row under its parent's key. */
+  private link(table: string, width: number, key: string): void {
+    this.parentWidth.set(table, width);
+    let byParent = this.under.get(table);
+    if (!byParent) {
+      byParent = new Map();
+      this.under.set(table, byParent);
+    }
+    const parent = parentKeyString(key, width);
+    let keys = byParent.get(parent);
+    if (!keys) {
+      keys = new Set();
+      byParent.set(parent, keys);
+    }
+    keys.add(key);
+  }
+
+  private relink(table: string, key: string): void {
+    const width = this.parentWidth.get(table);
+    if (width !== undefined) this.link(table, width, key);
+  }
+
+  private unlink(table: string, key: string): void {
+    const width = this.parentWidth.get(table);
+    if (width === undefined) return;
+    const byParent = this.under.get(table)!;
+    const parent = parentKeyString(key, width);
+    const keys = byParent.get(parent);
+    keys?.delete(key);
+    if (keys?.size === 0) byParent.delete(parent);
   }
 }

@@ -151,9 +151,9 @@ addBad(
   "event_id",
 );
 addBad(
-  "new user without display_name (MySQL rejects the insert)",
+  "new user without display_name (MySQL would refuse the insert: refused before it)",
   JSON.stringify(fresh("user.created", (e) => delete (e.data.profile as Json).display_name)),
-  "rejected by MySQL",
+  "users.display_name ← $.data.profile.display_name: is missing, and the column is NOT NULL with no default",
 );
 addBad(
   "order_number of another order",

@@ -211,6 +211,15 @@ describe("coercerFor", () => {
       expect(failure({ name: "char", length: 3 }, "abcd")).toContain("column's 3");
     });
 
+    it('CHAR drops trailing spaces as MySQL does ("ab " and "ab" are one value and one key)', () => {
+      const char3: ColumnType = { name: "char", length: 3 };
+      expect(ok(char3, "ab ")).toBe("ab");
+      expect(ok(char3, "abc   ")).toBe("abc");
+      expect(ok(char3, " a")).toBe(" a");
+      expect(ok(char3, "   ")).toBe("");
+      expect(ok(varchar5, "ab ")).toBe("ab ");
+    });
+
     it("turn numbers and booleans into their decimal text", () => {
       expect(ok(varchar5, 12345)).toBe("12345");
       expect(ok(varchar5, 1.5)).toBe("1.5");
@@ -307,11 +316,18 @@ describe("coercerFor", () => {
       expect(failure(dec, 1.5e-7)).toBe("0.00000015 has more than 2 decimal places");
     });
 
-    it("accepts numeric strings within precision and scale as they are", () => {
+    it("accepts numeric strings within precision and scale, written at the scale as MySQL stores them", () => {
       expect(ok(dec, "1.23")).toBe("1.23");
       expect(ok(dec, "999.99")).toBe("999.99");
-      expect(ok(dec, "-0.5")).toBe("-0.5");
-      expect(ok(dec, "7")).toBe("7");
+      expect(ok(dec, "-0.5")).toBe("-0.50");
+      expect(ok(dec, "7")).toBe("7.00");
+    });
+
+    it('gives one text per value, as keys must compare: 12.5, "12.5", "12.50" and "012.5" are 12.50', () => {
+      for (const v of [12.5, "12.5", "12.50", "012.5", "0012.500".slice(0, 7)])
+        expect(ok(dec, v)).toBe("12.50");
+      for (const v of [0, -0, "0", "-0", "-0.00", "000"]) expect(ok(dec, v)).toBe("0.00");
+      expect(ok({ name: "decimal", precision: 5, scale: 0 }, "-007")).toBe("-7");
     });
 
     it("rejects strings with more decimals than the scale (no silent rounding of exact text)", () => {

@@ -9,7 +9,7 @@ import {
 import { MapError, mapEvent } from "../../src/compile/map-event.js";
 import type { SourceRecord } from "../../src/core/source-record.js";
 import { deadLetterStatements, letterFor } from "../../src/run/dead-letters.js";
-import { decideBatch, type MappedEvent, selectingUniques } from "../../src/run/decide.js";
+import { decideBatch, type MappedEvent } from "../../src/run/decide.js";
 import { decodeEnvelope, EnvelopeError } from "../../src/run/decode.js";
 import { RowState } from "../../src/run/row-state.js";
 import { loadSpecTexts } from "../helpers/specs.js";
@@ -181,7 +181,6 @@ describe("unmatched updates are kept", () => {
       ],
       plan,
       new RowState(),
-      selectingUniques(plan),
     );
     expect(d.results.map((r) => r.keep)).toEqual([
       ['update things: no row id = "a"'],
@@ -199,7 +198,6 @@ describe("unmatched updates are kept", () => {
       ],
       plan,
       new RowState(),
-      selectingUniques(plan),
     );
     expect(d.results.map((r) => r.keep)).toEqual([undefined, undefined, undefined, undefined]);
     // The update older than the row's deletion is stale, not waiting for a row.
@@ -215,7 +213,6 @@ describe("unmatched updates are kept", () => {
       ],
       plan,
       new RowState(),
-      selectingUniques(plan),
     );
     expect(d.results[2]).toMatchObject({
       stale: [],

@@ -5,7 +5,7 @@ import { compile } from "../../src/compile/compile.js";
 import { ABSENT } from "../../src/compile/json-path.js";
 import { MapError, type MappedOp, mapEvent } from "../../src/compile/map-event.js";
 import { type ShownOp, showOp } from "../../src/examples/check-examples.js";
-import { decideBatch, type MappedEvent, selectingUniques } from "../../src/run/decide.js";
+import { decideBatch, type MappedEvent } from "../../src/run/decide.js";
 import { decodeEnvelope, type Envelope, EnvelopeError } from "../../src/run/decode.js";
 import { buildStatements } from "../../src/run/group-statements.js";
 import { RowState } from "../../src/run/row-state.js";
@@ -843,7 +843,7 @@ describe("the whole examples stream as one batch", () => {
     eventType: m.envelope.event_type,
     ops: m.result as MappedOp[],
   }));
-  const decision = decideBatch(events, plan, new RowState(), selectingUniques(plan));
+  const decision = decideBatch(events, plan, new RowState());
   const resultOf = (eventType: string) =>
     decision.results[events.findIndex((e) => e.eventType === eventType)]!;
   const appliedOf = (eventType: string) =>

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { compile } from "../../src/compile/compile.js";
 import { MapError, mapEvent } from "../../src/compile/map-event.js";
 import { type Statement, statementBytes } from "../../src/compile/statements.js";
-import { decideBatch, type MappedEvent, selectingUniques } from "../../src/run/decide.js";
+import { decideBatch, type MappedEvent } from "../../src/run/decide.js";
 import { decodeEnvelope, EnvelopeError } from "../../src/run/decode.js";
 import { buildStatements } from "../../src/run/group-statements.js";
 import { RowState } from "../../src/run/row-state.js";
@@ -61,8 +61,9 @@ function build(
     return { index, eventType: envelope.event_type, ops };
   });
   const state = new RowState();
-  for (const [table, key] of existing) state.set(table, key, "2000-01-01 00:00:00.000000");
-  const decision = decideBatch(events, plan, state, selectingUniques(plan));
+  for (const [table, key] of existing)
+    state.write(plan.tableByName.get(table)!.spec, key, "2000-01-01 00:00:00.000000");
+  const decision = decideBatch(events, plan, state);
   expect(decision.results.filter((r) => r.stale.length > 0 || r.unmatched.length > 0)).toEqual([]);
   const statements = buildStatements(decision.ops, plan, maxBytes);
   for (const s of statements) expect(s.sql.split("?").length - 1, s.sql).toBe(s.params.length);
@@ -487,7 +488,7 @@ describe("buildStatements", () => {
       return { index, eventType: "thing.saved", ops };
     };
     const events = [saved("a", "2025-01-01T00:00:00Z", 0), saved("b", "2025-01-02T00:00:00Z", 1)];
-    const decision = decideBatch(events, small, new RowState(), selectingUniques(small));
+    const decision = decideBatch(events, small, new RowState());
     const statements = buildStatements(decision.ops, small);
     expect(statements).toHaveLength(1);
     // one row: the later name and guard, the earlier first_name

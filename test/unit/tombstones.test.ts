@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { compile } from "../../src/compile/compile.js";
 import { MapError, mapEvent } from "../../src/compile/map-event.js";
-import { decideBatch, type MappedEvent, selectingUniques } from "../../src/run/decide.js";
+import { decideBatch, type MappedEvent } from "../../src/run/decide.js";
 import { decodeEnvelope, EnvelopeError } from "../../src/run/decode.js";
 import { buildStatements } from "../../src/run/group-statements.js";
 import { RowState } from "../../src/run/row-state.js";
@@ -61,7 +61,7 @@ function event(type: string, item: string, version: number, code?: string): Mapp
 /** Decides the events one by one (as batches of one), carrying the state: what each event did. */
 function decideEach(events: MappedEvent[], state = new RowState()) {
   return events.map((e) => {
-    const d = decideBatch([e], plan, state, selectingUniques(plan));
+    const d = decideBatch([e], plan, state);
     const r = d.results[0]!;
     return {
       outcome: r.rejected
@@ -129,7 +129,7 @@ describe("tombstones (planner)", () => {
       event("item.deleted", "i3", 7),
       event("item.saved", "i3", 5),
     ];
-    const d = decideBatch(events, plan, new RowState(), selectingUniques(plan));
+    const d = decideBatch(events, plan, new RowState());
     expect(
       d.results.map((r) => (r.stale.length ? "stale" : r.unmatched.length ? "unmatched" : "applied")),
     ).toEqual(["unmatched", "stale", "unmatched", "stale"]);

@@ -116,7 +116,7 @@ describe("transforms at run time", () => {
       amountOf("{ div: [$.data.a, 8] }", { a: 1 }, 'amount: { type: "decimal(12,3)", nullable: true }'),
     ).toBe("0.125");
     expect(amountOf("{ round: { div: [$.data.a, 8], decimals: 3 } }", { a: 1 })).toBe("0.13");
-    expect(amountOf("{ mul: [$.data.a, 1.1] }", { a: 3 })).toBe("3.3");
+    expect(amountOf("{ mul: [$.data.a, 1.1] }", { a: 3 })).toBe("3.30");
     expect(amountOf("{ div: [$.data.a, 4] }", { a: 10 }, "amount: { type: double, nullable: true }")).toBe(
       2.5,
     );

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../src/compile/compile.js";
 import { type MappedOp, mapEvent } from "../../src/compile/map-event.js";
-import { decideBatch, selectingUniques } from "../../src/run/decide.js";
+import { decideBatch } from "../../src/run/decide.js";
 import { buildStatements } from "../../src/run/group-statements.js";
 import { RowState } from "../../src/run/row-state.js";
 import { loadSpecDir } from "../helpers/specs.js";
@@ -30,13 +30,18 @@ describe("unique keys and statement order", () => {
     const r3 = "65a1f00000000000000009a3";
     const state = new RowState();
     // r2 exists and holds ORD-X.
-    state.set("orders", r2, "2025-01-01 00:00:00.000000", new Map([["uq_orders_order_number", "ORD-X"]]));
+    state.write(
+      plan.tableByName.get("orders")!.spec,
+      r2,
+      "2025-01-01 00:00:00.000000",
+      new Map([["order_number", "ORD-X"]]),
+    );
     const events = [
       { index: 0, eventType: "order.created", ops: order(r3, "ORD-Z", "2025-01-02T00:00:00Z") },
       { index: 1, eventType: "order.created", ops: order(r2, "ORD-Y", "2025-01-02T00:00:01Z", true) },
       { index: 2, eventType: "order.created", ops: order(r1, "ORD-X", "2025-01-02T00:00:02Z") },
     ];
-    const decision = decideBatch(events, plan, state, selectingUniques(plan));
+    const decision = decideBatch(events, plan, state);
     expect(decision.results.map((r) => r.rejected)).toEqual([undefined, undefined, undefined]);
     const upserts = buildStatements(decision.ops, plan)
       .map((s, i) => ({ s, i }))

@@ -1,7 +1,7 @@
 import { log } from "../../core/log.js";
 import type { SourceRecord } from "../../core/source-record.js";
 import { Executor, ExecutorStopped } from "../../run/executor.js";
-import type { Prepared } from "../../run/prepare.js";
+import { drain } from "../../run/pipeline.js";
 import { Stats } from "../../run/stats.js";
 import { jsonlBatches } from "../../source/jsonl.js";
 import { batchBytes, bytesOption, intOption, UserError } from "../errors.js";
@@ -60,8 +60,6 @@ export async function replayCommand(dir: string, input: string, opts: ReplayOpti
       allowDrift: opts.allowSpecDrift ?? false,
       command: "projector replay",
     });
-    // Two-stage pipeline: the next batch is read and mapped while MySQL writes the current one. A
-    // batch never waits for the next one to be read (stdin may stay idle), and a signal ends the wait.
     const source = jsonlBatches(input, {
       batchSize,
       lingerMs,
@@ -69,41 +67,7 @@ export async function replayCommand(dir: string, input: string, opts: ReplayOpti
       maxBatchBytes: batchBytes(maxRecordBytes),
     });
     batches = source;
-    let read = source.next();
-    let prepared: Prepared[] | undefined;
-    for (;;) {
-      if (!prepared) {
-        const r = await unlessAborted(read, controller.signal);
-        if (r === "aborted") break;
-        if (r.done) {
-          atEnd = true;
-          break;
-        }
-        prepared = executor.prepare(r.value);
-        read = source.next();
-      }
-      if (controller.signal.aborted) break;
-      let ready: IteratorResult<SourceRecord[]> | undefined;
-      const pending = read;
-      pending.then(
-        (r) => {
-          if (read === pending) ready = r;
-        },
-        () => undefined, // awaited in the next round
-      );
-      let nextPrepared: Prepared[] | undefined;
-      // Called by the executor while MySQL writes this batch: the next one, if read by then, is
-      // mapped and planned meanwhile.
-      const prepareNext = () => {
-        if (nextPrepared === undefined && ready !== undefined && !ready.done) {
-          nextPrepared = executor.prepare(ready.value);
-          ready = undefined;
-          read = source.next();
-        }
-        return nextPrepared;
-      };
-      await executor.applyPrepared(prepared, prepareNext);
-      prepared = nextPrepared;
+    ({ atEnd } = await drain(executor, source, controller.signal, () => {
       if (tty && performance.now() - lastProgress > 500) {
         lastProgress = performance.now();
         const s = stats.summary();
@@ -111,7 +75,7 @@ export async function replayCommand(dir: string, input: string, opts: ReplayOpti
           `\r${s.read} read, ${s.applied} applied, ${s.stale} stale, ${s.dead_lettered} dead-lettered — ${s.events_per_second} events/s   `,
         );
       }
-    }
+    }));
     if (tty) process.stderr.write("\n");
   } catch (e) {
     // A signal stops the replay between batches (or while a batch is retried): nothing half-written.
@@ -134,26 +98,4 @@ export async function replayCommand(dir: string, input: string, opts: ReplayOpti
   }
   printSummary(stats, opts.json ?? false);
   return 0;
-}
-
-/**
- * Waits for `p`, or for the signal. The listener goes away with the wait: a promise that never
- * settles would keep every batch raced against it reachable (the whole input, in memory).
- */
-function unlessAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T | "aborted"> {
-  if (signal.aborted) return Promise.resolve("aborted");
-  return new Promise((resolve, reject) => {
-    const onAbort = () => resolve("aborted");
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
-  });
 }

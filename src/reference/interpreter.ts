@@ -1,0 +1,446 @@
+import type { CompiledAction, CompiledSpec, CompiledTable } from "../compile/compile.js";
+import { storedDefault } from "../compile/ddl.js";
+import type { DeadLetter, LetterKind } from "../compile/engine-statements.js";
+import { ABSENT } from "../compile/json-path.js";
+import type { MappedOp } from "../compile/map-event.js";
+import type { SourceRecord } from "../core/source-record.js";
+import { letterFor, unmatchedReason } from "../run/dead-letters.js";
+import { type Prepared, prepareRecord } from "../run/prepare.js";
+import { compareGuard } from "../run/row-state.js";
+import type { ColumnSpec, ColumnType, KeySpec, TableSpec } from "../specs/types.js";
+
+/**
+ * The reference semantics of projector, executable: events applied one at a time, in stream order,
+ * to tables held in memory. No batching, no grouping, no lookahead, no SQL: every fast path of the
+ * runtime (run/) is checked against what this gives (test/differential/), and a new form of the
+ * spec language is defined here first.
+ *
+ * What an event does (docs/spec-language.md and the README's Semantics say the same in prose):
+ * - It is decoded and mapped as the runtime maps it (run/prepare.ts: the same code): a record that
+ *   cannot be is a `failed` letter; an unknown type is skipped (or a letter); a `when` filters.
+ * - Its actions apply in order, all or nothing: an action the database would refuse (a unique value
+ *   another row holds, a NOT NULL column with no value and no default, a duplicate child row)
+ *   rejects the whole event, which becomes a `failed` letter and changes no table.
+ * - `upsert`: the row by its primary key. Stale (nothing written) when the row's guard is newer than
+ *   the event's, or, the row missing, the tombstone of its hard delete is. A new row takes the
+ *   values present and the defaults; an existing one the values present except its key and its
+ *   `keep_existing` columns. A child row whose parent row does not exist waits (unmatched).
+ * - `update`, `soft_delete`: the row by its primary key or a unique key; none: unmatched, and the
+ *   event is kept as an `unmatched` letter (stale instead when older than the row's tombstone).
+ * - `delete`: the row by its primary key, its children (and theirs) with it; on a guarded table it
+ *   leaves a tombstone with the event's guard value, also when there was no row (the newest wins).
+ * - `append`: a new row unless its primary or a unique key is taken (then nothing: idempotent).
+ * - `replace`: the parent row's children are deleted and one row per element inserted; stale when
+ *   the event's write of that parent row was stale, unmatched when the parent row does not exist.
+ * - Keys compare as the database compares them: values as coerced (decimals at their scale, CHAR
+ *   without trailing spaces), NULL never equal to anything in a unique key.
+ */
+export class Reference {
+  /** table → primary key (canonical) → row (column → value as stored). */
+  private readonly rows = new Map<string, Map<string, Row>>();
+  /** `table\0key` → guard value of the newest hard delete. */
+  private readonly tombs = new Map<string, unknown>();
+  /** `source\0position` → the record's letter (a redelivered record keeps one). */
+  private readonly letterMap = new Map<string, DeadLetter>();
+  private readonly counts = { applied: 0, stale: 0, skipped: 0, filtered: 0, dead: 0 };
+
+  constructor(
+    private readonly compiled: CompiledSpec,
+    private readonly options: { deadLetterUnknown?: boolean } = {},
+  ) {
+    for (const t of compiled.tables) this.rows.set(t.name, new Map());
+  }
+
+  /** Applies one record (decoded and mapped first, as the runtime does). */
+  apply(record: SourceRecord): EventOutcome {
+    return this.applyPrepared(prepareRecord(this.compiled, record, this.options.deadLetterUnknown ?? false));
+  }
+
+  /** Applies one record already prepared. */
+  applyPrepared(p: Prepared): EventOutcome {
+    switch (p.kind) {
+      case "skip":
+        this.counts.skipped++;
+        return { kind: "skipped", ops: [], stale: [], unmatched: [] };
+      case "filtered":
+        this.counts.filtered++;
+        return { kind: "filtered", ops: [], stale: [], unmatched: [] };
+      case "dead":
+        this.letter(p.letter);
+        return { kind: "failed", ops: [], stale: [], unmatched: [], reason: p.letter.reason };
+    }
+    const undo: (() => void)[] = [];
+    const outcome: Outcome = { ops: [], stale: [], unmatched: [], keep: [], staleRows: new Set() };
+    try {
+      for (const op of p.ops) this.applyOp(op, outcome, undo);
+    } catch (e) {
+      if (!(e instanceof Rejected)) throw e;
+      for (let i = undo.length - 1; i >= 0; i--) undo[i]!();
+      this.letter(letterFor(p.record, e.reason, p.eventId, p.eventType));
+      return { kind: "failed", ops: [], stale: [], unmatched: [], reason: e.reason };
+    }
+    const { ops, stale, unmatched, keep } = outcome;
+    if (keep.length > 0)
+      this.letter(letterFor(p.record, unmatchedReason(keep), p.eventId, p.eventType, "unmatched"));
+    if (ops.length === 0 && stale.length > 0) this.counts.stale++;
+    else this.counts.applied++;
+    return { kind: keep.length > 0 ? "unmatched" : "applied", ops, stale, unmatched };
+  }
+
+  /** Every table's rows (generated columns left out: the database computes them). */
+  tables(): Map<string, Row[]> {
+    const out = new Map<string, Row[]>();
+    for (const [name, rows] of this.rows)
+      out.set(
+        name,
+        [...rows.values()].map((r) => ({ ...r })),
+      );
+    return out;
+  }
+
+  /** The dead letters, one per record position. */
+  letters(): DeadLetter[] {
+    return [...this.letterMap.values()];
+  }
+
+  /** How many records were applied, stale, skipped, filtered or dead-lettered. */
+  summary(): Readonly<typeof this.counts> {
+    return { ...this.counts };
+  }
+
+  /** Whether a row exists (for `projector test`). */
+  row(table: string, key: readonly unknown[]): Row | undefined {
+    const t = this.compiled.tableByName.get(table);
+    return t && this.rows.get(table)?.get(keyOf(t.spec, t.primaryKey, key));
+  }
+
+  private letter(l: DeadLetter): void {
+    this.letterMap.set(`${l.source}\u0000${l.position}`, l);
+    this.counts.dead++;
+  }
+
+  private table(t: CompiledTable): Map<string, Row> {
+    return this.rows.get(t.name)!;
+  }
+
+  private applyOp(op: MappedOp, out: Outcome, undo: (() => void)[]): void {
+    const a = op.action;
+    const t = a.table;
+    const guard = a.guardIndex >= 0 ? op.values[a.guardIndex] : undefined;
+    switch (a.mode) {
+      case "upsert": {
+        const key = keyOf(
+          t.spec,
+          t.primaryKey,
+          a.keyIndexes.map((i) => op.values[i]),
+        );
+        const row = this.table(t).get(key);
+        if (this.olderThan(t, key, row, guard)) {
+          out.stale.push(t.name);
+          out.staleRows.add(`${t.name}\u0000${key}`);
+          return;
+        }
+        const values = named(a, op.values);
+        if (!row && t.spec.parent && !this.parentExists(t.spec, values)) {
+          out.unmatched.push(t.name);
+          out.keep.push(
+            `upsert ${t.name}: no ${t.spec.parent.table} row ${describeKey(t.spec.parent.columns, values)}`,
+          );
+          return;
+        }
+        let next: Row;
+        if (row) {
+          next = { ...row };
+          for (const c of a.columns)
+            if (c.name in values && !c.keepExisting && !t.primaryKey.includes(c.name))
+              next[c.name] = values[c.name];
+          // The guard is assigned whatever keep_existing says (the statement assigns it last).
+          if (t.guard && t.guard in values) next[t.guard] = values[t.guard];
+        } else next = this.newRow(t.spec, values);
+        this.checkUniques(t.spec, key, next);
+        this.put(t, key, next, undo);
+        out.ops.push(op);
+        return;
+      }
+      case "update":
+      case "soft_delete":
+      case "delete": {
+        const key = this.find(a, op.where);
+        const row = key === undefined ? undefined : this.table(t).get(key);
+        if (!row) {
+          if (key !== undefined && a.mode !== "delete" && this.olderThan(t, key, undefined, guard)) {
+            out.stale.push(t.name);
+            out.staleRows.add(`${t.name}\u0000${key}`);
+            return;
+          }
+          out.unmatched.push(t.name);
+          if (a.mode !== "delete") out.keep.push(noRow(a, op.where));
+          // A delete that finds no row still says the row is gone as of its guard.
+          else if (key !== undefined && t.guard && guard != null) this.tomb(t.name, key, guard, undo);
+          return;
+        }
+        if (t.guard && row[t.guard] != null && compareGuard(guard, row[t.guard]) < 0) {
+          out.stale.push(t.name);
+          out.staleRows.add(`${t.name}\u0000${key!}`);
+          return;
+        }
+        if (a.mode === "delete") {
+          this.remove(t, key!, undo);
+          if (t.guard && guard != null) this.tomb(t.name, key!, guard, undo);
+        } else {
+          const next = { ...row };
+          const values = named(a, op.values);
+          for (const c of a.columns) if (c.name in values) next[c.name] = values[c.name];
+          this.checkUniques(t.spec, key!, next);
+          this.put(t, key!, next, undo);
+        }
+        out.ops.push(op);
+        return;
+      }
+      case "append": {
+        const values = named(a, op.values);
+        if (t.spec.parent && !this.parentExists(t.spec, values)) {
+          out.unmatched.push(t.name);
+          out.keep.push(
+            `append ${t.name}: no ${t.spec.parent.table} row ${describeKey(t.spec.parent.columns, values)}`,
+          );
+          return;
+        }
+        const row = this.newRow(t.spec, values);
+        const key = keyOf(
+          t.spec,
+          t.primaryKey,
+          t.primaryKey.map((c) => row[c]),
+        );
+        // Idempotent: a row whose primary or a unique key is taken is not inserted again.
+        if (!this.table(t).has(key) && this.uniqueOwner(t.spec, key, row) === undefined)
+          this.put(t, key, row, undo);
+        out.ops.push(op);
+        return;
+      }
+      case "replace": {
+        const parentName = t.spec.parent!.table;
+        const parentSpec = this.compiled.tableByName.get(parentName)!.spec;
+        const parentKey = keyOf(parentSpec, parentSpec.primaryKey, op.where);
+        if (out.staleRows.has(`${parentName}\u0000${parentKey}`)) {
+          out.stale.push(t.name);
+          return;
+        }
+        if (!this.rows.get(parentName)!.has(parentKey)) {
+          out.unmatched.push(t.name);
+          out.keep.push(noRow(a, op.where, parentName));
+          return;
+        }
+        this.removeChildren(t, op.where, undo);
+        const where = Object.fromEntries(a.where.map((w, i) => [w.name, op.where[i]]));
+        for (const r of op.rows ?? []) {
+          const row = this.newRow(t.spec, { ...named(a, r), ...where });
+          const key = keyOf(
+            t.spec,
+            t.primaryKey,
+            t.primaryKey.map((c) => row[c]),
+          );
+          if (this.table(t).has(key))
+            throw new Rejected(`${t.name}: duplicate child row ${describeKey(t.primaryKey, row)}`);
+          this.checkUniques(t.spec, key, row);
+          this.put(t, key, row, undo);
+        }
+        out.ops.push(op);
+        return;
+      }
+    }
+  }
+
+  /** Whether the event's guard is older than the row's (or, no row, than its hard delete's). */
+  private olderThan(t: CompiledTable, key: string, row: Row | undefined, guard: unknown): boolean {
+    if (!t.guard) return false;
+    const newest = row ? row[t.guard] : this.tombs.get(`${t.name}\u0000${key}`);
+    return newest != null && compareGuard(guard, newest) < 0;
+  }
+
+  /** Records a hard delete's guard value when it is the newest. */
+  private tomb(table: string, key: string, guard: unknown, undo: (() => void)[]): void {
+    const id = `${table}\u0000${key}`;
+    const old = this.tombs.get(id);
+    if (old != null && compareGuard(guard, old) <= 0) return;
+    this.tombs.set(id, guard);
+    undo.push(() => (old === undefined ? this.tombs.delete(id) : this.tombs.set(id, old)));
+  }
+
+  /** The primary key of the row an update, soft delete or delete selects (by its primary or a unique key). */
+  private find(a: CompiledAction, where: readonly unknown[]): string | undefined {
+    const t = a.table;
+    if (a.whereIsPrimary) return keyOf(t.spec, t.primaryKey, where);
+    const names = a.where.map((w) => w.name);
+    const u = t.spec.uniques.find(
+      (k) => k.columns.length === names.length && k.columns.every((c) => names.includes(c)),
+    )!;
+    const wanted: Row = Object.fromEntries(names.map((n, i) => [n, where[i]]));
+    if (u.columns.some((c) => wanted[c] === null)) return undefined;
+    for (const [key, row] of this.table(t))
+      if (u.columns.every((c) => sameValue(t.spec, c, row[c], wanted[c]))) return key;
+    return undefined;
+  }
+
+  private parentExists(t: TableSpec, values: Row): boolean {
+    const parent = t.parent!;
+    const key = parent.columns.map((c) => values[c]);
+    // A NULL in a foreign key refers to nothing, and MySQL does not check it.
+    if (key.some((v) => v === null || v === undefined)) return true;
+    const p = this.compiled.tableByName.get(parent.table)!.spec;
+    return this.rows.get(parent.table)!.has(keyOf(p, p.primaryKey, key));
+  }
+
+  /** A new row: the values present, the columns' defaults for the rest. */
+  private newRow(t: TableSpec, values: Row): Row {
+    const row: Row = {};
+    for (const col of t.columns.values()) {
+      if (col.generated) continue;
+      if (col.name in values) row[col.name] = values[col.name];
+      else {
+        const d = defaultOf(col);
+        if (d === NO_DEFAULT)
+          throw new Rejected(`${t.name}.${col.name} has no value and no default (it is NOT NULL)`);
+        row[col.name] = d;
+      }
+    }
+    return row;
+  }
+
+  /** Refuses a row whose unique key another row holds. */
+  private checkUniques(t: TableSpec, key: string, row: Row): void {
+    const owner = this.uniqueOwner(t, key, row);
+    if (owner)
+      throw new Rejected(
+        `${t.name}: unique key (${owner.unique.columns.join(", ")}) = ${describeKey(owner.unique.columns, row)} already belongs to another row`,
+      );
+  }
+
+  private uniqueOwner(t: TableSpec, key: string, row: Row): { unique: KeySpec } | undefined {
+    for (const u of t.uniques) {
+      if (u.columns.some((c) => row[c] === null || row[c] === undefined)) continue;
+      for (const [k, other] of this.rows.get(t.name)!)
+        if (k !== key && u.columns.every((c) => sameValue(t, c, other[c], row[c]))) return { unique: u };
+    }
+    return undefined;
+  }
+
+  private put(t: CompiledTable, key: string, row: Row, undo: (() => void)[]): void {
+    const rows = this.table(t);
+    const old = rows.get(key);
+    rows.set(key, row);
+    undo.push(() => (old === undefined ? rows.delete(key) : rows.set(key, old)));
+  }
+
+  /** Deletes a row and, as ON DELETE CASCADE does, its children and theirs. */
+  private remove(t: CompiledTable, key: string, undo: (() => void)[]): void {
+    const rows = this.table(t);
+    const old = rows.get(key);
+    if (!old) return;
+    rows.delete(key);
+    undo.push(() => rows.set(key, old));
+    for (const child of this.compiled.children.get(t.name) ?? [])
+      this.removeChildren(
+        child,
+        t.primaryKey.map((c) => old[c]),
+        undo,
+      );
+  }
+
+  /** Deletes the children of one parent row (their parent columns equal to `parentKey`). */
+  private removeChildren(child: CompiledTable, parentKey: readonly unknown[], undo: (() => void)[]): void {
+    const cols = child.spec.parent!.columns;
+    for (const [k, row] of [...this.table(child)])
+      if (cols.every((c, i) => sameValue(child.spec, c, row[c], parentKey[i]))) this.remove(child, k, undo);
+  }
+}
+
+/** A row as stored: column → value (as coerced; a table's generated columns are left out). */
+export type Row = Record<string, unknown>;
+
+/** What became of one record. */
+export interface EventOutcome {
+  readonly kind: "applied" | "unmatched" | "failed" | "skipped" | "filtered";
+  /** The operations that wrote something, in order (stale and unmatched ones left out). */
+  readonly ops: readonly MappedOp[];
+  /** Tables where an operation of the event was stale. */
+  readonly stale: readonly string[];
+  /** Tables where an operation found no row. */
+  readonly unmatched: readonly string[];
+  /** Why the event was rejected (a `failed` letter). */
+  readonly reason?: string;
+}
+
+interface Outcome {
+  ops: MappedOp[];
+  stale: string[];
+  unmatched: string[];
+  keep: string[];
+  staleRows: Set<string>;
+}
+
+/** An operation the database would refuse: the event is rejected whole. */
+class Rejected {
+  constructor(readonly reason: string) {}
+}
+
+/** The canonical text of a key: coerced values, so equal keys are equal text. */
+function keyOf(t: TableSpec, cols: readonly string[], values: readonly unknown[]): string {
+  return JSON.stringify(cols.map((c, i) => compared(t.columns.get(c)!.type, values[i])));
+}
+
+/** Whether two values of a column are equal as the database compares them (NULL equals nothing). */
+function sameValue(t: TableSpec, col: string, a: unknown, b: unknown): boolean {
+  if (a === null || a === undefined || b === null || b === undefined) return false;
+  const type = t.columns.get(col)!.type;
+  return JSON.stringify(compared(type, a)) === JSON.stringify(compared(type, b));
+}
+
+/**
+ * A value as a key column compares it: decimals by their value (`12.5` = `12.50`), CHAR without
+ * trailing spaces, text byte for byte (the key columns' binary NO PAD collation).
+ */
+function compared(type: ColumnType, v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  if (type.name === "decimal") {
+    const s = String(v);
+    const neg = s.startsWith("-");
+    const [int = "0", frac = ""] = (neg ? s.slice(1) : s).split(".");
+    const i = int.replace(/^0+(?=\d)/, "");
+    const f = frac.replace(/0+$/, "");
+    const body = f ? `${i}.${f}` : i;
+    return neg && body !== "0" ? `-${body}` : body;
+  }
+  if (type.name === "char") return String(v).replace(/ +$/, "");
+  return typeof v === "number" ? v : String(v);
+}
+
+/** The present values of an op's row, by column name. */
+function named(a: CompiledAction, values: readonly unknown[]): Row {
+  const out: Row = {};
+  a.columns.forEach((c, i) => {
+    if (values[i] !== ABSENT) out[c.name] = values[i];
+  });
+  return out;
+}
+
+const NO_DEFAULT = Symbol("no default");
+
+/** A column's value when an insert gives none: its default as stored, NULL, or none at all. */
+function defaultOf(col: ColumnSpec): unknown {
+  const stored = storedDefault(col);
+  if (stored === undefined) return col.nullable ? null : NO_DEFAULT;
+  return stored;
+}
+
+function describeKey(cols: readonly string[], row: Row): string {
+  return cols.map((c) => `${c} = ${JSON.stringify(row[c] ?? null)}`).join(", ");
+}
+
+/** "update users: no row user_id = "u1"" (for a replace, the parent row it needs). */
+function noRow(a: CompiledAction, where: readonly unknown[], parent?: string): string {
+  const key = a.where.map((w, i) => `${w.name} = ${JSON.stringify(where[i] ?? null)}`).join(", ");
+  return `${a.mode} ${a.table.name}: no ${parent ? `${parent} row` : "row"} ${key}`;
+}
+
+export type { LetterKind };
