@@ -150,19 +150,46 @@ function uniqueValues(
   return out;
 }
 
-/** The tables whose rows only appends write: the planner needs nothing of them. */
-const appendOnlyCache = new WeakMap<CompiledSpec, Set<string>>();
+/** What the planner knows of a spec's tables, computed once per compiled spec. */
+interface SpecFacts {
+  /** Tables whose rows only appends write: the planner needs nothing of them. */
+  readonly appendOnly: ReadonlySet<string>;
+  /**
+   * Child tables whose rows the row state must know when a replace writes them: something looks
+   * them up by key (an upsert, update or delete of them, their own children, their unique keys).
+   */
+  readonly tracked: ReadonlySet<string>;
+  /** A table's child tables (the cascades). */
+  readonly childrenOf: (table: string) => readonly CompiledTable[];
+}
 
-export function appendOnlyTables(compiled: CompiledSpec): ReadonlySet<string> {
-  let s = appendOnlyCache.get(compiled);
-  if (s) return s;
+const specFactsCache = new WeakMap<CompiledSpec, SpecFacts>();
+
+function specFacts(compiled: CompiledSpec): SpecFacts {
+  let f = specFactsCache.get(compiled);
+  if (f) return f;
   const other = new Set<string>();
   const appended = new Set<string>();
+  const keyed = new Set<string>();
   for (const actions of compiled.events.values())
-    for (const a of actions) (a.mode === "append" ? appended : other).add(a.table.name);
-  s = new Set([...appended].filter((t) => !other.has(t)));
-  appendOnlyCache.set(compiled, s);
-  return s;
+    for (const a of actions) {
+      (a.mode === "append" ? appended : other).add(a.table.name);
+      if (a.mode !== "append" && a.mode !== "replace") keyed.add(a.table.name);
+    }
+  const tracked = new Set<string>();
+  for (const t of compiled.tables)
+    if (
+      t.parent &&
+      (keyed.has(t.name) || t.spec.uniques.length > 0 || (compiled.children.get(t.name) ?? []).length > 0)
+    )
+      tracked.add(t.name);
+  f = {
+    appendOnly: new Set([...appended].filter((t) => !other.has(t))),
+    tracked,
+    childrenOf: (table) => compiled.children.get(table) ?? [],
+  };
+  specFactsCache.set(compiled, f);
+  return f;
 }
 
 /** Collects the rows the planner must know about before deciding the batch. */
@@ -204,7 +231,7 @@ export function rowRequests(events: readonly MappedEvent[], compiled: CompiledSp
         }),
       );
   };
-  const appendOnly = appendOnlyTables(compiled);
+  const { appendOnly } = specFacts(compiled);
   for (const ev of events) {
     for (const op of ev.ops) {
       const a = op.action;
@@ -268,18 +295,6 @@ export function descendantsOf(compiled: CompiledSpec, table: string): CompiledTa
   return out;
 }
 
-const childrenOfCache = new WeakMap<CompiledSpec, (table: string) => readonly CompiledTable[]>();
-
-/** A table's child tables, as the row state's cascades ask for them. */
-function childrenOf(compiled: CompiledSpec): (table: string) => readonly CompiledTable[] {
-  let f = childrenOfCache.get(compiled);
-  if (!f) {
-    f = (table) => compiled.children.get(table) ?? [];
-    childrenOfCache.set(compiled, f);
-  }
-  return f;
-}
-
 /** Per-batch facts decideBatch keeps beside the row state; undone with a rejected event. */
 class BatchFacts {
   /** Rows this batch created (absent when it began), child sets it wrote, child tables written directly. */
@@ -339,6 +354,7 @@ export function decideBatch(
   const ops: PlannedOp[] = [];
   const results: EventResult[] = [];
   const facts = new BatchFacts();
+  const spec = specFacts(compiled);
   for (const ev of events) {
     const journal = ev.ops.some(mayReject);
     const mark = ops.length;
@@ -347,7 +363,7 @@ export function decideBatch(
       facts.begin();
     }
     try {
-      results.push(decideEvent(ev, compiled, state, facts, ops));
+      results.push(decideEvent(ev, spec, state, facts, ops));
       if (journal) {
         state.commit();
         facts.commit();
@@ -365,7 +381,7 @@ export function decideBatch(
 
 function decideEvent(
   ev: MappedEvent,
-  compiled: CompiledSpec,
+  spec: SpecFacts,
   state: RowState,
   facts: BatchFacts,
   ops: PlannedOp[],
@@ -379,7 +395,6 @@ function decideEvent(
     stale.push(t.name);
     if (key !== undefined) staleRows.add(`${t.name}|${key}`);
   };
-  const appendOnly = appendOnlyTables(compiled);
   for (const op of ev.ops) {
     const a = op.action;
     const t = a.table;
@@ -445,11 +460,10 @@ function decideEvent(
         if (t.parent) facts.add(facts.directChildTables, t.name);
         if (a.mode === "delete") {
           // A delete frees the row's unique values for later inserts of other rows.
-          touches = [...row.uniques].map(([name, value]) => `${name}=${value}`);
-          state.delete(t, key, childrenOf(compiled), t.guard ? guard : undefined);
+          touches = row.uniques ? [...row.uniques].map(([name, value]) => `${name}=${value}`) : undefined;
+          state.delete(t, key, spec.childrenOf, t.guard ? guard : undefined);
           // Its children go with it (ON DELETE CASCADE): a re-created parent starts with none.
-          for (const c of compiled.children.get(t.name) ?? [])
-            facts.remove(facts.childSets, `${c.name}|${key}`);
+          for (const c of spec.childrenOf(t.name)) facts.remove(facts.childSets, `${c.name}|${key}`);
         } else {
           const values = uniqueValues(f, op.values, true);
           touches = takeUniques(state, t, key, row, values);
@@ -479,19 +493,23 @@ function decideEvent(
           !facts.childSets.has(`${t.name}|${key}`) &&
           !facts.directChildTables.has(t.name);
         facts.add(facts.childSets, `${t.name}|${key}`);
-        // The old children go (and theirs); the new ones are known rows of the batch from here on.
-        state.deleteChildren(t, key, childrenOf(compiled));
+        // The old children go (and theirs); the new ones are known rows of the batch from here on
+        // (when something looks them up: else only their keys are checked, for duplicates).
+        const tracked = spec.tracked.has(t.name);
+        if (tracked) state.deleteChildren(t, key, spec.childrenOf);
         const seen = new Set<string>();
         const touches: string[] = [];
+        const lead = op.where.length;
         for (const r of op.rows ?? []) {
-          const row = replaceRow(op, r);
-          const childKey = keyString(pick(row, f.key));
+          const keyValues = f.key.map((i) => (i < lead ? op.where[i] : r[i - lead]));
+          const childKey = keyString(keyValues);
           if (seen.has(childKey))
             throw new Rejected(
-              `${t.name}: two elements of ${a.forEachSource} are the same row (${describeKey(t.primaryKey, pick(row, f.key))})`,
+              `${t.name}: two elements of ${a.forEachSource} are the same row (${describeKey(t.primaryKey, keyValues)})`,
             );
           seen.add(childKey);
-          const values = uniqueValues(f, row, false);
+          if (!tracked) continue;
+          const values = uniqueValues(f, replaceRow(op, r), false);
           const took = takeUniques(state, t, childKey, undefined, values);
           if (took) touches.push(...took);
           state.write(t.spec, childKey, t.guard && a.guardIndex >= 0 ? r[a.guardIndex] : null, values);
@@ -508,7 +526,7 @@ function decideEvent(
           keep.push(noParent(a, op.values, f));
           continue;
         }
-        if (appendOnly.has(t.name)) {
+        if (spec.appendOnly.has(t.name)) {
           ops.push({ op, eventIndex: ev.index, rowKey: undefined });
           break;
         }
@@ -558,12 +576,12 @@ function takeUniques(
   values: ReadonlyMap<string, unknown> | undefined,
 ): string[] | undefined {
   if (!values || values.size === 0) return undefined;
-  const merged = row ? new Map([...row.values, ...values]) : values;
+  const merged = row?.values ? new Map([...row.values, ...values]) : values;
   const out: string[] = [];
   for (const u of t.spec.uniques) {
     if (!u.columns.some((c) => values.has(c))) continue; // unchanged
     const now = uniqueString(u, merged);
-    const old = row?.uniques.get(u.name);
+    const old = row?.uniques?.get(u.name);
     if (now !== undefined) {
       const owner = state.resolveUnique(t.name, u.name, now);
       if (owner !== undefined && owner !== key)

@@ -49,6 +49,8 @@ type Group =
 
 type KeyedGroup = Extract<Group, { slots: Map<string, number> }>;
 
+const NO_KEYS: [string, string][] = [];
+
 /**
  * Turns the planned operations into as few statements as possible while keeping per-row order:
  * an operation joins the last statement of its shape only if no later statement touches the rows
@@ -126,24 +128,24 @@ export function buildStatements(
     g.ops.push(op);
   };
 
-  /** Unique values an op takes or frees, as conflict keys. */
-  const uniqueKeys = (t: string, uniques: readonly string[] | undefined): [string, string][] =>
-    (uniques ?? []).map((u) => [`${t}|u:${u}`, t]);
-  /** A child row written directly also belongs to its parent's child set (replaced as a whole). */
-  const parentKeys = (t: string, rowKey: string | undefined): [string, string][] => {
-    const n = compiled.tableByName.get(t)?.spec.parent?.columns.length;
-    if (!n || rowKey === undefined) return [];
-    return [[`${t}|p:${parentKeyString(rowKey, n)}`, t]];
+  /** Unique values an op takes or frees, as conflict keys (added to `keys`). */
+  const withUniques = (keys: [string, string][], t: string, uniques: readonly string[] | undefined) => {
+    if (uniques) for (const u of uniques) keys.push([`${t}|u:${u}`, t]);
+    return keys;
   };
-  /** A row as a conflict key: itself, and the child set it belongs to (a replace writes it too). */
-  const rowKeys = (t: string, rowKey: string): [string, string][] => [
-    [`${t}|${rowKey}`, t],
-    ...parentKeys(t, rowKey),
-  ];
+  /**
+   * A row as conflict keys: itself, and for a child row the child set it belongs to (a replace
+   * writes the whole set).
+   */
+  const rowKeys = (t: string, rowKey: string): [string, string][] => {
+    const n = compiled.tableByName.get(t)?.spec.parent?.columns.length;
+    const own: [string, string] = [`${t}|${rowKey}`, t];
+    return n ? [own, [`${t}|p:${parentKeyString(rowKey, n)}`, t]] : [own];
+  };
   /** The parent row a child row needs (its foreign key): it must not move before the parent's write. */
   const parentRow = (t: string, rowKey: string | undefined): [string, string][] => {
     const parent = compiled.tableByName.get(t)?.spec.parent;
-    if (!parent || rowKey === undefined) return [];
+    if (!parent || rowKey === undefined) return NO_KEYS;
     return rowKeys(parent.table, parentKeyString(rowKey, parent.columns.length));
   };
   /** What deleting rows of `t` cascades to, beyond its direct children's sets: every deeper table. */
@@ -160,14 +162,18 @@ export function buildStatements(
       case "upsert": {
         const shape = upsertShape(a, op.signature);
         const rowId = `${t}|${rowKey}`;
-        const keys: [string, string][] = [...rowKeys(t, rowKey!), ...uniqueKeys(t, uniques)];
+        const keys: [string, string][] = withUniques(rowKeys(t, rowKey!), t, uniques);
         const reads = parentRow(t, rowKey);
         // A later upsert of a row in the same statement takes the earlier one's place there (the
         // same columns; newer values the guard lets through, as decideBatch dropped stale ones),
         // when nothing between them touched the row or the unique values either takes or frees.
         const last = lastOfShape.get(shape.key) as KeyedGroup | undefined;
         const slot = shape.supersede ? last?.slots.get(rowId) : undefined;
-        if (slot !== undefined && [...keys, ...reads].every(([k, kt]) => lastTouch(k, kt) <= last!.index)) {
+        if (
+          slot !== undefined &&
+          keys.every(([k, kt]) => lastTouch(k, kt) <= last!.index) &&
+          reads.every(([k, kt]) => lastTouch(k, kt) <= last!.index)
+        ) {
           const earlier = last!.ops[slot]!;
           const keep = shape.supersede!.keep;
           last!.ops[slot] = keep.length === 0 ? op : { ...op, values: keptValues(op, earlier, keep) };
@@ -182,7 +188,7 @@ export function buildStatements(
         const pk = rowKey ?? keyString(a.keyIndexes.map((i) => op.values[i]));
         const g = place(
           shape.key,
-          [...rowKeys(t, pk), ...uniqueKeys(t, uniques)],
+          withUniques(rowKeys(t, pk), t, uniques),
           (index) => ({
             kind: "insert",
             index,
@@ -202,8 +208,8 @@ export function buildStatements(
         const keys: [string, string][] = [
           [childKey, t],
           ...descendantsOf(compiled, t).map((d): [string, string] => [`${d.name}|*`, d.name]),
-          ...uniqueKeys(t, uniques),
         ];
+        withUniques(keys, t, uniques);
         const reads = rowKeys(parent, rowKey!);
         const delKey = `delete:${t}:${a.where.map((w) => w.name).join()}`;
         const shape = insertShape(a);
@@ -263,7 +269,7 @@ export function buildStatements(
         // update of a row with the same shape supersedes the earlier one: same columns, newer values.
         const shape = a.mode === "delete" ? deleteShape(a) : updateShape(a, op.signature);
         const rowId = `${t}|${rowKey}`;
-        const keys: [string, string][] = [...rowKeys(t, rowKey!), ...uniqueKeys(t, uniques)];
+        const keys: [string, string][] = withUniques(rowKeys(t, rowKey!), t, uniques);
         if (a.mode === "delete") {
           for (const child of compiled.children.get(t) ?? [])
             keys.push([`${child.name}|p:${rowKey}`, child.name]);
@@ -285,7 +291,8 @@ export function buildStatements(
           if (
             a.mode !== "delete" &&
             !uniques?.length &&
-            [...keys, ...reads].every(([k, kt]) => lastTouch(k, kt) <= last!.index)
+            keys.every(([k, kt]) => lastTouch(k, kt) <= last!.index) &&
+            reads.every(([k, kt]) => lastTouch(k, kt) <= last!.index)
           ) {
             last!.ops[slot] = op;
             break;

@@ -4,14 +4,12 @@ import type { KeySpec, TableSpec } from "../specs/types.js";
 
 /** Separates the values of a composite key; never inside an escaped value (see keyString). */
 const SEP = "\u0001";
-const NEEDS_ESCAPE = /[\u0001\u0002]/;
-
 /** A value of a key as text, with the separator escaped so that keys split and prefix exactly. */
 function keyPart(v: unknown): string {
-  const s = String(v);
-  return NEEDS_ESCAPE.test(s)
-    ? s.replace(/[\u0001\u0002]/g, (c) => (c === SEP ? "\u0002\u0003" : "\u0002\u0002"))
-    : s;
+  if (typeof v !== "string") return String(v);
+  return v.indexOf(SEP) < 0 && v.indexOf("\u0002") < 0
+    ? v
+    : v.replace(/[\u0001\u0002]/g, (c) => (c === SEP ? "\u0002\u0003" : "\u0002\u0002"));
 }
 
 /**
@@ -103,10 +101,10 @@ export function compareDecimals(x: string, y: string): number {
 export interface KnownRow {
   /** Guard value of the row (null when the table has no guard or the row has none). */
   guard: unknown;
-  /** The values of the table's unique-key columns, as stored. */
-  readonly values: Map<string, unknown>;
+  /** The values of the table's unique-key columns, as stored (tables with unique keys). */
+  values?: Map<string, unknown>;
   /** Unique-key name → key string, for the unique keys with no NULL column. */
-  readonly uniques: Map<string, string>;
+  uniques?: Map<string, string>;
 }
 
 /** The tombstone's key: one row of one table, whatever its key's length (SHA-1 of table and key). */
@@ -224,19 +222,22 @@ export class RowState {
         }
       });
     }
-    const row: KnownRow = existing ?? { guard: null, values: new Map(), uniques: new Map() };
+    const row: KnownRow = existing ?? { guard: null };
     if (!existing && t.parent) this.link(t.name, t.parent.columns.length, key);
     if (guard !== undefined) row.guard = guard;
     if (values && values.size > 0) {
-      for (const [c, v] of values) row.values.set(c, v);
+      row.values ??= new Map();
+      const all = row.values;
+      for (const [c, v] of values) all.set(c, v);
       for (const u of t.uniques) {
-        const now = uniqueString(u, row.values);
-        const old = row.uniques.get(u.name);
+        const now = uniqueString(u, all);
+        const old = row.uniques?.get(u.name);
         if (now === old) continue;
         const was = old === undefined ? undefined : `${t.name}\u0002${u.name}\u0002${old}`;
         if (was !== undefined && this.byUnique.get(was) === key) this.byUnique.delete(was);
-        if (now === undefined) row.uniques.delete(u.name);
+        if (now === undefined) row.uniques?.delete(u.name);
         else {
+          row.uniques ??= new Map();
           row.uniques.set(u.name, now);
           this.byUnique.set(`${t.name}\u0002${u.name}\u0002${now}`, key);
         }
@@ -246,10 +247,12 @@ export class RowState {
   }
 
   private index(table: string, key: string, row: KnownRow): void {
+    if (!row.uniques) return;
     for (const [name, value] of row.uniques) this.byUnique.set(`${table}\u0002${name}\u0002${value}`, key);
   }
 
   private unindex(table: string, key: string, row: KnownRow): void {
+    if (!row.uniques) return;
     for (const [name, value] of row.uniques) {
       const id = `${table}\u0002${name}\u0002${value}`;
       if (this.byUnique.get(id) === key) this.byUnique.delete(id);
