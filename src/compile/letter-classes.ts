@@ -3,34 +3,52 @@ import { placeholders, quoteId } from "./sql.js";
 import type { Statement } from "./statements.js";
 
 /**
- * A dead letter's reason class: a bounded name for what went wrong, read from how its reason starts
- * (the reasons themselves quote values, so they are not labels). In order: the first that matches.
- * A reason no prefix names is a mapping error (a value that does not fit its column, a transform).
+ * A dead letter's reason class: a bounded name for what went wrong, read from the shape of its
+ * reason (the reasons themselves quote values, so they are not labels). Each pattern matches a whole
+ * reason, `*` standing for any text; the first that matches names the class. A reason none matches
+ * is a mapping error (a value that does not fit its column, a transform's error).
  */
-export const REASON_CLASSES: readonly (readonly [cls: string, prefix: string])[] = [
-  ["unmatched", "unmatched: "],
-  ["database", "rejected by MySQL"],
-  ["tombstone", "Kafka tombstone"],
-  ["oversize", "record of "],
-  ["encoding", "payload is not valid UTF-8"],
-  ["json", "undecodable JSON"],
-  ["json", "JSON nested deeper"],
-  ["envelope", "envelope "],
-  ["unknown_type", "unknown event type"],
+export const REASON_CLASSES: readonly (readonly [cls: string, pattern: string])[] = [
+  ["unmatched", "unmatched: *"],
+  ["database", "rejected by MySQL*"],
+  ["unique_key", "*: unique key (* already belongs to row *"],
+  ["tombstone", "Kafka tombstone*"],
+  ["oversize", "record of * bytes is larger than the maximum record size*"],
+  ["encoding", "payload is not valid UTF-8*"],
+  ["json", "undecodable JSON*"],
+  ["json", "JSON nested deeper*"],
+  ["envelope", "envelope *"],
+  ["unknown_type", "unknown event type*"],
 ];
 
-/** The class of reasons no prefix of REASON_CLASSES names. */
+/** The class of reasons no pattern of REASON_CLASSES matches. */
 export const MAPPING_CLASS = "mapping";
+
+const regexes = REASON_CLASSES.map(
+  ([cls, pattern]) =>
+    [
+      cls,
+      new RegExp(
+        `^${pattern
+          .split("*")
+          .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+          .join("[\\s\\S]*")}$`,
+      ),
+    ] as const,
+);
 
 /** The class of one reason (as the statement below computes it in MySQL). */
 export function reasonClass(reason: string): string {
-  for (const [cls, prefix] of REASON_CLASSES) if (reason.startsWith(prefix)) return cls;
+  for (const [cls, re] of regexes) if (re.test(reason)) return cls;
   return MAPPING_CLASS;
 }
 
-/** A LIKE pattern matching what starts with `prefix`. */
-function startsWith(prefix: string): string {
-  return `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+/** The LIKE pattern of a REASON_CLASSES pattern (its text escaped, `*` as `%`). */
+function likePattern(pattern: string): string {
+  return pattern
+    .split("*")
+    .map((p) => p.replace(/[\\%_]/g, (c) => `\\${c}`))
+    .join("%");
 }
 
 /**
@@ -49,7 +67,7 @@ export function lettersByClassStatement(declared: readonly string[]): Statement 
       "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
     params: [
       ...declared,
-      ...REASON_CLASSES.flatMap(([cls, prefix]) => [startsWith(prefix), cls]),
+      ...REASON_CLASSES.flatMap(([cls, pattern]) => [likePattern(pattern), cls]),
       MAPPING_CLASS,
     ],
   };

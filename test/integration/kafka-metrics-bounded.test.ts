@@ -101,3 +101,43 @@ describe("metric label values from events fall into a bounded set", () => {
     expect(r.status, r.stderr.slice(-2000)).toBe(0);
   }, 180_000);
 });
+
+describe("reason classes counted in MySQL", () => {
+  it("are the classes reasonClass() gives, for every pattern and for text with LIKE's wildcards", async () => {
+    const { lettersByClassStatement, reasonClass } = await import("../../src/compile/letter-classes.js");
+    const db = await scope.db();
+    const migrated = await projector(["migrate"], { MYSQL_URL: db.url });
+    expect(migrated.status, migrated.stderr).toBe(0);
+    const reasons = [
+      "unmatched: orders: no row (kept: projector dead-letters retry applies it once the row exists)",
+      "rejected by MySQL: Data too long for column 'x' at row 1",
+      "orders: unique key (order_number) = ORD-1 already belongs to row 6774c15fe4f4a400000001a2",
+      "Kafka tombstone: the record's value is null",
+      "record of 5000000 bytes is larger than the maximum record size of 4194304 (--max-record-bytes)",
+      "payload is not valid UTF-8",
+      "undecodable JSON: Unexpected token",
+      "JSON nested deeper than 64 levels",
+      "envelope field entity_id is missing",
+      "unknown event type a.b (no projection declares it)",
+      "orders.total ← $.data.total: not a number",
+      "envelope_field 100% wrong", // `_` and `%` are not wildcards: a mapping reason
+      "xunmatched: no",
+    ];
+    for (const [i, reason] of reasons.entries())
+      await db.rows(
+        "INSERT INTO projector_dead_letters (source, position, event_type, reason, payload, failed_at, kind) VALUES ('t', ?, ?, ?, '', NOW(6), 'failed')",
+        [String(i), i % 2 === 0 ? "order.created" : `made.up${i}`, reason],
+      );
+    const st = lettersByClassStatement(["order.created"]);
+    const rows = await db.rows<{ event_type: string; reason_class: string; n: number }>(st.sql, [
+      ...st.params,
+    ]);
+    const expected = new Map<string, number>();
+    for (const [i, reason] of reasons.entries()) {
+      const key = `${i % 2 === 0 ? "order.created" : "(unknown)"} ${reasonClass(reason)}`;
+      expected.set(key, (expected.get(key) ?? 0) + 1);
+    }
+    expect(new Map(rows.map((r) => [`${r.event_type} ${r.reason_class}`, Number(r.n)]))).toEqual(expected);
+    expect(new Set(reasons.map(reasonClass)).size).toBe(10); // every class, json twice, mapping thrice
+  });
+});

@@ -163,6 +163,17 @@ describe("dead letters' reason classes", () => {
     expect(reasonClass(envelope("[]"))).toBe("envelope");
     expect(reasonClass(envelope('{"event_type":"x.y"}'))).toBe("envelope");
     expect(reasonClass("rejected by MySQL: Data too long for column 'x'")).toBe("database");
+    expect(
+      reasonClass(
+        "orders: unique key (order_number) = ORD-1 already belongs to row 6774c15fe4f4a400000001a2",
+      ),
+    ).toBe("unique_key");
+    expect(reasonClass("unknown event type made.up (no projection declares it)")).toBe("unknown_type");
+    expect(reasonClass("record of 5000000 bytes is larger than the maximum record size of 4194304 (…)")).toBe(
+      "oversize",
+    );
+    // `%` and `_` are text in a pattern, not LIKE's wildcards.
+    expect(reasonClass("envelopeX")).toBe(MAPPING_CLASS);
     expect(reasonClass("orders.total ← $.data.total: not a number")).toBe(MAPPING_CLASS);
     const classes = new Set([...REASON_CLASSES.map(([c]) => c), MAPPING_CLASS]);
     expect(classes.size).toBeLessThanOrEqual(10);
