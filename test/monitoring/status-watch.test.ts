@@ -64,7 +64,8 @@ describe("projector status --watch", () => {
     expect(before).toMatch(/events\/s: none committed yet/);
 
     // A run consumes: frames show events/s and the lag falling, then 0, each drawn over the last.
-    const run = scope.spawn(["run", "--from-beginning", "--until-caught-up", "--batch-size", "100"], env);
+    // Small batches: the catch-up spans several frames however fast the machine.
+    const run = scope.spawn(["run", "--from-beginning", "--until-caught-up", "--batch-size", "20"], env);
     const frames = new Set<string>();
     const caughtUp = await waitFor(
       "a frame with lag 0",
