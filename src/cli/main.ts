@@ -182,12 +182,16 @@ program
 
 program
   .command("status")
-  .description("consumer lag per topic and partition, dead-letter count, rows per table")
+  .description(
+    "consumer lag per topic and partition, dead letters, events, rows per table and their specs, rebuilds (--watch: live)",
+  )
   .addOption(projections())
   .addOption(mysqlOption())
   .option("--brokers <list>", "Kafka brokers, comma separated (env KAFKA_BROKERS)")
   .option("--group <id>", "consumer group (env KAFKA_GROUP_ID, default projector)")
   .option("--json", "print JSON")
+  .option("--watch", "a live view, redrawn in place on a terminal (plain lines when piped) until Ctrl-C")
+  .option("--interval <seconds>", "seconds between two frames of --watch", "2")
   .action(
     action((o: { projections: string } & Parameters<typeof statusCommand>[1]) =>
       statusCommand(o.projections, o),

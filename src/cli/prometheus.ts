@@ -1,11 +1,9 @@
-import {
-  lettersByTypeStatement,
-  selectCountersStatement,
-  selectRebuildsStatement,
-} from "../compile/engine-statements.js";
+import { Counter, collectDefaultMetrics, Gauge, type Metric, Registry } from "prom-client";
+import { selectCountersStatement, selectRebuildsStatement } from "../compile/engine-statements.js";
+import { lettersByClassStatement } from "../compile/letter-classes.js";
 import type { Statement } from "../compile/statements.js";
 import { OUTCOME_NAMES } from "../run/counters.js";
-import { LATENCY_BUCKETS_MS, OUTCOMES, type Stats } from "../run/stats.js";
+import { type Buckets, OUTCOMES, type Stats } from "../run/stats.js";
 
 export interface LagSample {
   readonly topic: string;
@@ -14,14 +12,10 @@ export interface LagSample {
   readonly seconds: number;
 }
 
-function esc(v: string): string {
-  return v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
-}
-
 /** What the dead-letter table holds and what retries and purges did, as last read from MySQL. */
 export interface LetterSample {
-  /** kind, event type → letters now. */
-  readonly letters: readonly { kind: string; eventType: string; n: number }[];
+  /** kind, event type (as the specs name it, else `(unknown)` or `(undecodable)`), reason class → letters now. */
+  readonly letters: readonly { kind: string; eventType: string; reasonClass: string; n: number }[];
   /** event type, outcome → events, of `dead-letters retry` (applied, stale, dead_lettered, …). */
   readonly retried: readonly { eventType: string; outcome: string; n: number }[];
   /** event type → letters purged. */
@@ -30,149 +24,299 @@ export interface LetterSample {
   readonly rebuilds: readonly { tables: string; phase: string; applied: number; behind: number | null }[];
 }
 
-/** Prometheus text exposition of the run's counters, batch histogram and lag. */
-export function prometheusText(
-  stats: Stats,
-  lag: readonly LagSample[],
-  ready: boolean,
-  letters?: LetterSample,
-): string {
-  const out: string[] = [];
-  const family = (name: string, type: string, help: string) =>
-    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-  family(
-    "projector_events_total",
-    "counter",
-    "Events by event type and outcome (applied, stale, skipped, dead_lettered, filtered).",
-  );
-  for (const [type, c] of [...stats.byEventType].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    for (const k of OUTCOMES) {
-      if (k === "filteredActions") continue;
-      out.push(`projector_events_total{event_type="${esc(type)}",outcome="${OUTCOME_NAMES[k]}"} ${c[k]}`);
-    }
-  }
-  family(
-    "projector_actions_filtered_total",
-    "counter",
-    "Actions left out because the event did not meet their when.",
-  );
-  for (const [type, c] of [...stats.byEventType].sort(([a], [b]) => (a < b ? -1 : 1)))
-    out.push(`projector_actions_filtered_total{event_type="${esc(type)}"} ${c.filteredActions}`);
-  family("projector_events_read_total", "counter", "Events read from the source.");
-  out.push(`projector_events_read_total ${stats.read}`);
-  family("projector_rows_written_total", "counter", "Rows written per table.");
-  for (const [t, n] of stats.rowsByTable) out.push(`projector_rows_written_total{table="${esc(t)}"} ${n}`);
-  family("projector_batch_retries_total", "counter", "Batches replayed after a transient MySQL error.");
-  out.push(`projector_batch_retries_total ${stats.retries}`);
-  family("projector_batch_size_events", "summary", "Events per committed batch.");
-  out.push(
-    `projector_batch_size_events_sum ${stats.batchEventsTotal}`,
-    `projector_batch_size_events_count ${stats.batches}`,
-  );
-  family("projector_batch_duration_seconds", "summary", "Time to decide, write and commit a batch.");
-  const sorted = [...stats.batchMillis].sort((a, b) => a - b);
-  for (const q of [0.5, 0.9, 0.99]) {
-    const v = sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! / 1000 : 0;
-    out.push(`projector_batch_duration_seconds{quantile="${q}"} ${v}`);
-  }
-  out.push(
-    `projector_batch_duration_seconds_sum ${stats.batchMillisTotal / 1000}`,
-    `projector_batch_duration_seconds_count ${stats.batches}`,
-  );
-  family(
-    "projector_event_to_commit_seconds",
-    "histogram",
-    "From the message's broker timestamp to the commit of its row changes.",
-  );
-  let cumulative = 0;
-  LATENCY_BUCKETS_MS.forEach((bound, i) => {
-    cumulative += stats.latencyBuckets[i]!;
-    out.push(`projector_event_to_commit_seconds_bucket{le="${bound / 1000}"} ${cumulative}`);
-  });
-  out.push(
-    `projector_event_to_commit_seconds_bucket{le="+Inf"} ${stats.latencyCount}`,
-    `projector_event_to_commit_seconds_sum ${stats.latencySumMs / 1000}`,
-    `projector_event_to_commit_seconds_count ${stats.latencyCount}`,
-  );
-  family("projector_lag_events", "gauge", "Events in the partition not yet applied.");
-  for (const l of lag)
-    out.push(`projector_lag_events{topic="${esc(l.topic)}",partition="${l.partition}"} ${l.events}`);
-  family(
-    "projector_lag_seconds",
-    "gauge",
-    "Age of the last applied message while the partition has lag (0 when caught up).",
-  );
-  for (const l of lag)
-    out.push(`projector_lag_seconds{topic="${esc(l.topic)}",partition="${l.partition}"} ${l.seconds}`);
-  if (letters) {
-    family(
-      "projector_dead_letters",
-      "gauge",
-      "Dead letters now, by kind (failed, unmatched) and event type (read from MySQL every 10 s).",
-    );
-    for (const l of letters.letters)
-      out.push(`projector_dead_letters{kind="${esc(l.kind)}",event_type="${esc(l.eventType)}"} ${l.n}`);
-    family(
-      "projector_dead_letter_retries_total",
-      "counter",
-      "Letters that projector dead-letters retry went through, by event type and outcome.",
-    );
-    for (const r of letters.retried)
-      out.push(
-        `projector_dead_letter_retries_total{event_type="${esc(r.eventType)}",outcome="${esc(r.outcome)}"} ${r.n}`,
-      );
-    family(
-      "projector_dead_letters_purged_total",
-      "counter",
-      "Letters deleted by projector dead-letters purge.",
-    );
-    for (const p of letters.purged)
-      out.push(`projector_dead_letters_purged_total{event_type="${esc(p.eventType)}"} ${p.n}`);
-    family(
-      "projector_rebuild_phase",
-      "gauge",
-      "1 for the phase each rebuild is in (building, catching up, fenced, swapping, done), by its tables.",
-    );
-    for (const r of letters.rebuilds)
-      out.push(`projector_rebuild_phase{tables="${esc(r.tables)}",phase="${esc(r.phase)}"} 1`);
-    family("projector_rebuild_applied_events", "gauge", "Events a rebuild has applied to its shadow tables.");
-    for (const r of letters.rebuilds)
-      out.push(`projector_rebuild_applied_events{tables="${esc(r.tables)}"} ${r.applied}`);
-    family(
-      "projector_rebuild_behind_events",
-      "gauge",
-      "How many events a rebuild's shadow tables are behind the live ones (0 once fenced).",
-    );
-    for (const r of letters.rebuilds)
-      if (r.behind !== null)
-        out.push(`projector_rebuild_behind_events{tables="${esc(r.tables)}"} ${r.behind}`);
-  }
-  family("projector_ready", "gauge", "1 when consuming and writing, 0 while retrying or rebalancing.");
-  out.push(`projector_ready ${ready ? 1 : 0}`);
-  return `${out.join("\n")}\n`;
+/** What `/metrics` reads at each scrape: the run's counters, and gauges kept up to date elsewhere. */
+export interface MetricsSources {
+  readonly stats: Stats;
+  readonly lag: () => readonly LagSample[];
+  readonly ready: () => boolean;
+  /** Last read from MySQL (every 10 s), undefined before the first read. */
+  readonly letters?: () => LetterSample | undefined;
+  /** Why the run refused to start (`spec_drift`), if it did. */
+  readonly refused?: () => string | undefined;
 }
 
-/** Reads the dead letters' gauges: letters by kind and type, and the retry and purge counters. */
+/** The reasons a run refuses to start that `projector_run_refused` names, each always exported. */
+export const REFUSAL_REASONS = ["spec_drift"] as const;
+
+/**
+ * A histogram whose counts `Buckets` keeps (counted per batch, or per event with no allocation),
+ * exported by prom-client like its own: cumulative `_bucket{le}` series, `_sum` and `_count`.
+ * `divisor` turns the stored unit into the exported one (1000: ms → s; a division keeps `le` exact).
+ */
+class BucketsHistogram {
+  readonly type = "histogram";
+  readonly aggregator = "sum";
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly buckets: Buckets,
+    private readonly divisor = 1,
+  ) {}
+
+  async get() {
+    const { bounds, counts } = this.buckets;
+    const values: { value: number; labels: Record<string, string | number>; metricName: string }[] = [];
+    let cumulative = 0;
+    bounds.forEach((bound, i) => {
+      cumulative += counts[i]!;
+      values.push({
+        metricName: `${this.name}_bucket`,
+        labels: { le: bound / this.divisor },
+        value: cumulative,
+      });
+    });
+    values.push(
+      { metricName: `${this.name}_bucket`, labels: { le: "+Inf" }, value: this.buckets.count },
+      { metricName: `${this.name}_sum`, labels: {}, value: this.buckets.sum / this.divisor },
+      { metricName: `${this.name}_count`, labels: {}, value: this.buckets.count },
+    );
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+
+  reset(): void {}
+}
+
+const sortedEntries = <V>(m: ReadonlyMap<string, V>) => [...m].sort(([a], [b]) => (a < b ? -1 : 1));
+
+/**
+ * The registry behind `/metrics`: Node's process and runtime metrics (prom-client's defaults: CPU,
+ * memory, event-loop lag, GC, handles) and the run's own families. Nothing here runs per event:
+ * the counters are the Stats a batch updates once, read at each scrape. Every label value comes
+ * from a bounded set (event types as the specs name them, tables, topics and partitions, outcomes,
+ * kinds and reason classes, rebuilds).
+ */
+export function createMetrics(src: MetricsSources, opts: { processMetrics?: boolean } = {}): Registry {
+  const registers = [new Registry()];
+  const [registry] = registers as [Registry];
+  if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry });
+  const { stats } = src;
+  new Counter({
+    name: "projector_events_total",
+    help: "Events by event type and outcome (applied, stale, skipped, dead_lettered, filtered, unmatched_kept).",
+    labelNames: ["event_type", "outcome"],
+    registers,
+    collect() {
+      this.reset();
+      for (const [type, c] of sortedEntries(stats.byEventType))
+        for (const k of OUTCOMES)
+          if (k !== "filteredActions") this.inc({ event_type: type, outcome: OUTCOME_NAMES[k] }, c[k]);
+    },
+  });
+  new Counter({
+    name: "projector_actions_filtered_total",
+    help: "Actions left out because the event did not meet their when.",
+    labelNames: ["event_type"],
+    registers,
+    collect() {
+      this.reset();
+      for (const [type, c] of sortedEntries(stats.byEventType))
+        this.inc({ event_type: type }, c.filteredActions);
+    },
+  });
+  new Counter({
+    name: "projector_events_read_total",
+    help: "Events read from the source.",
+    registers,
+    collect() {
+      this.reset();
+      this.inc(stats.read);
+    },
+  });
+  new Counter({
+    name: "projector_rows_written_total",
+    help: "Rows written per table.",
+    labelNames: ["table"],
+    registers,
+    collect() {
+      this.reset();
+      for (const [table, n] of sortedEntries(stats.rowsByTable)) this.inc({ table }, n);
+    },
+  });
+  new Counter({
+    name: "projector_batch_retries_total",
+    help: "Batches replayed after a transient MySQL error.",
+    registers,
+    collect() {
+      this.reset();
+      this.inc(stats.retries);
+    },
+  });
+  const histogram = (h: BucketsHistogram) => registry.registerMetric(h as unknown as Metric);
+  histogram(
+    new BucketsHistogram("projector_batch_size_events", "Events per committed batch.", stats.batchEvents),
+  );
+  histogram(
+    new BucketsHistogram(
+      "projector_batch_duration_seconds",
+      "Time to decide, write and commit a batch.",
+      stats.batchMillis,
+      1000,
+    ),
+  );
+  histogram(
+    new BucketsHistogram(
+      "projector_event_to_commit_seconds",
+      "From the message's broker timestamp to the commit of its row changes.",
+      stats.latency,
+      1000,
+    ),
+  );
+  const lagGauge = (name: string, help: string, value: (l: LagSample) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ["topic", "partition"],
+      registers,
+      collect() {
+        this.reset();
+        for (const l of src.lag()) this.set({ topic: l.topic, partition: l.partition }, value(l));
+      },
+    });
+  lagGauge("projector_lag_events", "Events in the partition not yet applied.", (l) => l.events);
+  lagGauge(
+    "projector_lag_seconds",
+    "Age of the last applied message while the partition has lag (0 when caught up).",
+    (l) => l.seconds,
+  );
+  const letters = src.letters;
+  if (letters) {
+    new Gauge({
+      name: "projector_dead_letters",
+      help: "Dead letters now, by kind (failed, unmatched), event type and reason class (read from MySQL every 10 s).",
+      labelNames: ["kind", "event_type", "reason_class"],
+      registers,
+      collect() {
+        this.reset();
+        for (const l of letters()?.letters ?? [])
+          this.set({ kind: l.kind, event_type: l.eventType, reason_class: l.reasonClass }, l.n);
+      },
+    });
+    new Counter({
+      name: "projector_dead_letter_retries_total",
+      help: "Letters that projector dead-letters retry went through, by event type and outcome.",
+      labelNames: ["event_type", "outcome"],
+      registers,
+      collect() {
+        this.reset();
+        for (const r of letters()?.retried ?? [])
+          this.inc({ event_type: r.eventType, outcome: r.outcome }, r.n);
+      },
+    });
+    new Counter({
+      name: "projector_dead_letters_purged_total",
+      help: "Letters deleted by projector dead-letters purge.",
+      labelNames: ["event_type"],
+      registers,
+      collect() {
+        this.reset();
+        for (const p of letters()?.purged ?? []) this.inc({ event_type: p.eventType }, p.n);
+      },
+    });
+    new Gauge({
+      name: "projector_rebuild_phase",
+      help: "1 for the phase each rebuild is in (building, catching up, fenced, swapping, done), by its tables.",
+      labelNames: ["tables", "phase"],
+      registers,
+      collect() {
+        this.reset();
+        for (const r of letters()?.rebuilds ?? []) this.set({ tables: r.tables, phase: r.phase }, 1);
+      },
+    });
+    new Gauge({
+      name: "projector_rebuild_applied_events",
+      help: "Events a rebuild has applied to its shadow tables.",
+      labelNames: ["tables"],
+      registers,
+      collect() {
+        this.reset();
+        for (const r of letters()?.rebuilds ?? []) this.set({ tables: r.tables }, r.applied);
+      },
+    });
+    new Gauge({
+      name: "projector_rebuild_behind_events",
+      help: "How many events a rebuild's shadow tables are behind the live ones (0 once fenced).",
+      labelNames: ["tables"],
+      registers,
+      collect() {
+        this.reset();
+        for (const r of letters()?.rebuilds ?? [])
+          if (r.behind !== null) this.set({ tables: r.tables }, r.behind);
+      },
+    });
+  }
+  new Gauge({
+    name: "projector_ready",
+    help: "1 when consuming and writing, 0 while retrying or rebalancing.",
+    registers,
+    collect() {
+      this.set(src.ready() ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "projector_run_refused",
+    help: "1 while the run refuses to start, by reason (spec_drift: tables whose rows follow older specs; projector status names them).",
+    labelNames: ["reason"],
+    registers,
+    collect() {
+      const refused = src.refused?.();
+      for (const reason of REFUSAL_REASONS) this.set({ reason }, refused === reason ? 1 : 0);
+    },
+  });
+  return registry;
+}
+
+/**
+ * Reads the dead letters' gauges: letters by kind, type and reason class, the retry and purge
+ * counters and the rebuilds. Event types the specs do not declare (`declared`) are `(unknown)`,
+ * letters without one `(undecodable)`: the label values stay a bounded set whatever the events.
+ */
 export async function readLetterSample(
   db: { select(statements: readonly Statement[]): Promise<Record<string, unknown>[][]> },
+  declared: ReadonlySet<string>,
   retryScope: string,
   purgeScope: string,
 ): Promise<LetterSample> {
   const [letters = [], retried = [], purged = [], rebuilds = []] = await db.select([
-    lettersByTypeStatement(),
+    lettersByClassStatement([...declared].sort()),
     selectCountersStatement(retryScope),
     selectCountersStatement(purgeScope),
     selectRebuildsStatement(),
   ]);
-  const type = (v: unknown) => (v === null || v === undefined ? "(undecodable)" : String(v));
+  const type = (v: unknown) => {
+    if (v === null || v === undefined) return "(undecodable)";
+    const t = String(v);
+    return declared.has(t) || t === "(undecodable)" ? t : "(unknown)";
+  };
+  // Purges count raw types: summed here under their labels.
+  const sum = <K extends string>(rows: { key: string; n: number; parts: Record<K, string> }[]) => {
+    const out = new Map<string, Record<K, string> & { n: number }>();
+    for (const r of rows) {
+      const had = out.get(r.key);
+      if (had) had.n += r.n;
+      else out.set(r.key, { ...r.parts, n: r.n });
+    }
+    return [...out.values()];
+  };
   return {
-    letters: letters.map((r) => ({ kind: String(r.kind), eventType: type(r.event_type), n: Number(r.n) })),
-    retried: retried.map((r) => ({
+    letters: letters.map((r) => ({
+      kind: String(r.kind),
       eventType: type(r.event_type),
-      outcome: String(r.outcome),
-      n: Number(r.events),
+      reasonClass: String(r.reason_class),
+      n: Number(r.n),
     })),
-    purged: purged.map((r) => ({ eventType: type(r.event_type), n: Number(r.events) })),
+    retried: sum(
+      retried.map((r) => {
+        const eventType = type(r.event_type);
+        const outcome = String(r.outcome);
+        return { key: `${eventType}\u0000${outcome}`, n: Number(r.events), parts: { eventType, outcome } };
+      }),
+    ),
+    purged: sum(
+      purged.map((r) => {
+        const eventType = type(r.event_type);
+        return { key: eventType, n: Number(r.events), parts: { eventType } };
+      }),
+    ),
     rebuilds: rebuilds.map((r) => ({
       tables: (JSON.parse(String(r.tables_json)) as string[]).join(","),
       phase: String(r.phase),

@@ -25,6 +25,11 @@ export interface TableState {
   readonly reasons: readonly string[];
 }
 
+/** The refusal of a command to write tables whose rows follow older specs (exit 1). */
+export class SpecDriftError extends UserError {
+  override name = "SpecDriftError";
+}
+
 /** Every table's state (read only). Empty when the database has no versions yet. */
 export async function tableStates(sink: MysqlSink, spec: Spec): Promise<TableState[]> {
   const [tables = []] = await sink.select([listTablesStatement()]);
@@ -90,7 +95,7 @@ export async function checkVersions(
   if (drift.length > 0) {
     const what = drift.map((s) => `${s.table} (${s.reasons.join("; ")})`).join(", ");
     if (!opts.allowDrift)
-      throw new UserError(
+      throw new SpecDriftError(
         `the rows of ${what} follow older specs than those on disk: run ${rebuildHint(drift)} to rebuild them without downtime (or ${opts.command} --allow-spec-drift to write them anyway, their older rows keeping the older mapping)`,
       );
     log.warn(`writing tables whose rows follow older specs (--allow-spec-drift): ${what}`);

@@ -95,6 +95,38 @@ export const LATENCY_BUCKETS_MS: readonly number[] = [
   2000, 3000, 5000, 10000, 30000, 60000,
 ];
 
+/** Upper bounds (ms) of the batch-duration buckets: 5 ms to 60 s, as the latency's (a batch is part of it). */
+export const BATCH_DURATION_BUCKETS_MS: readonly number[] = LATENCY_BUCKETS_MS.filter((b) => b >= 5);
+
+/** Upper bounds (events) of the batch-size buckets: 1 to 10,000 (`--batch-size` defaults to 1000 and 2000). */
+export const BATCH_SIZE_BUCKETS: readonly number[] = [
+  1, 2, 5, 10, 25, 50, 100, 250, 500, 750, 1000, 1500, 2000, 3000, 5000, 10000,
+];
+
+/**
+ * Counts of values per bucket (a Prometheus histogram's data, kept without any library): cheap
+ * enough to add to per event. `counts[i]` holds the values above `bounds[i - 1]` up to `bounds[i]`
+ * (bounds inclusive), the last one those above every bound.
+ */
+export class Buckets {
+  readonly counts: number[];
+  count = 0;
+  sum = 0;
+
+  constructor(readonly bounds: readonly number[]) {
+    this.counts = new Array(bounds.length + 1).fill(0);
+  }
+
+  add(v: number): void {
+    const bounds = this.bounds;
+    let b = 0;
+    while (b < bounds.length && v > bounds[b]!) b++;
+    this.counts[b]!++;
+    this.count++;
+    this.sum += v;
+  }
+}
+
 /** What a run did: the summary of `replay`, the counters behind `/metrics`. */
 export class Stats {
   read = 0;
@@ -116,16 +148,14 @@ export class Stats {
   retries = 0;
   readonly rowsByTable = new Map<string, number>();
   readonly byEventType = new Map<string, TypeCounts>();
-  /** Commit latencies (ms) of the most recent batches. */
-  readonly batchMillis: number[] = [];
-  batchEventsTotal = 0;
-  batchMillisTotal = 0;
+  /** Time (ms) to decide, write and commit each batch. */
+  readonly batchMillis = new Buckets(BATCH_DURATION_BUCKETS_MS);
+  /** Events of each committed batch. */
+  readonly batchEvents = new Buckets(BATCH_SIZE_BUCKETS);
   /** Event-to-commit latencies (ms) of the most recent Kafka records: broker timestamp → commit. */
   readonly commitLatencyMs: number[] = [];
-  /** Non-cumulative counts per bucket of LATENCY_BUCKETS_MS, the last one for above the largest bound. */
-  readonly latencyBuckets: number[] = new Array(LATENCY_BUCKETS_MS.length + 1).fill(0);
-  latencyCount = 0;
-  latencySumMs = 0;
+  /** Event-to-commit latencies (ms) of every Kafka record applied. */
+  readonly latency = new Buckets(LATENCY_BUCKETS_MS);
   readonly startedAt = performance.now();
 
   type(eventType: string): TypeCounts {
@@ -138,18 +168,12 @@ export class Stats {
   }
 
   recordBatch(size: number, millis: number): void {
-    this.batchEventsTotal += size;
-    this.batchMillisTotal += millis;
-    this.batchMillis.push(millis);
-    if (this.batchMillis.length > 1024) this.batchMillis.splice(0, 512);
+    this.batchEvents.add(size);
+    this.batchMillis.add(millis);
   }
 
   recordLatency(ms: number): void {
-    let b = 0;
-    while (b < LATENCY_BUCKETS_MS.length && ms > LATENCY_BUCKETS_MS[b]!) b++;
-    this.latencyBuckets[b]!++;
-    this.latencyCount++;
-    this.latencySumMs += ms;
+    this.latency.add(ms);
     this.commitLatencyMs.push(ms);
     if (this.commitLatencyMs.length > 200_000) this.commitLatencyMs.splice(0, 100_000);
   }
@@ -227,7 +251,7 @@ export class Stats {
             commit_latency_ms: {
               p50: this.latencyQuantile(0.5),
               p99: this.latencyQuantile(0.99),
-              count: this.latencyCount,
+              count: this.latency.count,
             },
           }
         : {}),

@@ -98,7 +98,7 @@ describe("projector status and /metrics while a run catches up", () => {
       "the dead-letter gauge",
       async () =>
         metricSamples((await httpGet(port, "/metrics")).body).get(
-          'projector_dead_letters{kind="unmatched",event_type="promotion.cancelled"}',
+          'projector_dead_letters{kind="unmatched",event_type="promotion.cancelled",reason_class="unmatched"}',
         ) === 1,
       { timeoutMs: 25_000 },
     );

@@ -15,9 +15,9 @@ import { kafkaUserError } from "../kafka-errors.js";
 import { loadCompiled } from "../load-specs.js";
 import { startMetricsServer } from "../metrics-server.js";
 import { connectError, ensureSchema, mysqlUrl } from "../mysql.js";
-import { type LetterSample, prometheusText, readLetterSample } from "../prometheus.js";
+import { createMetrics, type LetterSample, readLetterSample } from "../prometheus.js";
 import { printSummary } from "../summary.js";
-import { checkVersions, specsGeneration, waitForSwaps } from "../versions.js";
+import { checkVersions, SpecDriftError, specsGeneration, waitForSwaps } from "../versions.js";
 import { PURGE_SCOPE, RETRY_SCOPE } from "./dead-letters.js";
 
 export interface RunOptions {
@@ -43,6 +43,13 @@ export const EXIT_SPECS_CHANGED = 3;
 
 /** How often an idle run looks whether a rebuild swapped tables in. */
 const GENERATION_POLL_MS = 2_000;
+
+/**
+ * How long a refused run serving /metrics waits for a scrape before it exits: Prometheus then sees
+ * why (`projector_run_refused`) even when a supervisor restarts the run over and over. The first
+ * scrape ends the wait.
+ */
+const REFUSED_LINGER_MS = 30_000;
 
 /** `projector run`: consume Kafka and project into MySQL until stopped, or until caught up. */
 export async function runCommand(dir: string, opts: RunOptions): Promise<number> {
@@ -89,9 +96,10 @@ export async function runCommand(dir: string, opts: RunOptions): Promise<number>
   // The dead letters' gauges: read from MySQL every 10 s while the metrics are served (retries and
   // purges run in other processes; the table is where they meet).
   let letterSample: LetterSample | undefined;
+  const declared = new Set(compiled.events.keys());
   const sampleLetters = async () => {
     try {
-      letterSample = await readLetterSample(sink, RETRY_SCOPE, PURGE_SCOPE);
+      letterSample = await readLetterSample(sink, declared, RETRY_SCOPE, PURGE_SCOPE);
     } catch (e) {
       log.debug("reading the dead letters for /metrics failed", { error: String(e) });
     }
@@ -99,24 +107,29 @@ export async function runCommand(dir: string, opts: RunOptions): Promise<number>
   const letterTimer = metricsPort !== undefined ? setInterval(() => void sampleLetters(), 10_000) : undefined;
   letterTimer?.unref();
   if (metricsPort !== undefined) void sampleLetters();
+  /** Why the run refused to start (served as projector_run_refused), and the wait for a scrape to see it. */
+  let refused: string | undefined;
+  let scraped: (() => void) | undefined;
   const server =
     metricsPort !== undefined
       ? startMetricsServer(
           opts.metricsHost ?? "127.0.0.1",
           metricsPort,
-          () =>
-            prometheusText(
-              stats,
+          createMetrics({
+            stats,
+            lag: () =>
               projector.lag.map((l) => ({
                 topic: l.topic,
                 partition: l.partition,
                 events: lagEvents(l),
                 seconds: lagSeconds(l, Date.now()),
               })),
-              projector.ready,
-              letterSample,
-            ),
+            ready: () => projector.ready,
+            letters: () => letterSample,
+            refused: () => refused,
+          }),
           () => projector.ready,
+          () => scraped?.(),
         )
       : undefined;
   /** Set when a batch found the specs generation moved (a rebuild swapped tables in). */
@@ -181,6 +194,21 @@ export async function runCommand(dir: string, opts: RunOptions): Promise<number>
                 : undefined;
         if (fatal) {
           await projector.stop().catch(() => undefined);
+          if (fatal instanceof SpecDriftError && server) {
+            refused = "spec_drift";
+            log.warn(
+              "refusing to write tables whose rows follow older specs: serving /metrics until it is scraped (projector_run_refused), then exiting 1",
+              { at_most_ms: REFUSED_LINGER_MS },
+            );
+            let timer: NodeJS.Timeout | undefined;
+            await new Promise<void>((resolve) => {
+              scraped = resolve;
+              timer = setTimeout(resolve, REFUSED_LINGER_MS);
+              controller.signal.addEventListener("abort", () => resolve(), { once: true });
+            });
+            clearTimeout(timer);
+            scraped = undefined;
+          }
           throw fatal;
         }
         const delay = backoffDelay(attempt, 250, 10_000);

@@ -12,9 +12,12 @@ import { OffsetsStore } from "../../run/offsets.js";
 import { createKafka, kafkaSettings } from "../../source/kafka/config.js";
 import { lagEvents } from "../../source/kafka/lag.js";
 import { watermarks } from "../../source/kafka/topics.js";
+import { UserError } from "../errors.js";
 import { kafkaUserError } from "../kafka-errors.js";
 import { loadCompiled } from "../load-specs.js";
 import { mysqlUrl, openSink } from "../mysql.js";
+import { watchStatus } from "../status-watch.js";
+import { printable } from "../terminal-text.js";
 import { rebuildHint, rebuilds, specsGeneration, type TableState, tableStates } from "../versions.js";
 import { PURGE_SCOPE, RETRY_SCOPE } from "./dead-letters.js";
 
@@ -26,17 +29,52 @@ interface PartitionStatus {
   lag: number | null;
 }
 
-/** `projector status [--json]`: lag from MySQL's offsets against the broker's high watermarks, dead letters, rows. */
+/** The shortest --interval of --watch, in seconds. */
+const MIN_INTERVAL = 0.2;
+
+/** `--interval`: seconds, at least MIN_INTERVAL. */
+export function intervalOption(raw: string | undefined): number {
+  const n = Number(raw ?? "2");
+  if (raw?.trim() === "" || !Number.isFinite(n) || n < MIN_INTERVAL)
+    throw new UserError(
+      `--interval must be a number of seconds, at least ${MIN_INTERVAL}, got ${JSON.stringify(raw)}`,
+    );
+  return n;
+}
+
+/**
+ * `projector status [--json] [--watch [--interval S]]`: lag from MySQL's offsets against the
+ * broker's high watermarks, dead letters, rows; with --watch, a live view until Ctrl-C.
+ */
 export async function statusCommand(
   dir: string,
-  opts: { mysqlUrl?: string; brokers?: string; group?: string; json?: boolean },
+  opts: {
+    mysqlUrl?: string;
+    brokers?: string;
+    group?: string;
+    json?: boolean;
+    watch?: boolean;
+    interval?: string;
+  },
 ): Promise<number> {
+  const interval = opts.watch ? intervalOption(opts.interval) : 0;
+  if (opts.watch && opts.json)
+    throw new UserError(
+      "--watch draws a view for a person: for a program, run projector status --json at the pace it needs, or scrape run --metrics-port",
+    );
   const compiled = loadCompiled(dir);
   const settings = kafkaSettings({
     ...(opts.brokers ? { brokers: opts.brokers } : {}),
     ...(opts.group ? { groupId: opts.group } : {}),
   });
   const sink = await openSink(mysqlUrl(opts.mysqlUrl));
+  if (opts.watch) {
+    try {
+      return await watchStatus(sink, compiled, settings, interval);
+    } finally {
+      await sink.close();
+    }
+  }
   const partitions: PartitionStatus[] = [];
   const rows: Record<string, number | null> = {};
   let deadLetters: number | null = null;
@@ -184,23 +222,23 @@ export async function statusCommand(
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(status)}\n`);
   } else {
-    const w = Math.max(16, ...partitions.map((p) => p.topic.length));
+    const w = Math.max(16, ...partitions.map((p) => printable(p.topic).length));
     const out = [
-      `group ${status.group} on database ${status.database}`,
+      `group ${printable(status.group)} on database ${printable(status.database)}`,
       `dialect: ${dialect ?? "not migrated yet"}${keyCollation ? ` (key columns compare with ${keyCollation})` : ""}`,
       `total lag: ${totalLag ?? "unknown (Kafka unreachable)"} events`,
       `${"topic".padEnd(w)} partition  next offset  high watermark  lag`,
     ];
     for (const p of partitions) {
       out.push(
-        `${p.topic.padEnd(w)} ${String(p.partition).padStart(9)}  ${String(p.next_offset ?? "-").padStart(11)}  ${String(p.high_watermark ?? "?").padStart(14)}  ${p.lag ?? "?"}`,
+        `${printable(p.topic).padEnd(w)} ${String(p.partition).padStart(9)}  ${String(p.next_offset ?? "-").padStart(11)}  ${String(p.high_watermark ?? "?").padStart(14)}  ${p.lag ?? "?"}`,
       );
     }
     out.push(
       `dead letters: ${deadLetters ?? "no table yet (run projector migrate)"} failed, ${unmatchedLetters ?? 0} unmatched updates kept (projector dead-letters list)`,
       ...letterReasons.map(
         (r) =>
-          `  ${String(r.letters).padStart(7)}  ${r.kind.padEnd(9)} ${(r.event_type ?? "(undecodable)").padEnd(28)} ${r.reason.replace(/\s+/g, " ").slice(0, 160)}`,
+          `  ${String(r.letters).padStart(7)}  ${printable(r.kind).padEnd(9)} ${printable(r.event_type ?? "(undecodable)").padEnd(28)} ${printable(r.reason.replace(/\s+/g, " ").slice(0, 160))}`,
       ),
       `tombstones (hard-deleted rows kept out): ${tombstones ?? "no table yet"}`,
     );
@@ -224,13 +262,13 @@ export async function statusCommand(
               : `events of group ${scope}`;
       out.push(`${title}:`);
       const shown = scope === PURGE_SCOPE ? ["purged"] : columns;
-      const w2 = Math.max(24, ...Object.keys(byType).map((t) => t.length));
+      const w2 = Math.max(24, ...Object.keys(byType).map((t) => printable(t).length));
       out.push(
         `  ${"event type".padEnd(w2)} ${shown.map((c) => c.padStart(Math.max(c.length, 8))).join(" ")}`,
       );
       for (const [type, c] of Object.entries(byType))
         out.push(
-          `  ${type.padEnd(w2)} ${shown.map((k) => String(c[k] ?? 0).padStart(Math.max(k.length, 8))).join(" ")}`,
+          `  ${printable(type).padEnd(w2)} ${shown.map((k) => String(c[k] ?? 0).padStart(Math.max(k.length, 8))).join(" ")}`,
         );
     }
     out.push("rows per table (and their rows against the specs on disk):");
@@ -243,14 +281,14 @@ export async function statusCommand(
           : v?.state === "additive"
             ? `migrate is enough: ${v.reasons.join("; ")}`
             : (v?.state ?? "no version recorded");
-      out.push(`  ${t.padEnd(24)} ${String(n ?? "missing").padStart(9)}  ${note}`);
+      out.push(`  ${printable(t).padEnd(24)} ${String(n ?? "missing").padStart(9)}  ${printable(note)}`);
     }
     if (status.needs_rebuild.length > 0)
-      out.push(`to rebuild them while live runs go on: ${rebuildHint(states)}`);
+      out.push(`to rebuild them while live runs go on: ${printable(rebuildHint(states))}`);
     if (rebuildRows.length > 0) out.push(`rebuilds (specs generation ${generation ?? "0"}):`);
     for (const r of rebuildRows)
       out.push(
-        `  ${r.tables.join(", ")}: ${r.phase}, ${r.applied} events applied${r.behind !== null ? `, ${r.behind} behind the live tables` : ""} (started ${r.startedAt}, updated ${r.updatedAt})`,
+        `  ${printable(r.tables.join(", "))}: ${printable(r.phase)}, ${r.applied} events applied${r.behind !== null ? `, ${r.behind} behind the live tables` : ""} (started ${r.startedAt}, updated ${r.updatedAt})`,
       );
     process.stdout.write(`${out.join("\n")}\n`);
   }
