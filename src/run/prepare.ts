@@ -2,6 +2,7 @@ import { isUtf8 } from "node:buffer";
 import type { CompiledSpec } from "../compile/compile.js";
 import type { DeadLetter } from "../compile/engine-statements.js";
 import { filteredOut, MapError, type MappedOp, mapEvent } from "../compile/map-event.js";
+import { log } from "../core/log.js";
 import type { SourceRecord } from "../core/source-record.js";
 import { letterFor } from "./dead-letters.js";
 import type { MappedEvent } from "./decide.js";
@@ -47,6 +48,36 @@ export function prepareRecord(
     return dead(
       `record of ${record.oversize.bytes} bytes is larger than the maximum record size of ${record.oversize.limit} (--max-record-bytes, PROJECTOR_MAX_RECORD_BYTES); its first ${record.value.length} bytes are kept`,
     );
+  try {
+    return decodeAndMap(compiled, record, deadLetterUnknown, dead);
+  } catch (e) {
+    // Decoding and mapping are pure: an exception here is this event's, and the same event would
+    // throw again after a restart. It is its letter, never a crash (which would loop on the record).
+    const reason = `decoding or mapping the event threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
+    log.warn("an event's mapping threw; dead-lettered", {
+      source: record.source,
+      position: record.position,
+      error: e instanceof Error ? (e.stack ?? e.message) : String(e),
+    });
+    return dead(reason, current.eventId, current.eventType);
+  } finally {
+    current.eventId = undefined;
+    current.eventType = undefined;
+  }
+}
+
+/** What decodeAndMap has read of the event it is on, for the letter should the mapping throw. */
+const current: { eventId: string | undefined; eventType: string | undefined } = {
+  eventId: undefined,
+  eventType: undefined,
+};
+
+function decodeAndMap(
+  compiled: CompiledSpec,
+  record: SourceRecord,
+  deadLetterUnknown: boolean,
+  dead: (reason: string, eventId?: string, eventType?: string) => Prepared,
+): Prepared {
   const raw = record.value;
   if (typeof raw !== "string" && !isUtf8(raw)) return dead("payload is not valid UTF-8");
   const text = typeof raw === "string" ? raw : raw.toString("utf8");
@@ -55,6 +86,8 @@ export function prepareRecord(
     return dead(`JSON nested deeper than ${MAX_NESTING} levels`);
   const envelope = decodeEnvelope(text);
   if (envelope instanceof EnvelopeError) return dead(envelope.reason, envelope.eventId, envelope.eventType);
+  current.eventId = envelope.event_id;
+  current.eventType = envelope.event_type;
   const actions = compiled.events.get(envelope.event_type);
   if (!actions) {
     if (!deadLetterUnknown) return { kind: "skip", record, eventType: envelope.event_type };
