@@ -8,6 +8,7 @@ import { COUNTERS, DEAD_LETTERS, META, OFFSETS, TOMBSTONES } from "../../compile
 import { META_QUERY } from "../../compile/migration.js";
 import { log } from "../../core/log.js";
 import { partitionKey } from "../../core/source-record.js";
+import { forTerminal, jsonText } from "../../core/terminal.js";
 import { OffsetsStore } from "../../run/offsets.js";
 import { createKafka, kafkaSettings } from "../../source/kafka/config.js";
 import { lagEvents } from "../../source/kafka/lag.js";
@@ -182,7 +183,7 @@ export async function statusCommand(
     ...(kafkaError ? { kafka_error: kafkaError } : {}),
   };
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify(status)}\n`);
+    process.stdout.write(`${jsonText(status)}\n`);
   } else {
     const w = Math.max(16, ...partitions.map((p) => p.topic.length));
     const out = [
@@ -252,7 +253,8 @@ export async function statusCommand(
       out.push(
         `  ${r.tables.join(", ")}: ${r.phase}, ${r.applied} events applied${r.behind !== null ? `, ${r.behind} behind the live tables` : ""} (started ${r.startedAt}, updated ${r.updatedAt})`,
       );
-    process.stdout.write(`${out.join("\n")}\n`);
+    // Reasons, types and topics are data: each line's control characters escaped.
+    process.stdout.write(`${out.map((l) => forTerminal(l)).join("\n")}\n`);
   }
   // What MySQL said is printed; a broker that could not be asked is still a failure (exit 2, or 1 for refused credentials).
   return kafkaExit;
