@@ -10,7 +10,7 @@ import { PathLimitError } from "./json-path-query.js";
  * bounds what one event costs in memory (a 4 MB array of 2 million elements took 1.2 GB). A larger
  * event is dead-lettered, refused before a row of it is mapped.
  */
-export const MAX_EVENT_VALUES = 500_000;
+export const MAX_EVENT_VALUES = 250_000;
 
 /** One row operation produced from an event: values aligned with the action's columns. */
 export interface MappedOp {
@@ -38,8 +38,11 @@ export function filteredOut(actions: CompiledEvent, envelope: unknown): boolean 
   return actions.when !== undefined && !actions.when(envelope, undefined, 0);
 }
 
-/** The ops of an event; `filtered` counts its actions whose `when` it did not meet. */
-export type MappedOps = MappedOp[] & { filtered?: number };
+/**
+ * The ops of an event; `filtered` counts its actions whose `when` it did not meet, `rowValues` the
+ * values of its replace rows (rows × columns, parent key included; unset when it has none).
+ */
+export type MappedOps = MappedOp[] & { filtered?: number; rowValues?: number };
 
 function fail(action: CompiledAction, col: CompiledColumn, message: string): MapError {
   return new MapError(`${action.table.name}.${col.name} ← ${col.source}: ${message}`);
@@ -169,6 +172,7 @@ function mapActions(actions: CompiledEvent, envelope: unknown): MappedOps | MapE
         );
       }
       ops.push({ action, values: [], where, rows, signature: "" });
+      if (rows.length > 0) ops.rowValues = MAX_EVENT_VALUES - values;
       continue;
     }
     const row: unknown[] = new Array(action.columns.length);

@@ -1,7 +1,7 @@
 import { isUtf8 } from "node:buffer";
 import type { CompiledSpec } from "../compile/compile.js";
 import type { DeadLetter } from "../compile/engine-statements.js";
-import { filteredOut, MapError, type MappedOp, mapEvent } from "../compile/map-event.js";
+import { filteredOut, MAX_EVENT_VALUES, MapError, type MappedOp, mapEvent } from "../compile/map-event.js";
 import { log } from "../core/log.js";
 import type { SourceRecord } from "../core/source-record.js";
 import { letterFor } from "./dead-letters.js";
@@ -18,6 +18,8 @@ export type Prepared =
       ops: MappedOp[];
       /** Its actions whose `when` it did not meet. */
       filteredActions: number;
+      /** The values its replace rows hold (rows × columns): what it weighs in a batch. */
+      values: number;
     }
   | { kind: "skip"; record: SourceRecord; eventType: string }
   /** Its event type's `when` did not match: nothing is written, it is counted. */
@@ -104,6 +106,7 @@ function decodeAndMap(
     eventId: envelope.event_id,
     ops,
     filteredActions: ops.filtered ?? 0,
+    values: ops.rowValues ?? 0,
   };
 }
 
@@ -137,4 +140,64 @@ export function mappedEvents(live: readonly Prepared[]): MappedEvent[] {
     if (p.kind === "event") events.push({ index, eventType: p.eventType, ops: p.ops });
   });
   return events;
+}
+
+/**
+ * The most values (rows × columns) the replace rows of one transaction's events hold: as many as one
+ * event may map to, so an event at that limit is a transaction alone. Rows are held, decided and
+ * sent per transaction, 150-200 bytes a value, and two transactions are in memory at once (one
+ * written, the next planned): 16 events of 166,666 rows in one 5 MB batch took 1.5 GB.
+ */
+export const MAX_BATCH_VALUES = MAX_EVENT_VALUES;
+
+/** What a prepared record weighs in a batch: the values of its replace rows. */
+export function valuesOf(p: Prepared): number {
+  return p.kind === "event" ? p.values || 0 : 0;
+}
+
+/**
+ * Prepares `records` a piece at a time, in order: a piece ends once its events' replace rows hold
+ * `budget` values (MAX_BATCH_VALUES), or before an event that would take it past them. The caller
+ * applies a piece before it asks for the next (or while it is written), so a batch of many
+ * row-heavy events is never in memory whole. A batch of light events is one piece.
+ */
+export class Pieces {
+  private at = 0;
+  /** An event prepared that did not fit the piece before: it starts the next. */
+  private held: Prepared | undefined;
+
+  constructor(
+    private readonly prepare: (records: readonly SourceRecord[]) => Prepared[],
+    private readonly records: readonly SourceRecord[],
+    private readonly budget = MAX_BATCH_VALUES,
+  ) {}
+
+  /** Whether every record was handed out in a piece. */
+  get done(): boolean {
+    return this.held === undefined && this.at >= this.records.length;
+  }
+
+  /** The next piece (empty only for an empty list). */
+  next(): Prepared[] {
+    const piece: Prepared[] = [];
+    let values = 0;
+    if (this.held) {
+      piece.push(this.held);
+      values = valuesOf(this.held);
+      this.held = undefined;
+      if (values >= this.budget) return piece;
+    }
+    while (this.at < this.records.length) {
+      const [p] = this.prepare([this.records[this.at++]!]);
+      const v = valuesOf(p!);
+      if (piece.length > 0 && values + v > this.budget) {
+        this.held = p;
+        return piece;
+      }
+      piece.push(p!);
+      values += v;
+      if (values >= this.budget) return piece;
+    }
+    return piece;
+  }
 }

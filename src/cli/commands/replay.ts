@@ -1,7 +1,7 @@
 import { log } from "../../core/log.js";
 import type { SourceRecord } from "../../core/source-record.js";
 import { Executor, ExecutorStopped } from "../../run/executor.js";
-import type { Prepared } from "../../run/prepare.js";
+import { Pieces, type Prepared } from "../../run/prepare.js";
 import { Stats } from "../../run/stats.js";
 import { jsonlBatches } from "../../source/jsonl.js";
 import { batchBytes, bytesOption, intOption, UserError } from "../errors.js";
@@ -71,7 +71,12 @@ export async function replayCommand(dir: string, input: string, opts: ReplayOpti
     batches = source;
     let read = source.next();
     let prepared: Prepared[] | undefined;
+    // A batch read is prepared in pieces: its events' rows never all in memory at once (prepare.ts).
+    let pieces: Pieces | undefined;
+    const nextPiece = (): Prepared[] | undefined => (pieces && !pieces.done ? pieces.next() : undefined);
+    const prepare = (records: readonly SourceRecord[]) => executor.prepare(records);
     for (;;) {
+      if (!prepared) prepared = nextPiece();
       if (!prepared) {
         const r = await unlessAborted(read, controller.signal);
         if (r === "aborted") break;
@@ -79,8 +84,10 @@ export async function replayCommand(dir: string, input: string, opts: ReplayOpti
           atEnd = true;
           break;
         }
-        prepared = executor.prepare(r.value);
+        pieces = new Pieces(prepare, r.value);
         read = source.next();
+        prepared = nextPiece();
+        if (!prepared) continue;
       }
       if (controller.signal.aborted) break;
       let ready: IteratorResult<SourceRecord[]> | undefined;
@@ -95,10 +102,13 @@ export async function replayCommand(dir: string, input: string, opts: ReplayOpti
       // Called by the executor while MySQL writes this batch: the next one, if read by then, is
       // mapped and planned meanwhile.
       const prepareNext = () => {
+        if (nextPrepared !== undefined) return nextPrepared;
+        nextPrepared = nextPiece();
         if (nextPrepared === undefined && ready !== undefined && !ready.done) {
-          nextPrepared = executor.prepare(ready.value);
+          pieces = new Pieces(prepare, ready.value);
           ready = undefined;
           read = source.next();
+          nextPrepared = nextPiece();
         }
         return nextPrepared;
       };
