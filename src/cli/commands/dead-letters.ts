@@ -16,7 +16,7 @@ import type { SourceRecord } from "../../core/source-record.js";
 import { forTerminal, jsonText } from "../../core/terminal.js";
 import { Executor, ExecutorStopped } from "../../run/executor.js";
 import type { Row } from "../../run/ports.js";
-import { prepareRecord } from "../../run/prepare.js";
+import { Pieces, prepareRecord } from "../../run/prepare.js";
 import { Stats } from "../../run/stats.js";
 import { intOption, UserError } from "../errors.js";
 import { loadCompiled } from "../load-specs.js";
@@ -358,7 +358,9 @@ export async function retryCommand(
           if (p.kind === "dead") wouldFail.set(p.letter.reason, (wouldFail.get(p.letter.reason) ?? 0) + 1);
         }
       } else if (records.length > 0) {
-        await executor.apply(records);
+        // In pieces of at most MAX_BATCH_VALUES values of rows (prepare.ts), as run and replay do.
+        const pieces = new Pieces((r) => executor.prepare(r), records);
+        while (!pieces.done) await executor.applyPrepared(pieces.next());
       }
       if (tty) process.stderr.write(`\r${seen} of ${before.retriable} letters retried   `);
       if (rows.length < batchSize) break;
