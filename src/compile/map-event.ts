@@ -38,11 +38,8 @@ export function filteredOut(actions: CompiledEvent, envelope: unknown): boolean 
   return actions.when !== undefined && !actions.when(envelope, undefined, 0);
 }
 
-/**
- * The ops of an event; `filtered` counts its actions whose `when` it did not meet, `rowValues` the
- * values of its replace rows (rows × columns, parent key included; unset when it has none).
- */
-export type MappedOps = MappedOp[] & { filtered?: number; rowValues?: number };
+/** The ops of an event; `filtered` counts its actions whose `when` it did not meet. */
+export type MappedOps = MappedOp[] & { filtered?: number };
 
 function fail(action: CompiledAction, col: CompiledColumn, message: string): MapError {
   return new MapError(`${action.table.name}.${col.name} ← ${col.source}: ${message}`);
@@ -118,6 +115,15 @@ export function mapEvent(actions: CompiledEvent, envelope: unknown): MappedOps |
   }
 }
 
+/** The values (rows × columns, parent key included) of an event's replace rows: what it weighs in a batch. */
+export function rowValues(ops: readonly MappedOp[]): number {
+  let n = 0;
+  for (const op of ops)
+    if (op.rows !== undefined && op.rows.length > 0)
+      n += op.rows.length * (op.action.columns.length + op.action.where.length);
+  return n;
+}
+
 function mapActions(actions: CompiledEvent, envelope: unknown): MappedOps | MapError {
   const ops: MappedOps = [];
   let values = MAX_EVENT_VALUES;
@@ -172,7 +178,6 @@ function mapActions(actions: CompiledEvent, envelope: unknown): MappedOps | MapE
         );
       }
       ops.push({ action, values: [], where, rows, signature: "" });
-      if (rows.length > 0) ops.rowValues = MAX_EVENT_VALUES - values;
       continue;
     }
     const row: unknown[] = new Array(action.columns.length);

@@ -1,7 +1,14 @@
 import { isUtf8 } from "node:buffer";
 import type { CompiledSpec } from "../compile/compile.js";
 import type { DeadLetter } from "../compile/engine-statements.js";
-import { filteredOut, MAX_EVENT_VALUES, MapError, type MappedOp, mapEvent } from "../compile/map-event.js";
+import {
+  filteredOut,
+  MAX_EVENT_VALUES,
+  MapError,
+  type MappedOp,
+  mapEvent,
+  rowValues,
+} from "../compile/map-event.js";
 import { log } from "../core/log.js";
 import type { SourceRecord } from "../core/source-record.js";
 import { letterFor } from "./dead-letters.js";
@@ -106,7 +113,7 @@ function decodeAndMap(
     eventId: envelope.event_id,
     ops,
     filteredActions: ops.filtered ?? 0,
-    values: ops.rowValues ?? 0,
+    values: rowValues(ops),
   };
 }
 
