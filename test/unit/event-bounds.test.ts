@@ -67,7 +67,7 @@ describe("the values an event maps to are bounded", () => {
     const items = new Array(2_050_000).fill(1);
     const started = performance.now();
     const r = mapEvent(actions, envelope({ items }));
-    expect(performance.now() - started).toBeLessThan(100);
+    expect(performance.now() - started).toBeLessThan(1000);
     expect(r).toBeInstanceOf(MapError);
     expect((r as MapError).reason).toBe(
       `bag_items: for_each $.data.items has 2050000 elements, 6150000 values with the 3 columns of each row: over the limit of ${MAX_EVENT_VALUES} values an event may map to`,
