@@ -119,7 +119,12 @@ function mapOne(compiled: CompiledSpec, event: unknown): MappedOp[] | string | t
   if (envelope instanceof EnvelopeError) return envelope.reason;
   const actions = compiled.events.get(envelope.event_type);
   if (!actions) return `no projection for event type ${envelope.event_type}`;
-  if (filteredOut(actions, envelope)) return FILTERED;
+  try {
+    if (filteredOut(actions, envelope)) return FILTERED;
+  } catch (e) {
+    // As the runtime does (prepare.ts): what the event's `when` throws is its rejection.
+    return `mapping the event failed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
+  }
   const ops = mapEvent(actions, envelope);
   return ops instanceof MapError ? ops.reason : ops;
 }

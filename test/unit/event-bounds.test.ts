@@ -1,11 +1,13 @@
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { type CompiledSpec, compile } from "../../src/compile/compile.js";
 import { MAX_EVENT_VALUES, MapError, type MappedOp, mapEvent } from "../../src/compile/map-event.js";
 import type { SourceRecord } from "../../src/core/source-record.js";
 import { cut, excerpt } from "../../src/core/text.js";
+import { checkExamples } from "../../src/examples/check-examples.js";
 import { deadLetterStatements, letterFor, MAX_REASON_CHARS } from "../../src/run/dead-letters.js";
 import { prepareRecord } from "../../src/run/prepare.js";
-import { loadSpecTexts } from "../helpers/specs.js";
+import { loadSpecDir, loadSpecTexts } from "../helpers/specs.js";
 
 /**
  * One event costs bounded work and memory, and whatever its mapping does, it ends as rows or as its
@@ -145,6 +147,21 @@ describe("an exception while decoding or mapping one event is its letter", () =>
     );
     expect(p.eventType).toBe("bag.filled");
     expect(p.letter.eventId).toBe("e1");
+  });
+});
+
+describe("projector test meets a throwing mapping as the runtime does", () => {
+  it("an example whose event type's `when` throws fails with the reason, it does not crash", () => {
+    const { spec, issues } = loadSpecDir(fileURLToPath(new URL("../fixtures/hostile", import.meta.url)));
+    expect(issues).toEqual([]);
+    const plan = compile(spec);
+    (plan.events.get("bag.filled") as { when?: unknown }).when = () => {
+      throw new RangeError("Maximum call stack size exceeded");
+    };
+    const [result] = checkExamples(plan);
+    expect(result!.failures.join("\n")).toContain(
+      "mapping the event failed: RangeError: Maximum call stack size exceeded",
+    );
   });
 });
 
