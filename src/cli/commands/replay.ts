@@ -84,9 +84,10 @@ export async function replayCommand(dir: string, input: string, opts: ReplayOpti
           atEnd = true;
           break;
         }
+        // Prepared before the next read starts (its linger timer must not run while this maps).
         pieces = new Pieces(prepare, r.value);
-        read = source.next();
         prepared = nextPiece();
+        read = source.next();
         if (!prepared) continue;
       }
       if (controller.signal.aborted) break;
@@ -107,8 +108,8 @@ export async function replayCommand(dir: string, input: string, opts: ReplayOpti
         if (nextPrepared === undefined && ready !== undefined && !ready.done) {
           pieces = new Pieces(prepare, ready.value);
           ready = undefined;
-          read = source.next();
           nextPrepared = nextPiece();
+          read = source.next();
         }
         return nextPrepared;
       };
