@@ -1,5 +1,6 @@
 import { Command, Option } from "commander";
-import { SpecError } from "../specs/issues.js";
+import { forTerminal } from "../core/terminal.js";
+import { formatIssue, SpecError } from "../specs/issues.js";
 import { ddlCommand } from "./commands/ddl.js";
 import {
   type LetterOptions,
@@ -280,16 +281,19 @@ program
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
+  // Messages quote specs, files and events: their control characters are escaped (their lines kept).
   if (e instanceof SpecError) {
     process.stderr.write(
-      `${e.message}\n\n${e.issues.length} problem(s) in the specs; run projector validate\n`,
+      `${e.issues.map((i) => forTerminal(formatIssue(i))).join("\n")}\n\n${e.issues.length} problem(s) in the specs; run projector validate\n`,
     );
     process.exitCode = 1;
   } else if (e instanceof UserError) {
-    process.stderr.write(`projector: ${e.message}\n`);
+    process.stderr.write(`projector: ${forTerminal(e.message, true)}\n`);
     process.exitCode = e.exitCode;
   } else {
-    process.stderr.write(`projector: internal error (a bug, please report it): ${(e as Error).stack ?? e}\n`);
+    process.stderr.write(
+      `projector: internal error (a bug, please report it): ${forTerminal(String((e as Error).stack ?? e), true)}\n`,
+    );
     process.exitCode = 70;
   }
 }

@@ -4,13 +4,14 @@ import { listTablesStatement, selectCountersStatement } from "../compile/engine-
 import { COUNTERS, DEAD_LETTERS, OFFSETS } from "../compile/engine-tables.js";
 import { lettersByClassStatement } from "../compile/letter-classes.js";
 import { partitionKey } from "../core/source-record.js";
+import { forTerminal } from "../core/terminal.js";
 import { OffsetsStore } from "../run/offsets.js";
 import type { MysqlSink } from "../sink/mysql-sink.js";
 import { createKafka, type KafkaSettings } from "../source/kafka/config.js";
 import { lagEvents } from "../source/kafka/lag.js";
 import { watermarks } from "../source/kafka/topics.js";
 import { kafkaUserError } from "./kafka-errors.js";
-import { fit, printable } from "./terminal-text.js";
+import { fit } from "./terminal-text.js";
 import { rebuilds, type TableState, tableStates } from "./versions.js";
 
 /** One look at the projection: what a frame of `status --watch` shows. */
@@ -75,7 +76,7 @@ const OUTCOME_WORDS: readonly [outcome: string, word: string][] = [
 
 /**
  * The lines of one frame (pure: `history` is read, not changed), each cut to `width` columns. Every
- * text from the specs, events or servers goes through printable().
+ * text from the specs, events or servers goes through forTerminal().
  */
 export function renderFrame(
   s: WatchSample,
@@ -88,7 +89,7 @@ export function renderFrame(
     .replace("T", " ")
     .replace(/\.\d+Z$/, "Z");
   out.push(
-    `group ${printable(head.group)} on ${printable(head.database)} · ${time} · every ${head.intervalSeconds}s, Ctrl-C stops`,
+    `group ${forTerminal(head.group)} on ${forTerminal(head.database)} · ${time} · every ${head.intervalSeconds}s, Ctrl-C stops`,
   );
   const prev = history.previous;
   const dt = prev ? (s.at - prev.at) / 1000 : 0;
@@ -101,14 +102,14 @@ export function renderFrame(
     out.push(
       `lag: ${num(total)} events${prevTotal !== undefined && dt > 0 ? ` (${signed((total - prevTotal) / dt)}/s)` : ""}`,
     );
-    const w = Math.max(16, ...[...s.lag.keys()].map((t) => printable(t).length));
+    const w = Math.max(16, ...[...s.lag.keys()].map((t) => forTerminal(t).length));
     out.push(`  ${"topic".padEnd(w)} ${"lag".padStart(10)}  ${"trend".padEnd(TREND_SAMPLES)}  change`);
     for (const [topic, lag] of [...s.lag].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const before = prev?.lag?.get(topic);
       const change = before !== undefined && dt > 0 ? `${signed((lag - before) / dt)}/s` : "";
       const trend = sparkline([...(history.trend.get(topic) ?? []), lag].slice(-TREND_SAMPLES));
       out.push(
-        `  ${printable(topic).padEnd(w)} ${num(lag).padStart(10)}  ${trend.padEnd(TREND_SAMPLES)}  ${change}`,
+        `  ${forTerminal(topic).padEnd(w)} ${num(lag).padStart(10)}  ${trend.padEnd(TREND_SAMPLES)}  ${change}`,
       );
     }
   }
@@ -141,12 +142,12 @@ export function renderFrame(
       .map((k) => {
         const n = byKind.get(k) ?? 0;
         const since = n - (firstByKind.get(k) ?? 0);
-        return `${printable(k)} ${num(n)}${since !== 0 ? ` (${signedCount(since)} since watching)` : ""}`;
+        return `${forTerminal(k)} ${num(n)}${since !== 0 ? ` (${signedCount(since)} since watching)` : ""}`;
       })
       .join(", ")}`,
   );
   for (const l of [...s.letters].sort((a, b) => b.n - a.n || (a.kind < b.kind ? -1 : 1)))
-    out.push(`  ${num(l.n).padStart(9)}  ${printable(l.kind).padEnd(10)} ${printable(l.reasonClass)}`);
+    out.push(`  ${num(l.n).padStart(9)}  ${forTerminal(l.kind).padEnd(10)} ${forTerminal(l.reasonClass)}`);
 
   // Rebuilds.
   if (s.rebuilds.length === 0) out.push("rebuilds: none recorded");
@@ -154,7 +155,7 @@ export function renderFrame(
     out.push("rebuilds:");
     for (const r of s.rebuilds)
       out.push(
-        `  ${printable(r.tables.join(", "))}: ${printable(r.phase)}, ${num(r.applied)} events applied${r.behind !== null ? `, ${num(r.behind)} behind the live tables` : ""}`,
+        `  ${forTerminal(r.tables.join(", "))}: ${forTerminal(r.phase)}, ${num(r.applied)} events applied${r.behind !== null ? `, ${num(r.behind)} behind the live tables` : ""}`,
       );
   }
 
@@ -169,9 +170,9 @@ export function renderFrame(
   ];
   out.push(`tables: ${states.join(", ")}`);
   for (const t of s.tables.filter((t) => t.state === "rebuild"))
-    out.push(`  ${printable(t.table)} needs a rebuild: ${printable(t.reasons.join("; "))}`);
+    out.push(`  ${forTerminal(t.table)} needs a rebuild: ${forTerminal(t.reasons.join("; "))}`);
 
-  for (const e of s.errors) out.push(`! ${printable(e)}`);
+  for (const e of s.errors) out.push(`! ${forTerminal(e)}`);
   return out.map((l) => fit(l, head.width));
 }
 

@@ -36,6 +36,7 @@ export function checkCompilable(spec: Spec): SpecIssue[] {
   for (const actions of spec.events.values()) {
     for (const action of actions) {
       if (action.when) checkConditionPaths(action.when, issues);
+      if (action.forEach) checkPaths(action.forEach, issues);
       const table = spec.tables.get(action.table);
       if (!table) continue;
       checkValues(table, action.columns, issues);

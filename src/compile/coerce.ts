@@ -1,3 +1,4 @@
+import { excerpt } from "../core/text.js";
 import type { ColumnType } from "../specs/types.js";
 
 /** A value that does not fit its column. An ordinary value, not an exception: the hot path stays cheap. */
@@ -160,19 +161,17 @@ function decimalCoercer(precision: number, scale: number): Coercer {
       }
     } else if (typeof v === "string" && /^-?\d+(\.\d+)?$/.test(v)) {
       const frac = v.split(".")[1] ?? "";
-      if (frac.length > scale) return new CoerceFailure(`${v} has more than ${scale} decimal places`);
+      if (frac.length > scale)
+        return new CoerceFailure(`${excerpt(v)} has more than ${scale} decimal places`);
       text = v;
     } else return new CoerceFailure(`expected a decimal number, got ${describe(v)}`);
     // As the column stores it: "12.5", "12.50" and 12.5 are one value (and one key), "12.50".
-    text = atScale(text, scale);
-    const digits = text
-      .replace(/^-/, "")
-      .split(".")[0]!
-      .replace(/^0+(?=\d)/, "");
-    if (digits.length > intDigits && digits !== "0") {
-      return new CoerceFailure(`${text} is out of range for decimal(${precision},${scale})`);
-    }
-    return text;
+    const stored = atScale(text, scale);
+    const dot = stored.indexOf(".");
+    const digits = (dot < 0 ? stored.length : dot) - (stored.charCodeAt(0) === 45 ? 1 : 0);
+    if (digits > intDigits && !stored.startsWith("0"))
+      return new CoerceFailure(`${excerpt(text)} is out of range for decimal(${precision},${scale})`);
+    return stored;
   };
 }
 
@@ -238,7 +237,7 @@ function validDate(y: number, m: number, d: number): boolean {
 }
 
 const ISO =
-  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 
 const TWO = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, "0"));
 

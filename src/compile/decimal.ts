@@ -9,29 +9,84 @@ export interface Decimal {
   readonly s: number;
 }
 
+/**
+ * Limits of the numbers exact arithmetic takes, checked before any work on them: at most
+ * MAX_DIGITS digits (a DECIMAL holds 65, a JSON double has at most 17 significant ones) and an
+ * exponent from -MAX_EXPONENT to MAX_EXPONENT (every finite double: 5e-324 … 1.8e308). Within them
+ * every operation costs microseconds; `1e999999999` would cost minutes of CPU and gigabytes.
+ */
+export const MAX_DIGITS = 100;
+export const MAX_EXPONENT = 400;
+
+/** A number over the limits: the transform's failure says which one (the event is dead-lettered). */
+export class DecimalLimit {
+  constructor(readonly message: string) {}
+}
+
 const DECIMAL_TEXT = /^(-?)(\d+)(?:\.(\d+))?$/;
 const EXPONENT = /^(-?)(\d+)(?:\.(\d+))?e([+-]?\d+)$/i;
+/** A number's text has this many characters at most besides its digits: sign, point, `e-400`. */
+const MAX_NUMBER_CHARS = MAX_DIGITS + 8;
 
-/** The decimal a JSON number or decimal string stands for, or undefined when it is not one. */
-export function toDecimal(v: unknown): Decimal | undefined {
+/**
+ * The decimal a JSON number or decimal string stands for; undefined when it is not one (numeric
+ * text is `-?digits[.digits][e±digits]`: no spaces, no plus sign, as a decimal column takes it),
+ * a DecimalLimit when it is one beyond the limits. Linear in the text, and cheap for a long one.
+ */
+export function parseDecimal(v: unknown): Decimal | DecimalLimit | undefined {
   let text: string;
   if (typeof v === "number") {
     if (!Number.isFinite(v)) return undefined;
-    // The shortest decimal that reads back as the number: what JSON wrote.
+    // The shortest decimal that reads back as the number: what JSON wrote (within the limits).
     text = String(v);
-  } else if (typeof v === "string") text = v.trim();
+  } else if (typeof v === "string") text = v;
   else return undefined;
+  if (text.length > MAX_NUMBER_CHARS) return tooLong(text);
   let m = DECIMAL_TEXT.exec(text);
   if (m) {
-    const frac = m[3] ?? "";
-    return normalize({ m: BigInt(`${m[1]}${m[2]}${frac}`), s: frac.length });
+    const frac = trimZeros(m[3] ?? "");
+    return digitsOver(m[2]!, frac) ?? { m: BigInt(`${m[1]}${m[2]}${frac}`), s: frac.length };
   }
   m = EXPONENT.exec(text);
   if (!m) return undefined;
+  const over = digitsOver(m[2]!, m[3] ?? "");
+  if (over) return over;
+  const exp = Number(m[4]);
+  if (Math.abs(exp) > MAX_EXPONENT)
+    return new DecimalLimit(
+      `the number ${text} has an exponent beyond the limit of ±${MAX_EXPONENT} for exact arithmetic`,
+    );
   const frac = m[3] ?? "";
-  const s = frac.length - Number(m[4]);
+  const s = frac.length - exp;
   const mant = BigInt(`${m[1]}${m[2]}${frac}`);
   return normalize(s >= 0 ? { m: mant, s } : { m: mant * 10n ** BigInt(-s), s: 0 });
+}
+
+/** The decimal of a number or decimal string, or undefined (not one, or beyond the limits). */
+export function toDecimal(v: unknown): Decimal | undefined {
+  const d = parseDecimal(v);
+  return d instanceof DecimalLimit ? undefined : d;
+}
+
+function trimZeros(frac: string): string {
+  let end = frac.length;
+  while (end > 0 && frac.charCodeAt(end - 1) === 48) end--;
+  return end === frac.length ? frac : frac.slice(0, end);
+}
+
+function digitsOver(int: string, frac: string): DecimalLimit | undefined {
+  const n = int.length + frac.length;
+  return n > MAX_DIGITS
+    ? new DecimalLimit(`a number of ${n} digits is over the limit of ${MAX_DIGITS} for exact arithmetic`)
+    : undefined;
+}
+
+/** A long text: over the limit when it is numeric (scanned once), else not a number. */
+function tooLong(text: string): DecimalLimit | undefined {
+  if (!/^-?[\d.]+(?:e[+-]?\d+)?$/i.test(text)) return undefined;
+  return new DecimalLimit(
+    `a number of ${text.length} characters is over the limit of ${MAX_DIGITS} digits for exact arithmetic`,
+  );
 }
 
 /** Trailing zeros of the fraction dropped (1.50 → 1.5). */

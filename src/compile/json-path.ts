@@ -1,4 +1,5 @@
-import { JSONPath } from "jsonpath-plus";
+import { query } from "./json-path-query.js";
+import { PathSyntaxError, parsePath } from "./json-path-syntax.js";
 
 /** Marks a path that matched nothing: the column is left alone (update) or defaulted (insert). */
 export const ABSENT: unique symbol = Symbol("absent");
@@ -10,7 +11,7 @@ const SIMPLE_SEGMENT = /\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\['([^'\\]*)'\]|\["
 
 /**
  * The segments of a simple path (`$.a.b[0]['c d']`), or undefined when the path needs a real
- * JSONPath engine (wildcards, filters, recursive descent, slices…).
+ * JSONPath evaluation (wildcards, filters, recursive descent, slices…).
  */
 export function simpleSegments(path: string): (string | number)[] | undefined {
   if (path[0] !== "$" && path[0] !== "@") return undefined;
@@ -30,8 +31,10 @@ export function simpleSegments(path: string): (string | number)[] | undefined {
 
 /**
  * Compiles a path to a function. Simple paths become direct property access (the hot path runs
- * millions of times); others go through jsonpath-plus. Semantics: a missing key → ABSENT; walking
- * through an explicit null → null; several matches → an array of them.
+ * millions of times); others are parsed into steps (json-path-syntax.ts) and evaluated by
+ * json-path-query.ts, never by a JavaScript evaluator. Semantics: a missing key → ABSENT; walking
+ * through an explicit null → null; several matches → an array of them. Throws PathSyntaxError for
+ * a path that is not one of the forms a spec may write (validate reports those first: checkPath).
  */
 export function compilePath(path: string): Accessor {
   const segments = simpleSegments(path);
@@ -49,17 +52,10 @@ export function compilePath(path: string): Accessor {
       return typeof v === "object" ? Object.values(v as object) : ABSENT;
     };
   }
-  const jsonPath = path[0] === "@" ? `$${path.slice(1)}` : path;
+  const steps = parsePath(path);
   return (root: unknown) => {
     if (root === null || typeof root !== "object") return ABSENT;
-    // A filter meeting data it does not expect (e.g. a null member) matches nothing instead of throwing.
-    const found = JSONPath({
-      path: jsonPath,
-      json: root as object,
-      wrap: true,
-      eval: "safe",
-      ignoreEvalErrors: true,
-    }) as unknown[];
+    const found = query(steps, root);
     if (found.length === 0) return ABSENT;
     return found.length === 1 ? found[0] : found;
   };
@@ -80,12 +76,12 @@ export function forEachPath(path: string): string {
 }
 
 /**
- * One step of a JSONPath after `$`/`@`: `.name` or `..name` (a name runs to the next `.` or `[`, as
- * jsonpath-plus reads it: `.2fa`, `.0`, `.a-b`, `.items~` are steps; spaces and quotes are not), or `[…]`.
+ * One step of a JSONPath after `$`/`@`: `.name` or `..name` (a name runs to the next `.` or `[`:
+ * `.2fa`, `.0`, `.a-b` are steps; spaces and quotes are not), or `[…]`.
  */
 const STEP = /\.\.?[^.[\]\s'"()]+|\.\.(?=\[)/y;
 
-/** Where the steps of a path stop making sense (a bracket's content is left to jsonpath-plus). */
+/** Where the steps of a path stop making sense (a bracket's content is left to parsePath). */
 function badStep(path: string): string | undefined {
   let i = 1;
   while (i < path.length) {
@@ -153,18 +149,6 @@ function compileSimple(segments: (string | number)[]): Accessor {
   }
 }
 
-/**
- * A filter that assigns or negates where it means to compare: `@.x = 1` (always true in
- * JavaScript) or `@.x =! 1` (compares with the negation). Strings are skipped.
- */
-function comparisonSlip(expr: string): string | undefined {
-  const code = expr.replace(/'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/g, '""');
-  if (/=!/.test(code))
-    return "the filter has =!, which compares with a negation: write != to test inequality";
-  if (/(^|[^=!<>])=(?!=)/.test(code)) return "the filter has a single =, which assigns: write == to compare";
-  return undefined;
-}
-
 /** Why a path does not compile, or undefined when it does. */
 export function checkPath(path: string): string | undefined {
   if (path[0] !== "$" && path[0] !== "@")
@@ -186,23 +170,11 @@ export function checkPath(path: string): string | undefined {
   if (/\.\.$|\.$|(?<!\.)\.\[|\.\.\.|\[\]/.test(path)) return "incomplete path segment";
   const bad = badStep(path);
   if (bad) return bad;
-  const jsonPath = path[0] === "@" ? `$${path.slice(1)}` : path;
   try {
-    JSONPath({ path: jsonPath, json: {}, wrap: true, eval: "safe" });
-    // Filters only run on matching data, so parse their expressions now to report syntax errors early.
-    for (const seg of JSONPath.toPathArray(jsonPath)) {
-      const m = /^\?\((.*)\)$/s.exec(String(seg));
-      if (m) {
-        const wrong = comparisonSlip(m[1]!);
-        if (wrong) return wrong;
-        const expr = m[1]!.replace(/@(?=[.[\s)]|$)/g, "_$_v");
-        const Script = (JSONPath.prototype as unknown as { safeVm: { Script: new (e: string) => unknown } })
-          .safeVm.Script;
-        new Script(expr);
-      }
-    }
+    parsePath(path);
   } catch (e) {
-    return (e as Error).message;
+    if (e instanceof PathSyntaxError) return e.message;
+    throw e;
   }
   return undefined;
 }

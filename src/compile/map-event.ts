@@ -1,6 +1,16 @@
+import { excerpt } from "../core/text.js";
 import { CoerceFailure } from "./coerce.js";
 import type { CompiledAction, CompiledColumn, CompiledEvent } from "./compile.js";
 import { ABSENT } from "./json-path.js";
+import { PathLimitError } from "./json-path-query.js";
+
+/**
+ * Most values (rows × their columns, the parent key included) the `replace` actions of one event
+ * may map to: the rows are held, decided and sent in one piece, 150-200 bytes a value, so this
+ * bounds what one event costs in memory (a 4 MB array of 2 million elements took 1.2 GB). A larger
+ * event is dead-lettered, refused before a row of it is mapped.
+ */
+export const MAX_EVENT_VALUES = 250_000;
 
 /** One row operation produced from an event: values aligned with the action's columns. */
 export interface MappedOp {
@@ -35,6 +45,12 @@ function fail(action: CompiledAction, col: CompiledColumn, message: string): Map
   return new MapError(`${action.table.name}.${col.name} ← ${col.source}: ${message}`);
 }
 
+/** What an exception thrown while mapping says in the event's reason. */
+function thrown(e: unknown): string {
+  if (e instanceof PathLimitError) return e.message;
+  return e instanceof Error ? `${e.name}: ${e.message}` : `thrown: ${String(e)}`;
+}
+
 /** Reads and coerces one column; returns the bound value, ABSENT, or a MapError. */
 function read(
   action: CompiledAction,
@@ -44,14 +60,26 @@ function read(
   key: string | number,
   required: boolean,
 ): unknown {
-  const raw = col.get(envelope, element, key);
-  if (raw === ABSENT) return required ? fail(action, col, "is missing (it is part of the key)") : ABSENT;
-  if (raw === null || raw === undefined) {
-    if (required) return fail(action, col, "is null (it is part of the key)");
-    return col.nullable ? null : fail(action, col, "is null, but the column is NOT NULL");
+  try {
+    const raw = col.get(envelope, element, key);
+    if (raw === ABSENT)
+      return required ? fail(action, col, `is missing (${requiredWhy(action, col)})`) : ABSENT;
+    if (raw === null || raw === undefined) {
+      if (required) return fail(action, col, `is null (${requiredWhy(action, col)})`);
+      return col.nullable ? null : fail(action, col, "is null, but the column is NOT NULL");
+    }
+    const value = col.coerce(raw);
+    return value instanceof CoerceFailure ? fail(action, col, value.message) : value;
+  } catch (e) {
+    // Pure work on this event: it fails the same way every time, so it is this event's letter.
+    return fail(action, col, thrown(e));
   }
-  const value = col.coerce(raw);
-  return value instanceof CoerceFailure ? fail(action, col, value.message) : value;
+}
+
+/** Why a column must have a value: it is part of the key, or the table's guard. */
+function requiredWhy(action: CompiledAction, col: CompiledColumn): string {
+  const guard = action.guardIndex >= 0 && action.columns[action.guardIndex] === col;
+  return guard ? "it is the table's guard" : "it is part of the key";
 }
 
 function readRow(
@@ -83,7 +111,26 @@ function readRow(
  * or not at all); an action whose `when` the event does not match is left out, and counted.
  */
 export function mapEvent(actions: CompiledEvent, envelope: unknown): MappedOps | MapError {
+  try {
+    return mapActions(actions, envelope);
+  } catch (e) {
+    // A `when` or a for_each path that threw (read() catches the columns' own): the event's letter.
+    return new MapError(`mapping the event failed: ${thrown(e)}`);
+  }
+}
+
+/** The values (rows × columns, parent key included) of an event's replace rows: what it weighs in a batch. */
+export function rowValues(ops: readonly MappedOp[]): number {
+  let n = 0;
+  for (const op of ops)
+    if (op.rows !== undefined && op.rows.length > 0)
+      n += op.rows.length * (op.action.columns.length + op.action.where.length);
+  return n;
+}
+
+function mapActions(actions: CompiledEvent, envelope: unknown): MappedOps | MapError {
   const ops: MappedOps = [];
+  let values = MAX_EVENT_VALUES;
   for (const action of actions) {
     if (action.when && !action.when(envelope, undefined, 0)) {
       ops.filtered = (ops.filtered ?? 0) + 1;
@@ -99,6 +146,16 @@ export function mapEvent(actions: CompiledEvent, envelope: unknown): MappedOps |
       const list = action.forEach!(envelope);
       if (list === ABSENT) continue; // selective payload without the collection: children left alone
       const rows: unknown[][] = [];
+      const keys =
+        Array.isArray(list) || list === null || typeof list !== "object" ? undefined : Object.keys(list);
+      const elements = Array.isArray(list) ? list.length : (keys?.length ?? 0);
+      // Each row holds the parent key (where) and the columns.
+      const width = action.where.length + action.columns.length;
+      values -= elements * width;
+      if (values < 0)
+        return new MapError(
+          `${action.table.name}: for_each ${action.forEachSource} has ${elements} elements, ${elements * width} values with the ${width} columns of each row: over the limit of ${MAX_EVENT_VALUES} values an event may map to`,
+        );
       if (Array.isArray(list)) {
         for (let i = 0; i < list.length; i++) {
           const row: unknown[] = new Array(action.columns.length);
@@ -107,12 +164,16 @@ export function mapEvent(actions: CompiledEvent, envelope: unknown): MappedOps |
             return new MapError(`${r.reason} (element ${i} of ${action.forEachSource})`);
           rows.push(row);
         }
-      } else if (list !== null && typeof list === "object") {
-        for (const [k, element] of Object.entries(list)) {
+      } else if (keys) {
+        const map = list as Record<string, unknown>;
+        for (const k of keys) {
+          const element = map[k];
           const row: unknown[] = new Array(action.columns.length);
           const r = readRow(action, envelope, element, k, row);
           if (r instanceof MapError)
-            return new MapError(`${r.reason} (element "${k}" of ${action.forEachSource})`);
+            return new MapError(
+              `${r.reason} (element ${JSON.stringify(excerpt(k))} of ${action.forEachSource})`,
+            );
           rows.push(row);
         }
       } else if (list !== null) {
@@ -123,12 +184,12 @@ export function mapEvent(actions: CompiledEvent, envelope: unknown): MappedOps |
       ops.push({ action, values: [], where, rows, signature: "" });
       continue;
     }
-    const values: unknown[] = new Array(action.columns.length);
-    const signature = readRow(action, envelope, undefined, 0, values);
+    const row: unknown[] = new Array(action.columns.length);
+    const signature = readRow(action, envelope, undefined, 0, row);
     if (signature instanceof MapError) return signature;
     // A selective payload with nothing to set: no statement (an empty SET list is not SQL).
     if ((action.mode === "update" || action.mode === "soft_delete") && !signature.includes("1")) continue;
-    ops.push({ action, values, where, rows: undefined, signature });
+    ops.push({ action, values: row, where, rows: undefined, signature });
   }
   return ops;
 }

@@ -1,3 +1,4 @@
+import { cut, excerpt } from "../core/text.js";
 import type { ColumnType, TransformName, TransformOptions, ValueSpec } from "../specs/types.js";
 import { CoerceFailure, parseIsoDatetime } from "./coerce.js";
 import type { Getter } from "./conditions.js";
@@ -34,8 +35,9 @@ type Apply = (args: Args) => unknown;
 function decimals(name: string, args: Args): dec.Decimal[] | CoerceFailure {
   const out: dec.Decimal[] = [];
   for (const a of args) {
-    const d = dec.toDecimal(a);
-    if (!d) return new CoerceFailure(`${name} expected a number, got ${describe(a)}`);
+    const d = dec.parseDecimal(a);
+    if (d === undefined) return new CoerceFailure(`${name} expected a number, got ${describe(a)}`);
+    if (d instanceof dec.DecimalLimit) return new CoerceFailure(`${name}: ${d.message}`);
     out.push(d);
   }
   return out;
@@ -73,7 +75,7 @@ function applier(name: TransformName, o: TransformOptions, target: ColumnType | 
           const q = dec.div(acc, d, scale, o.mode);
           if (!q)
             return new CoerceFailure(
-              `div: ${dec.decimalText(acc)} / ${dec.decimalText(d)} is not exact at ${scale} decimals (give mode: half_up, half_even, down or up)`,
+              `div: ${excerpt(dec.decimalText(acc))} / ${excerpt(dec.decimalText(d))} is not exact at ${scale} decimals (give mode: half_up, half_even, down or up)`,
             );
           acc = q;
         }
@@ -95,6 +97,7 @@ function applier(name: TransformName, o: TransformOptions, target: ColumnType | 
     case "map": {
       const table = new Map(Object.entries(o.values ?? {}));
       const fallback = o.fallback ?? { kind: "error" };
+      const keys = cut([...table.keys()].join(", "), 400);
       return ([v]) => {
         if (v !== null && typeof v === "object")
           return new CoerceFailure(`map expected a scalar, got ${describe(v)}`);
@@ -102,9 +105,7 @@ function applier(name: TransformName, o: TransformOptions, target: ColumnType | 
         if (found !== undefined || table.has(String(v))) return found ?? null;
         if (fallback.kind === "default") return fallback.value;
         if (fallback.kind === "pass") return v;
-        return new CoerceFailure(
-          `map: ${describe(v)} is not in its values (${[...table.keys()].join(", ")})`,
-        );
+        return new CoerceFailure(`map: ${describe(v)} is not in its values (${keys})`);
       };
     }
     case "upper":

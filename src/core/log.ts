@@ -1,4 +1,10 @@
-/** Structured logs on stderr: JSON lines when stderr is not a terminal, short text when it is. LOG_LEVEL sets the floor. */
+import { forTerminal, jsonText } from "./terminal.js";
+
+/**
+ * Structured logs on stderr: JSON lines when stderr is not a terminal, short text when it is.
+ * LOG_LEVEL sets the floor. Text lines escape control characters (event data reaches the logs);
+ * JSON lines are exact JSON with DEL and C1 escaped too.
+ */
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 } as const;
 export type Level = keyof typeof LEVELS;
 
@@ -9,7 +15,7 @@ const json =
 function write(level: Exclude<Level, "silent">, msg: string, fields?: Record<string, unknown>): void {
   if (LEVELS[level] < floor) return;
   if (json) {
-    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`);
+    process.stderr.write(`${jsonText({ time: new Date().toISOString(), level, msg, ...fields })}\n`);
   } else {
     const extra =
       fields && Object.keys(fields).length
@@ -17,7 +23,7 @@ function write(level: Exclude<Level, "silent">, msg: string, fields?: Record<str
             .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
             .join(" ")}`
         : "";
-    process.stderr.write(`${level === "info" ? "" : `${level}: `}${msg}${extra}\n`);
+    process.stderr.write(`${forTerminal(`${level === "info" ? "" : `${level}: `}${msg}${extra}`)}\n`);
   }
 }
 

@@ -8,6 +8,16 @@ import {
 } from "../compile/engine-statements.js";
 import { exactValueBytes, type Statement } from "../compile/statements.js";
 import type { SourceRecord } from "../core/source-record.js";
+import { cut } from "../core/text.js";
+
+/**
+ * The longest reason a letter keeps, in characters (at most 8 KB in utf8mb4, well within the
+ * reason's TEXT column): a longer one is cut in the middle with a marker saying how long it was. A
+ * reason quoting a 70,000-digit number once failed the letter's insert and stalled every partition.
+ */
+export const MAX_REASON_CHARS = 2000;
+/** event_id and event_type are VARCHAR(255). */
+const MAX_ID_CHARS = 255;
 
 /** The dead letter of a record: where it came from, what could be read of it, and why. */
 export function letterFor(
@@ -30,9 +40,9 @@ export function letterFor(
       (k
         ? record.position
         : `${record.position} #${createHash("sha256").update(record.value).digest("hex").slice(0, 16)}`),
-    eventId,
-    eventType,
-    reason,
+    eventId: eventId === undefined ? undefined : cut(eventId, MAX_ID_CHARS),
+    eventType: eventType === undefined ? undefined : cut(eventType, MAX_ID_CHARS),
+    reason: cut(reason, MAX_REASON_CHARS),
     payload: record.value,
     recordKey: again ? again.recordKey : (k?.key ?? null),
     kind,

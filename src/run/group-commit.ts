@@ -1,6 +1,6 @@
 import type { SourceRecord } from "../core/source-record.js";
 import type { Executor } from "./executor.js";
-import type { Prepared } from "./prepare.js";
+import { MAX_BATCH_VALUES, Pieces, type Prepared, valuesOf } from "./prepare.js";
 
 interface Composed {
   readonly take: Pending[];
@@ -9,6 +9,9 @@ interface Composed {
 
 interface Pending {
   readonly prepared: Prepared[];
+  /** What it weighs against a transaction's worth (see cost). */
+  readonly cost: number;
+  readonly values: number;
   readonly resolve: () => void;
   readonly reject: (e: unknown) => void;
 }
@@ -52,15 +55,36 @@ export class GroupCommit {
     records: readonly SourceRecord[],
     wanted: () => boolean = () => true,
   ): Promise<{ committed: Promise<void> } | undefined> {
-    // Backpressure: while a transaction's worth is prepared and waiting, prepare nothing more.
-    while (this.queued >= this.maxEvents) {
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
-    }
-    if (!wanted()) return undefined;
-    const prepared = this.executor.prepare(records);
-    this.queued += prepared.length;
+    // Prepared a piece at a time (prepare.ts): a list of row-heavy events is queued in pieces of at
+    // most a transaction's worth of values, each prepared once there is room for it.
+    const pieces = new Pieces((r) => this.executor.prepare(r), records);
+    const commits: Promise<void>[] = [];
+    do {
+      // Backpressure: while a transaction's worth is prepared and waiting, prepare nothing more.
+      while (this.queued >= this.maxEvents) {
+        await new Promise<void>((resolve) => this.waiters.push(resolve));
+      }
+      if (!wanted()) return undefined;
+      commits.push(this.enqueue(pieces.next()));
+    } while (!pieces.done);
+    return { committed: commits.length === 1 ? commits[0]! : Promise.all(commits).then(() => undefined) };
+  }
+
+  /**
+   * What a submission weighs against a transaction's worth (maxEvents): its events, and as many
+   * again as the share of MAX_BATCH_VALUES its rows hold (a piece at that limit fills a transaction).
+   */
+  private cost(prepared: readonly Prepared[], values: number): number {
+    return prepared.length + Math.ceil((values * this.maxEvents) / MAX_BATCH_VALUES);
+  }
+
+  private enqueue(prepared: Prepared[]): Promise<void> {
+    let values = 0;
+    for (const p of prepared) values += valuesOf(p);
+    const cost = this.cost(prepared, values);
+    this.queued += cost;
     const committed = new Promise<void>((resolve, reject) => {
-      this.queue.push({ prepared, resolve, reject });
+      this.queue.push({ prepared, cost, values, resolve, reject });
       if (!this.running) {
         this.running = true;
         // Let the other partitions' handlers of the same fetch submit first.
@@ -72,19 +96,27 @@ export class GroupCommit {
       this.composed = this.compose();
       this.executor.planAhead(this.composed.prepared);
     }
-    return { committed };
+    return committed;
   }
 
   /** Takes the next transaction's submissions off the queue: whole ones, as many as fit. */
   private compose(): Composed {
     const take: Pending[] = [this.queue.shift()!];
     let events = take[0]!.prepared.length;
-    while (this.queue.length > 0 && events + this.queue[0]!.prepared.length <= this.maxEvents) {
+    let values = take[0]!.values;
+    let cost = take[0]!.cost;
+    while (
+      this.queue.length > 0 &&
+      events + this.queue[0]!.prepared.length <= this.maxEvents &&
+      values + this.queue[0]!.values <= MAX_BATCH_VALUES
+    ) {
       const next = this.queue.shift()!;
       events += next.prepared.length;
+      values += next.values;
+      cost += next.cost;
       take.push(next);
     }
-    this.queued -= events;
+    this.queued -= cost;
     return { take, prepared: take.length === 1 ? take[0]!.prepared : take.flatMap((t) => t.prepared) };
   }
 

@@ -1,6 +1,6 @@
 import type { SourceRecord } from "../core/source-record.js";
 import type { Executor } from "./executor.js";
-import type { Prepared } from "./prepare.js";
+import { Pieces, type Prepared } from "./prepare.js";
 
 /**
  * Applies every batch a source yields, in order, as a two-stage pipeline: while MySQL writes one
@@ -16,13 +16,21 @@ export async function drain(
 ): Promise<{ atEnd: boolean }> {
   let read = source.next();
   let prepared: Prepared[] | undefined;
+  // A batch read is prepared in pieces: its events' rows never all in memory at once (prepare.ts).
+  let pieces: Pieces | undefined;
+  const nextPiece = (): Prepared[] | undefined => (pieces && !pieces.done ? pieces.next() : undefined);
+  const prepare = (records: readonly SourceRecord[]) => executor.prepare(records);
   for (;;) {
+    if (!prepared) prepared = nextPiece();
     if (!prepared) {
       const r = await unlessAborted(read, signal);
       if (r === "aborted") return { atEnd: false };
       if (r.done) return { atEnd: true };
-      prepared = executor.prepare(r.value);
+      // Prepared before the next read starts (its linger timer must not run while this maps).
+      pieces = new Pieces(prepare, r.value);
+      prepared = nextPiece();
       read = source.next();
+      if (!prepared) continue;
     }
     if (signal.aborted) return { atEnd: false };
     let ready: IteratorResult<SourceRecord[]> | undefined;
@@ -37,9 +45,12 @@ export async function drain(
     // Called by the executor while MySQL writes this batch: the next one, if read by then, is
     // mapped and planned meanwhile.
     const prepareNext = () => {
+      if (nextPrepared !== undefined) return nextPrepared;
+      nextPrepared = nextPiece();
       if (nextPrepared === undefined && ready !== undefined && !ready.done) {
-        nextPrepared = executor.prepare(ready.value);
+        pieces = new Pieces(prepare, ready.value);
         ready = undefined;
+        nextPrepared = nextPiece();
         read = source.next();
       }
       return nextPrepared;

@@ -648,10 +648,10 @@ class FileReader {
       );
     }
     if (name === "scale") {
-      if (!Number.isInteger(o.by))
+      if (!Number.isInteger(o.by) || Math.abs(o.by as number) > 65)
         return this.bad(
           [...path, "by"],
-          "scale needs by: an integer power of ten",
+          "scale needs by: an integer power of ten from -65 to 65",
           "write { scale: $.data.amount_cents, by: -2 } for cents to units",
         );
       options.by = o.by;

@@ -228,12 +228,17 @@ describe("dead-letters list, show and purge", () => {
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain("no dead letter with id 999999");
 
-    // On a terminal the table fits its width (the reason is cut with an ellipsis).
-    const tty = spawnSync("script", ["-qec", `node ${BIN} dead-letters list --limit 2`, "/dev/null"], {
-      cwd: REPO,
-      env: { ...process.env, ...env, COLUMNS: "90", LOG_LEVEL: "warn" },
-      encoding: "utf8",
-    });
+    // On a terminal the table fits its width (the reason is cut with an ellipsis). The pty's width is
+    // set with stty: a pty of 0 columns (what script makes here) cuts nothing (it printed only "…").
+    const tty = spawnSync(
+      "script",
+      ["-qec", `stty cols 90; node ${BIN} dead-letters list --limit 2`, "/dev/null"],
+      {
+        cwd: REPO,
+        env: { ...process.env, ...env, LOG_LEVEL: "warn" },
+        encoding: "utf8",
+      },
+    );
     expect(tty.status, tty.stderr).toBe(0);
     const ttyLines = tty.stdout.replace(/\r/g, "").trimEnd().split("\n");
     expect(ttyLines[1]!.length).toBeLessThanOrEqual(90);

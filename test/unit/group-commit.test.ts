@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { SourceRecord } from "../../src/core/source-record.js";
 import type { WhileWaiting } from "../../src/run/executor.js";
 import { GroupCommit } from "../../src/run/group-commit.js";
-import type { Prepared } from "../../src/run/prepare.js";
+import { MAX_BATCH_VALUES, Pieces, type Prepared } from "../../src/run/prepare.js";
 
 /**
  * The group commit's packing and lookahead hand-off, against an executor that records what each
@@ -166,5 +166,76 @@ describe("group commit", () => {
     expect(await b).toBeUndefined();
     await a;
     expect(ex.transactions).toEqual([["a0", "a1"]]);
+  });
+});
+
+describe("row-heavy events", () => {
+  /** An executor whose events weigh `values[i]` values of replace rows each. */
+  class Heavy extends Recorder {
+    constructor(private readonly values: Record<string, number>) {
+      super();
+    }
+    override prepare(records: readonly SourceRecord[]): Prepared[] {
+      return records.map(
+        (record) =>
+          ({
+            kind: "event",
+            record,
+            eventType: "t",
+            eventId: record.position,
+            ops: [],
+            filteredActions: 0,
+            values: this.values[record.position] ?? 0,
+          }) as Prepared,
+      );
+    }
+  }
+
+  it("Pieces: a piece ends at MAX_BATCH_VALUES, or before an event that would pass it", () => {
+    const weights = [100_000, 100_000, 100_000, 10, 300_000, 10, 0];
+    const ex = new Heavy(Object.fromEntries(weights.map((w, i) => [`a${i}`, w])));
+    let prepared = 0;
+    const pieces = new Pieces(
+      (r) => {
+        prepared += r.length;
+        return ex.prepare(r);
+      },
+      records("a", weights.length),
+    );
+    const out: string[][] = [];
+    while (!pieces.done) {
+      out.push(pieces.next().map((p) => p.record.position));
+      // Prepared one piece ahead at most: the event that did not fit is held, nothing more.
+      expect(prepared).toBeLessThanOrEqual(out.flat().length + 1);
+    }
+    expect(MAX_BATCH_VALUES).toBe(250_000);
+    expect(out).toEqual([["a0", "a1"], ["a2", "a3"], ["a4"], ["a5", "a6"]]);
+  });
+
+  it("a list of them is applied in transactions of at most MAX_BATCH_VALUES, in order", async () => {
+    const ex = new Heavy({ a0: 200_000, a1: 200_000, a2: 10, b0: 100_000, b1: 100_000 });
+    const g = new GroupCommit(ex, 1000);
+    await acceptInTurn(g, records("a", 4), records("b", 2));
+    expect(ex.transactions).toEqual([["a0"], ["a1", "a2", "a3"], ["b0", "b1"]]);
+  });
+
+  it("a heavy piece counts as a transaction's worth: the submitter waits before preparing more", async () => {
+    const ex = new Heavy({ a0: 250_000, b0: 250_000 });
+    const g = new GroupCommit(ex, 1000);
+    const order: string[] = [];
+    const noted =
+      (name: string) =>
+      <T>(x: T) => {
+        order.push(name);
+        return x;
+      };
+    const a = g.accept(records("a", 1)).then(noted("a"));
+    const b = g.accept(records("b", 1)).then(noted("b"));
+    await a;
+    await new Promise((r) => setImmediate(r));
+    expect(order).toEqual(["a"]);
+    const [x, y] = await Promise.all([a, b]);
+    await Promise.all([x!.committed, y!.committed]);
+    expect(ex.transactions).toEqual([["a0"], ["b0"]]);
   });
 });

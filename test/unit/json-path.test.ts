@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../src/compile/compile.js";
 import { ABSENT, checkPath, compilePath, forEachPath, simpleSegments } from "../../src/compile/json-path.js";
+import { PathLimitError } from "../../src/compile/json-path-query.js";
 import { checkExamples } from "../../src/examples/check-examples.js";
 import { formatIssue } from "../../src/specs/issues.js";
 import { loadSpecDir } from "../helpers/specs.js";
@@ -152,7 +153,7 @@ describe("compilePath: simple paths", () => {
   });
 });
 
-describe("compilePath: complex paths (jsonpath-plus)", () => {
+describe("compilePath: complex paths (parsed and evaluated by projector, never as code)", () => {
   it("wildcards collect every match into an array", () => {
     expect(get("$.data.items[*].sku")).toEqual(["A", "B", "C"]);
     expect(get("$.data.variants.*.sku")).toEqual(["TEE-RED-M", "TEE-BLU-L"]);
@@ -173,10 +174,50 @@ describe("compilePath: complex paths (jsonpath-plus)", () => {
     expect(get("$.data.items..key")).toEqual(["red-m", "blue-l"]);
   });
 
-  it("slices and unions", () => {
+  it("slices, unions and indexes from the end", () => {
     expect(get("$.data.items[0:2].sku")).toEqual(["A", "B"]);
     expect(get("$.data.items[-1:].sku")).toBe("C");
+    expect(get("$.data.items[::2].sku")).toEqual(["A", "C"]);
     expect(get("$.data.items[0,2].sku")).toEqual(["A", "C"]);
+    expect(get("$.data.items[-1].sku")).toBe("C");
+    expect(get("$.data.items[-4].sku")).toBe(ABSENT);
+    expect(get("$.data['customer','title']")).toEqual([
+      { user_id: "u1", email: "jane@example.com" },
+      "plain string",
+    ]);
+  });
+
+  it("filters compare numbers, text, booleans and null, with &&, || and !", () => {
+    expect(get("$.data.items[?(@.qty >= 2 && @.qty < 5)].sku")).toBe("A");
+    expect(get("$.data.items[?(@.qty == 1 || @.sku == 'C')].sku")).toEqual(["B", "C"]);
+    expect(get("$.data.items[?(!(@.qty > 1))].sku")).toBe("B");
+    expect(get("$.data.items[?(@.variant == null)].sku")).toBe("B");
+    expect(get("$.data.items[?(@.variant != null)].sku")).toEqual(["A", "C"]);
+    expect(get('$.data.items[?(@.sku === "A")].qty')).toBe(2);
+    expect(get("$.data.items[?(@.sku > 'A')].sku")).toEqual(["B", "C"]);
+    // Values of different kinds are never equal, nor ordered (no JavaScript coercion: '2' is not 2).
+    expect(get("$.data.items[?(@.qty == '2')].sku")).toBe(ABSENT);
+    expect(get("$.data.items[?(@.qty > '1')].sku")).toBe(ABSENT);
+    // A missing member is neither null nor anything else.
+    expect(get("$.data.items[?(@.nope == null)].sku")).toBe(ABSENT);
+    expect(get("$.data.items[?(@.nope != 1)].sku")).toEqual(["A", "B", "C"]);
+    // $ in a filter is the path's root; filters apply to an object map's values too.
+    expect(get("$.data.items[?(@.sku == $.data.single[0].sku)]")).toBe(ABSENT);
+    expect(get("$.data.variants[?(@.sku == 'TEE-BLU-L')].sku")).toBe("TEE-BLU-L");
+    expect(get("$.data.items[?(@.variant)].variant.key")).toEqual(["red-m", "blue-l"]);
+  });
+
+  it("recursive descent visits a node before its children, in document order, however deep", () => {
+    expect(get("$..sku")).toEqual(["A", "B", "C", "only", "TEE-RED-M", "TEE-BLU-L", "D"]);
+    let deep: unknown = { sku: "bottom" };
+    for (let i = 0; i < 50_000; i++) deep = [deep];
+    expect(compilePath("$..sku")({ data: deep })).toBe("bottom");
+  });
+
+  it("stops a path that would visit more than its limit of values (the event is dead-lettered)", () => {
+    const wide = { data: Array.from({ length: 2100 }, () => Array.from({ length: 2100 }, () => 1)) };
+    expect(() => compilePath("$..*")(wide)).toThrow(PathLimitError);
+    expect(() => compilePath("$..*..*")(wide)).toThrow(/visits more than 4000000 values of the event/);
   });
 
   it("no match is ABSENT (never an empty array)", () => {
@@ -198,8 +239,6 @@ describe("compilePath: complex paths (jsonpath-plus)", () => {
     expect(compilePath("@.list[*].v")({ list: [{ v: 1 }, { v: 2 }] })).toEqual([1, 2]);
   });
 
-  // BUG (see report): a filter that reads through a null element throws out of the accessor, so
-  // mapEvent throws instead of returning a MapError and the event cannot be dead-lettered.
   it("never throws on data a filter does not expect", () => {
     expect(() => get("$.data.items[?(@.variant.key == 'red-m')].sku")).not.toThrow();
   });
@@ -296,9 +335,39 @@ describe("checkPath", () => {
     }
   });
 
-  // BUG (see report): validation runs the path against `{}`, where a filter is never evaluated, so
-  // a malformed filter passes and fails (throws) on the first real event instead.
   it("rejects a malformed filter expression", () => {
-    expect(checkPath("$.data.items[?(@.qty ==)].sku")).toBeTypeOf("string");
+    expect(checkPath("$.data.items[?(@.qty ==)].sku")).toMatch(
+      /^unexpected "\)\]\.sku" at character 24 in the filter: a filter compares values/,
+    );
+    expect(checkPath("$.data.items[?(@.qty = 1)]")).toBe(
+      "the filter has a single =, which assigns: write == to compare",
+    );
+    expect(checkPath("$.data.items[?(@.qty =! 1)]")).toBe(
+      "the filter has =!, which compares with a negation: write != to test inequality",
+    );
+  });
+
+  it("refuses what the docs do not describe: code, script expressions, other engines' operators", () => {
+    const refused: [string, RegExp][] = [
+      ["$[?(@.constructor.constructor('return process')())]", /unexpected "\('return pro" .* in the filter/],
+      [
+        `$..[?(p="console.log(this.process.mainModule.require('child_process').execSync('id').toString())";a=''[['constructor']][['constructor']](p);a())]`,
+        /unexpected "p=/,
+      ],
+      ["$.data.items[?(@.sku.toUpperCase() == 'A')]", /unexpected "\(\) == 'A'\)\]"/],
+      ["$.data.items[?(@.qty + 1 > 2)]", /unexpected "\+ 1 > 2\)\]"/],
+      ["$.data.items[?(@property == 0)]", /@property is not part of the filters a spec may write/],
+      ["$.data.items[?(@path)]", /@path is not part of the filters/],
+      ["$.data.items[?(@..sku)]", /inside a filter, a path's steps are .name, \['key'\] and \[index\]/],
+      ["$.data.items[(@.length-1)]", /script expressions are not part of the JSONPath a spec may write/],
+      ["$.data.items~", /~ is not part of the JSONPath a spec may write/],
+      ["$.data.items^", /\^ is not part of the JSONPath a spec may write/],
+      ["$.data.items[0:5:-1]", /a slice's step must be a positive integer/],
+      ["$.data.items[?@.qty]", /a filter is written \[\?\(…\)\]/],
+    ];
+    for (const [path, message] of refused) {
+      expect(checkPath(path), path).toMatch(message);
+      expect(() => compilePath(path), path).toThrow(message);
+    }
   });
 });

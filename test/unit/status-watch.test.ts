@@ -7,7 +7,8 @@ import {
   type WatchHistory,
   type WatchSample,
 } from "../../src/cli/status-watch.js";
-import { fit, printable } from "../../src/cli/terminal-text.js";
+import { fit } from "../../src/cli/terminal-text.js";
+import { forTerminal } from "../../src/core/terminal.js";
 
 const head = { group: "projector", database: "shop", intervalSeconds: 2, width: Number.POSITIVE_INFINITY };
 
@@ -31,14 +32,14 @@ function sample(at: number, over: Partial<WatchSample> = {}): WatchSample {
   };
 }
 
-describe("printable", () => {
+describe("terminal text", () => {
   it("shows C0, DEL and C1 characters as escapes, and keeps other text", () => {
-    expect(printable("a\u001b]0;title\u0007b\u001b[2Jc")).toBe("a\\x1b]0;title\\x07b\\x1b[2Jc");
-    expect(printable("del\u007f c1\u009b nul\u0000 tab\t nl\n")).toBe(
+    expect(forTerminal("a\u001b]0;title\u0007b\u001b[2Jc")).toBe("a\\x1b]0;title\\x07b\\x1b[2Jc");
+    expect(forTerminal("del\u007f c1\u009b nul\u0000 tab\t nl\n")).toBe(
       "del\\x7f c1\\x9b nul\\x00 tab\\x09 nl\\x0a",
     );
-    expect(printable("tab\t nl\n cr\r", { multiline: true })).toBe("tab\t nl\n cr\\x0d");
-    expect(printable("é ü ✓ ▁▂")).toBe("é ü ✓ ▁▂");
+    expect(forTerminal("tab\t nl\n cr\r", true)).toBe("tab\t nl\n cr\\x0d");
+    expect(forTerminal("é ü ✓ ▁▂")).toBe("é ü ✓ ▁▂");
   });
 
   it("fits a line to a width with an ellipsis", () => {

@@ -42,6 +42,99 @@ describe("exact decimals", () => {
   });
 });
 
+describe("the limits of exact arithmetic, checked before any work", () => {
+  /** Runs `f`, and fails when it took longer than `ms` (old code: seconds to minutes of CPU). */
+  function quick<T>(ms: number, f: () => T): T {
+    const started = performance.now();
+    const r = f();
+    expect(performance.now() - started).toBeLessThan(ms);
+    return r;
+  }
+
+  it("take every finite double and everything a decimal(65,30) holds, and -0 as 0", () => {
+    expect(text(d(5e-324))).toBe(`0.${"0".repeat(323)}5`);
+    expect(text(d(1.7976931348623157e308))).toBe(`17976931348623157${"0".repeat(292)}`);
+    expect(text(d(`${"9".repeat(35)}.${"9".repeat(30)}`))).toBe(`${"9".repeat(35)}.${"9".repeat(30)}`);
+    expect(text(d(-0))).toBe("0");
+    expect(text(d("-0.000"))).toBe("0");
+    expect(text(d(`1e${dec.MAX_EXPONENT}`))).toBe(`1${"0".repeat(dec.MAX_EXPONENT)}`);
+    expect(text(d(`1.${"0".repeat(98)}`))).toBe("1");
+  });
+
+  it("refuse a larger exponent or more digits, naming the limit, in microseconds", () => {
+    const limit = (v: unknown) => quick(500, () => dec.parseDecimal(v));
+    expect(limit("1e999999999")).toEqual(
+      new dec.DecimalLimit(
+        "the number 1e999999999 has an exponent beyond the limit of ±400 for exact arithmetic",
+      ),
+    );
+    expect(limit("-1.5E-999999999999999999999")).toBeInstanceOf(dec.DecimalLimit);
+    expect(limit(`1e${dec.MAX_EXPONENT + 1}`)).toBeInstanceOf(dec.DecimalLimit);
+    expect(limit("1".repeat(101))).toEqual(
+      new dec.DecimalLimit("a number of 101 digits is over the limit of 100 for exact arithmetic"),
+    );
+    // 100 KB of zeros was ~37 s (trailing zeros dropped one BigInt division at a time).
+    expect(limit(`1.${"0".repeat(100_000)}`)).toEqual(
+      new dec.DecimalLimit(
+        "a number of 100002 characters is over the limit of 100 digits for exact arithmetic",
+      ),
+    );
+    // A long text that is no number at all is just not a number.
+    expect(limit(`x${"0".repeat(100_000)}`)).toBeUndefined();
+    expect(dec.toDecimal("1e999999999")).toBeUndefined();
+  });
+
+  it("numeric text is -?digits[.digits][e±digits], in transforms as in decimal columns: no spaces, no plus", () => {
+    for (const t of [" 5", "5 ", "+5", "0x10", "1_000", "Infinity", "NaN", "1.", ".5", "1e", "--1", "٣"])
+      expect(dec.parseDecimal(t), t).toBeUndefined();
+    expect((amountOf("{ add: [$.data.a, 0] }", { a: " 5" }) as MapError).reason).toBe(
+      't.amount ← add($.data.a, constant 0): add expected a number, got the string " 5"',
+    );
+    expect((amountOf("$.data.a", { a: " 5" }) as MapError).reason).toContain(
+      'expected a decimal number, got the string " 5"',
+    );
+    expect((amountOf("$.data.a", { a: "+5" }) as MapError).reason).toContain(
+      'expected a decimal number, got the string "+5"',
+    );
+  });
+
+  it("make an event over them a letter whose reason names the limit, and stays short", () => {
+    const huge = quick(2000, () => amountOf("{ div: [$.data.a, 100] }", { a: "1e999999999" }));
+    expect((huge as MapError).reason).toBe(
+      "t.amount ← div($.data.a, constant 100): div: the number 1e999999999 has an exponent beyond the limit of ±400 for exact arithmetic",
+    );
+    for (const transform of ["add", "sub", "mul", "div"]) {
+      const r = quick(2000, () => amountOf(`{ ${transform}: [$.data.a, 3] }`, { a: "7".repeat(70_000) }));
+      expect((r as MapError).reason).toBe(
+        `t.amount ← ${transform}($.data.a, constant 3): ${transform}: a number of 70000 characters is over the limit of 100 digits for exact arithmetic`,
+      );
+    }
+    const round = quick(2000, () =>
+      amountOf("{ round: $.data.a, decimals: 0 }", { a: `0.${"5".repeat(100_000)}` }),
+    );
+    expect((round as MapError).reason).toContain("over the limit of 100 digits");
+    const scale = quick(2000, () => amountOf("{ scale: $.data.a, by: 65 }", { a: "1e-400" }));
+    expect(scale).toBeInstanceOf(MapError);
+  });
+
+  it("an inexact division quotes its operands cut short", () => {
+    const r = amountOf("{ div: [$.data.a, 3] }", { a: "1".repeat(100) }) as MapError;
+    expect(r.reason.length).toBeLessThan(300);
+    expect(r.reason).toMatch(
+      /^t\.amount ← div\(\$\.data\.a, constant 3\): div: 1{17,18} …\[100 characters, cut\]… 1{17,18} \/ 3 is not exact/,
+    );
+  });
+
+  it("scale takes a power of ten from -65 to 65 (validate says so)", () => {
+    expect(
+      oneColumn("{ scale: $.data.a, by: 66 }")
+        .issues.map((i) => i.message)
+        .join("\n"),
+    ).toMatch(/by/);
+    expect(oneColumn("{ scale: $.data.a, by: 65 }").issues).toEqual([]);
+  });
+});
+
 describe("condition comparisons", () => {
   it("compare numbers by value, timestamps as instants, text exactly, booleans and null by equality", () => {
     expect(compareValues(9.5, 10)).toBeLessThan(0);
@@ -54,6 +147,13 @@ describe("condition comparisons", () => {
     expect(compareValues(true, 1)).toBeUndefined();
     expect(compareValues(null, null)).toBe(0);
     expect(compareValues(null, 0)).toBeUndefined();
+  });
+
+  it("compare a number beyond the limits of exact arithmetic with nothing, at once", () => {
+    const started = performance.now();
+    expect(compareValues("1e999999999", 0)).toBeUndefined();
+    expect(compareValues(`1.${"0".repeat(100_000)}`, 1)).toBeUndefined();
+    expect(performance.now() - started).toBeLessThan(500);
   });
 });
 

@@ -13,9 +13,10 @@ import {
 } from "../../compile/engine-statements.js";
 import { log } from "../../core/log.js";
 import type { SourceRecord } from "../../core/source-record.js";
+import { forTerminal, jsonText } from "../../core/terminal.js";
 import { Executor, ExecutorStopped } from "../../run/executor.js";
 import type { Row } from "../../run/ports.js";
-import { prepareRecord } from "../../run/prepare.js";
+import { Pieces, prepareRecord } from "../../run/prepare.js";
 import { Stats } from "../../run/stats.js";
 import { intOption, UserError } from "../errors.js";
 import { loadCompiled } from "../load-specs.js";
@@ -93,12 +94,25 @@ function listed(r: Row): Record<string, unknown> {
   };
 }
 
-/** A table with a header, columns padded; the last column cut to the terminal's width on a TTY. */
-function printTable(header: readonly string[], rows: readonly (readonly string[])[]): void {
+/**
+ * The width `list` cuts its lines to: the terminal's, on a TTY that says it (a pseudo-terminal of
+ * a CI runner or `script` may say 0 columns, or none: then nothing is cut).
+ */
+export function tableWidth(stream: { isTTY?: boolean; columns?: number }): number {
+  const columns = stream.columns ?? 0;
+  return stream.isTTY && columns > 0 ? Math.max(columns, 40) : Number.POSITIVE_INFINITY;
+}
+
+/**
+ * A table with a header, columns padded; the last column cut to the terminal's width on a TTY.
+ * The cells are data (event types, sources, reasons): control characters escaped, one line each.
+ */
+function printTable(header: readonly string[], cells: readonly (readonly string[])[]): void {
+  const rows = cells.map((r) => r.map((c) => forTerminal(c)));
   const widths = header.map((h, i) =>
     Math.max(h.length, ...rows.map((r) => (i < r.length - 1 ? r[i]!.length : 0))),
   );
-  const width = process.stdout.isTTY ? (process.stdout.columns ?? 120) : Number.POSITIVE_INFINITY;
+  const width = tableWidth(process.stdout);
   const line = (cells: readonly string[]) => {
     const text = cells.map((c, i) => (i < cells.length - 1 ? c.padEnd(widths[i]!) : c)).join("  ");
     return text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text;
@@ -156,7 +170,7 @@ export async function listCommand(o: LetterOptions & { limit: string }): Promise
       for (const r of rows) {
         const l = listed(r);
         if (o.json) {
-          process.stdout.write(`${first ? "" : ","}\n${JSON.stringify(l)}`);
+          process.stdout.write(`${first ? "" : ","}\n${jsonText(l)}`);
           first = false;
         } else letters.push(l);
       }
@@ -208,7 +222,7 @@ export async function showCommand(id: string, o: { mysqlUrl?: string; json?: boo
     const key = r.record_key === null || r.record_key === undefined ? null : payloadText(r.record_key);
     if (o.json) {
       process.stdout.write(
-        `${JSON.stringify({
+        `${jsonText({
           ...l,
           payload: payload.text,
           payload_encoding: payload.encoding,
@@ -218,21 +232,24 @@ export async function showCommand(id: string, o: { mysqlUrl?: string; json?: boo
       );
       return 0;
     }
+    // Every field is data: one line each, control characters escaped; the payload keeps its lines
+    // and tabs (a record may hold several lines), its other control characters escaped.
+    const one = (v: unknown) => forTerminal(String(v));
     const lines = [
       `id              ${l.id}`,
-      `kind            ${l.kind}`,
-      `source          ${l.source}`,
-      `position        ${l.position}`,
-      `event id        ${l.event_id ?? "-"}`,
-      `event type      ${l.event_type ?? "-"}`,
+      `kind            ${one(l.kind)}`,
+      `source          ${one(l.source)}`,
+      `position        ${one(l.position)}`,
+      `event id        ${one(l.event_id ?? "-")}`,
+      `event type      ${one(l.event_type ?? "-")}`,
       `attempts        ${l.attempts}`,
       `first failed    ${l.first_failed_at}`,
       `last failed     ${l.last_failed_at}`,
       `retriable       ${l.retriable ? "yes" : "no: the payload is not the whole record, or holds no event"}`,
-      `reason          ${l.reason}`,
-      `record key      ${key ? (key.encoding === "utf8" ? key.text : `(base64) ${key.text}`) : "-"}`,
+      `reason          ${one(l.reason)}`,
+      `record key      ${key ? (key.encoding === "utf8" ? one(key.text) : `(base64) ${key.text}`) : "-"}`,
       `payload         ${l.payload_bytes} bytes${payload.encoding === "base64" ? ", not UTF-8: base64" : ""}:`,
-      payload.text,
+      forTerminal(payload.text, true),
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
     return 0;
@@ -341,7 +358,9 @@ export async function retryCommand(
           if (p.kind === "dead") wouldFail.set(p.letter.reason, (wouldFail.get(p.letter.reason) ?? 0) + 1);
         }
       } else if (records.length > 0) {
-        await executor.apply(records);
+        // In pieces of at most MAX_BATCH_VALUES values of rows (prepare.ts), as run and replay do.
+        const pieces = new Pieces((r) => executor.prepare(r), records);
+        while (!pieces.done) await executor.applyPrepared(pieces.next());
       }
       if (tty) process.stderr.write(`\r${seen} of ${before.retriable} letters retried   `);
       if (rows.length < batchSize) break;
@@ -404,18 +423,18 @@ function groupBy(rows: readonly Row[], key: (r: Row) => string): Map<string, num
 
 function report(json: boolean | undefined, summary: Record<string, unknown>): number {
   if (json) {
-    process.stdout.write(`${JSON.stringify(summary)}\n`);
+    process.stdout.write(`${jsonText(summary)}\n`);
     return 0;
   }
   const lines: string[] = [];
   if (summary.dry_run) {
     lines.push(`would retry    ${summary.would_retry} letter(s) (nothing written: --dry-run)`);
     for (const [k, n] of Object.entries(summary.by_event_type as Record<string, number>))
-      lines.push(`  ${k.padEnd(40)} ${n}`);
+      lines.push(`  ${forTerminal(k).padEnd(40)} ${n}`);
     const failing = Object.entries(summary.still_failing_to_map as Record<string, number>);
     if (failing.length > 0) {
       lines.push("still failing under the current specs (before MySQL is asked):");
-      for (const [reason, n] of failing) lines.push(`  ${String(n).padStart(6)}  ${reason}`);
+      for (const [reason, n] of failing) lines.push(`  ${String(n).padStart(6)}  ${forTerminal(reason)}`);
     }
     lines.push(`not retriable  ${summary.not_retried} (payload not whole, or no event in it)`);
   } else {

@@ -1,5 +1,6 @@
 import { createDatabaseSql, useDatabaseSql } from "../../compile/ddl.js";
 import { diffSchema } from "../../compile/migration.js";
+import { forTerminal } from "../../core/terminal.js";
 import { isMissingDatabase, MysqlSink } from "../../sink/mysql-sink.js";
 import { parseMysqlUrl } from "../../sink/mysql-url.js";
 import { loadCompiled } from "../load-specs.js";
@@ -36,8 +37,9 @@ export async function migrateCommand(
   }
   try {
     const migration = await planSchema(sink, compiled);
-    for (const w of migration.warnings) process.stderr.write(`warning: ${w}\n`);
-    for (const n of migration.notes) process.stderr.write(`note: ${n}\n`);
+    // They name the database's own tables and columns, which projector did not necessarily create.
+    for (const w of migration.warnings) process.stderr.write(`warning: ${forTerminal(w)}\n`);
+    for (const n of migration.notes) process.stderr.write(`note: ${forTerminal(n)}\n`);
     const drift = async () => {
       // Versions: new tables and those migrate made right are recorded; the others need a rebuild.
       const states = opts.dryRun

@@ -28,6 +28,7 @@ import { log } from "../../core/log.js";
 import { partitionKey, type SourceRecord } from "../../core/source-record.js";
 import { Executor, ExecutorStopped } from "../../run/executor.js";
 import { OffsetsStore } from "../../run/offsets.js";
+import { Pieces } from "../../run/prepare.js";
 import { Stats } from "../../run/stats.js";
 import { MysqlSink } from "../../sink/mysql-sink.js";
 import { jsonlBatches } from "../../source/jsonl.js";
@@ -142,7 +143,9 @@ export async function rebuildCommand(dir: string, named: string[], opts: Rebuild
     });
     progress.stats = stats;
     const apply = async (records: SourceRecord[]) => {
-      await executor.apply(records);
+      // In pieces of at most MAX_BATCH_VALUES values of rows (prepare.ts), as run and replay do.
+      const pieces = new Pieces((r) => executor.prepare(r), records);
+      while (!pieces.done) await executor.applyPrepared(pieces.next());
       await progress.tick();
     };
 

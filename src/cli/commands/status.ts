@@ -8,6 +8,7 @@ import { COUNTERS, DEAD_LETTERS, META, OFFSETS, TOMBSTONES } from "../../compile
 import { META_QUERY } from "../../compile/migration.js";
 import { log } from "../../core/log.js";
 import { partitionKey } from "../../core/source-record.js";
+import { forTerminal, jsonText } from "../../core/terminal.js";
 import { OffsetsStore } from "../../run/offsets.js";
 import { createKafka, kafkaSettings } from "../../source/kafka/config.js";
 import { lagEvents } from "../../source/kafka/lag.js";
@@ -17,7 +18,6 @@ import { kafkaUserError } from "../kafka-errors.js";
 import { loadCompiled } from "../load-specs.js";
 import { mysqlUrl, openSink } from "../mysql.js";
 import { watchStatus } from "../status-watch.js";
-import { printable } from "../terminal-text.js";
 import { rebuildHint, rebuilds, specsGeneration, type TableState, tableStates } from "../versions.js";
 import { PURGE_SCOPE, RETRY_SCOPE } from "./dead-letters.js";
 
@@ -220,25 +220,25 @@ export async function statusCommand(
     ...(kafkaError ? { kafka_error: kafkaError } : {}),
   };
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify(status)}\n`);
+    process.stdout.write(`${jsonText(status)}\n`);
   } else {
-    const w = Math.max(16, ...partitions.map((p) => printable(p.topic).length));
+    const w = Math.max(16, ...partitions.map((p) => forTerminal(p.topic).length));
     const out = [
-      `group ${printable(status.group)} on database ${printable(status.database)}`,
+      `group ${forTerminal(status.group)} on database ${forTerminal(status.database)}`,
       `dialect: ${dialect ?? "not migrated yet"}${keyCollation ? ` (key columns compare with ${keyCollation})` : ""}`,
       `total lag: ${totalLag ?? "unknown (Kafka unreachable)"} events`,
       `${"topic".padEnd(w)} partition  next offset  high watermark  lag`,
     ];
     for (const p of partitions) {
       out.push(
-        `${printable(p.topic).padEnd(w)} ${String(p.partition).padStart(9)}  ${String(p.next_offset ?? "-").padStart(11)}  ${String(p.high_watermark ?? "?").padStart(14)}  ${p.lag ?? "?"}`,
+        `${forTerminal(p.topic).padEnd(w)} ${String(p.partition).padStart(9)}  ${String(p.next_offset ?? "-").padStart(11)}  ${String(p.high_watermark ?? "?").padStart(14)}  ${p.lag ?? "?"}`,
       );
     }
     out.push(
       `dead letters: ${deadLetters ?? "no table yet (run projector migrate)"} failed, ${unmatchedLetters ?? 0} unmatched updates kept (projector dead-letters list)`,
       ...letterReasons.map(
         (r) =>
-          `  ${String(r.letters).padStart(7)}  ${printable(r.kind).padEnd(9)} ${printable(r.event_type ?? "(undecodable)").padEnd(28)} ${printable(r.reason.replace(/\s+/g, " ").slice(0, 160))}`,
+          `  ${String(r.letters).padStart(7)}  ${forTerminal(r.kind).padEnd(9)} ${forTerminal(r.event_type ?? "(undecodable)").padEnd(28)} ${forTerminal(r.reason.replace(/\s+/g, " ").slice(0, 160))}`,
       ),
       `tombstones (hard-deleted rows kept out): ${tombstones ?? "no table yet"}`,
     );
@@ -262,13 +262,13 @@ export async function statusCommand(
               : `events of group ${scope}`;
       out.push(`${title}:`);
       const shown = scope === PURGE_SCOPE ? ["purged"] : columns;
-      const w2 = Math.max(24, ...Object.keys(byType).map((t) => printable(t).length));
+      const w2 = Math.max(24, ...Object.keys(byType).map((t) => forTerminal(t).length));
       out.push(
         `  ${"event type".padEnd(w2)} ${shown.map((c) => c.padStart(Math.max(c.length, 8))).join(" ")}`,
       );
       for (const [type, c] of Object.entries(byType))
         out.push(
-          `  ${printable(type).padEnd(w2)} ${shown.map((k) => String(c[k] ?? 0).padStart(Math.max(k.length, 8))).join(" ")}`,
+          `  ${forTerminal(type).padEnd(w2)} ${shown.map((k) => String(c[k] ?? 0).padStart(Math.max(k.length, 8))).join(" ")}`,
         );
     }
     out.push("rows per table (and their rows against the specs on disk):");
@@ -281,16 +281,17 @@ export async function statusCommand(
           : v?.state === "additive"
             ? `migrate is enough: ${v.reasons.join("; ")}`
             : (v?.state ?? "no version recorded");
-      out.push(`  ${printable(t).padEnd(24)} ${String(n ?? "missing").padStart(9)}  ${printable(note)}`);
+      out.push(`  ${forTerminal(t).padEnd(24)} ${String(n ?? "missing").padStart(9)}  ${forTerminal(note)}`);
     }
     if (status.needs_rebuild.length > 0)
-      out.push(`to rebuild them while live runs go on: ${printable(rebuildHint(states))}`);
+      out.push(`to rebuild them while live runs go on: ${forTerminal(rebuildHint(states))}`);
     if (rebuildRows.length > 0) out.push(`rebuilds (specs generation ${generation ?? "0"}):`);
     for (const r of rebuildRows)
       out.push(
-        `  ${printable(r.tables.join(", "))}: ${printable(r.phase)}, ${r.applied} events applied${r.behind !== null ? `, ${r.behind} behind the live tables` : ""} (started ${r.startedAt}, updated ${r.updatedAt})`,
+        `  ${forTerminal(r.tables.join(", "))}: ${forTerminal(r.phase)}, ${r.applied} events applied${r.behind !== null ? `, ${r.behind} behind the live tables` : ""} (started ${r.startedAt}, updated ${r.updatedAt})`,
       );
-    process.stdout.write(`${out.join("\n")}\n`);
+    // Reasons, types and topics are data: each line's control characters escaped.
+    process.stdout.write(`${out.map((l) => forTerminal(l)).join("\n")}\n`);
   }
   // What MySQL said is printed; a broker that could not be asked is still a failure (exit 2, or 1 for refused credentials).
   return kafkaExit;

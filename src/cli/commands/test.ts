@@ -1,3 +1,4 @@
+import { forTerminal } from "../../core/terminal.js";
 import { checkExamples } from "../../examples/check-examples.js";
 import { loadCompiled } from "../load-specs.js";
 
@@ -10,15 +11,17 @@ export function testCommand(dir: string): number {
   const compiled = loadCompiled(dir);
   const results = checkExamples(compiled);
   let failed = 0;
+  // Names, values and reasons come from the specs and their events: control characters escaped.
   for (const { example, failures } of results) {
-    const where = `${example.pos.file}:${example.pos.line}:${example.pos.col}`;
+    const name = forTerminal(example.name);
+    const where = forTerminal(`${example.pos.file}:${example.pos.line}:${example.pos.col}`);
     if (failures.length === 0) {
-      process.stdout.write(`ok   ${example.name}\n`);
+      process.stdout.write(`ok   ${name}\n`);
       continue;
     }
     failed++;
-    const details = failures.map((f) => `  ${where}: example "${example.name}": ${f}\n`).join("");
-    process.stdout.write(`FAIL ${example.name}\n${details}`);
+    const details = failures.map((f) => `  ${where}: example "${name}": ${forTerminal(f)}\n`).join("");
+    process.stdout.write(`FAIL ${name}\n${details}`);
   }
   process.stdout.write(`\n${results.length - failed} passed, ${failed} failed\n`);
   if (results.length === 0)

@@ -1,3 +1,4 @@
+import { forTerminal } from "../../core/terminal.js";
 import { formatIssue } from "../../specs/issues.js";
 import { loadSpecs } from "../load-specs.js";
 
@@ -5,8 +6,10 @@ import { loadSpecs } from "../load-specs.js";
 export function validateCommand(dir: string): number {
   const { spec, issues } = loadSpecs(dir);
   if (issues.length > 0) {
-    for (const i of issues) process.stderr.write(`${formatIssue(i)}\n`);
-    process.stderr.write(`\n${issues.length} problem${issues.length === 1 ? "" : "s"} in ${dir}\n`);
+    for (const i of issues) process.stderr.write(`${forTerminal(formatIssue(i))}\n`);
+    process.stderr.write(
+      `\n${issues.length} problem${issues.length === 1 ? "" : "s"} in ${forTerminal(dir)}\n`,
+    );
     return 1;
   }
   const actions = [...spec.events.values()].reduce((n, a) => n + a.length, 0);
