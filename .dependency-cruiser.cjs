@@ -2,8 +2,9 @@
 // import only downward; only the sink talks to mysql2 and only the Kafka edges to kafkajs.
 //
 //   core      ← nothing of ours (logging, errors, source records, backoff)
-//   specs     ← core                          (load YAML, JSON Schema, validate)
-//   compile   ← specs, core                   (pure: DDL, statements, accessors, coercion)
+//   language  ← core                          (the spec language's vocabulary: transforms, value types)
+//   specs     ← language, core                (load YAML, JSON Schema, validate)
+//   compile   ← specs, language, core         (pure: DDL, statements, accessors, coercion)
 //   run       ← compile, specs, core          (the engine: decide, group, execute)
 //   sink      ← compile, core                 (MySQL; implements run's ports)
 //   source    ← compile, core                 (JSONL, Kafka consumer; feeds run through an interface)
@@ -13,14 +14,15 @@
 //   cli       ← everything above, and tools/
 const below = {
   core: [],
-  specs: ["core"],
-  compile: ["specs", "core"],
-  run: ["compile", "specs", "core"],
+  language: ["core"],
+  specs: ["language", "core"],
+  compile: ["specs", "language", "core"],
+  run: ["compile", "specs", "language", "core"],
   sink: ["compile", "core"],
   source: ["compile", "core"],
   emit: ["source", "compile", "core"],
-  reference: ["run", "compile", "specs", "core"],
-  examples: ["reference", "run", "compile", "specs", "core"],
+  reference: ["run", "compile", "specs", "language", "core"],
+  examples: ["reference", "run", "compile", "specs", "language", "core"],
 };
 
 const layering = Object.entries(below).map(([folder, allowed]) => ({

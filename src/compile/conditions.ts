@@ -1,7 +1,7 @@
+import { compare as compareDecimals, toDecimal } from "../language/decimal.js";
 import type { CompareOp, ConditionSpec, Scalar, ValueSpec } from "../specs/types.js";
 import { conditionValues } from "../specs/walk.js";
 import { CoerceFailure, parseIsoDatetime } from "./coerce.js";
-import { compare as compareDecimals, toDecimal } from "./decimal.js";
 import { ABSENT } from "./json-path.js";
 
 /** Reads one value for a condition or a column: from the envelope, the for_each element, its key or index. */

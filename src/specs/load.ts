@@ -1,5 +1,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
+import { TRANSFORMS } from "../language/registry.js";
+import { isOptionIssue, type TransformDef } from "../language/transform.js";
 import { parseColumnType, TYPE_NAMES } from "./column-type.js";
 import { parseGenerated } from "./generated.js";
 import { didYouMean, issue, SpecError, type SpecIssue } from "./issues.js";
@@ -14,20 +16,15 @@ import {
   type ColumnValue,
   type CompareOp,
   type ConditionSpec,
-  DATE_PARTS,
   type DatePart,
   type ExampleSpec,
   type ExpectedOp,
   type GeneratedSpec,
   type KeySpec,
-  ROUND_MODES,
-  type RoundMode,
   type Scalar,
   type SourcePos,
   type Spec,
   type TableSpec,
-  TRANSFORMS,
-  type TransformName,
   type TransformOptions,
   type ValueSpec,
 } from "./types.js";
@@ -260,10 +257,9 @@ interface Into {
 }
 
 /** The value forms other than a path or a constant, for messages. */
-const VALUE_FORMS = ["const", "path", "coalesce", ...TRANSFORMS, "test"];
+const VALUE_FORMS = ["const", "path", "coalesce", ...TRANSFORMS.keys(), "test"];
 
 /** Transforms of a list of values (the others take one value, some with options). */
-const LISTS: ReadonlySet<TransformName> = new Set(["add", "sub", "mul", "div", "concat"]);
 
 /** Turns one schema-valid file into the normalized model, with a position on everything. */
 class FileReader {
@@ -563,8 +559,8 @@ class FileReader {
       }
       if ("path" in o) return this.value(o.path ?? null, [...path, "path"]);
       if ("test" in o) return { kind: "test", condition: this.condition(o.test, [...path, "test"]), pos };
-      const name = TRANSFORMS.find((t) => t in o);
-      if (name) return this.transform(name, o, path);
+      const def = [...TRANSFORMS.values()].find((t) => t.name in o);
+      if (def) return this.transform(def, o, path);
       const form = Object.keys(o).find((k) => k !== "keep_existing") ?? "(none)";
       return this.bad(
         path,
@@ -584,126 +580,57 @@ class FileReader {
     return { kind: "const", value: raw as Scalar, pos };
   }
 
-  private transform(name: TransformName, o: Record<string, unknown>, path: JsonPath): ValueSpec {
+  /** A transform `{ <name>: …, <options> }`, read as its definition says (src/language/transforms/). */
+  private transform(def: TransformDef, o: Record<string, unknown>, path: JsonPath): ValueSpec {
+    const name = def.name;
     const pos = this.src.pos(path);
     const arg = o[name];
     const tpath = [...path, name];
-    const options: Record<string, unknown> = {};
     let args: ValueSpec[];
-    if (LISTS.has(name)) {
-      if (!Array.isArray(arg) || arg.length < (name === "concat" ? 1 : 2))
+    let unit: string | undefined;
+    const input = def.input;
+    if (input.kind === "list") {
+      if (!Array.isArray(arg) || arg.length < input.min)
         return this.bad(
           tpath,
-          `${name} takes a list of ${name === "concat" ? "one or more" : "two or more"} values`,
+          `${name} takes a list of ${input.min === 1 ? "one or more" : "two or more"} values`,
           `write ${name}: [$.data.a, $.data.b]`,
         );
       args = arg.map((a, i) => this.value(a, [...tpath, i]));
-    } else if (name === "part" || name === "trunc") {
-      if (
-        typeof arg !== "string" ||
-        !DATE_PARTS.includes(arg as DatePart) ||
-        (name === "trunc" && arg === "weekday")
-      )
+    } else if (input.kind === "unit") {
+      if (typeof arg !== "string" || !input.units.includes(arg))
         return this.bad(
           tpath,
-          `${name} takes a unit: one of ${DATE_PARTS.filter((u) => name === "part" || u !== "weekday").join(", ")}`,
-          `write { ${name}: day, of: $.data.created_at }`,
+          `${name} takes a unit: one of ${input.units.join(", ")}`,
+          `write { ${name}: day, ${input.of}: $.data.created_at }`,
         );
-      if (!("of" in o))
+      if (!(input.of in o))
         return this.bad(
           path,
-          `${name} needs "of": the datetime to take the ${name === "part" ? "part" : "truncation"} of`,
-          `write { ${name}: ${arg}, of: $.data.created_at }`,
+          `${name} needs "${input.of}": the datetime to take the ${name === "part" ? "part" : "truncation"} of`,
+          `write { ${name}: ${arg}, ${input.of}: $.data.created_at }`,
         );
-      options.unit = arg;
-      args = [this.value(o.of, [...path, "of"])];
+      unit = arg;
+      args = [this.value(o[input.of], [...path, input.of])];
     } else args = [this.value(arg, tpath)];
-    const allowed: Record<TransformName, string[]> = {
-      add: [],
-      sub: [],
-      mul: [],
-      concat: [],
-      upper: [],
-      lower: [],
-      trim: [],
-      length: [],
-      date: [],
-      div: ["decimals", "mode"],
-      scale: ["by"],
-      round: ["decimals", "mode"],
-      map: ["values", "default", "else"],
-      part: ["of"],
-      trunc: ["of"],
-    };
+    const allowed = [...Object.keys(def.options), ...(input.kind === "unit" ? [input.of] : [])];
     for (const k of Object.keys(o)) {
-      if (k === name || k === "keep_existing" || allowed[name].includes(k)) continue;
+      if (k === name || k === "keep_existing" || allowed.includes(k)) continue;
       this.issues.push(
         issue(
           this.src.pos([...path, k], true),
           `"${k}" does not apply to ${name}`,
-          allowed[name].length
-            ? `${name} takes: ${allowed[name].join(", ")}`
+          Object.keys(def.options).length
+            ? `${name} takes: ${allowed.join(", ")}`
             : `${name} takes its value only`,
         ),
       );
     }
-    if (name === "scale") {
-      if (!Number.isInteger(o.by) || Math.abs(o.by as number) > 65)
-        return this.bad(
-          [...path, "by"],
-          "scale needs by: an integer power of ten from -65 to 65",
-          "write { scale: $.data.amount_cents, by: -2 } for cents to units",
-        );
-      options.by = o.by;
-    }
-    if (name === "div" || name === "round") {
-      if (o.decimals !== undefined) {
-        if (!Number.isInteger(o.decimals) || (o.decimals as number) < 0 || (o.decimals as number) > 30)
-          return this.bad(
-            [...path, "decimals"],
-            "decimals must be an integer from 0 to 30",
-            "the decimals of the result",
-          );
-        options.decimals = o.decimals;
-      }
-      if (o.mode !== undefined) {
-        if (!ROUND_MODES.includes(o.mode as RoundMode))
-          return this.bad(
-            [...path, "mode"],
-            `mode must be one of ${ROUND_MODES.join(", ")}`,
-            "half_up rounds 0.5 away from zero",
-          );
-        options.mode = o.mode;
-      } else if (name === "round") options.mode = "half_up";
-    }
-    if (name === "map") {
-      const values = o.values;
-      if (values === null || typeof values !== "object" || Array.isArray(values))
-        return this.bad(
-          path,
-          "map needs values: the lookup table",
-          "write { map: $.data.status, values: { succeeded: paid }, else: pass }",
-        );
-      options.values = values;
-      if (o.default !== undefined && o.else !== undefined)
-        this.issues.push(
-          issue(
-            this.src.pos([...path, "else"], true),
-            "map takes default or else, not both",
-            "default: a constant for values not in the table; else: pass or error",
-          ),
-        );
-      if (o.default !== undefined) options.fallback = { kind: "default", value: o.default };
-      else if (o.else === "pass" || o.else === "error" || o.else === undefined)
-        options.fallback = { kind: (o.else ?? "error") as "pass" | "error" };
-      else
-        return this.bad(
-          [...path, "else"],
-          "else must be pass or error",
-          "give default: <constant> for a constant fallback",
-        );
-    }
-    return { kind: "transform", name, args, options: options as TransformOptions, pos };
+    const parsed = def.parse ? def.parse(o) : {};
+    if (isOptionIssue(parsed))
+      return this.bad(parsed.at === undefined ? path : [...path, parsed.at], parsed.issue, parsed.hint);
+    const options: TransformOptions = unit === undefined ? parsed : { ...parsed, unit: unit as DatePart };
+    return { kind: "transform", name, args, options, pos };
   }
 
   /** A condition: `{ path|value: …, eq|ne|lt|lte|gt|gte: … }`, `{ …, in: [...] }`, `{ …, exists|absent: true }`, `{ all|any: [...] }`, `{ not: … }`. */

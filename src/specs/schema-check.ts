@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { packageRoot } from "../core/package-root.js";
+import { TRANSFORMS } from "../language/registry.js";
+import { transformBranches } from "../language/schema.js";
 import { didYouMean, issue, type SpecIssue } from "./issues.js";
 import type { SourceDoc } from "./source-doc.js";
 
@@ -11,45 +13,54 @@ let validator: ValidateFunction | undefined;
 let definitions: Record<string, unknown> = {};
 function getValidator(): ValidateFunction {
   if (validator) return validator;
-  const schema = JSON.parse(readFileSync(SCHEMA_PATH, "utf8"));
+  const schema = withTransforms(JSON.parse(readFileSync(SCHEMA_PATH, "utf8")));
   definitions = schema.definitions ?? {};
   const ajv = new Ajv({ allErrors: true, verbose: true, strict: false });
   validator = ajv.compile(schema);
   return validator;
 }
 
+/**
+ * The schema with the value branches of the transforms as the registry makes them (the file has
+ * them too, for editors; test/unit/transform-registry.test.ts keeps it in step).
+ */
+export function withTransforms(schema: {
+  definitions?: { value?: { oneOf?: Record<string, unknown>[] } };
+}): typeof schema {
+  const oneOf = schema.definitions?.value?.oneOf;
+  if (!oneOf) return schema;
+  const own = oneOf.filter((b) => !TRANSFORMS.has(String((b.required as string[] | undefined)?.[0])));
+  const test = own.findIndex((b) => (b.required as string[] | undefined)?.[0] === "test");
+  const branches = transformBranches(transformOrder());
+  const value = schema.definitions!.value! as { oneOf?: unknown[]; description?: string };
+  value.oneOf = [...own.slice(0, test), ...branches, ...own.slice(test)];
+  value.description = `A path ($… or @…), a constant, or one of the forms: const, coalesce, path, a transform (${transformOrder().join(", ")}) or test.`;
+  return schema;
+}
+
 /** Which oneOf branch the data was meant for, judged by a discriminating key. */
+/**
+ * The keys that tell a oneOf's branches apart, in the order of the schema's branches. The value
+ * branches: a scalar, const, coalesce, path, one per transform (src/language/transforms/), test.
+ */
 const BRANCH_KEYS: Record<string, string[]> = {
-  // In the order of the schema's oneOf; "scale" last, as div and round take options of that kind of name.
-  value: [
-    "",
-    "const",
-    "coalesce",
-    "path",
-    "add",
-    "sub",
-    "mul",
-    "div",
-    "round",
-    "map",
-    "upper",
-    "lower",
-    "trim",
-    "concat",
-    "length",
-    "date",
-    "part",
-    "trunc",
-    "test",
-    "scale",
-  ],
+  value: ["", "const", "coalesce", "path", ...transformOrder(), "test"],
   key: ["", "columns"],
   event: ["", "actions", "same_as"],
 };
 
+/**
+ * The transforms in the schema's order: by name, except that a transform whose name is an option
+ * of another comes after the others (an object is read as the first branch whose key it has).
+ */
+export function transformOrder(): string[] {
+  const names = [...TRANSFORMS.keys()].sort();
+  const options = new Set([...TRANSFORMS.values()].flatMap((t) => Object.keys(t.options)));
+  return [...names.filter((n) => !options.has(n)), ...names.filter((n) => options.has(n))];
+}
+
 const ONE_OF_MESSAGES: Record<string, string> = {
-  value:
-    "invalid value: expected a path ($… or @…), a constant, or one of the forms { const }, { path }, { coalesce }, { add }, { sub }, { mul }, { div }, { round }, { scale }, { map }, { upper }, { lower }, { trim }, { concat }, { length }, { date }, { part }, { trunc }, { test }",
+  value: `invalid value: expected a path ($… or @…), a constant, or one of the forms ${["const", "path", "coalesce", ...transformOrder(), "test"].map((f) => `{ ${f} }`).join(", ")}`,
   key: "invalid key: expected a column list like [a, b] or { name: …, columns: [a, b] }",
   event:
     "invalid event: expected a list of actions, { actions: [...], when: … } or { same_as: <event type> }",

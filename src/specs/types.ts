@@ -1,3 +1,6 @@
+import type { ColumnType, Scalar } from "../language/column-type.js";
+import type { TransformOptions } from "../language/transform.js";
+
 /** Where something was written in a spec file (1-based line and column). */
 export interface SourcePos {
   readonly file: string;
@@ -14,23 +17,7 @@ export interface Via {
   readonly col: number;
 }
 
-export type Scalar = string | number | boolean | null;
-
-/** A parsed column type. `name` is the SQL type keyword in lower case. */
-export type ColumnType =
-  | { readonly name: "varchar" | "char"; readonly length: number }
-  | { readonly name: "text" | "mediumtext" }
-  | { readonly name: "tinyint" | "smallint" | "int" | "bigint" }
-  | { readonly name: "boolean" }
-  | { readonly name: "decimal"; readonly precision: number; readonly scale: number }
-  | { readonly name: "double" }
-  | { readonly name: "date" }
-  | { readonly name: "datetime"; readonly fsp: number }
-  | { readonly name: "json" }
-  | { readonly name: "enum"; readonly values: readonly string[] }
-  // Engine tables only (compile/engine-tables.ts); specs cannot name these.
-  | { readonly name: "binary"; readonly length: number }
-  | { readonly name: "longblob" };
+export type { ColumnType, Scalar } from "../language/column-type.js";
 
 export interface ColumnSpec {
   readonly name: string;
@@ -100,75 +87,13 @@ export interface TableSpec {
   readonly comment?: string;
 }
 
-/** The value transforms (docs/spec-language.md, "Transforms"). */
-export type TransformName =
-  | "add"
-  | "sub"
-  | "mul"
-  | "div"
-  | "scale"
-  | "round"
-  | "map"
-  | "upper"
-  | "lower"
-  | "trim"
-  | "concat"
-  | "length"
-  | "date"
-  | "part"
-  | "trunc";
+export type { RoundMode } from "../language/decimal.js";
+export { ROUND_MODES } from "../language/decimal.js";
+export type { DatePart, TransformOptions } from "../language/transform.js";
+export { DATE_PARTS } from "../language/transform.js";
 
-export const TRANSFORMS: readonly TransformName[] = [
-  "add",
-  "sub",
-  "mul",
-  "div",
-  "scale",
-  "round",
-  "map",
-  "upper",
-  "lower",
-  "trim",
-  "concat",
-  "length",
-  "date",
-  "part",
-  "trunc",
-];
-
-/** How an inexact decimal is rounded to its scale. */
-export type RoundMode = "half_up" | "half_even" | "down" | "up";
-export const ROUND_MODES: readonly RoundMode[] = ["half_up", "half_even", "down", "up"];
-
-/** Parts of a datetime (`part`) and the units it is truncated to (`trunc`). */
-export type DatePart = "year" | "month" | "day" | "hour" | "minute" | "second" | "weekday";
-export const DATE_PARTS: readonly DatePart[] = [
-  "year",
-  "month",
-  "day",
-  "hour",
-  "minute",
-  "second",
-  "weekday",
-];
-
-/** Options of a transform; which apply depends on the transform. */
-export interface TransformOptions {
-  /** scale: the power of ten to multiply by (-2: cents to units). */
-  readonly by?: number;
-  /** div, round: decimals of the result (default: the column's scale). */
-  readonly decimals?: number;
-  /** div, round: how an inexact result is rounded (default: an inexact result is an error; round: half_up). */
-  readonly mode?: RoundMode;
-  /** map: the lookup table, input (as text) → output. */
-  readonly values?: Readonly<Record<string, Scalar>>;
-  /** map: what a value not in the table becomes: a constant, itself (pass), or an error. */
-  readonly fallback?:
-    | { readonly kind: "default"; readonly value: Scalar }
-    | { readonly kind: "pass" | "error" };
-  /** part, trunc: which part of the datetime. */
-  readonly unit?: DatePart;
-}
+/** A transform's name: one of the registry's (src/language/transforms/). */
+export type TransformName = string;
 
 export type CompareOp = "eq" | "ne" | "lt" | "lte" | "gt" | "gte";
 export const COMPARE_OPS: readonly CompareOp[] = ["eq", "ne", "lt", "lte", "gt", "gte"];

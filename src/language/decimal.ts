@@ -1,4 +1,6 @@
-import type { RoundMode } from "../specs/types.js";
+/** How an inexact decimal is rounded to its scale. */
+export type RoundMode = "half_up" | "half_even" | "down" | "up";
+export const ROUND_MODES: readonly RoundMode[] = ["half_up", "half_even", "down", "up"];
 
 /**
  * Exact decimal numbers for the value transforms: a BigInt mantissa and a scale (value = m × 10^-s).
