@@ -11,7 +11,7 @@ import { createKafka, type KafkaSettings } from "../source/kafka/config.js";
 import { lagEvents } from "../source/kafka/lag.js";
 import { watermarks } from "../source/kafka/topics.js";
 import { kafkaUserError } from "./kafka-errors.js";
-import { fit } from "./terminal-text.js";
+import { fitWidth } from "./terminal-text.js";
 import { rebuilds, type TableState, tableStates } from "./versions.js";
 
 /** One look at the projection: what a frame of `status --watch` shows. */
@@ -173,7 +173,7 @@ export function renderFrame(
     out.push(`  ${forTerminal(t.table)} needs a rebuild: ${forTerminal(t.reasons.join("; "))}`);
 
   for (const e of s.errors) out.push(`! ${forTerminal(e)}`);
-  return out.map((l) => fit(l, head.width));
+  return out.map((l) => fitWidth(l, head.width));
 }
 
 /** The next history, once `s` is drawn. */

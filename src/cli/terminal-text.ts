@@ -6,7 +6,7 @@ export function columns(text: string): number {
 }
 
 /** `text` cut to `width` columns, ending with … when cut. */
-export function fit(text: string, width: number): string {
+export function fitWidth(text: string, width: number): string {
   if (columns(text) <= width) return text;
   if (width <= 0) return "";
   return `${[...text].slice(0, width - 1).join("")}…`;

@@ -5,10 +5,10 @@ import { isOptionIssue, type TransformDef } from "../language/transform.js";
 import { parseColumnType, TYPE_NAMES } from "./column-type.js";
 import { parseGenerated } from "./generated.js";
 import { didYouMean, issue, SpecError, type SpecIssue } from "./issues.js";
+import { MODES } from "./modes/registry.js";
 import { checkSchema } from "./schema-check.js";
 import { type JsonPath, SourceDoc } from "./source-doc.js";
 import {
-  ACTION_MODES,
   type ActionMode,
   type ActionSpec,
   COMPARE_OPS,
@@ -432,7 +432,7 @@ class FileReader {
   }
 
   private action(eventType: string, a: RawAction, path: JsonPath, index: number): ActionSpec | undefined {
-    const modes = ACTION_MODES.filter((m) => typeof a[m] === "string");
+    const modes = [...MODES.keys()].filter((m) => typeof a[m] === "string");
     if (modes.length !== 1) {
       this.issues.push(
         issue(
@@ -441,41 +441,27 @@ class FileReader {
           modes.length === 0
             ? `action of ${eventType} has no mode`
             : `action of ${eventType} has ${modes.length} modes (${modes.join(", ")})`,
-          `give exactly one of: ${ACTION_MODES.join(", ")}`,
+          `give exactly one of: ${[...MODES.keys()].join(", ")}`,
         ),
       );
       return undefined;
     }
     const mode = modes[0]!;
-    const allowed: Record<ActionMode, string[]> = {
-      upsert: ["columns", "when"],
-      append: ["columns", "when"],
-      update: ["where", "set", "when"],
-      soft_delete: ["where", "column", "value", "set", "when"],
-      delete: ["where", "when"],
-      replace: ["where", "for_each", "columns", "when"],
-    };
-    const required: Record<ActionMode, string[]> = {
-      upsert: ["columns"],
-      append: ["columns"],
-      update: ["where", "set"],
-      soft_delete: ["where", "column"],
-      delete: ["where"],
-      replace: ["where", "for_each", "columns"],
-    };
+    const def = MODES.get(mode)!;
+    const allowed = [...def.keys, "when"];
     let ok = true;
     for (const k of Object.keys(a)) {
-      if (k === mode || allowed[mode].includes(k)) continue;
+      if (k === mode || allowed.includes(k)) continue;
       ok = false;
       this.issues.push(
         issue(
           this.src.pos([...path, k], true),
           `"${k}" does not apply to ${mode}`,
-          `${mode} takes: ${allowed[mode].join(", ")}`,
+          `${mode} takes: ${allowed.join(", ")}`,
         ),
       );
     }
-    for (const k of required[mode]) {
+    for (const k of def.required) {
       if (a[k as keyof RawAction] === undefined) {
         ok = false;
         this.issues.push(
@@ -694,13 +680,13 @@ class FileReader {
   }
 
   private expected(op: Record<string, unknown>, path: JsonPath): ExpectedOp {
-    const mode = ACTION_MODES.find((m) => typeof op[m] === "string");
+    const mode = [...MODES.keys()].find((m) => typeof op[m] === "string");
     if (!mode) {
       this.issues.push(
         issue(
           this.src.pos(path),
           "expected operation has no mode",
-          `give one of: ${ACTION_MODES.join(", ")}`,
+          `give one of: ${[...MODES.keys()].join(", ")}`,
         ),
       );
     }

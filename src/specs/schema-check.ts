@@ -5,7 +5,9 @@ import { packageRoot } from "../core/package-root.js";
 import { TRANSFORMS } from "../language/registry.js";
 import { transformBranches } from "../language/schema.js";
 import { didYouMean, issue, type SpecIssue } from "./issues.js";
+import { MODES } from "./modes/registry.js";
 import type { SourceDoc } from "./source-doc.js";
+import type { ActionMode } from "./types.js";
 
 export const SCHEMA_PATH = join(packageRoot, "schema", "projection.schema.json");
 
@@ -21,12 +23,28 @@ function getValidator(): ValidateFunction {
 }
 
 /**
- * The schema with the value branches of the transforms as the registry makes them (the file has
- * them too, for editors; test/unit/transform-registry.test.ts keeps it in step).
+ * The schema with the value branches of the transforms and the action's mode keys as their
+ * registries make them (the file has them too, for editors; test/unit/registries.test.ts keeps it
+ * in step).
  */
 export function withTransforms(schema: {
-  definitions?: { value?: { oneOf?: Record<string, unknown>[] } };
+  definitions?: { value?: { oneOf?: Record<string, unknown>[] }; action?: Record<string, unknown> };
 }): typeof schema {
+  const action = schema.definitions?.action as
+    | { properties?: Record<string, unknown>; description?: string }
+    | undefined;
+  if (action?.properties) {
+    // The mode keys, as the modes' registry has them (src/specs/modes/), before the other keys.
+    const others = Object.entries(action.properties).filter(([k]) => !MODES.has(k as ActionMode));
+    action.properties = Object.fromEntries([
+      ...[...MODES.values()].map((m) => [
+        m.name,
+        { $ref: "#/definitions/identifier", description: m.description },
+      ]),
+      ...others,
+    ]);
+    action.description = `Exactly one mode key: ${[...MODES.keys()].join(", ")}.`;
+  }
   const oneOf = schema.definitions?.value?.oneOf;
   if (!oneOf) return schema;
   const own = oneOf.filter((b) => !TRANSFORMS.has(String((b.required as string[] | undefined)?.[0])));

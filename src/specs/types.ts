@@ -153,15 +153,6 @@ export interface ColumnValue {
 
 export type ActionMode = "upsert" | "update" | "soft_delete" | "delete" | "append" | "replace";
 
-export const ACTION_MODES: readonly ActionMode[] = [
-  "upsert",
-  "update",
-  "soft_delete",
-  "delete",
-  "append",
-  "replace",
-];
-
 export interface ActionSpec {
   readonly mode: ActionMode;
   readonly table: string;

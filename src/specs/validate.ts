@@ -1,5 +1,6 @@
 import { generatedColumns } from "./generated.js";
 import { didYouMean, issue, type SpecIssue } from "./issues.js";
+import { MODES } from "./modes/registry.js";
 import type {
   ActionSpec,
   ColumnValue,
@@ -407,7 +408,7 @@ function checkAction(table: TableSpec, action: ActionSpec, issues: SpecIssue[]) 
         ),
       );
   }
-  const inElement = action.mode === "replace";
+  const def = MODES.get(action.mode)!;
   const check = (values: readonly ColumnValue[], element: boolean) => {
     const names = new Set<string>();
     for (const v of values) {
@@ -430,113 +431,11 @@ function checkAction(table: TableSpec, action: ActionSpec, issues: SpecIssue[]) 
       checkValue(table, v.column, v.value, element, issues);
     }
   };
-  check(action.columns, inElement);
+  check(action.columns, def.element);
   check(action.where, false);
   const written = new Set([...action.columns.map((c) => c.column), ...table.stamp.keys()]);
-  const whereCols = action.where.map((w) => w.column);
-  const pk = table.primaryKey;
-  const sameSet = (a: readonly string[], b: readonly string[]) =>
-    a.length === b.length && a.every((c) => b.includes(c));
-
-  switch (action.mode) {
-    case "upsert":
-    case "append": {
-      const missing = pk.filter((c) => !written.has(c));
-      if (missing.length) {
-        issues.push(
-          issue(
-            action.tablePos,
-            `${action.mode} into ${table.name} does not write its primary key column${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`,
-            `map ${missing.map((c) => `${c}: $…`).join(", ")} under columns`,
-          ),
-        );
-      }
-      checkRequired(table, written, action, issues);
-      break;
-    }
-    case "replace": {
-      if (!table.parent) {
-        issues.push(
-          issue(
-            action.tablePos,
-            `replace needs a child table, but ${table.name} has no parent`,
-            `add parent: { table: …, columns: [...] } to ${table.name}`,
-          ),
-        );
-        break;
-      }
-      if (!sameSet(whereCols, table.parent.columns)) {
-        issues.push(
-          issue(
-            action.where[0]?.pos ?? action.pos,
-            `replace into ${table.name}: where must give exactly the parent columns [${table.parent.columns.join(", ")}]`,
-            `use where: { ${table.parent.columns.map((c) => `${c}: $…`).join(", ")} }`,
-          ),
-        );
-        break; // the key checks below would only repeat this
-      }
-      for (const c of action.columns)
-        if (whereCols.includes(c.column))
-          issues.push(
-            issue(
-              c.pos,
-              `replace into ${table.name}: ${c.column} is the parent key, given by where`,
-              `remove ${c.column} from columns`,
-            ),
-          );
-      const all = new Set([...written, ...whereCols]);
-      const missing = pk.filter((c) => !all.has(c));
-      if (missing.length) {
-        issues.push(
-          issue(
-            action.tablePos,
-            `replace into ${table.name} does not write its primary key column${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`,
-            `map ${missing.join(", ")} under columns, e.g. to "@key" or "@position"`,
-          ),
-        );
-      }
-      checkRequired(table, all, action, issues);
-      break;
-    }
-    case "update":
-    case "soft_delete":
-    case "delete": {
-      const keys = [pk, ...table.uniques.map((u) => u.columns)];
-      const wherePos = action.where[0]?.pos ?? action.pos;
-      if (whereCols.some((c) => !table.columns.has(c))) {
-        // unknown where columns are reported above; a key message on top would only repeat it
-      } else if (!keys.some((k) => sameSet(k, whereCols))) {
-        const allowed = action.mode === "delete" ? [pk] : keys;
-        issues.push(
-          issue(
-            wherePos,
-            `${action.mode} of ${table.name} must select the row by its primary key or a unique key, not [${whereCols.join(", ")}]`,
-            `use where: { ${allowed.map((k) => k.join(", ")).join(" } or { ")} }`,
-          ),
-        );
-      } else if (action.mode === "delete" && !sameSet(pk, whereCols)) {
-        issues.push(
-          issue(
-            wherePos,
-            `delete of ${table.name} must select the row by its primary key [${pk.join(", ")}]`,
-            `use where: { ${pk.map((c) => `${c}: $…`).join(", ")} }, or soft_delete to mark the row by a unique key`,
-          ),
-        );
-      }
-      for (const c of action.columns) {
-        if (pk.includes(c.column))
-          issues.push(issue(c.pos, `${action.mode} must not change primary key column ${c.column}`));
-      }
-      break;
-    }
-  }
-  if (
-    table.guard &&
-    table.columns.has(table.guard) &&
-    action.mode !== "append" &&
-    action.mode !== "replace" &&
-    !written.has(table.guard)
-  ) {
+  issues.push(...def.check(table, action, { written, whereCols: action.where.map((w) => w.column) }));
+  if (table.guard && table.columns.has(table.guard) && def.writesGuard && !written.has(table.guard)) {
     issues.push(
       issue(
         action.tablePos,
@@ -544,22 +443,5 @@ function checkAction(table: TableSpec, action: ActionSpec, issues: SpecIssue[]) 
         `add ${table.guard} to the table's stamp or to this action's columns`,
       ),
     );
-  }
-}
-
-/** An insert that can never succeed: a NOT NULL column without default that the action never writes. */
-function checkRequired(table: TableSpec, written: Set<string>, action: ActionSpec, issues: SpecIssue[]) {
-  for (const col of table.columns.values()) {
-    if (table.primaryKey.includes(col.name)) continue; // reported as a missing key column
-    if (col.generated) continue; // MySQL computes it
-    if (!col.nullable && col.default === undefined && !written.has(col.name)) {
-      issues.push(
-        issue(
-          action.tablePos,
-          `${action.mode} into ${table.name} never writes NOT NULL column ${col.name}, which has no default`,
-          `map ${col.name}, or make it nullable: true or give it a default`,
-        ),
-      );
-    }
   }
 }

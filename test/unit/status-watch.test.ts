@@ -7,7 +7,7 @@ import {
   type WatchHistory,
   type WatchSample,
 } from "../../src/cli/status-watch.js";
-import { fit } from "../../src/cli/terminal-text.js";
+import { fitWidth } from "../../src/cli/terminal-text.js";
 import { forTerminal } from "../../src/core/terminal.js";
 
 const head = { group: "projector", database: "shop", intervalSeconds: 2, width: Number.POSITIVE_INFINITY };
@@ -43,9 +43,9 @@ describe("terminal text", () => {
   });
 
   it("fits a line to a width with an ellipsis", () => {
-    expect(fit("abcdef", 4)).toBe("abc…");
-    expect(fit("abc", 4)).toBe("abc");
-    expect(fit("▁▂▃▄▅", 3)).toBe("▁▂…");
+    expect(fitWidth("abcdef", 4)).toBe("abc…");
+    expect(fitWidth("abc", 4)).toBe("abc");
+    expect(fitWidth("▁▂▃▄▅", 3)).toBe("▁▂…");
   });
 });
 

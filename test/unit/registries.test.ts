@@ -4,10 +4,14 @@ import { compile } from "../../src/compile/compile.js";
 import { MapError, mapEvent } from "../../src/compile/map-event.js";
 import { TRANSFORMS } from "../../src/language/registry.js";
 import { transformTable } from "../../src/language/schema.js";
+import { MODES, modeTable } from "../../src/specs/modes/registry.js";
 import { SCHEMA_PATH, withTransforms } from "../../src/specs/schema-check.js";
 import { loadSpecTexts } from "../helpers/specs.js";
 
-/** The transforms' registry (src/language/transforms/): each one's examples, and what it derives. */
+/**
+ * The registries of the spec language: the transforms (src/language/transforms/), each one's
+ * examples, and the modes (src/specs/modes/); and what they derive (schema, docs' tables).
+ */
 describe("the transform registry", () => {
   it("finds every transform of src/language/transforms/, each with examples", () => {
     expect([...TRANSFORMS.keys()].length).toBeGreaterThanOrEqual(15);
@@ -45,7 +49,7 @@ events:
         }
       });
 
-  it("the schema file has the registry's value branches (npm run generate writes them)", () => {
+  it("the schema file has the registries' value branches and mode keys (npm run generate writes them)", () => {
     const file = JSON.parse(readFileSync(SCHEMA_PATH, "utf8"));
     expect(file).toEqual(withTransforms(JSON.parse(readFileSync(SCHEMA_PATH, "utf8"))));
   });
@@ -55,5 +59,12 @@ events:
     const start = docs.indexOf("\n", docs.indexOf("<!-- transforms:start")) + 1;
     expect(docs.slice(start, docs.indexOf("<!-- transforms:end -->"))).toBe(`${transformTable()}\n`);
     for (const name of TRANSFORMS.keys()) expect(docs, name).toContain(`{ ${name}: `);
+  });
+
+  it("the docs' table of modes is the registry's (npm run generate writes it)", () => {
+    const docs = readFileSync(new URL("../../docs/spec-language.md", import.meta.url), "utf8");
+    const start = docs.indexOf("\n", docs.indexOf("<!-- modes:start")) + 1;
+    expect(docs.slice(start, docs.indexOf("<!-- modes:end -->"))).toBe(`${modeTable()}\n`);
+    expect([...MODES.keys()]).toEqual(["upsert", "update", "soft_delete", "delete", "append", "replace"]);
   });
 });
