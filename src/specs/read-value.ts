@@ -17,8 +17,6 @@ import {
 /** The value forms other than a path or a constant, for messages. */
 const VALUE_FORMS = ["const", "path", "coalesce", ...TRANSFORMS.keys(), "test"];
 
-/** Transforms of a list of values (the others take one value, some with options). */
-
 /** Reads values (paths, constants, forms, transforms) and conditions, with a position on each. */
 export class ValueReader {
   constructor(
