@@ -104,7 +104,6 @@ describe("status --watch frames", () => {
     });
     const lines = renderFrame(s, history, { ...head, group: "g\u001b[31m", width: 60 });
     const text = lines.join("\n");
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for them
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
     expect(text).toContain("g\\x1b[31m");
     expect(text).toContain("t\\x1b[2J");
