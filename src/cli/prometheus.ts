@@ -141,6 +141,15 @@ export function createMetrics(src: MetricsSources, opts: { processMetrics?: bool
       this.inc(stats.retries);
     },
   });
+  new Counter({
+    name: "projector_mysql_warnings_total",
+    help: "Warnings MySQL raised for the writes (a deprecated form, a value adjusted): zero is the norm.",
+    registers,
+    collect() {
+      this.reset();
+      this.inc(stats.serverWarnings);
+    },
+  });
   const histogram = (h: BucketsHistogram) => registry.registerMetric(h as unknown as Metric);
   histogram(
     new BucketsHistogram("projector_batch_size_events", "Events per committed batch.", stats.batchEvents),

@@ -15,6 +15,9 @@ export function printSummary(stats: Stats, json: boolean): void {
     `dead-lettered  ${s.dead_lettered}`,
     `filtered       ${s.filtered} (and ${s.filtered_actions} actions)`,
     `unmatched ops  ${s.unmatched}${s.unmatched_kept ? ` (${s.unmatched_kept} events kept to retry: projector dead-letters list --kind unmatched)` : ""}`,
+    ...(s.mysql_warnings
+      ? [`MySQL warnings ${s.mysql_warnings} (logged; SHOW WARNINGS after a statement names them)`]
+      : []),
     `time           ${s.seconds} s (${s.events_per_second} events/s, ${s.rows_per_second} row writes/s)`,
     "row writes per table (inserts, updates and deletes of rows; a row written twice counts twice):",
     ...Object.entries(s.rows_by_table as Record<string, number>).map(([t, n]) => `  ${t.padEnd(24)} ${n}`),

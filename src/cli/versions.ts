@@ -75,6 +75,7 @@ export async function recordVersions(sink: MysqlSink, spec: Spec): Promise<Table
   if (record.length > 0) {
     const st = saveFingerprintsStatement(
       record.map((f) => ({ table: f.table, fingerprint: f.fingerprint, json: f.json })),
+      sink.dialect,
     );
     await sink.query(st.sql, [...st.params]);
   }

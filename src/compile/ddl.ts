@@ -1,6 +1,6 @@
 import type { ColumnSpec, ColumnType, GeneratedToken, Scalar, Spec, TableSpec } from "../specs/types.js";
 import { CoerceFailure, coercerFor } from "./coerce.js";
-import { quoteId } from "./sql.js";
+import { type Dialect, quoteId } from "./sql.js";
 
 /** Tables sorted so that every parent comes before its children (then by name: output is stable). */
 export function orderTables(spec: Spec): TableSpec[] {
@@ -40,9 +40,7 @@ export function keyColumns(table: TableSpec): Set<string> {
   ]);
 }
 
-/** The SQL dialects projector writes: where MariaDB and MySQL 8 differ, the DDL follows the server. */
-export type Dialect = "mariadb" | "mysql";
-export const DIALECTS: readonly Dialect[] = ["mariadb", "mysql"];
+export { DIALECTS, type Dialect } from "./sql.js";
 
 /**
  * The collation of a key column's text, per server: binary and NO PAD, so that every byte counts,
@@ -103,10 +101,10 @@ export function columnDefinition(col: ColumnSpec, collation?: string): string {
     // MariaDB takes no NULL / NOT NULL on a generated column (MySQL's are optional): none is written.
     const kind = col.generated.stored ? "STORED" : "VIRTUAL";
     const comment = col.comment === undefined ? "" : ` COMMENT ${sqlLiteral(col.comment)}`;
-    return `${quoteId(col.name)} ${sqlType(col.type)} GENERATED ALWAYS AS (${generatedSql(col.generated.tokens)}) ${kind}${comment}`;
+    return `${quoteId(col.name)} ${ddlType(col.type)} GENERATED ALWAYS AS (${generatedSql(col.generated.tokens)}) ${kind}${comment}`;
   }
   const collate = isText(col.type) && collation && /^\w+$/.test(collation) ? ` COLLATE ${collation}` : "";
-  let def = `${quoteId(col.name)} ${sqlType(col.type)}${collate} ${col.nullable ? "NULL" : "NOT NULL"}`;
+  let def = `${quoteId(col.name)} ${ddlType(col.type)}${collate} ${col.nullable ? "NULL" : "NOT NULL"}`;
   if (col.autoIncrement) def += " AUTO_INCREMENT";
   const stored = storedDefault(col);
   if (stored !== undefined) def += ` DEFAULT ${sqlLiteral(stored)}`;
@@ -173,6 +171,14 @@ export function createTableSql(
   }
   const comment = table.comment === undefined ? "" : ` COMMENT=${sqlLiteral(table.comment)}`;
   return `CREATE TABLE IF NOT EXISTS ${quoteId(physical?.name ?? table.name)} (\n  ${lines.join(",\n  ")}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${TABLE_COLLATION}${comment}`;
+}
+
+/**
+ * A column's type in CREATE and ALTER statements: sqlType's, but a boolean is `BOOLEAN` (the same
+ * `tinyint(1)` on both servers, without the display width MySQL 8 warns about: 1681).
+ */
+export function ddlType(type: ColumnType): string {
+  return type.name === "boolean" ? "BOOLEAN" : sqlType(type);
 }
 
 /** The SQL spelling of a type in DDL. */

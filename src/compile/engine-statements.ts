@@ -8,7 +8,7 @@ import {
   REBUILDS,
   TOMBSTONES,
 } from "./engine-tables.js";
-import { placeholders, quoteId } from "./sql.js";
+import { type Dialect, forShare, onDuplicate, placeholders, quoteId } from "./sql.js";
 import type { Statement } from "./statements.js";
 
 /**
@@ -64,15 +64,16 @@ export function lockOffsetsStatement(
 }
 
 /** Raises the partitions' next offsets (never lowers one: a batch may hold records applied before). */
-export function saveOffsetsStatement(rows: readonly OffsetRow[]): Statement {
+export function saveOffsetsStatement(rows: readonly OffsetRow[], dialect: Dialect): Statement {
   const params: unknown[] = [];
   for (const r of rows) params.push(r.group, r.topic, r.partition, r.next);
+  const { clause, incoming, current } = onDuplicate(dialect, offsets);
   return {
     sql: `INSERT INTO ${offsets} (consumer_group, topic, partition_id, next_offset, updated_at) VALUES ${rows
       .map(() => "(?,?,?,?,UTC_TIMESTAMP(6))")
       .join(
         ",",
-      )} ON DUPLICATE KEY UPDATE updated_at = IF(VALUES(next_offset) > next_offset, VALUES(updated_at), updated_at), next_offset = GREATEST(next_offset, VALUES(next_offset))`,
+      )}${clause}updated_at = IF(${incoming("next_offset")} > ${current("next_offset")}, ${incoming("updated_at")}, ${current("updated_at")}), next_offset = GREATEST(${current("next_offset")}, ${incoming("next_offset")})`,
     params,
   };
 }
@@ -87,12 +88,14 @@ export function skipOffsetStatement(
   partition: number,
   from: bigint,
   to: bigint,
+  dialect: Dialect,
 ): Statement {
+  const { clause, incoming, current } = onDuplicate(dialect, offsets);
+  const moves = `${current("next_offset")} >= ? AND ${current("next_offset")} < ${incoming("next_offset")}`;
   return {
     sql: `INSERT INTO ${offsets} (consumer_group, topic, partition_id, next_offset, updated_at)
-           VALUES (?, ?, ?, ?, UTC_TIMESTAMP(6))
-           ON DUPLICATE KEY UPDATE updated_at = IF(next_offset >= ? AND next_offset < VALUES(next_offset), VALUES(updated_at), updated_at),
-             next_offset = IF(next_offset >= ? AND next_offset < VALUES(next_offset), VALUES(next_offset), next_offset)`,
+           VALUES (?, ?, ?, ?, UTC_TIMESTAMP(6))${clause}updated_at = IF(${moves}, ${incoming("updated_at")}, ${current("updated_at")}),
+             next_offset = IF(${moves}, ${incoming("next_offset")}, ${current("next_offset")})`,
     params: [group, topic, partition, to.toString(), from.toString(), from.toString()],
   };
 }
@@ -122,7 +125,7 @@ export function deleteOffsetsStatement(group: string): Statement {
  * One multi-row insert of dead letters. A letter at a position that has one already (a redelivered
  * record, or a retry that failed again) replaces its reason and payload and counts one more attempt.
  */
-export function insertDeadLettersStatement(rows: readonly DeadLetter[]): Statement {
+export function insertDeadLettersStatement(rows: readonly DeadLetter[], dialect: Dialect): Statement {
   const params: unknown[] = [];
   for (const r of rows)
     params.push(
@@ -138,12 +141,13 @@ export function insertDeadLettersStatement(rows: readonly DeadLetter[]): Stateme
       r.partition,
       String(r.seq),
     );
+  const { clause, incoming, current } = onDuplicate(dialect, quoteId(DEAD_LETTERS));
   return {
     sql: `INSERT INTO ${quoteId(DEAD_LETTERS)} (source, position, event_id, event_type, reason, payload, record_key, kind, retriable, partition_id, seq, attempts, first_failed_at, failed_at) VALUES ${rows
       .map(() => "(?,?,?,?,?,?,?,?,?,?,?,1,UTC_TIMESTAMP(6),UTC_TIMESTAMP(6))")
       .join(
         ",",
-      )} ON DUPLICATE KEY UPDATE attempts = attempts + 1, first_failed_at = COALESCE(first_failed_at, failed_at), event_id = VALUES(event_id), event_type = VALUES(event_type), reason = VALUES(reason), payload = VALUES(payload), record_key = VALUES(record_key), kind = VALUES(kind), retriable = VALUES(retriable), partition_id = VALUES(partition_id), seq = VALUES(seq), failed_at = VALUES(failed_at)`,
+      )}${clause}attempts = ${current("attempts")} + 1, first_failed_at = COALESCE(${current("first_failed_at")}, ${current("failed_at")}), event_id = ${incoming("event_id")}, event_type = ${incoming("event_type")}, reason = ${incoming("reason")}, payload = ${incoming("payload")}, record_key = ${incoming("record_key")}, kind = ${incoming("kind")}, retriable = ${incoming("retriable")}, partition_id = ${incoming("partition_id")}, seq = ${incoming("seq")}, failed_at = ${incoming("failed_at")}`,
     params,
   };
 }
@@ -311,9 +315,10 @@ export const DEAD_LETTER_ROW_OVERHEAD = 512;
  * Records hard deletes: per row `[key_hash, table_name, row_key, guard]`. A later delete of the same
  * row (a newer guard: the planner saw to it) replaces the tombstone.
  */
-export function tombstonesStatement(rows: readonly (readonly unknown[])[]): Statement {
+export function tombstonesStatement(rows: readonly (readonly unknown[])[], dialect: Dialect): Statement {
+  const { clause, incoming } = onDuplicate(dialect, quoteId(TOMBSTONES));
   return {
-    sql: `INSERT INTO ${quoteId(TOMBSTONES)} (\`key_hash\`, \`table_name\`, \`row_key\`, \`guard\`) VALUES ${"(?,?,?,?),".repeat(rows.length - 1)}(?,?,?,?) ON DUPLICATE KEY UPDATE \`table_name\` = VALUES(\`table_name\`), \`row_key\` = VALUES(\`row_key\`), \`guard\` = VALUES(\`guard\`)`,
+    sql: `INSERT INTO ${quoteId(TOMBSTONES)} (\`key_hash\`, \`table_name\`, \`row_key\`, \`guard\`) VALUES ${"(?,?,?,?),".repeat(rows.length - 1)}(?,?,?,?)${clause}\`table_name\` = ${incoming("`table_name`")}, \`row_key\` = ${incoming("`row_key`")}, \`guard\` = ${incoming("`guard`")}`,
     params: rows.flat(),
   };
 }
@@ -384,9 +389,11 @@ export function countRowsStatement(table: string): Statement {
 /** Adds a batch's counts: rows `[scope, event_type, outcome, n]`. */
 export function addCountersStatement(
   rows: readonly (readonly [string, string, string, number])[],
+  dialect: Dialect,
 ): Statement {
+  const { clause, incoming, current } = onDuplicate(dialect, quoteId(COUNTERS));
   return {
-    sql: `INSERT INTO ${quoteId(COUNTERS)} (scope, event_type, outcome, events) VALUES ${"(?,?,?,?),".repeat(rows.length - 1)}(?,?,?,?) ON DUPLICATE KEY UPDATE events = events + VALUES(events)`,
+    sql: `INSERT INTO ${quoteId(COUNTERS)} (scope, event_type, outcome, events) VALUES ${"(?,?,?,?),".repeat(rows.length - 1)}(?,?,?,?)${clause}events = ${current("events")} + ${incoming("events")}`,
     params: rows.flat(),
   };
 }
@@ -407,13 +414,15 @@ export function selectFingerprintsStatement(): Statement {
 /** Records the versions tables are built with (replacing what was recorded). */
 export function saveFingerprintsStatement(
   rows: readonly { table: string; fingerprint: string; json: string }[],
+  dialect: Dialect,
 ): Statement {
+  const { clause, incoming } = onDuplicate(dialect, quoteId(FINGERPRINTS));
   return {
     sql: `INSERT INTO ${quoteId(FINGERPRINTS)} (table_name, fingerprint, version, recorded_at) VALUES ${rows
       .map(() => "(?,?,?,UTC_TIMESTAMP(6))")
       .join(
         ",",
-      )} ON DUPLICATE KEY UPDATE fingerprint = VALUES(fingerprint), version = VALUES(version), recorded_at = VALUES(recorded_at)`,
+      )}${clause}fingerprint = ${incoming("fingerprint")}, version = ${incoming("version")}, recorded_at = ${incoming("recorded_at")}`,
     params: rows.flatMap((r) => [r.table, r.fingerprint, r.json]),
   };
 }
@@ -433,9 +442,9 @@ export function ensureGenerationStatement(): Statement {
 }
 
 /** The generation under a shared lock (a run's batch) or an exclusive one (a swap): `value`. */
-export function lockGenerationStatement(mode: "shared" | "exclusive"): Statement {
+export function lockGenerationStatement(mode: "shared" | "exclusive", dialect: Dialect): Statement {
   return {
-    sql: `SELECT value FROM ${quoteId(META)} WHERE name = ? ${mode === "shared" ? "LOCK IN SHARE MODE" : "FOR UPDATE"}`,
+    sql: `SELECT value FROM ${quoteId(META)} WHERE name = ? ${mode === "shared" ? forShare(dialect) : "FOR UPDATE"}`,
     params: [SPECS_GENERATION],
   };
 }
@@ -465,9 +474,10 @@ export interface RebuildRow {
 }
 
 /** Records a rebuild's progress (its first row sets started_at). */
-export function saveRebuildStatement(r: RebuildRow): Statement {
+export function saveRebuildStatement(r: RebuildRow, dialect: Dialect): Statement {
+  const { clause, incoming, current } = onDuplicate(dialect, quoteId(REBUILDS));
   return {
-    sql: `INSERT INTO ${quoteId(REBUILDS)} (name, tables_json, fingerprint, consumer_group, phase, applied, behind, started_at, updated_at) VALUES (?,?,?,?,?,?,?,UTC_TIMESTAMP(6),UTC_TIMESTAMP(6)) ON DUPLICATE KEY UPDATE tables_json = VALUES(tables_json), started_at = IF(fingerprint = VALUES(fingerprint), started_at, VALUES(started_at)), fingerprint = VALUES(fingerprint), consumer_group = VALUES(consumer_group), phase = VALUES(phase), applied = VALUES(applied), behind = VALUES(behind), updated_at = VALUES(updated_at)`,
+    sql: `INSERT INTO ${quoteId(REBUILDS)} (name, tables_json, fingerprint, consumer_group, phase, applied, behind, started_at, updated_at) VALUES (?,?,?,?,?,?,?,UTC_TIMESTAMP(6),UTC_TIMESTAMP(6))${clause}tables_json = ${incoming("tables_json")}, started_at = IF(${current("fingerprint")} = ${incoming("fingerprint")}, ${current("started_at")}, ${incoming("started_at")}), fingerprint = ${incoming("fingerprint")}, consumer_group = ${incoming("consumer_group")}, phase = ${incoming("phase")}, applied = ${incoming("applied")}, behind = ${incoming("behind")}, updated_at = ${incoming("updated_at")}`,
     params: [r.name, JSON.stringify(r.tables), r.fingerprint, r.group, r.phase, r.applied, r.behind],
   };
 }

@@ -12,7 +12,7 @@ import {
   TABLE_COLLATION,
 } from "./ddl.js";
 import { META } from "./engine-tables.js";
-import { quoteId } from "./sql.js";
+import { onDuplicate, quoteId } from "./sql.js";
 import type { Statement } from "./statements.js";
 
 export interface Migration {
@@ -191,10 +191,12 @@ export function diffSchema(state: DatabaseState, compiled: CompiledSpec): Migrat
   // Both values come from fixed sets (dialect names, collation names): literals are safe here.
   const meta = { dialect, key_collation: key };
   const stale = Object.entries(meta).filter(([k, v]) => state.meta.get(k) !== v);
-  if (stale.length > 0)
+  if (stale.length > 0) {
+    const { clause, incoming } = onDuplicate(dialect, quoteId(META));
     statements.push(
-      `INSERT INTO ${quoteId(META)} (name, value) VALUES ${stale.map(([k, v]) => `('${k}', '${v}')`).join(", ")} ON DUPLICATE KEY UPDATE value = VALUES(value)`,
+      `INSERT INTO ${quoteId(META)} (name, value) VALUES ${stale.map(([k, v]) => `('${k}', '${v}')`).join(", ")}${clause}value = ${incoming("value")}`,
     );
+  }
   return { statements: aroundForeignKeys(statements, changed, compiled, parentsInDb), warnings, notes };
 }
 

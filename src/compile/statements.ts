@@ -1,7 +1,7 @@
 import type { CompiledAction, CompiledColumn } from "./compile.js";
 import { ABSENT } from "./json-path.js";
 import type { MappedOp } from "./map-event.js";
-import { guardCondition, placeholders, quoteId, rowsOf } from "./sql.js";
+import { type Dialect, guardCondition, onDuplicate, placeholders, quoteId, rowsOf } from "./sql.js";
 
 /** A statement with `?` placeholders and the values bound to them, in order. */
 export interface Statement {
@@ -92,8 +92,8 @@ const names = (cols: readonly CompiledColumn[]) => cols.map((c) => c.quoted).joi
  * columns are not updated; with a guard, every assignment is conditional and the guard is assigned
  * last (assignments run left to right and see columns already updated).
  */
-export function upsertShape(action: CompiledAction, signature: string): RowShape {
-  return cached(action, signature, () => {
+export function upsertShape(action: CompiledAction, signature: string, dialect: Dialect): RowShape {
+  return cached(action, `${dialect}:${signature}`, () => {
     const present = presentIndexes(signature);
     const cols = present.map((i) => action.columns[i]!);
     const table = action.table;
@@ -101,20 +101,21 @@ export function upsertShape(action: CompiledAction, signature: string): RowShape
     const keys = new Set(table.primaryKey);
     const updated = cols.filter((c) => !keys.has(c.name) && !c.keepExisting && c.name !== guard);
     if (guard && cols.some((c) => c.name === guard)) updated.push(cols.find((c) => c.name === guard)!);
+    const d = onDuplicate(dialect, table.quoted);
     let assignments: string;
     if (updated.length === 0) {
       const k = quoteId(table.primaryKey[0]!);
-      assignments = `${k} = ${k}`;
+      assignments = `${k} = ${d.current(k)}`;
     } else if (guard) {
-      const cond = guardCondition(quoteId(guard));
+      const cond = guardCondition(d, quoteId(guard));
       assignments = updated
-        .map((c) => `${c.quoted} = IF(${cond}, VALUES(${c.quoted}), ${c.quoted})`)
+        .map((c) => `${c.quoted} = IF(${cond}, ${d.incoming(c.quoted)}, ${d.current(c.quoted)})`)
         .join(", ");
     } else {
-      assignments = updated.map((c) => `${c.quoted} = VALUES(${c.quoted})`).join(", ");
+      assignments = updated.map((c) => `${c.quoted} = ${d.incoming(c.quoted)}`).join(", ");
     }
     const prefix = `INSERT INTO ${table.quoted} (${names(cols)}) VALUES `;
-    const suffix = ` ON DUPLICATE KEY UPDATE ${assignments}`;
+    const suffix = `${d.clause}${assignments}`;
     // Without its guard listed, a row's guard condition would compare a default, not its value.
     // With unique keys, a row between the two may free a value the later one takes: order matters.
     const assigned = new Set(updated);
@@ -140,6 +141,7 @@ export function insertShape(action: CompiledAction): RowShape {
     const cols = action.mode === "replace" ? [...action.where, ...action.columns] : action.columns;
     const k = quoteId(table.primaryKey[0]!);
     const prefix = `INSERT INTO ${table.quoted} (${names(cols)}) VALUES `;
+    // Both dialects: the no-op update reads no incoming value (no row alias needed on MySQL).
     const suffix = action.mode === "append" ? ` ON DUPLICATE KEY UPDATE ${k} = ${k}` : "";
     return {
       key: prefix + suffix,
@@ -184,8 +186,7 @@ export function upsertStatement(shape: RowShape, ops: readonly MappedOp[]): Stat
   const params: unknown[] = new Array(ops.length * shape.present.length);
   let k = 0;
   for (const op of ops) {
-    const present =
-      op.action === ops[0]!.action ? shape.present : upsertShape(op.action, op.signature).present;
+    const present = op.action === ops[0]!.action ? shape.present : presentIndexes(op.signature);
     for (const i of present) params[k++] = op.values[i];
   }
   return { sql: shape.prefix + rowsOf(shape.row, ops.length) + shape.suffix, params };
@@ -296,7 +297,7 @@ export const updateStatement = joinedStatement;
 export const deleteStatement = joinedStatement;
 
 /** The statements an action compiles to, for one row with every value present (golden tests, `ddl --statements`). */
-export function describeAction(action: CompiledAction): string[] {
+export function describeAction(action: CompiledAction, dialect: Dialect): string[] {
   const all = action.fullSignature;
   const fake = {
     action,
@@ -307,7 +308,7 @@ export function describeAction(action: CompiledAction): string[] {
   };
   switch (action.mode) {
     case "upsert": {
-      const s = upsertShape(action, all);
+      const s = upsertShape(action, all, dialect);
       return [s.prefix + s.row + s.suffix];
     }
     case "append": {

@@ -4,6 +4,7 @@ import { log } from "../core/log.js";
 import { type BatchDecision, decideBatch, type MappedEvent, type RowRequest, rowRequests } from "./decide.js";
 import { buildStatements } from "./group-statements.js";
 import { loadRows, type Select, TombstoneScope } from "./load-rows.js";
+import type { Database } from "./ports.js";
 import { mappedEvents, type Prepared } from "./prepare.js";
 import { RowState } from "./row-state.js";
 
@@ -32,8 +33,8 @@ export class Planner {
 
   constructor(
     private readonly compiled: CompiledSpec,
-    /** The statements' size bound (max_allowed_packet), as the database knows it now. */
-    private readonly statementBytes: () => number,
+    /** The statements' size bound (max_allowed_packet) and dialect, as the database knows them now. */
+    private readonly db: Pick<Database, "statementBytes" | "dialect">,
   ) {
     this.tombstones = new TombstoneScope(compiled);
   }
@@ -101,7 +102,7 @@ export class Planner {
       events,
       state,
       decision,
-      statements: buildStatements(decision.ops, this.compiled, this.statementBytes()),
+      statements: buildStatements(decision.ops, this.compiled, this.db.statementBytes, this.db.dialect),
     };
   }
 

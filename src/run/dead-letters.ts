@@ -6,6 +6,7 @@ import {
   insertDeadLettersStatement,
   type LetterKind,
 } from "../compile/engine-statements.js";
+import type { Dialect } from "../compile/sql.js";
 import { exactValueBytes, type Statement } from "../compile/statements.js";
 import type { SourceRecord } from "../core/source-record.js";
 import { cut } from "../core/text.js";
@@ -78,14 +79,15 @@ export function deadLetterStatements(
   letters: readonly DeadLetter[],
   limit: number,
   maxPacket: number,
+  dialect: Dialect,
 ): Statement[] {
   const out: Statement[] = [];
   // The INSERT's own text, and room for MySQL's framing.
-  const room = limit - insertDeadLettersStatement([]).sql.length - 1024;
+  const room = limit - insertDeadLettersStatement([], dialect).sql.length - 1024;
   let rows: DeadLetter[] = [];
   let size = 0;
   const flush = () => {
-    if (rows.length > 0) out.push(insertDeadLettersStatement(rows));
+    if (rows.length > 0) out.push(insertDeadLettersStatement(rows, dialect));
     rows = [];
     size = 0;
   };

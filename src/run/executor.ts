@@ -97,7 +97,7 @@ export class Executor {
     private readonly db: Database,
     private readonly options: ExecutorOptions,
   ) {
-    this.planner = new Planner(compiled, () => db.statementBytes);
+    this.planner = new Planner(compiled, db);
     this.lookahead = !options.retry && (options.lookahead ?? true);
     this.label = typeLabel(compiled);
   }
@@ -163,6 +163,7 @@ export class Executor {
       tx,
       group,
       records,
+      this.db.dialect,
       this.generation !== undefined,
     );
     if (this.generation && generation !== undefined && generation !== this.generation.value) {
@@ -255,11 +256,11 @@ export class Executor {
       const all = [
         ...statements,
         ...(letters.length > 0
-          ? deadLetterStatements(letters, this.db.statementBytes, this.db.maxAllowedPacket)
+          ? deadLetterStatements(letters, this.db.statementBytes, this.db.maxAllowedPacket, this.db.dialect)
           : []),
         ...(resolved.length > 0 ? [deleteLettersByIdStatement(resolved)] : []),
-        ...countersStatements(this.options.scope ?? group ?? "replay", outcomes),
-        ...(group === undefined ? [] : saveOffsetsStatements(nextOffsets(records, group))),
+        ...countersStatements(this.options.scope ?? group ?? "replay", outcomes, this.db.dialect),
+        ...(group === undefined ? [] : saveOffsetsStatements(nextOffsets(records, group), this.db.dialect)),
       ];
       await tx.execute(all, meanwhile);
       if (debugging)
@@ -291,6 +292,7 @@ export class Executor {
         this.epoch = epoch;
         const stats = this.options.stats;
         stats.lettersResolved += resolved;
+        stats.serverWarnings = this.db.warnings;
         if (fromAhead) stats.plannedAhead++;
         stats.countBatch(plan.live, outcomes, plan.decision, performance.now() - started);
         const now = Date.now();

@@ -1,5 +1,6 @@
 import type { CompiledSpec } from "../compile/compile.js";
 import type { MappedOp } from "../compile/map-event.js";
+import type { Dialect } from "../compile/sql.js";
 import { deleteShape, insertShape, type Statement, updateShape, upsertShape } from "../compile/statements.js";
 import { type Conflict, Conflicts } from "./conflicts.js";
 import { type PlannedOp, whereUnique } from "./decide.js";
@@ -18,9 +19,11 @@ export function buildStatements(
   ops: readonly PlannedOp[],
   compiled: CompiledSpec,
   maxBytes = DEFAULT_STATEMENT_BYTES,
+  /** The server's dialect (the compiled DDL's when not told). */
+  dialect: Dialect = compiled.dialect,
 ): Statement[] {
   const c = new Conflicts(compiled);
-  const groups = new Groups(c);
+  const groups = new Groups(c, dialect);
   for (const planned of ops) {
     if (planned.tombOnly) continue; // written with the tombstones
     switch (planned.op.action.mode) {
@@ -58,7 +61,7 @@ export function buildStatements(
 function placeUpsert(groups: Groups, { op, rowKey, uniques }: PlannedOp): void {
   const c = groups.conflicts;
   const t = op.action.table.name;
-  const shape = upsertShape(op.action, op.signature);
+  const shape = upsertShape(op.action, op.signature, groups.dialect);
   const rowId = `${t}|${rowKey}`;
   const writes = c.uniques(c.row(t, rowKey!), t, uniques);
   const reads = c.parentRow(t, rowKey);
@@ -67,7 +70,8 @@ function placeUpsert(groups: Groups, { op, rowKey, uniques }: PlannedOp): void {
   if (slot !== undefined && c.noneAfter(writes, last!.index) && c.noneAfter(reads, last!.index)) {
     const earlier = last!.ops[slot]!;
     const keep = shape.supersede!.keep;
-    last!.ops[slot] = keep.length === 0 ? op : { ...op, values: keptValues(op, earlier, keep) };
+    last!.ops[slot] =
+      keep.length === 0 ? op : { ...op, values: keptValues(op, earlier, keep, groups.dialect) };
     c.touch(writes, last!.index);
     return;
   }
@@ -204,9 +208,16 @@ function placeUpdateOrDelete(
  * row holds after both. Both have one statement text, so their `keep` lists name the same columns
  * in the same order, at indexes of their own actions' columns.
  */
-function keptValues(later: MappedOp, earlier: MappedOp, keep: readonly number[]): unknown[] {
+function keptValues(
+  later: MappedOp,
+  earlier: MappedOp,
+  keep: readonly number[],
+  dialect: Dialect,
+): unknown[] {
   const from =
-    earlier.action === later.action ? keep : upsertShape(earlier.action, earlier.signature).supersede!.keep;
+    earlier.action === later.action
+      ? keep
+      : upsertShape(earlier.action, earlier.signature, dialect).supersede!.keep;
   const values = later.values.slice();
   keep.forEach((i, j) => {
     values[i] = earlier.values[from[j]!];

@@ -8,6 +8,7 @@ import {
   selectRetryEpochStatement,
   skipOffsetStatement,
 } from "../compile/engine-statements.js";
+import type { Dialect } from "../compile/sql.js";
 import type { Statement } from "../compile/statements.js";
 import { partitionKey, type SourceRecord } from "../core/source-record.js";
 import type { Database, Transaction } from "./ports.js";
@@ -41,6 +42,7 @@ export async function lockOffsets(
   tx: Transaction,
   group: string,
   records: readonly SourceRecord[],
+  dialect: Dialect,
   /** Also read the specs generation under a shared lock (a fenced run). */
   fenced = false,
 ): Promise<{ stored: Map<string, bigint>; epoch: string | undefined; generation: string | undefined }> {
@@ -54,7 +56,7 @@ export async function lockOffsets(
   const [rows = [], epochRows = [], genRows = []] = await tx.select([
     lockOffsetsStatement(group, [...partitions.values()]),
     selectRetryEpochStatement(),
-    ...(fenced ? [lockGenerationStatement("shared")] : []),
+    ...(fenced ? [lockGenerationStatement("shared", dialect)] : []),
   ]);
   for (const r of rows)
     stored.set(partitionKey(String(r.topic), Number(r.partition_id)), BigInt(String(r.next_offset)));
@@ -63,8 +65,8 @@ export async function lockOffsets(
 }
 
 /** The statement saving the rows' offsets in a transaction (raising them only), if there are rows. */
-export function saveOffsetsStatements(rows: readonly OffsetRow[]): Statement[] {
-  return rows.length > 0 ? [saveOffsetsStatement(rows)] : [];
+export function saveOffsetsStatements(rows: readonly OffsetRow[], dialect: Dialect): Statement[] {
+  return rows.length > 0 ? [saveOffsetsStatement(rows, dialect)] : [];
 }
 
 /**
@@ -92,7 +94,7 @@ export function unappliedFilter(stored: ReadonlyMap<string, bigint>): (record: S
 /** A consumer group's offsets in MySQL, outside the batches: where each partition goes on. */
 export class OffsetsStore {
   constructor(
-    private readonly db: Pick<Database, "select" | "query">,
+    private readonly db: Pick<Database, "select" | "query" | "dialect">,
     readonly group: string,
   ) {}
 
@@ -118,7 +120,7 @@ export class OffsetsStore {
 
   /** Moves a partition from `from` to `to` where it stands at `from` or past it; never back. */
   async skip(topic: string, partition: number, from: bigint, to: bigint): Promise<void> {
-    const s = skipOffsetStatement(this.group, topic, partition, from, to);
+    const s = skipOffsetStatement(this.group, topic, partition, from, to, this.db.dialect);
     await this.db.query(s.sql, s.params);
   }
 }

@@ -1,3 +1,4 @@
+import type { Dialect } from "../compile/sql.js";
 import type { Statement } from "../compile/statements.js";
 
 /** Result rows of one statement: column name → value. */
@@ -20,6 +21,10 @@ export interface Database {
   readonly statementBytes: number;
   /** The server's max_allowed_packet, for messages. */
   readonly maxAllowedPacket: number;
+  /** The server's SQL dialect: the statements' forms follow it. */
+  readonly dialect: Dialect;
+  /** The warnings the server raised for the writes so far. */
+  readonly warnings: number;
   /** Runs `fn` in one transaction: all of it is committed, or none of it. */
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
   /** SELECTs outside the batches' transactions (as committed), in one round trip. */

@@ -1,5 +1,6 @@
 import { tombstonesStatement } from "../compile/engine-statements.js";
 import type { MappedOp } from "../compile/map-event.js";
+import type { Dialect } from "../compile/sql.js";
 import {
   deleteChildrenStatement,
   deleteStatement,
@@ -52,7 +53,11 @@ export class Groups {
   private readonly list: Group[] = [];
   private readonly lastOfShape = new Map<string, Group>();
 
-  constructor(readonly conflicts: Conflicts) {}
+  constructor(
+    readonly conflicts: Conflicts,
+    /** The server's dialect: the statements' forms follow it. */
+    readonly dialect: Dialect,
+  ) {}
 
   /** The last group of a shape, if any. */
   last<G extends Group>(shapeKey: string): G | undefined {
@@ -151,7 +156,7 @@ export class Groups {
           break;
       }
     }
-    emit(tombs, (rows) => (rows.length === 0 ? undefined : tombstonesStatement(rows)));
+    emit(tombs, (rows) => (rows.length === 0 ? undefined : tombstonesStatement(rows, this.dialect)));
     return out;
   }
 }

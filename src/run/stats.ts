@@ -146,6 +146,8 @@ export class Stats {
   /** Batches decided and built while the batch before them was written (see Executor lookahead). */
   plannedAhead = 0;
   retries = 0;
+  /** The warnings MySQL raised for the writes (the sink's count, as of the last batch). */
+  serverWarnings = 0;
   readonly rowsByTable = new Map<string, number>();
   readonly byEventType = new Map<string, TypeCounts>();
   /** Time (ms) to decide, write and commit each batch. */
@@ -242,6 +244,7 @@ export class Stats {
       batches: this.batches,
       batches_planned_ahead: this.plannedAhead,
       retries: this.retries,
+      mysql_warnings: this.serverWarnings,
       seconds: Number(s.toFixed(3)),
       events_per_second: Math.round(this.read / Math.max(s, 1e-9)),
       rows_per_second: Math.round(this.rows / Math.max(s, 1e-9)),

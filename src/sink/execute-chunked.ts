@@ -17,8 +17,9 @@ export async function executeChunked(
   limit: number,
   maxPacket: number,
   whileWaiting?: () => void,
-): Promise<void> {
+): Promise<Warnings> {
   const sent: Promise<unknown>[] = [];
+  const chunks: (readonly Statement[])[] = [];
   /** The chunk's statements: joined when it is sent (one alone is sent as it is, params not copied). */
   let chunk: Statement[] = [];
   let size = 0;
@@ -30,6 +31,7 @@ export async function executeChunked(
       chunk.length === 1 ? conn.query(chunk[0]!.sql, chunk[0]!.params as unknown[]) : sendJoined(conn, chunk);
     p.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
     sent.push(p);
+    chunks.push(chunk);
     chunk = [];
     size = 0;
     wire = 0;
@@ -65,7 +67,33 @@ export async function executeChunked(
   });
   if (chunk.length > 0) send();
   pending?.();
-  await Promise.all(sent);
+  const results = await Promise.all(sent);
+  const out: Warnings = { count: 0, sql: undefined };
+  results.forEach((r, i) => {
+    const chunk = chunks[i]!;
+    // mysql2 answers [result, fields]; a multi-statement query's result has one entry per statement.
+    const result = (r as unknown[])[0];
+    const each = chunk.length === 1 ? [result] : (result as unknown[]);
+    each.forEach((one, j) => {
+      const n = warningsOf(one);
+      out.count += n;
+      if (n > 0 && out.sql === undefined) out.sql = chunk[j]?.sql;
+    });
+  });
+  return out;
+}
+
+/** The warnings the server raised for a round trip's statements, and the first statement that raised some. */
+export interface Warnings {
+  count: number;
+  sql: string | undefined;
+}
+
+/** The warnings of one statement's result (`warningStatus` of its OK packet; rows have none). */
+export function warningsOf(result: unknown): number {
+  return result && typeof result === "object" && !Array.isArray(result) && "warningStatus" in result
+    ? Number(result.warningStatus) || 0
+    : 0;
 }
 
 /** Several statements as one multi-statement query, their params in one array sized once. */

@@ -1,8 +1,9 @@
 import mysql, { type Connection, type RowDataPacket } from "mysql2/promise";
-import { createDatabaseSql } from "../compile/ddl.js";
+import { createDatabaseSql, type Dialect, dialectOf } from "../compile/ddl.js";
 import type { Statement } from "../compile/statements.js";
 import { DatabaseError } from "../core/database-error.js";
-import { executeChunked } from "./execute-chunked.js";
+import { log } from "../core/log.js";
+import { executeChunked, warningsOf } from "./execute-chunked.js";
 import { isTransient } from "./mysql-errors.js";
 import { type MysqlTarget, parseMysqlUrl, scrub } from "./mysql-url.js";
 
@@ -39,6 +40,10 @@ export class MysqlSink {
   private readonly target: MysqlTarget;
   /** The server's max_allowed_packet (read when the writer connects); 4 MB until then. */
   private maxPacket = 4 << 20;
+  private version: string | undefined;
+  private warningCount = 0;
+  /** Statement heads whose warnings were logged (each once; bounded). */
+  private readonly warned = new Set<string>();
 
   /** With `createDatabase: false` (a dry run) a missing database is an error (errno 1049), not created. */
   constructor(
@@ -59,6 +64,37 @@ export class MysqlSink {
   /** The server's max_allowed_packet (4 MB until the writer has read it). */
   get maxAllowedPacket(): number {
     return this.maxPacket;
+  }
+
+  /**
+   * The server's dialect, which decides the statements' forms where MariaDB and MySQL differ. Known
+   * once the writer has connected; before that the MariaDB forms, which MySQL 8 also runs (with a
+   * deprecation warning for `VALUES()`).
+   */
+  get dialect(): Dialect {
+    return this.version === undefined ? "mariadb" : dialectOf(this.version);
+  }
+
+  /**
+   * The warnings the server raised for this sink's writes and DDL so far (a statement MySQL ran,
+   * but not quite as written: a deprecated form, a value adjusted). Zero is the norm; each new kind
+   * is logged once.
+   */
+  get warnings(): number {
+    return this.warningCount;
+  }
+
+  private noteWarnings(n: number, sql: string): void {
+    if (n === 0) return;
+    this.warningCount += n;
+    const head = sql.split(/\s+/, 4).join(" ").slice(0, 80);
+    if (this.warned.size < 100 && !this.warned.has(head)) {
+      this.warned.add(head);
+      log.warn("MySQL raised warnings for a statement (SHOW WARNINGS names them; please report it)", {
+        warnings: n,
+        statement: head,
+      });
+    }
   }
 
   /** The most bytes one statement (or one round trip of several) may take: under max_allowed_packet. */
@@ -93,8 +129,10 @@ export class MysqlSink {
       if (this.writer === conn) this.writer = undefined;
       if (this.reader === conn) this.reader = undefined;
     });
+    // Strict on every table. MySQL 8 warns (3135) unless ERROR_FOR_DIVISION_BY_ZERO comes with
+    // NO_ZERO_DATE and NO_ZERO_IN_DATE: the set its own default has, which MariaDB takes too.
     await conn.query(
-      `SET autocommit = ${autocommit ? 1 : 0}, time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO'`,
+      `SET autocommit = ${autocommit ? 1 : 0}, time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO,NO_ZERO_DATE,NO_ZERO_IN_DATE'`,
     );
     return conn;
   }
@@ -102,11 +140,13 @@ export class MysqlSink {
   /** The server's version, from a session without a database (it may not exist yet: a dry run). */
   async serverVersion(): Promise<string> {
     this.throwIfClosed();
+    if (this.version !== undefined) return this.version;
     try {
       const admin = await mysql.createConnection(this.target.options);
       try {
         const [rows] = await admin.query("SELECT VERSION() AS v");
-        return String((rows as RowDataPacket[])[0]?.v ?? "");
+        this.version = String((rows as RowDataPacket[])[0]?.v ?? "");
+        return this.version;
       } finally {
         await admin.end();
       }
@@ -121,9 +161,11 @@ export class MysqlSink {
     this.throwIfClosed();
     try {
       const writer = await this.open(false);
-      const [rows] = await writer.query("SELECT @@max_allowed_packet AS p");
-      const p = Number((rows as RowDataPacket[])[0]?.p);
+      const [rows] = await writer.query("SELECT @@max_allowed_packet AS p, VERSION() AS v");
+      const row = (rows as RowDataPacket[])[0];
+      const p = Number(row?.p);
       if (Number.isFinite(p) && p > 0) this.maxPacket = p;
+      if (row?.v) this.version = String(row.v);
       this.writer = writer;
       return writer;
     } catch (e) {
@@ -169,7 +211,11 @@ export class MysqlSink {
 
   /** A query outside the batches' transactions (autocommit). */
   async query<T = RowDataPacket[]>(sql: string, params: unknown[] = []): Promise<T> {
-    return this.onReader(async (conn) => (await conn.query(sql, params))[0] as T);
+    return this.onReader(async (conn) => {
+      const [result] = await conn.query(sql, params);
+      this.noteWarnings(warningsOf(result), sql);
+      return result as T;
+    });
   }
 
   /** Runs `fn` on the reader session; a transient failure drops the session (the next use reconnects). */
@@ -230,8 +276,16 @@ export class MysqlSink {
         const rows = await selectAll(conn, all);
         return all === statements ? rows : rows.slice(1);
       },
-      execute: (statements, whileWaiting) =>
-        executeChunked(conn, first(statements), this.statementBytes, this.maxPacket, whileWaiting),
+      execute: async (statements, whileWaiting) => {
+        const w = await executeChunked(
+          conn,
+          first(statements),
+          this.statementBytes,
+          this.maxPacket,
+          whileWaiting,
+        );
+        this.noteWarnings(w.count, w.sql ?? "");
+      },
     };
   }
 }

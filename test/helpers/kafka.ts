@@ -464,6 +464,7 @@ export interface Summary {
   batches: number;
   batches_planned_ahead: number;
   retries: number;
+  mysql_warnings: number;
   rows_by_table: Record<string, number>;
 }
 

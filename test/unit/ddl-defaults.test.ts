@@ -12,7 +12,7 @@ describe("DDL defaults", () => {
     expect(ddl).toContain("`since` DATETIME(6) NOT NULL DEFAULT '2024-12-31 23:30:00.000000'");
     expect(ddl).toContain("`day` DATE NOT NULL DEFAULT '2025-02-03'");
     expect(ddl).toContain("`price` DECIMAL(8,2) NOT NULL DEFAULT '5.00'");
-    expect(ddl).toContain("`active` TINYINT(1) NOT NULL DEFAULT 1");
+    expect(ddl).toContain("`active` BOOLEAN NOT NULL DEFAULT 1");
     expect(ddl).toContain("`label` VARCHAR(10) NOT NULL DEFAULT 'it''s' COMMENT 'what it''s called'");
     expect(ddl).toMatch(/COLLATE=utf8mb4_unicode_ci COMMENT='Things, one row per thing'$/);
   });

@@ -112,7 +112,7 @@ describe("a dead letter", () => {
       false,
     );
     const huge = letterFor({ ...line, value: Buffer.alloc(5000, 0xff) }, "binary");
-    const [cut] = deadLetterStatements([huge], 4000, 4000);
+    const [cut] = deadLetterStatements([huge], 4000, 4000, "mariadb");
     // kind, retriable, partition_id, seq follow reason, payload, record_key.
     const params = cut!.params;
     expect(params[8]).toBe(false);
@@ -120,7 +120,7 @@ describe("a dead letter", () => {
   });
 
   it("at a position that has one counts one more attempt, keeping its first failure", () => {
-    const s = insertDeadLettersStatement([letterFor(kafka, "bad")]);
+    const s = insertDeadLettersStatement([letterFor(kafka, "bad")], "mariadb");
     expect(s.sql).toMatch(
       /ON DUPLICATE KEY UPDATE attempts = attempts \+ 1, first_failed_at = COALESCE\(first_failed_at, failed_at\),.* failed_at = VALUES\(failed_at\)$/,
     );

@@ -192,7 +192,7 @@ describe("reasons are bounded", () => {
 
   it("a letter always fits the packet: a reason can no longer push it over", () => {
     const l = letterFor(record("x".repeat(100_000)), "r".repeat(1_000_000), "e", "t");
-    const [s, ...rest] = deadLetterStatements([l], 64 << 10, 64 << 10);
+    const [s, ...rest] = deadLetterStatements([l], 64 << 10, 64 << 10, "mariadb");
     expect(rest).toEqual([]);
     const bytes = s!.sql.length + s!.params.reduce<number>((n, p) => n + String(p ?? "").length, 0);
     expect(bytes).toBeLessThan(64 << 10);

@@ -57,7 +57,7 @@ describe("the reviews domain (YAML only)", () => {
     );
     const reviews = plan.tableByName.get("reviews")!.ddl;
     expect(reviews).toContain("`rating` TINYINT NULL");
-    expect(reviews).toContain("`verified_purchase` TINYINT(1) NULL");
+    expect(reviews).toContain("`verified_purchase` BOOLEAN NULL");
     expect(reviews).toContain("`helpful_count` INT NULL DEFAULT 0");
     expect(reviews).not.toContain("FOREIGN KEY");
     expect(plan.topics).toEqual(["review"]);

@@ -3,7 +3,7 @@ import { parseMysqlUrl } from "../../../src/sink/mysql-url.js";
 
 /** The session settings of the sink's own connections. */
 const SESSION_SQL =
-  "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO'";
+  "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO,NO_ZERO_DATE,NO_ZERO_IN_DATE'";
 
 /** Quotes an identifier with backticks (the bench's own SQL: database and table names). */
 export function q(id: string): string {

@@ -1,4 +1,6 @@
+import { dialectOf } from "../../../src/compile/ddl.js";
 import type { MappedOp } from "../../../src/compile/map-event.js";
+import type { Dialect } from "../../../src/compile/sql.js";
 import {
   deleteChildrenStatement,
   deleteShape,
@@ -41,12 +43,12 @@ interface NaiveResult {
 }
 
 /** One event's ops as single-row statements, built with the engine's statement builders. */
-function* singleRowStatements(ops: readonly MappedOp[]): Generator<Statement> {
+function* singleRowStatements(ops: readonly MappedOp[], dialect: Dialect): Generator<Statement> {
   for (const op of ops) {
     const action = op.action;
     switch (action.mode) {
       case "upsert":
-        yield upsertStatement(upsertShape(action, op.signature), [op]);
+        yield upsertStatement(upsertShape(action, op.signature, dialect), [op]);
         break;
       case "append":
         yield insertStatement(insertShape(action), [{ lead: [], values: op.values }]);
@@ -77,6 +79,8 @@ function* singleRowStatements(ops: readonly MappedOp[]): Generator<Statement> {
 async function work({ stream, url, count }: NaiveArgs): Promise<NaiveResult> {
   const plan = loadPlan();
   const conn = await connect(url);
+  const [versionRows] = await conn.query("SELECT VERSION() AS v");
+  const dialect = dialectOf(String((versionRows as { v: string }[])[0]?.v));
   let events = 0;
   let applied = 0;
   let failed = 0;
@@ -98,7 +102,7 @@ async function work({ stream, url, count }: NaiveArgs): Promise<NaiveResult> {
       }
       await conn.query("START TRANSACTION");
       try {
-        for (const s of singleRowStatements(r.ops)) {
+        for (const s of singleRowStatements(r.ops, dialect)) {
           await conn.query(s.sql, s.params);
           statements++;
         }

@@ -22,7 +22,7 @@ export function ddlCommand(dir: string, opts: { statements?: boolean; dialect?: 
   if (opts.statements) {
     for (const [eventType, actions] of compiled.events) {
       out.push(`-- ${eventType}`);
-      for (const a of actions) for (const sql of describeAction(a)) out.push(`${sql};`);
+      for (const a of actions) for (const sql of describeAction(a, dialect)) out.push(`${sql};`);
       out.push("");
     }
   }

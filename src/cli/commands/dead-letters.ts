@@ -508,7 +508,10 @@ export async function purgeCommand(o: LetterOptions & { yes?: boolean; dryRun?: 
         }
         await tx.execute([
           deleteLettersByIdStatement(rows.map((r) => String(r.id))),
-          addCountersStatement([...byType].map(([t, k]) => [PURGE_SCOPE, t, "purged", k] as const)),
+          addCountersStatement(
+            [...byType].map(([t, k]) => [PURGE_SCOPE, t, "purged", k] as const),
+            sink.dialect,
+          ),
         ]);
         return rows.length;
       });

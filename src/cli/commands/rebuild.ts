@@ -190,7 +190,7 @@ export async function rebuildCommand(dir: string, named: string[], opts: Rebuild
         next: p.next.toString(),
       }));
       if (rows.length > 0) {
-        const st = saveOffsetsStatement(rows);
+        const st = saveOffsetsStatement(rows, sink.dialect);
         await sink.transaction((tx) => tx.execute([st]));
       }
       const r = reader;
@@ -261,7 +261,7 @@ async function fencedSwap(
   const fence = new MysqlSink(url);
   try {
     await fence.transaction(async (tx) => {
-      await tx.select([lockGenerationStatement("exclusive")]);
+      await tx.select([lockGenerationStatement("exclusive", sink.dialect)]);
       // Read after the lock: every live batch that began before it has committed.
       const [rows = []] = await tx.select([selectOffsetsStatement(progress.liveGroup)]);
       const liveNow = new Map(
@@ -272,7 +272,10 @@ async function fencedSwap(
       );
       await progress.save("fenced", 0n);
       await catchUp(liveNow);
-      await tx.execute([saveRebuildStatement(progress.row("swapping", 0n)), bumpGenerationStatement()]);
+      await tx.execute([
+        saveRebuildStatement(progress.row("swapping", 0n), sink.dialect),
+        bumpGenerationStatement(),
+      ]);
     });
   } finally {
     await fence.close();
@@ -303,12 +306,13 @@ async function finishSwap(
       fingerprint: f.fingerprint,
       json: f.json,
     })),
+    sink.dialect,
   );
   // The new versions, and the rebuild's own offsets forgotten: the live group's are the tables' now.
   await sink.transaction((tx) =>
     tx.execute([
       fingerprints,
-      saveRebuildStatement(progress.row("done", 0n)),
+      saveRebuildStatement(progress.row("done", 0n), sink.dialect),
       deleteOffsetsStatement(progress.group),
     ]),
   );
@@ -411,7 +415,7 @@ class Progress {
   async save(phase: string, behind: bigint | null): Promise<void> {
     this.phase = phase;
     this.behind = behind;
-    const st = saveRebuildStatement(this.row(phase, behind));
+    const st = saveRebuildStatement(this.row(phase, behind), this.sink.dialect);
     await this.sink.query(st.sql, [...st.params]);
     this.lastSaved = performance.now();
     this.print();

@@ -96,6 +96,7 @@ export async function replayCommand(dir: string, input: string, opts: ReplayOpti
     process.off("SIGTERM", stop);
     await sink.close();
   }
+  stats.serverWarnings = sink.warnings;
   printSummary(stats, opts.json ?? false);
   return 0;
 }

@@ -231,6 +231,7 @@ export async function runCommand(dir: string, opts: RunOptions): Promise<number>
     clearInterval(generationTimer);
     await sink.close();
   }
+  stats.serverWarnings = sink.warnings;
   if (opts.untilCaughtUp || opts.json) printSummary(stats, opts.json ?? false);
   if (specsMoved !== undefined) {
     if (projector.abandoned) setTimeout(() => process.exit(), 500).unref();

@@ -1,15 +1,15 @@
 CREATE TABLE IF NOT EXISTS `communities` (
-  `community_id` VARCHAR(24) COLLATE utf8mb4_nopad_bin NOT NULL,
+  `community_id` VARCHAR(24) COLLATE utf8mb4_0900_bin NOT NULL,
   `name` VARCHAR(100) NULL,
   `slug` VARCHAR(100) NULL,
   `description` TEXT NULL,
   `owner_id` VARCHAR(24) NULL,
   `owner_name` VARCHAR(100) NULL,
   `visibility` VARCHAR(20) NULL,
-  `requires_approval` TINYINT(1) NULL,
+  `requires_approval` BOOLEAN NULL,
   `member_count` INT NULL DEFAULT 0,
   `status` VARCHAR(20) NULL,
-  `verified` TINYINT(1) NULL DEFAULT 0,
+  `verified` BOOLEAN NULL DEFAULT 0,
   `created_at` DATETIME(6) NULL,
   `updated_at` DATETIME(6) NULL,
   `event_id` CHAR(36) NOT NULL,
@@ -20,7 +20,7 @@ CREATE TABLE IF NOT EXISTS `communities` (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `community_events` (
-  `event_id` CHAR(36) COLLATE utf8mb4_nopad_bin NOT NULL,
+  `event_id` CHAR(36) COLLATE utf8mb4_0900_bin NOT NULL,
   `community_id` VARCHAR(24) NOT NULL,
   `event_type` VARCHAR(100) NOT NULL,
   `admin_id` VARCHAR(24) NULL,
@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS `community_events` (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `community_memberships` (
-  `event_id` CHAR(36) COLLATE utf8mb4_nopad_bin NOT NULL,
+  `event_id` CHAR(36) COLLATE utf8mb4_0900_bin NOT NULL,
   `community_id` VARCHAR(24) NOT NULL,
   `user_id` VARCHAR(24) NULL,
   `action` ENUM('joined','left') NOT NULL,
@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS `community_memberships` (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `order_events` (
-  `event_id` CHAR(36) COLLATE utf8mb4_nopad_bin NOT NULL,
+  `event_id` CHAR(36) COLLATE utf8mb4_0900_bin NOT NULL,
   `order_id` VARCHAR(24) NOT NULL,
   `event_type` VARCHAR(100) NOT NULL,
   `reason` VARCHAR(255) NULL,
@@ -58,8 +58,8 @@ CREATE TABLE IF NOT EXISTS `order_events` (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `orders` (
-  `order_id` VARCHAR(24) COLLATE utf8mb4_nopad_bin NOT NULL,
-  `order_number` VARCHAR(50) COLLATE utf8mb4_nopad_bin NOT NULL,
+  `order_id` VARCHAR(24) COLLATE utf8mb4_0900_bin NOT NULL,
+  `order_number` VARCHAR(50) COLLATE utf8mb4_0900_bin NOT NULL,
   `customer_id` VARCHAR(24) NULL,
   `customer_name` VARCHAR(100) NULL,
   `customer_email` VARCHAR(255) NULL,
@@ -89,7 +89,7 @@ CREATE TABLE IF NOT EXISTS `orders` (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `order_items` (
-  `order_id` VARCHAR(24) COLLATE utf8mb4_nopad_bin NOT NULL,
+  `order_id` VARCHAR(24) COLLATE utf8mb4_0900_bin NOT NULL,
   `line_no` INT NOT NULL,
   `item_id` VARCHAR(50) NULL,
   `product_id` VARCHAR(24) NULL,
@@ -110,7 +110,7 @@ CREATE TABLE IF NOT EXISTS `order_items` (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `post_events` (
-  `event_id` CHAR(36) COLLATE utf8mb4_nopad_bin NOT NULL,
+  `event_id` CHAR(36) COLLATE utf8mb4_0900_bin NOT NULL,
   `post_id` VARCHAR(24) NOT NULL,
   `event_type` VARCHAR(100) NOT NULL,
   `actor_id` VARCHAR(24) NULL,
@@ -123,7 +123,7 @@ CREATE TABLE IF NOT EXISTS `post_events` (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `posts` (
-  `post_id` VARCHAR(24) COLLATE utf8mb4_nopad_bin NOT NULL,
+  `post_id` VARCHAR(24) COLLATE utf8mb4_0900_bin NOT NULL,
   `post_type` VARCHAR(20) NULL,
   `author_id` VARCHAR(24) NULL,
   `author_name` VARCHAR(100) NULL,
@@ -152,7 +152,7 @@ CREATE TABLE IF NOT EXISTS `posts` (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `product_events` (
-  `event_id` CHAR(36) COLLATE utf8mb4_nopad_bin NOT NULL,
+  `event_id` CHAR(36) COLLATE utf8mb4_0900_bin NOT NULL,
   `product_id` VARCHAR(24) NOT NULL,
   `supplier_id` VARCHAR(24) NULL,
   `event_type` VARCHAR(100) NOT NULL,
@@ -165,7 +165,7 @@ CREATE TABLE IF NOT EXISTS `product_events` (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `products` (
-  `product_id` VARCHAR(24) COLLATE utf8mb4_nopad_bin NOT NULL,
+  `product_id` VARCHAR(24) COLLATE utf8mb4_0900_bin NOT NULL,
   `supplier_id` VARCHAR(24) NULL,
   `name` VARCHAR(200) NULL,
   `slug` VARCHAR(200) NULL,
@@ -189,8 +189,8 @@ CREATE TABLE IF NOT EXISTS `products` (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `product_variants` (
-  `product_id` VARCHAR(24) COLLATE utf8mb4_nopad_bin NOT NULL,
-  `variant_key` VARCHAR(100) COLLATE utf8mb4_nopad_bin NOT NULL,
+  `product_id` VARCHAR(24) COLLATE utf8mb4_0900_bin NOT NULL,
+  `variant_key` VARCHAR(100) COLLATE utf8mb4_0900_bin NOT NULL,
   `variant_id` VARCHAR(50) NULL,
   `name` VARCHAR(200) NULL,
   `sku` VARCHAR(100) NULL,
@@ -205,7 +205,7 @@ CREATE TABLE IF NOT EXISTS `product_variants` (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `promotion_events` (
-  `event_id` CHAR(36) COLLATE utf8mb4_nopad_bin NOT NULL,
+  `event_id` CHAR(36) COLLATE utf8mb4_0900_bin NOT NULL,
   `promotion_id` VARCHAR(24) NOT NULL,
   `supplier_id` VARCHAR(24) NULL,
   `event_type` VARCHAR(100) NOT NULL,
@@ -221,7 +221,7 @@ CREATE TABLE IF NOT EXISTS `promotion_events` (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `promotions` (
-  `promotion_id` VARCHAR(24) COLLATE utf8mb4_nopad_bin NOT NULL,
+  `promotion_id` VARCHAR(24) COLLATE utf8mb4_0900_bin NOT NULL,
   `promotion_type` VARCHAR(20) NULL,
   `title` VARCHAR(200) NULL,
   `description` TEXT NULL,
@@ -241,7 +241,7 @@ CREATE TABLE IF NOT EXISTS `promotions` (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `supplier_events` (
-  `event_id` CHAR(36) COLLATE utf8mb4_nopad_bin NOT NULL,
+  `event_id` CHAR(36) COLLATE utf8mb4_0900_bin NOT NULL,
   `supplier_id` VARCHAR(24) NOT NULL,
   `event_type` VARCHAR(100) NOT NULL,
   `event_data` JSON NULL,
@@ -252,7 +252,7 @@ CREATE TABLE IF NOT EXISTS `supplier_events` (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `supplier_logins` (
-  `event_id` CHAR(36) COLLATE utf8mb4_nopad_bin NOT NULL,
+  `event_id` CHAR(36) COLLATE utf8mb4_0900_bin NOT NULL,
   `supplier_id` VARCHAR(24) NOT NULL,
   `email` VARCHAR(255) NULL,
   `company_name` VARCHAR(200) NULL,
@@ -264,7 +264,7 @@ CREATE TABLE IF NOT EXISTS `supplier_logins` (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `suppliers` (
-  `supplier_id` VARCHAR(24) COLLATE utf8mb4_nopad_bin NOT NULL,
+  `supplier_id` VARCHAR(24) COLLATE utf8mb4_0900_bin NOT NULL,
   `email` VARCHAR(255) NULL,
   `phone` VARCHAR(50) NULL,
   `contact_person_name` VARCHAR(100) NULL,
@@ -296,7 +296,7 @@ CREATE TABLE IF NOT EXISTS `suppliers` (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `user_events` (
-  `event_id` CHAR(36) COLLATE utf8mb4_nopad_bin NOT NULL,
+  `event_id` CHAR(36) COLLATE utf8mb4_0900_bin NOT NULL,
   `user_id` VARCHAR(24) NOT NULL,
   `event_type` VARCHAR(100) NOT NULL,
   `event_data` JSON NULL,
@@ -307,7 +307,7 @@ CREATE TABLE IF NOT EXISTS `user_events` (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `user_logins` (
-  `event_id` CHAR(36) COLLATE utf8mb4_nopad_bin NOT NULL,
+  `event_id` CHAR(36) COLLATE utf8mb4_0900_bin NOT NULL,
   `user_id` VARCHAR(24) NOT NULL,
   `email` VARCHAR(255) NULL,
   `role` VARCHAR(20) NULL,
@@ -319,7 +319,7 @@ CREATE TABLE IF NOT EXISTS `user_logins` (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `users` (
-  `user_id` VARCHAR(24) COLLATE utf8mb4_nopad_bin NOT NULL,
+  `user_id` VARCHAR(24) COLLATE utf8mb4_0900_bin NOT NULL,
   `email` VARCHAR(255) NOT NULL,
   `phone` VARCHAR(50) NULL,
   `display_name` VARCHAR(100) NOT NULL,
@@ -333,7 +333,7 @@ CREATE TABLE IF NOT EXISTS `users` (
   `event_timestamp` DATETIME(6) NULL,
   `role` VARCHAR(20) NULL,
   `status` VARCHAR(20) NULL,
-  `email_verified` TINYINT(1) NULL,
+  `email_verified` BOOLEAN NULL,
   `business_name` VARCHAR(200) NULL,
   `business_type` VARCHAR(50) NULL,
   `country` VARCHAR(2) NULL,
