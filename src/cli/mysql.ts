@@ -3,7 +3,7 @@ import { META } from "../compile/engine-tables.js";
 import { CATALOG_QUERIES, diffSchema, META_QUERY, type Migration } from "../compile/migration.js";
 import { DatabaseError } from "../core/database-error.js";
 import { log } from "../core/log.js";
-import { isAccessDenied, isConnectionError } from "../sink/mysql-errors.js";
+import { isAccessDenied, isConnectionError, needsSecureAuth } from "../sink/mysql-errors.js";
 import { isMissingDatabase, MysqlSink } from "../sink/mysql-sink.js";
 import { parseMysqlUrl } from "../sink/mysql-url.js";
 import { UserError } from "./errors.js";
@@ -24,6 +24,10 @@ export function mysqlUrl(flag?: string): string {
 /** A failure to connect as the user sees it: refused credentials exit 1, an unreachable server 2. */
 export function connectError(e: unknown): UserError {
   const msg = e instanceof DatabaseError ? e.message : String(e);
+  if (needsSecureAuth(e))
+    return new UserError(
+      `MySQL asks for the password in full (caching_sha2_password: a wrong password, or the first login since the server started), which is sent only over TLS: add ?ssl-mode=REQUIRED (or ssl=true&ssl-ca=<file> to verify the server) to MYSQL_URL, or ?allow-public-key-retrieval=true on a network you trust (${msg.split(": ")[0]})`,
+    );
   if (isAccessDenied(e))
     return new UserError(
       `MySQL refused the credentials: ${msg} (fix the user or password in MYSQL_URL or --mysql-url)`,

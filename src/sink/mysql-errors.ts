@@ -70,6 +70,7 @@ export function isTransient(e: unknown): boolean {
 export function isConnectionError(e: unknown): boolean {
   if (!e || typeof e !== "object") return false;
   const err = e as { errno?: number; code?: string; fatal?: boolean; message?: string };
+  if (needsSecureAuth(e)) return false; // fatal, but no outage: the URL must change
   if (err.errno !== undefined && TRANSIENT_ERRNO.has(err.errno)) return true;
   if (err.code !== undefined && TRANSIENT_CODES.has(err.code)) return true;
   if (err.fatal) return true;
@@ -81,5 +82,14 @@ export function isConnectionError(e: unknown): boolean {
 /** The server refused the user or password (or the user's access to the database): a user error, not an outage. */
 export function isAccessDenied(e: unknown): boolean {
   const errno = (e as { errno?: number } | null)?.errno;
-  return errno === 1045 || errno === 1044 || errno === 1698;
+  return errno === 1045 || errno === 1044 || errno === 1698 || needsSecureAuth(e);
+}
+
+/**
+ * MySQL 8's caching_sha2_password asked for the password itself (a wrong one, or the first login
+ * since the server started), which the driver sends only over TLS or with the server's RSA key:
+ * the URL must say how (ssl-mode, or allow-public-key-retrieval on a trusted network).
+ */
+export function needsSecureAuth(e: unknown): boolean {
+  return (e as { code?: string } | null)?.code === "PUBLIC_KEY_RETRIEVAL_NOT_ALLOWED";
 }

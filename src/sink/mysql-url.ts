@@ -14,6 +14,8 @@ export interface MysqlTarget {
 /**
  * Parses `mysql://user:password@host:port/database?ssl=true&ssl-ca=/path/ca.pem`. TLS goes through
  * the URL: `ssl=true` (verify), `ssl-mode=REQUIRED` (encrypt without verifying), `ssl-ca`, `ssl-cert`, `ssl-key`.
+ * `allow-public-key-retrieval=true` lets MySQL 8's caching_sha2_password send the password without
+ * TLS, encrypted with a key the server sends (trust the network path: it could substitute the key).
  */
 export function parseMysqlUrl(url: string): MysqlTarget {
   let u: URL;
@@ -71,6 +73,7 @@ export function parseMysqlUrl(url: string): MysqlTarget {
     multipleStatements: true,
     connectTimeout: 10_000,
     ...(ssl ? { ssl } : {}),
+    ...(q.get("allow-public-key-retrieval") === "true" ? { allowPublicKeyRetrieval: true } : {}),
   };
   return {
     options,

@@ -68,3 +68,19 @@ export async function createTestDb(prefix = "pj"): Promise<TestDb> {
   };
   return db;
 }
+
+/** The dialect of the tests' server (MariaDB, or MySQL 8), as projector reads it from SELECT VERSION(). */
+export async function serverDialect(): Promise<"mariadb" | "mysql"> {
+  const conn = await mysql.createConnection(serverOptions());
+  try {
+    const [rows] = await conn.query("SELECT VERSION() AS v");
+    return /mariadb/i.test(String((rows as RowDataPacket[])[0]?.v)) ? "mariadb" : "mysql";
+  } finally {
+    await conn.end();
+  }
+}
+
+/** The collation projector gives key columns on the tests' server. */
+export async function serverKeyCollation(): Promise<string> {
+  return (await serverDialect()) === "mysql" ? "utf8mb4_0900_bin" : "utf8mb4_nopad_bin";
+}

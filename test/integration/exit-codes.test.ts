@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cli, EXAMPLES, REPO } from "../helpers/cli.js";
+import { serverDialect, serverKeyCollation } from "../helpers/db.js";
 import { MAIN_BROKER, testScope } from "../helpers/kafka.js";
 
 /**
@@ -68,7 +69,9 @@ describe("exit codes", () => {
     expect(r.status).toBe(2);
     expect(r.stdout).toContain("total lag: unknown (Kafka unreachable)");
     expect(r.stdout).toMatch(/\n {2}users\s+2 {2}current\n/);
-    expect(r.stdout).toContain("dialect: mariadb (key columns compare with utf8mb4_nopad_bin)");
+    expect(r.stdout).toContain(
+      `dialect: ${await serverDialect()} (key columns compare with ${await serverKeyCollation()})`,
+    );
     noStack(r.stderr);
     const json = cli(["status", "--json"], { MYSQL_URL: db.url, KAFKA_BROKERS: "127.0.0.1:1" });
     expect(json.status).toBe(2);

@@ -4,6 +4,15 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../src/compile/compile.js";
 import { dialectOf, keyCollation } from "../../src/compile/ddl.js";
+import {
+  addCountersStatement,
+  lockGenerationStatement,
+  saveFingerprintsStatement,
+  saveOffsetsStatement,
+  saveRebuildStatement,
+  skipOffsetStatement,
+  tombstonesStatement,
+} from "../../src/compile/engine-statements.js";
 import { loadSpecDirOrThrow } from "../helpers/specs.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -54,5 +63,49 @@ describe("the key collation follows the server", () => {
     const bad = ddl("--dialect", "postgres");
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain("--dialect must be one of mariadb, mysql");
+  });
+
+  it("ddl --statements --dialect mysql prints MySQL's forms: the row alias, no VALUES()", () => {
+    const mysql = ddl("--statements", "--dialect", "mysql");
+    expect(mysql.status, mysql.stderr).toBe(0);
+    expect(mysql.stdout).toContain("AS `projector_new` ON DUPLICATE KEY UPDATE");
+    expect(mysql.stdout).not.toMatch(/VALUES\(`/);
+    const maria = ddl("--statements");
+    expect(maria.status, maria.stderr).toBe(0);
+    expect(maria.stdout).toMatch(/ON DUPLICATE KEY UPDATE .*VALUES\(`/);
+    expect(maria.stdout).not.toContain("projector_new");
+  });
+});
+
+describe("statement forms follow the dialect", () => {
+  const all = (d: "mariadb" | "mysql") => [
+    saveOffsetsStatement([{ group: "g", topic: "t", partition: 0, next: "1" }], d).sql,
+    skipOffsetStatement("g", "t", 0, 1n, 2n, d).sql,
+    tombstonesStatement([[Buffer.alloc(1), "t", "[]", "1"]], d).sql,
+    addCountersStatement([["s", "e", "applied", 1]], d).sql,
+    saveFingerprintsStatement([{ table: "t", fingerprint: "f", json: "{}" }], d).sql,
+    saveRebuildStatement(
+      { name: "r", tables: ["t"], fingerprint: "f", group: "g", phase: "p", applied: 0, behind: null },
+      d,
+    ).sql,
+    lockGenerationStatement("shared", d).sql,
+  ];
+
+  it("MariaDB: VALUES() and LOCK IN SHARE MODE (it has no row alias and refuses FOR SHARE)", () => {
+    const sql = all("mariadb");
+    for (const s of sql.slice(0, 6)) expect(s).toMatch(/ON DUPLICATE KEY UPDATE .*VALUES\(/s);
+    expect(sql.join("\n")).not.toContain("projector_new");
+    expect(sql[6]).toMatch(/LOCK IN SHARE MODE$/);
+  });
+
+  it("MySQL: the row alias, the row's own columns qualified (unqualified ones are ambiguous), FOR SHARE", () => {
+    const sql = all("mysql");
+    for (const s of sql.slice(0, 6)) {
+      expect(s).toContain(" AS `projector_new` ON DUPLICATE KEY UPDATE ");
+      expect(s).not.toMatch(/VALUES\(/);
+    }
+    expect(sql[0]).toContain("GREATEST(`projector_offsets`.next_offset, `projector_new`.next_offset)");
+    expect(sql[3]).toContain("events = `projector_counters`.events + `projector_new`.events");
+    expect(sql[6]).toMatch(/FOR SHARE$/);
   });
 });

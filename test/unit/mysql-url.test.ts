@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { DatabaseError } from "../../src/core/database-error.js";
+import { isAccessDenied, isConnectionError, needsSecureAuth } from "../../src/sink/mysql-errors.js";
 import { parseMysqlUrl, scrub } from "../../src/sink/mysql-url.js";
 
 describe("parseMysqlUrl", () => {
@@ -37,5 +39,41 @@ describe("parseMysqlUrl", () => {
 
   it("accepts an '@' inside a query value after a user part", () => {
     expect(parseMysqlUrl("mysql://root@127.0.0.1/shop?tag=a@b").database).toBe("shop");
+  });
+
+  it("TLS and MySQL 8's public key retrieval come from the query, off unless asked", () => {
+    const plain = parseMysqlUrl("mysql://u:p@db:3306/shop").options;
+    expect(plain.ssl).toBeUndefined();
+    expect(plain.allowPublicKeyRetrieval).toBeUndefined();
+    expect(parseMysqlUrl("mysql://u:p@db/shop?ssl-mode=REQUIRED").options.ssl).toEqual({
+      rejectUnauthorized: false,
+    });
+    expect(
+      parseMysqlUrl("mysql://u:p@db/shop?allow-public-key-retrieval=true").options.allowPublicKeyRetrieval,
+    ).toBe(true);
+    expect(
+      parseMysqlUrl("mysql://u:p@db/shop?allow-public-key-retrieval=yes").options.allowPublicKeyRetrieval,
+    ).toBeUndefined();
+  });
+});
+
+describe("errors of a MySQL 8 login", () => {
+  it("caching_sha2_password without TLS is the user's to fix, not an outage to wait out", () => {
+    const e = new DatabaseError(
+      "MySQL mysql://u:***@db/shop: …",
+      undefined,
+      "PUBLIC_KEY_RETRIEVAL_NOT_ALLOWED",
+      false,
+    );
+    expect(needsSecureAuth(e)).toBe(true);
+    expect(isAccessDenied(e)).toBe(true);
+    expect(
+      isConnectionError(
+        Object.assign(new Error("x"), { code: "PUBLIC_KEY_RETRIEVAL_NOT_ALLOWED", fatal: true }),
+      ),
+    ).toBe(false);
+    expect(isConnectionError(Object.assign(new Error("x"), { code: "ECONNREFUSED", fatal: true }))).toBe(
+      true,
+    );
   });
 });
