@@ -169,6 +169,7 @@ export class FileReader {
       guard: t.guard,
       ...(t.guard === undefined ? {} : { guardPos: this.src.pos([...path, "guard"]) }),
       stamp: new Map(this.reader.values(stamp ?? {}, stampPath).map((v) => [v.column, v.value])),
+      ...(t.stamp === undefined && stampDefault !== undefined ? { stampFromDefaults: true } : {}),
       ...(t.comment === undefined ? {} : { comment: t.comment }),
       pos: this.src.pos(path, true),
     };

@@ -88,7 +88,13 @@ export class SourceDoc {
           "indent every key of one map by the same number of spaces",
         );
       }
-      return issue(at, `YAML syntax error: ${message}`, "fix the YAML syntax at this position");
+      return issue(
+        at,
+        `YAML syntax error: ${message}`,
+        unquotedPath(text, e.pos[0])
+          ? 'quote a JSONPath inside [ ] or { }, e.g. "$.data.lines[*].qty": unquoted, its * starts a YAML alias and its ] ends the list'
+          : "fix the YAML syntax at this position",
+      );
     });
     return { source, issues };
   }
@@ -214,4 +220,12 @@ export class SourceDoc {
     }
     return undefined;
   }
+}
+
+/** Whether the line at `offset` holds an unquoted JSONPath with brackets (`$.a[*]`, `@.b[0]`). */
+function unquotedPath(text: string, offset: number): boolean {
+  const start = text.lastIndexOf("\n", Math.max(0, offset - 1)) + 1;
+  const end = text.indexOf("\n", offset);
+  const line = text.slice(start, end < 0 ? text.length : end);
+  return /(^|[\s,[{:])[$@][.[][^\s,'"]*\[/.test(line);
 }

@@ -82,6 +82,8 @@ export interface TableSpec {
   /** Position of the guard value, for messages. */
   readonly guardPos?: SourcePos;
   readonly stamp: ReadonlyMap<string, ValueSpec>;
+  /** The stamp is the file's `defaults.stamp` (the table declares none). */
+  readonly stampFromDefaults?: boolean;
   readonly pos: SourcePos;
   /** Written into the DDL as the table's COMMENT. */
   readonly comment?: string;

@@ -43,7 +43,9 @@ export function validateSpec(spec: Spec): SpecIssue[] {
           issue(
             action.pos,
             `${eventType} writes table ${action.table} twice (also at ${first.pos.file}:${first.pos.line}:${first.pos.col})`,
-            "merge the two actions into one so the outcome does not depend on their order",
+            first.mode === "replace" && action.mode === "replace"
+              ? "one replace per child table and event: its rows come from one for_each, and a second replace would delete the first one's rows"
+              : "merge the two actions into one so the outcome does not depend on their order",
           ),
         );
       }
@@ -214,8 +216,21 @@ function checkTable(spec: Spec, table: TableSpec, issues: SpecIssue[]) {
     }
   }
   for (const [col, value] of table.stamp) {
-    if (!table.columns.has(col)) issues.push(unknownColumn(table, col, value.pos));
-    else checkValue(table, col, value, false, issues);
+    if (table.columns.has(col)) {
+      checkValue(table, col, value, false, issues);
+      continue;
+    }
+    const fromDefaults = table.stampFromDefaults === true;
+    issues.push(
+      issue(
+        value.pos,
+        `column "${col}" of the ${fromDefaults ? "file's default stamp" : "stamp"} is not defined in table ${table.name}`,
+        fromDefaults
+          ? `add it under tables.${table.name}.columns, or give ${table.name} a stamp of its own: \`stamp: {}\` for none`
+          : (didYouMean(col, table.columns.keys()) ??
+              `add it under tables.${table.name}.columns, or remove it from the stamp`),
+      ),
+    );
   }
   const keys = new Set([
     ...table.primaryKey,
