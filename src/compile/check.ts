@@ -103,6 +103,19 @@ function checkValue(table: TableSpec, column: string, value: ValueSpec, issues: 
   const col = table.columns.get(column);
   if (!col) return; // validate reports the unknown column
   for (const v of valuesIn(value)) checkPaths(v, issues);
+  if (value.kind === "path" && typeOf(value) === "list") {
+    // Several values where one goes: a validation error, not a failure of every event.
+    const err = assignError("list", col.type);
+    if (err)
+      issues.push(
+        issue(
+          value.pos,
+          `${table.name}.${column} (${col.typeText}): ${err}`,
+          `write { sum: "${value.path}" } or another aggregate`,
+        ),
+      );
+    return;
+  }
   if (value.kind === "transform" || value.kind === "test") {
     const err = assignError(typeOf(value), col.type);
     if (err)

@@ -1,3 +1,4 @@
+import { transformNamed } from "../language/registry.js";
 import type {
   ActionMode,
   ActionSpec,
@@ -12,7 +13,7 @@ import { CoerceFailure, type Coercer, coercerFor } from "./coerce.js";
 import { compileCondition, compileTest, type Getter, type Predicate } from "./conditions.js";
 import { createTableSql, type Dialect, orderTables, type PhysicalTable } from "./ddl.js";
 import { ENGINE_TABLES } from "./engine-tables.js";
-import { ABSENT, type Accessor, compilePath, forEachPath } from "./json-path.js";
+import { ABSENT, type Accessor, compileListPath, compilePath, forEachPath } from "./json-path.js";
 import { quoteId } from "./sql.js";
 import { forColumn, transformGetter } from "./transforms.js";
 import { typeOf } from "./value-types.js";
@@ -196,12 +197,22 @@ function getterFor(v: ValueSpec, target?: ColumnType): Getter {
     case "transform":
       return transformGetter(
         v,
-        v.args.map((a) => getterFor(a)),
+        // An aggregate reads its path as a list (every value it selects), the others as one value.
+        transformNamed(v.name)?.input.kind === "many"
+          ? v.args.map(listGetterFor)
+          : v.args.map((a) => getterFor(a)),
         target,
       );
     case "test":
       return compileTest(v.condition, (x) => getterFor(x));
   }
+}
+
+/** A path read as a list of the values it selects (an aggregate's argument; the loader made it a path). */
+function listGetterFor(v: ValueSpec): Getter {
+  if (v.kind !== "path") throw new Error("an aggregate takes a path (the loader checks it)");
+  const read = compileListPath(v.path);
+  return v.root === "event" ? (e) => read(e) : (_e, el) => read(el);
 }
 
 function compileColumn(table: TableSpec, cv: ColumnValue): CompiledColumn {

@@ -61,6 +61,60 @@ export function compilePath(path: string): Accessor {
   };
 }
 
+/**
+ * Whether a path selects a list of values by its form: a wildcard, a slice or recursive descent
+ * (`$.data.lines[*].amount`, `$..price`). A filter selects by content: it stays a value, as
+ * written for one match (`$.data.images[?(@.primary)].url`).
+ */
+export function selectsMany(path: string): boolean {
+  if (simpleSegments(path)) return false;
+  try {
+    return parsePath(path).some(
+      (s) => s.descend || s.selectors.some((x) => x.kind === "wildcard" || x.kind === "slice"),
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Compiles a path read as a list (what an aggregate such as `sum` takes): every value it selects,
+ * in document order, `[]` when it selects none; ABSENT when the event lacks what it starts from
+ * (the value before its first wildcard, slice, filter or descent), null when that is null.
+ */
+export function compileListPath(path: string): Accessor {
+  const simple = simpleSegments(path);
+  if (simple) {
+    const read = compileSimple(simple);
+    return (root) => {
+      const v = root === null || typeof root !== "object" ? ABSENT : read(root);
+      return v === ABSENT || v === null ? v : [v];
+    };
+  }
+  const steps = parsePath(path);
+  // The start: the plain steps (one name or index, no descent) before the first that selects many.
+  const many = steps.findIndex(
+    (s) =>
+      s.descend ||
+      s.selectors.length !== 1 ||
+      (s.selectors[0]!.kind !== "name" && s.selectors[0]!.kind !== "index"),
+  );
+  const first = many < 0 ? steps.length : many;
+  const start = compileSimple(
+    steps.slice(0, first).map((s) => {
+      const x = s.selectors[0]!;
+      return x.kind === "name" ? x.name : x.kind === "index" ? x.index : "";
+    }),
+  );
+  return (root) => {
+    if (root === null || typeof root !== "object") return ABSENT;
+    const from = start(root);
+    if (from === ABSENT || from === null) return from;
+    // Queried from the root: a filter's `$` is the envelope.
+    return query(steps, root);
+  };
+}
+
 /** The segments of `base` in `base[*]` or `base.*` when `base` is a simple path, else undefined. */
 function wildcardBase(path: string): (string | number)[] | undefined {
   const m = /^(.*?)(?:\[\*\]|\.\*)$/.exec(path);

@@ -1,6 +1,7 @@
 import { transformNamed } from "../language/registry.js";
 import { constType, type ValueType } from "../language/value-types.js";
 import type { ValueSpec } from "../specs/types.js";
+import { selectsMany } from "./json-path.js";
 
 export { assignError, type ValueType } from "../language/value-types.js";
 
@@ -17,6 +18,7 @@ export function typeOf(v: ValueSpec): ValueType {
     case "test":
       return "boolean";
     case "path":
+      return selectsMany(v.path) ? "list" : "any";
     case "coalesce":
       return "any";
     case "transform":

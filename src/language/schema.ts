@@ -15,7 +15,9 @@ export function transformBranch(t: TransformDef): JsonSchema {
       ? { type: "array", minItems: 1, items: VALUE }
       : input.kind === "unit"
         ? { enum: input.units }
-        : VALUE;
+        : input.kind === "many"
+          ? { type: "string", pattern: "^[$@]", description: "A path; every value it selects." }
+          : VALUE;
   return {
     type: "object",
     additionalProperties: false,

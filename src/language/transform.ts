@@ -1,7 +1,7 @@
 import { parseIsoDatetime } from "./datetime.js";
 import * as dec from "./decimal.js";
 import { CoerceFailure, describe } from "./failure.js";
-import type { ValueType } from "./value-types.js";
+import { LIST_HINT, type ValueType } from "./value-types.js";
 
 /** Parts of a datetime (`part`) and the units it is truncated to (`trunc`). */
 export type DatePart = "year" | "month" | "day" | "hour" | "minute" | "second" | "weekday";
@@ -67,6 +67,8 @@ export interface TransformDef {
   readonly input:
     | { readonly kind: "list"; readonly min: number }
     | { readonly kind: "value" }
+    /** One path read as a list of the values it selects (aggregates: `sum: $.data.lines[*].qty`). */
+    | { readonly kind: "many" }
     | { readonly kind: "unit"; readonly units: readonly string[]; readonly of: string };
   /** Its other keys (besides its own, `keep_existing` and a unit's `of`): their schema. */
   readonly options: Readonly<Record<string, JsonSchema>>;
@@ -104,6 +106,7 @@ export interface TransformExample {
 
 /** Whether a value of static type `t` may be a number argument (text is read as a number). */
 export function numeric(name: string, t: ValueType): string | undefined {
+  if (t === "list") return `${name} takes one number per argument, not several: ${LIST_HINT}`;
   return t === "any" || t === "integer" || t === "decimal" || t === "string"
     ? undefined
     : `${name} takes numbers, not ${article(t)}`;
@@ -111,11 +114,13 @@ export function numeric(name: string, t: ValueType): string | undefined {
 
 /** Whether a value of static type `t` may be a text argument. */
 export function textual(name: string, t: ValueType): string | undefined {
+  if (t === "list") return `${name} takes one text per argument, not several: ${LIST_HINT}`;
   return t === "any" || t === "string" ? undefined : `${name} takes text, not ${article(t)}`;
 }
 
 /** Whether a value of static type `t` may be a datetime argument. */
 export function temporal(name: string, t: ValueType): string | undefined {
+  if (t === "list") return `${name} takes one datetime, not several: ${LIST_HINT}`;
   return t === "any" || t === "string" || t === "datetime" || t === "date"
     ? undefined
     : `${name} takes a datetime, not ${article(t)}`;
@@ -197,6 +202,44 @@ export const ROUNDING_SCHEMA: Readonly<Record<string, JsonSchema>> = {
       "How an inexact result is rounded (div: an inexact result is an error without it; round: half_up).",
   },
 };
+
+/** An aggregate's argument: a path (a list when its form selects several values). */
+export function aggregated(name: string, t: ValueType): string | undefined {
+  return t === "list" || t === "any"
+    ? undefined
+    : `${name} takes a path that selects values, such as $.data.lines[*].amount, not ${article(t)}`;
+}
+
+/** The values an aggregate's path selected, nulls left out (as SQL's SUM, COUNT, MIN and MAX do). */
+export function listed(name: string, v: unknown): unknown[] | CoerceFailure {
+  if (!Array.isArray(v))
+    return new CoerceFailure(`${name} expected the values of a path, got ${describe(v)}`);
+  return v.filter((x) => x !== null);
+}
+
+/**
+ * The values as exact decimals, or as UTC datetimes when every one is an ISO timestamp: what `min`
+ * and `max` compare. A failure names the first value that is neither.
+ */
+export function comparable(
+  name: string,
+  values: readonly unknown[],
+): { kind: "decimal"; values: dec.Decimal[] } | { kind: "datetime"; values: string[] } | CoerceFailure {
+  if (
+    values.every((v) => typeof v === "number" || (typeof v === "string" && !/^\d{4}-\d{2}-\d{2}/.test(v)))
+  ) {
+    const ds = decimals(name, values);
+    return ds instanceof CoerceFailure ? ds : { kind: "decimal", values: ds };
+  }
+  const out: string[] = [];
+  for (const v of values) {
+    const t = utc(name, v);
+    if (t instanceof CoerceFailure)
+      return new CoerceFailure(`${name} compares numbers or ISO timestamps, got ${describe(v)}`);
+    out.push(t);
+  }
+  return { kind: "datetime", values: out };
+}
 
 export function isOptionIssue(v: TransformOptions | OptionIssue): v is OptionIssue {
   return "issue" in v;

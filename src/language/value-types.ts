@@ -2,10 +2,24 @@ import type { ColumnType, Scalar } from "./column-type.js";
 
 /**
  * The static type of a value: what validate knows before any event arrives. A path is `any` (the
- * event decides, and the column's coercion checks it); a constant has its own; every transform has
- * one, and validate checks it against the column it writes.
+ * event decides, and the column's coercion checks it), or a `list` when its form selects several
+ * values (`$.data.lines[*].amount`); a constant has its own; every transform has one, and validate
+ * checks it against the column it writes.
  */
-export type ValueType = "any" | "null" | "string" | "integer" | "decimal" | "boolean" | "date" | "datetime";
+export type ValueType =
+  | "any"
+  | "null"
+  | "string"
+  | "integer"
+  | "decimal"
+  | "boolean"
+  | "date"
+  | "datetime"
+  | "list";
+
+/** Why a list cannot go where one value does, and what to write instead. */
+export const LIST_HINT =
+  "a [*] path selects several values: aggregate them ({ sum: … }, count, min, max) or write them to a json column";
 
 /** The static type of a constant. */
 export function constType(v: Scalar): ValueType {
@@ -28,6 +42,8 @@ export function assignError(t: ValueType, col: ColumnType): string | undefined {
   const ints =
     col.name === "tinyint" || col.name === "smallint" || col.name === "int" || col.name === "bigint";
   switch (t) {
+    case "list":
+      return `several values cannot be written to ${a(col.name)} column: ${LIST_HINT}`;
     case "string":
       return text ||
         col.name === "enum" ||

@@ -113,6 +113,15 @@ export class ValueReader {
         );
       unit = arg;
       args = [this.value(o[input.of], [...path, input.of])];
+    } else if (input.kind === "many") {
+      const v = this.value(arg, tpath);
+      if (v.kind !== "path")
+        return this.bad(
+          tpath,
+          `${name} takes a path that selects values, not ${v.kind === "const" ? "a constant" : "a computed value"}`,
+          `write ${name}: "$.data.lines[*].amount" (quoted: its * would start a YAML alias)`,
+        );
+      args = [v];
     } else args = [this.value(arg, tpath)];
     const allowed = [...Object.keys(def.options), ...(input.kind === "unit" ? [input.of] : [])];
     for (const k of Object.keys(o)) {

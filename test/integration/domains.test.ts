@@ -6,7 +6,7 @@ import { cli } from "../helpers/cli.js";
 import { testScope } from "../helpers/kafka.js";
 
 /**
- * Three domains added as YAML only (test/fixtures/domains: payments, shipments, carts), each
+ * Domains added as YAML only (test/fixtures/domains: payments, shipments, carts, invoices), each
  * replayed into MariaDB: conditions, transforms, reuse and a generated column, no src/ change.
  */
 const scope = testScope();
@@ -183,5 +183,69 @@ describe("carts", () => {
     expect(await db.rows("SELECT cart_id, sku, quantity, unit_price, line_total FROM cart_items")).toEqual([
       { cart_id: "cart-1", sku: "SKU-TEE", quantity: 3, unit_price: "12.50", line_total: "37.50" },
     ]);
+  });
+});
+
+describe("invoices", () => {
+  it("keeps totals that aggregate the lines (sum, count, min, max over [*] paths) beside the lines themselves", async () => {
+    const { db, summary } = await replay("invoices", [
+      ev("invoice.issued", "inv-1", "2025-03-01T09:00:00Z", {
+        customer_id: "c-1",
+        lines: [
+          { sku: "A", amount: "10.10" },
+          { sku: "B", amount: 5 },
+          { sku: "C", amount: null },
+        ],
+        installments: [{ due_at: "2025-04-01T00:00:00Z" }, { due_at: "2025-03-15T00:00:00+01:00" }],
+      }),
+      ev("invoice.issued", "inv-2", "2025-03-01T09:05:00Z", { customer_id: "c-2", lines: [] }),
+      // Reissued with other lines: the totals follow, the lines are replaced.
+      ev("invoice.issued", "inv-1", "2025-03-02T09:00:00Z", {
+        customer_id: "c-1",
+        lines: [
+          { sku: "A", amount: "10.10" },
+          { sku: "D", amount: "0.2" },
+        ],
+      }),
+      ev("invoice.paid", "inv-1", "2025-03-05T12:00:00Z", {
+        payments: [{ at: "2025-03-05T11:00:00+02:00" }, { at: "2025-03-04T10:00:00Z" }],
+      }),
+      // A line that is not a number: the event is a letter with the reason, the stream goes on.
+      ev("invoice.issued", "inv-3", "2025-03-06T09:00:00Z", { lines: [{ sku: "X", amount: "ten" }] }),
+    ]);
+    expect(summary).toMatchObject({ read: 5, applied: 4, dead_lettered: 1 });
+    expect(
+      await db.rows(
+        "SELECT invoice_id, total, line_count, largest_line, first_due_at, last_paid_at FROM invoices ORDER BY invoice_id",
+      ),
+    ).toEqual([
+      {
+        invoice_id: "inv-1",
+        total: "10.30",
+        line_count: 2,
+        largest_line: "10.10",
+        // The reissue has no installments at all: an absent path leaves the column as it was.
+        first_due_at: "2025-03-14 23:00:00.000000",
+        last_paid_at: "2025-03-05 09:00:00.000000",
+      },
+      {
+        invoice_id: "inv-2",
+        total: "0.00",
+        line_count: 0,
+        largest_line: null,
+        first_due_at: null,
+        last_paid_at: null,
+      },
+    ]);
+    expect(
+      await db.rows(
+        "SELECT invoice_id, line_no, sku, amount FROM invoice_lines ORDER BY invoice_id, line_no",
+      ),
+    ).toEqual([
+      { invoice_id: "inv-1", line_no: 1, sku: "A", amount: "10.10" },
+      { invoice_id: "inv-1", line_no: 2, sku: "D", amount: "0.20" },
+    ]);
+    const [letter] = await db.rows<{ reason: string }>("SELECT reason FROM projector_dead_letters");
+    expect(letter!.reason).toContain('sum expected a number, got the string "ten"');
   });
 });

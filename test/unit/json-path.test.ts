@@ -2,7 +2,15 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../src/compile/compile.js";
-import { ABSENT, checkPath, compilePath, forEachPath, simpleSegments } from "../../src/compile/json-path.js";
+import {
+  ABSENT,
+  checkPath,
+  compileListPath,
+  compilePath,
+  forEachPath,
+  selectsMany,
+  simpleSegments,
+} from "../../src/compile/json-path.js";
 import { PathLimitError } from "../../src/compile/json-path-query.js";
 import { checkExamples } from "../../src/examples/check-examples.js";
 import { formatIssue } from "../../src/specs/issues.js";
@@ -369,5 +377,43 @@ describe("checkPath", () => {
       expect(checkPath(path), path).toMatch(message);
       expect(() => compilePath(path), path).toThrow(message);
     }
+  });
+});
+
+describe("paths read as lists (an aggregate's argument)", () => {
+  const e = {
+    data: {
+      lines: [
+        { sku: "A", amount: 1 },
+        { sku: "B", amount: 2 },
+        { sku: "C", amount: null },
+      ],
+      none: [],
+      nothing: null,
+      limit: 1,
+    },
+  };
+
+  it("selectsMany: wildcards, slices and descent select several values; filters and plain paths one", () => {
+    expect(selectsMany("$.data.lines[*].amount")).toBe(true);
+    expect(selectsMany("$.data.lines.*")).toBe(true);
+    expect(selectsMany("$.data.lines[0:2].amount")).toBe(true);
+    expect(selectsMany("$..amount")).toBe(true);
+    expect(selectsMany("$.data.lines[?(@.sku == 'A')].amount")).toBe(false);
+    expect(selectsMany("$.data.lines[0].amount")).toBe(false);
+    expect(selectsMany("$.data.limit")).toBe(false);
+  });
+
+  it("gives every value selected, [] for none, ABSENT without what the path starts from, null through null", () => {
+    expect(compileListPath("$.data.lines[*].amount")(e)).toEqual([1, 2, null]);
+    // One match is still a list (compilePath gives the value itself).
+    expect(compileListPath("$.data.lines[?(@.sku == 'B')].amount")(e)).toEqual([2]);
+    expect(compilePath("$.data.lines[?(@.sku == 'B')].amount")(e)).toBe(2);
+    expect(compileListPath("$.data.none[*].amount")(e)).toEqual([]);
+    expect(compileListPath("$.data.missing[*].amount")(e)).toBe(ABSENT);
+    expect(compileListPath("$.data.nothing[*].amount")(e)).toBeNull();
+    expect(compileListPath("$.data.limit")(e)).toEqual([1]);
+    // A filter's $ is the envelope, also after the plain steps.
+    expect(compileListPath("$.data.lines[?(@.amount > $.data.limit)].sku")(e)).toEqual(["B"]);
   });
 });

@@ -1,5 +1,5 @@
 import { CoerceFailure, describe } from "../failure.js";
-import type { TransformDef } from "../transform.js";
+import { type TransformDef, textual } from "../transform.js";
 
 /** The values as text, in order. */
 export const concat: TransformDef = {
@@ -11,7 +11,7 @@ export const concat: TransformDef = {
   },
   input: { kind: "list", min: 1 },
   options: {},
-  argument: () => undefined,
+  argument: (t) => (t === "list" ? textual("concat", t) : undefined),
   result: () => "string",
   evaluate: () => (args) => {
     let out = "";

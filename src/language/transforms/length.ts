@@ -11,7 +11,8 @@ export const length: TransformDef = {
   },
   input: { kind: "value" },
   options: {},
-  argument: (t) => (t === "any" ? undefined : `length takes an array or a map (a path), not ${article(t)}`),
+  argument: (t) =>
+    t === "any" || t === "list" ? undefined : `length takes an array or a map (a path), not ${article(t)}`,
   result: () => "integer",
   evaluate:
     () =>

@@ -1,7 +1,7 @@
 import { cut } from "../../core/text.js";
 import { CoerceFailure, describe } from "../failure.js";
 import type { TransformDef, TransformOptions } from "../transform.js";
-import { constType } from "../value-types.js";
+import { constType, LIST_HINT } from "../value-types.js";
 
 const SCALAR = { type: ["string", "number", "boolean", "null"] };
 
@@ -53,7 +53,7 @@ export const map: TransformDef = {
         : { kind: (raw.else ?? "error") as "pass" | "error" };
     return { values: values as TransformOptions["values"] & object, fallback };
   },
-  argument: () => undefined,
+  argument: (t) => (t === "list" ? `map looks one value up, not several: ${LIST_HINT}` : undefined),
   result: (o) => {
     const fallback = o.fallback;
     const outputs = [
