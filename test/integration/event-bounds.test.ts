@@ -167,6 +167,35 @@ describe("hostile single events through replay", () => {
     expect(await db.rows("SELECT COUNT(*) n FROM bag_items")).toEqual([{ n: 12 * at }]);
   }, 240_000);
 
+  it("a filter path that would visit more than its limit of values is the event's letter, the stream goes on", async () => {
+    const db = await scope.db();
+    const file = join(dir, "wide-tags.jsonl");
+    // 4.1 million tags for the spec's filter (bags.red) to look at: over MAX_PATH_VISITS (4 million).
+    const fd = openSync(file, "w");
+    writeSync(fd, `${bag("31", { cents: 100, tags: [{ color: "red", n: 2 }] })}\n`);
+    const [head, tail] = bag("32", { cents: 100, tags: ["HOLE"] }).split('["HOLE"]') as [string, string];
+    writeSync(fd, `${head}[`);
+    const chunk = "1,".repeat(100_000);
+    for (let i = 0; i < 41; i++) writeSync(fd, chunk);
+    writeSync(fd, `1]${tail}\n`);
+    writeSync(fd, `${bag("33", { cents: 300 })}\n`);
+    closeSync(fd);
+    const r = cli(["replay", file, "--projections", SPECS, "--json", "--max-record-bytes", "16mb"], {
+      MYSQL_URL: db.url,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ read: 3, applied: 2, dead_lettered: 1 });
+    expect(
+      await db.rows("SELECT bag_id, JSON_VALUE(red, '$.color') AS color FROM bags ORDER BY bag_id"),
+    ).toEqual([
+      { bag_id: "bag-31", color: "red" },
+      { bag_id: "bag-33", color: null },
+    ]);
+    const [letter] = await db.rows<Letter>("SELECT position, reason FROM projector_dead_letters");
+    expect(letter!.position).toMatch(/^line 2 #/);
+    expect(letter!.reason).toContain("visits more than 4000000 values of the event (the limit)");
+  }, 240_000);
+
   it("a spec with a hostile filter is refused before anything runs (exit 1, no file written)", async () => {
     const db = await scope.db();
     const specs = join(dir, "hostile-spec");
