@@ -80,7 +80,8 @@ export function selectsMany(path: string): boolean {
 /**
  * Compiles a path read as a list (what an aggregate such as `sum` takes): every value it selects,
  * in document order, `[]` when it selects none; ABSENT when the event lacks what it starts from
- * (the value before its first wildcard, slice, filter or descent), null when that is null.
+ * (the value before its first wildcard, slice, filter or descent), null when that is null. A plain
+ * path to an array reads as its elements (`sum: $.data.amounts`).
  */
 export function compileListPath(path: string): Accessor {
   const simple = simpleSegments(path);
@@ -88,7 +89,7 @@ export function compileListPath(path: string): Accessor {
     const read = compileSimple(simple);
     return (root) => {
       const v = root === null || typeof root !== "object" ? ABSENT : read(root);
-      return v === ABSENT || v === null ? v : [v];
+      return v === ABSENT || v === null || Array.isArray(v) ? v : [v];
     };
   }
   const steps = parsePath(path);

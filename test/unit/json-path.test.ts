@@ -413,6 +413,9 @@ describe("paths read as lists (an aggregate's argument)", () => {
     expect(compileListPath("$.data.missing[*].amount")(e)).toBe(ABSENT);
     expect(compileListPath("$.data.nothing[*].amount")(e)).toBeNull();
     expect(compileListPath("$.data.limit")(e)).toEqual([1]);
+    // A plain path to an array: its elements.
+    expect(compileListPath("$.data.lines")(e)).toHaveLength(3);
+    expect(compileListPath("$.data.none")(e)).toEqual([]);
     // A filter's $ is the envelope, also after the plain steps.
     expect(compileListPath("$.data.lines[?(@.amount > $.data.limit)].sku")(e)).toEqual(["B"]);
   });

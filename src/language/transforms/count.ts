@@ -21,6 +21,7 @@ export const count: TransformDef = {
       out: 2,
     },
     { value: '{ count: "$.data.boxes[*]" }', column: "int", data: { boxes: [] }, out: 0 },
+    { value: "{ count: $.data.boxes }", column: "int", data: { boxes: [7, 8, 9] }, out: 3 },
   ],
 };
 
