@@ -6,7 +6,10 @@ import { buildStatements } from "./group-statements.js";
 import { loadRows, type Select, TombstoneScope } from "./load-rows.js";
 import type { Database } from "./ports.js";
 import { mappedEvents, type Prepared } from "./prepare.js";
-import { RowState } from "./row-state.js";
+import { keyString, RowState } from "./row-state.js";
+
+/** How many times a batch is decided at most while it meets unique values it has not looked up. */
+const MAX_ROUNDS = 4;
 
 /**
  * A batch's plan: its decisions (stale, unmatched, rejected) against the row state it was decided
@@ -42,8 +45,34 @@ export class Planner {
   /** Plans a batch's records in its transaction, on their rows as it sees them. */
   async inTransaction(select: Select, live: readonly Prepared[]): Promise<BatchPlan> {
     const events = mappedEvents(live);
-    const state = await loadRows(select, rowRequests(events, this.compiled), this.tombstones);
-    return this.decide(live, events, state);
+    const requests = rowRequests(events, this.compiled);
+    for (let round = 1; ; round++) {
+      const state = await loadRows(select, requests, this.tombstones);
+      const plan = this.decide(live, events, state);
+      // Unique values the batch learnt only from the rows it read (an upsert keeping part of a
+      // composite unique key from its row): look their owners up too, and decide again. Each round
+      // looks up more values; the rounds stop when a decision meets no value it has not looked up.
+      if (state.unknownUniques.size === 0 || round === MAX_ROUNDS) return plan;
+      this.addUnknown(requests, state);
+    }
+  }
+
+  /** Adds the unique values a decision met without knowing their owners to the requests. */
+  private addUnknown(requests: RowRequest[], state: RowState): void {
+    for (const { table, unique, values } of state.unknownUniques.values()) {
+      const t = this.compiled.tableByName.get(table)!;
+      let r = requests.find((x) => x.table === t);
+      if (!r) {
+        r = { table: t, keys: new Map(), uniques: new Map() };
+        requests.push(r);
+      }
+      let u = r.uniques.get(unique);
+      if (!u) {
+        u = { key: t.spec.uniques.find((k) => k.name === unique)!, values: new Map() };
+        r.uniques.set(unique, u);
+      }
+      u.values.set(keyString(values), values);
+    }
   }
 
   /**
@@ -82,7 +111,9 @@ export class Planner {
         if (keys.size > 0 || uniques.size > 0) toLoad.push({ table: r.table, keys, uniques });
       }
       if (toLoad.length > 0) await loadRows(committed, toLoad, this.tombstones, state, basis.state);
-      return this.decide(prepared, events, state);
+      const plan = this.decide(prepared, events, state);
+      // A unique value it did not look up: planned in its transaction, where it is looked up.
+      return state.unknownUniques.size === 0 ? plan : undefined;
     } catch (e) {
       log.debug("planning ahead failed; the batch is planned in its transaction", { error: String(e) });
       return undefined;

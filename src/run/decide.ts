@@ -584,7 +584,14 @@ function takeUniques(
     const old = row?.uniques?.get(u.name);
     if (now !== undefined) {
       const owner = state.resolveUnique(t.name, u.name, now);
-      if (owner !== undefined && owner !== key)
+      if (owner === undefined)
+        state.knowsUnique(
+          t.name,
+          u.name,
+          now,
+          u.columns.map((c) => merged.get(c)),
+        );
+      else if (owner !== key)
         throw new Rejected(
           `${t.name}: unique key (${u.columns.join(", ")}) = ${u.columns.map((c) => show(merged.get(c))).join(", ")} already belongs to row ${owner.split("\u0001").join(", ")}`,
         );

@@ -81,6 +81,9 @@ export async function loadRows(
       state.write(t.spec, key, t.guard ? row[t.guard] : null, values);
     }
   });
+  for (const req of requests)
+    for (const [name, u] of req.uniques)
+      for (const k of u.values.keys()) state.lookedUp(req.table.name, name, k);
   await loadTombstones(select, requests, state, known, lookUp);
   return state;
 }

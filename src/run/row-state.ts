@@ -124,6 +124,17 @@ const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 
 export class RowState {
   private readonly rows = new Map<string, Map<string, KnownRow>>();
   private readonly byUnique = new Map<string, string>();
+  /**
+   * Unique values whose owner this state knows (looked up, or held by a row it knew at some point):
+   * a value outside it may belong to a row the batch never read. Only grows.
+   */
+  private readonly knownUniques = new Set<string>();
+  /**
+   * Unique values a write took without this state knowing their owner (`table\u0002name\u0002value`
+   * → the values): an upsert that keeps part of a composite unique key from its row only learns the
+   * value once the row is read. The planner looks them up and decides the batch again.
+   */
+  readonly unknownUniques = new Map<string, { table: string; unique: string; values: readonly unknown[] }>();
   /** Rows deleted by the batch (`table\u0000key`): known to be absent, whatever MySQL said before. */
   private readonly deleted = new Set<string>();
   /**
@@ -171,6 +182,22 @@ export class RowState {
   /** Primary key string of the row with this unique key, if known. */
   resolveUnique(table: string, uniqueName: string, key: string): string | undefined {
     return this.byUnique.get(`${table}\u0002${uniqueName}\u0002${key}`);
+  }
+
+  /** The unique value was looked up: its owner, if it has one, is (or was) among the rows written here. */
+  lookedUp(table: string, uniqueName: string, key: string): void {
+    this.knownUniques.add(`${table}\u0002${uniqueName}\u0002${key}`);
+  }
+
+  /**
+   * Whether the state knows who holds this unique value (nobody, maybe); if not, it is noted in
+   * `unknownUniques` for the planner to look up.
+   */
+  knowsUnique(table: string, uniqueName: string, key: string, values: readonly unknown[]): boolean {
+    const id = `${table}\u0002${uniqueName}\u0002${key}`;
+    if (this.knownUniques.has(id) || this.byUnique.has(id)) return true;
+    this.unknownUniques.set(id, { table, unique: uniqueName, values });
+    return false;
   }
 
   /** The guard value the row was hard-deleted with, if it was (by this batch or before it). */
@@ -239,7 +266,9 @@ export class RowState {
         else {
           row.uniques ??= new Map();
           row.uniques.set(u.name, now);
-          this.byUnique.set(`${t.name}\u0002${u.name}\u0002${now}`, key);
+          const id = `${t.name}\u0002${u.name}\u0002${now}`;
+          this.byUnique.set(id, key);
+          this.knownUniques.add(id);
         }
       }
     }
@@ -248,7 +277,11 @@ export class RowState {
 
   private index(table: string, key: string, row: KnownRow): void {
     if (!row.uniques) return;
-    for (const [name, value] of row.uniques) this.byUnique.set(`${table}\u0002${name}\u0002${value}`, key);
+    for (const [name, value] of row.uniques) {
+      const id = `${table}\u0002${name}\u0002${value}`;
+      this.byUnique.set(id, key);
+      this.knownUniques.add(id);
+    }
   }
 
   private unindex(table: string, key: string, row: KnownRow): void {

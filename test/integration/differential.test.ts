@@ -88,6 +88,26 @@ const REGRESSIONS: { name: string; spec: Partial<SmallSpec>; events: ReadableEve
     ],
   },
   {
+    name: "an upsert keeping a composite unique column of its row takes a tuple another row holds",
+    spec: { pair: true },
+    events: [
+      { type: "p.created", key: 1, data: { a: "j0", b: 1 } },
+      { type: "p.created", key: 0, data: { a: "j0", b: 2 } },
+      { type: "p.created", key: 0, data: { b: 1 } },
+      { type: "p.created", key: 0, comp: 1, data: { a: "k1", b: 1 } },
+    ],
+  },
+  {
+    name: "an update giving one column of a composite unique key takes a tuple another row holds",
+    spec: { pair: true },
+    events: [
+      { type: "p.created", key: 1, data: { a: "j0", b: 1 } },
+      { type: "p.created", key: 0, data: { a: "j0", b: 2 } },
+      { type: "p.updated", key: 0, data: { b: 1 } },
+      { type: "p.created", key: 0, comp: 1, data: { a: "k1", b: 1 } },
+    ],
+  },
+  {
     name: "an update of a child row a replace created earlier in the batch",
     spec: { child: "replace" },
     events: [
