@@ -99,7 +99,8 @@ export function createMetrics(src: MetricsSources, opts: { processMetrics?: bool
       this.reset();
       for (const [type, c] of sortedEntries(stats.byEventType))
         for (const k of OUTCOMES)
-          if (k !== "filteredActions") this.inc({ event_type: type, outcome: OUTCOME_NAMES[k] }, c[k]);
+          if (k !== "filteredActions" && k !== "missingSkipped")
+            this.inc({ event_type: type, outcome: OUTCOME_NAMES[k] }, c[k]);
     },
   });
   new Counter({
@@ -111,6 +112,17 @@ export function createMetrics(src: MetricsSources, opts: { processMetrics?: bool
       this.reset();
       for (const [type, c] of sortedEntries(stats.byEventType))
         this.inc({ event_type: type }, c.filteredActions);
+    },
+  });
+  new Counter({
+    name: "projector_actions_missing_skipped_total",
+    help: "Actions left out because their row or parent row was not there (if_missing: skip).",
+    labelNames: ["event_type"],
+    registers,
+    collect() {
+      this.reset();
+      for (const [type, c] of sortedEntries(stats.byEventType))
+        this.inc({ event_type: type }, c.missingSkipped);
     },
   });
   new Counter({

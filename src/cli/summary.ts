@@ -14,7 +14,7 @@ export function printSummary(stats: Stats, json: boolean): void {
     `skipped        ${s.skipped}`,
     `dead-lettered  ${s.dead_lettered}`,
     `filtered       ${s.filtered} (and ${s.filtered_actions} actions)`,
-    `unmatched ops  ${s.unmatched}${s.unmatched_kept ? ` (${s.unmatched_kept} events kept to retry: projector dead-letters list --kind unmatched)` : ""}`,
+    `unmatched ops  ${s.unmatched}${s.unmatched_kept ? ` (${s.unmatched_kept} events kept to retry: projector dead-letters list --kind unmatched)` : ""}${s.missing_skipped ? `; ${s.missing_skipped} actions skipped (if_missing: skip)` : ""}`,
     ...(s.mysql_warnings
       ? [`MySQL warnings ${s.mysql_warnings} (logged; SHOW WARNINGS after a statement names them)`]
       : []),

@@ -69,6 +69,8 @@ export interface CompiledAction {
   readonly fullSignature: string;
   /** The action applies only to events this matches (the others count as filtered). */
   readonly when: Predicate | undefined;
+  /** Its row (or parent row) missing: keep the event as an unmatched letter, or skip the action. */
+  readonly ifMissing: "wait" | "skip";
 }
 
 /**
@@ -273,5 +275,6 @@ function compileAction(action: ActionSpec, table: CompiledTable): CompiledAction
       whereNames.length === spec.primaryKey.length && spec.primaryKey.every((k) => whereNames.includes(k)),
     fullSignature: "1".repeat(columns.length),
     when: action.when ? predicate(action.when) : undefined,
+    ifMissing: action.ifMissing ?? "wait",
   };
 }

@@ -42,7 +42,7 @@ export class Reference {
   private readonly tombs = new Map<string, unknown>();
   /** `source\0position` → the record's letter (a redelivered record keeps one). */
   private readonly letterMap = new Map<string, DeadLetter>();
-  private readonly counts = { applied: 0, stale: 0, skipped: 0, filtered: 0, dead: 0 };
+  private readonly counts = { applied: 0, stale: 0, skipped: 0, filtered: 0, dead: 0, missingSkipped: 0 };
 
   constructor(
     private readonly compiled: CompiledSpec,
@@ -70,7 +70,14 @@ export class Reference {
         return { kind: "failed", ops: [], stale: [], unmatched: [], reason: p.letter.reason };
     }
     const undo: (() => void)[] = [];
-    const outcome: Outcome = { ops: [], stale: [], unmatched: [], keep: [], staleRows: new Set() };
+    const outcome: Outcome = {
+      ops: [],
+      stale: [],
+      unmatched: [],
+      keep: [],
+      skippedMissing: 0,
+      staleRows: new Set(),
+    };
     try {
       for (const op of p.ops) this.applyOp(op, outcome, undo);
     } catch (e) {
@@ -79,12 +86,16 @@ export class Reference {
       this.letter(letterFor(p.record, e.reason, p.eventId, p.eventType));
       return { kind: "failed", ops: [], stale: [], unmatched: [], reason: e.reason };
     }
-    const { ops, stale, unmatched, keep } = outcome;
+    const { ops, stale, unmatched, keep, skippedMissing } = outcome;
+    this.counts.missingSkipped += skippedMissing;
     if (keep.length > 0)
       this.letter(letterFor(p.record, unmatchedReason(keep), p.eventId, p.eventType, "unmatched"));
     if (ops.length === 0 && stale.length > 0) this.counts.stale++;
     else this.counts.applied++;
-    return { kind: keep.length > 0 ? "unmatched" : "applied", ops, stale, unmatched };
+    const kind = keep.length > 0 ? "unmatched" : "applied";
+    return skippedMissing > 0
+      ? { kind, ops, stale, unmatched, skippedMissing }
+      : { kind, ops, stale, unmatched };
   }
 
   /** Every table's rows (generated columns left out: the database computes them). */
@@ -143,9 +154,11 @@ export class Reference {
         const values = named(a, op.values);
         if (!row && t.spec.parent && !this.parentExists(t.spec, values)) {
           out.unmatched.push(t.name);
-          out.keep.push(
-            `upsert ${t.name}: no ${t.spec.parent.table} row ${describeKey(t.spec.parent.columns, values)}`,
-          );
+          if (a.ifMissing === "skip") out.skippedMissing++;
+          else
+            out.keep.push(
+              `upsert ${t.name}: no ${t.spec.parent.table} row ${describeKey(t.spec.parent.columns, values)}`,
+            );
           return;
         }
         let next: Row;
@@ -174,7 +187,10 @@ export class Reference {
             return;
           }
           out.unmatched.push(t.name);
-          if (a.mode !== "delete") out.keep.push(noRow(a, op.where));
+          if (a.mode !== "delete") {
+            if (a.ifMissing === "skip") out.skippedMissing++;
+            else out.keep.push(noRow(a, op.where));
+          }
           // A delete that finds no row still says the row is gone as of its guard.
           else if (key !== undefined && t.guard && guard != null) this.tomb(t.name, key, guard, undo);
           return;
@@ -201,9 +217,11 @@ export class Reference {
         const values = named(a, op.values);
         if (t.spec.parent && !this.parentExists(t.spec, values)) {
           out.unmatched.push(t.name);
-          out.keep.push(
-            `append ${t.name}: no ${t.spec.parent.table} row ${describeKey(t.spec.parent.columns, values)}`,
-          );
+          if (a.ifMissing === "skip") out.skippedMissing++;
+          else
+            out.keep.push(
+              `append ${t.name}: no ${t.spec.parent.table} row ${describeKey(t.spec.parent.columns, values)}`,
+            );
           return;
         }
         const row = this.newRow(t.spec, values);
@@ -228,7 +246,8 @@ export class Reference {
         }
         if (!this.rows.get(parentName)!.has(parentKey)) {
           out.unmatched.push(t.name);
-          out.keep.push(noRow(a, op.where, parentName));
+          if (a.ifMissing === "skip") out.skippedMissing++;
+          else out.keep.push(noRow(a, op.where, parentName));
           return;
         }
         this.removeChildren(t, op.where, undo);
@@ -369,6 +388,8 @@ export interface EventOutcome {
   readonly unmatched: readonly string[];
   /** Why the event was rejected (a `failed` letter). */
   readonly reason?: string;
+  /** Actions left out because their row or parent row was not there (`if_missing: skip`). */
+  readonly skippedMissing?: number;
 }
 
 interface Outcome {
@@ -376,6 +397,8 @@ interface Outcome {
   stale: string[];
   unmatched: string[];
   keep: string[];
+  /** Actions left out because their row or parent row was not there (`if_missing: skip`). */
+  skippedMissing: number;
   staleRows: Set<string>;
 }
 

@@ -27,4 +27,5 @@ export const OUTCOME_NAMES: Record<(typeof OUTCOMES)[number], string> = {
   filtered: "filtered",
   filteredActions: "filtered_actions",
   unmatchedKept: "unmatched_kept",
+  missingSkipped: "missing_skipped",
 };

@@ -47,6 +47,8 @@ export interface EventResult {
    * kept (a dead letter of kind "unmatched") to be applied by a retry once the row exists.
    */
   readonly keep?: readonly string[];
+  /** Actions left out because their row or parent row was not there (`if_missing: skip`). */
+  readonly skippedMissing?: number;
   /** Set when the event cannot be applied at all (it goes to the dead letters). */
   readonly rejected?: string;
 }
@@ -389,6 +391,8 @@ function decideEvent(
   const stale: string[] = [];
   const unmatched: string[] = [];
   const keep: string[] = [];
+  // Actions left out because their row (or parent row) is not there and they say if_missing: skip.
+  let skipped = 0;
   // Rows this event found stale, so that its child replaces are skipped as well.
   const staleRows = new Set<string>();
   const markStale = (t: CompiledTable, key: string | undefined) => {
@@ -410,7 +414,8 @@ function decideEvent(
         }
         if (t.spec.parent && !parentExists(state, t, op.values, f)) {
           unmatched.push(t.name);
-          keep.push(noParent(a, op.values, f));
+          if (a.ifMissing === "skip") skipped++;
+          else keep.push(noParent(a, op.values, f));
           continue;
         }
         const values = uniqueValues(f, op.values, row !== undefined);
@@ -440,7 +445,10 @@ function decideEvent(
         }
         if (key === undefined || !row) {
           unmatched.push(t.name);
-          if (a.mode !== "delete") keep.push(noRow(a, op.where));
+          if (a.mode !== "delete") {
+            if (a.ifMissing === "skip") skipped++;
+            else keep.push(noRow(a, op.where));
+          }
           // A delete that finds no row (it came first, or again) still says the row is gone as of
           // its guard: an older event arriving later must not create it.
           if (a.mode === "delete" && key !== undefined && t.guard && guard != null) {
@@ -485,7 +493,8 @@ function decideEvent(
         if (!state.get(t.parent!, key)) {
           // Child rows need their parent (foreign key): nothing to attach them to.
           unmatched.push(t.name);
-          keep.push(noRow(a, op.where, t.parent));
+          if (a.ifMissing === "skip") skipped++;
+          else keep.push(noRow(a, op.where, t.parent));
           continue;
         }
         const fresh =
@@ -523,7 +532,8 @@ function decideEvent(
       case "append": {
         if (t.spec.parent && !parentExists(state, t, op.values, f)) {
           unmatched.push(t.name);
-          keep.push(noParent(a, op.values, f));
+          if (a.ifMissing === "skip") skipped++;
+          else keep.push(noParent(a, op.values, f));
           continue;
         }
         if (spec.appendOnly.has(t.name)) {
@@ -550,7 +560,8 @@ function decideEvent(
       }
     }
   }
-  return keep.length > 0 ? { stale, unmatched, keep } : { stale, unmatched };
+  const out: EventResult = keep.length > 0 ? { stale, unmatched, keep } : { stale, unmatched };
+  return skipped > 0 ? { ...out, skippedMissing: skipped } : out;
 }
 
 /** The unique values (`name=value`) of a row's unique-key columns. */

@@ -23,6 +23,8 @@ export interface TypeCounts {
   filteredActions: number;
   /** Events kept as dead letters of kind "unmatched" (an update found no row yet). */
   unmatchedKept: number;
+  /** Actions left out because their row or parent row was not there (`if_missing: skip`). */
+  missingSkipped: number;
 }
 
 /** The outcomes counted per event type, in the order metrics and status show them. */
@@ -34,6 +36,7 @@ export const OUTCOMES = [
   "filtered",
   "filteredActions",
   "unmatchedKept",
+  "missingSkipped",
 ] as const;
 
 function zero(): TypeCounts {
@@ -45,6 +48,7 @@ function zero(): TypeCounts {
     filtered: 0,
     filteredActions: 0,
     unmatchedKept: 0,
+    missingSkipped: 0,
   };
 }
 
@@ -80,6 +84,7 @@ export function batchOutcomes(
     else if (r.stale.length > 0) c.stale++;
     else c.applied++;
     if (!r.rejected && r.keep) c.unmatchedKept++;
+    if (!r.rejected && r.skippedMissing) c.missingSkipped += r.skippedMissing;
     const p = prepared[ev.index];
     if (p?.kind === "event" && p.filteredActions > 0) c.filteredActions += p.filteredActions;
   });
@@ -140,6 +145,8 @@ export class Stats {
   unmatched = 0;
   /** Events kept as dead letters of kind "unmatched". */
   unmatchedKept = 0;
+  /** Actions left out because their row or parent row was not there (`if_missing: skip`). */
+  missingSkipped = 0;
   /** Dead letters a retry applied (and removed). */
   lettersResolved = 0;
   batches = 0;
@@ -207,6 +214,7 @@ export class Stats {
       this.filtered += c.filtered;
       this.filteredActions += c.filteredActions;
       this.unmatchedKept += c.unmatchedKept;
+      this.missingSkipped += c.missingSkipped;
     }
     for (const r of decision.results) this.unmatched += r.unmatched.length;
     for (const { op, tombOnly } of decision.ops) {
@@ -240,6 +248,7 @@ export class Stats {
       filtered_actions: this.filteredActions,
       unmatched: this.unmatched,
       unmatched_kept: this.unmatchedKept,
+      missing_skipped: this.missingSkipped,
       ...(this.lettersResolved > 0 ? { letters_resolved: this.lettersResolved } : {}),
       batches: this.batches,
       batches_planned_ahead: this.plannedAhead,

@@ -30,6 +30,7 @@ export type RawAction = Partial<Record<ActionMode, string>> & {
   column?: string;
   value?: RawValue;
   when?: RawCondition;
+  if_missing?: string;
 };
 export type RawEvent = RawAction[] | { actions?: RawAction[]; same_as?: string; when?: RawCondition };
 export interface RawFile {

@@ -219,7 +219,7 @@ export class FileReader {
     }
     const mode = modes[0]!;
     const def = MODES.get(mode)!;
-    const allowed = [...def.keys, "when"];
+    const allowed = [...def.keys, "when", ...(mode === "delete" ? [] : ["if_missing"])];
     let ok = true;
     for (const k of Object.keys(a)) {
       if (k === mode || allowed.includes(k)) continue;
@@ -269,6 +269,18 @@ export class FileReader {
         );
     }
     const when = a.when === undefined ? undefined : this.reader.condition(a.when, [...path, "when"]);
+    let ifMissing: ActionSpec["ifMissing"];
+    if (a.if_missing !== undefined) {
+      if (a.if_missing === "wait" || a.if_missing === "skip") ifMissing = a.if_missing;
+      else
+        this.issues.push(
+          issue(
+            this.src.pos([...path, "if_missing"]),
+            `if_missing must be wait or skip, not ${JSON.stringify(a.if_missing)}`,
+            "skip: leave the action out when its row is not there (counted); wait (the default): keep the event as an unmatched letter",
+          ),
+        );
+    }
     return {
       mode,
       table: a[mode]!,
@@ -280,6 +292,7 @@ export class FileReader {
       pos: this.src.pos(path),
       tablePos: this.src.pos([...path, mode]),
       ...(when ? { when } : {}),
+      ...(ifMissing ? { ifMissing, ifMissingPos: this.src.pos([...path, "if_missing"], true) } : {}),
     };
   }
 

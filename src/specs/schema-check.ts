@@ -263,7 +263,8 @@ function toIssue(source: SourceDoc, e: ErrorObject): SpecIssue {
       return issue(
         source.pos(path),
         `${where} must be one of ${(e.params.allowedValues as unknown[]).join(", ")}`,
-        didYouMean(String(e.data), (e.params.allowedValues as unknown[]).map(String)),
+        didYouMean(String(e.data), (e.params.allowedValues as unknown[]).map(String)) ??
+          `write one of: ${(e.params.allowedValues as unknown[]).join(", ")}`,
       );
     case "minItems":
     case "minProperties":

@@ -171,6 +171,13 @@ export interface ActionSpec {
   readonly tablePos: SourcePos;
   /** The action applies only to events that match (else it is counted as filtered). */
   readonly when?: ConditionSpec;
+  /**
+   * When its row (update, soft_delete) or its parent row (a child table's upsert, append, replace)
+   * is not there: `wait` (the default) keeps the event as an `unmatched` letter to apply later,
+   * `skip` leaves the action out and counts it.
+   */
+  readonly ifMissing?: "wait" | "skip";
+  readonly ifMissingPos?: SourcePos;
 }
 
 export interface ExpectedOp {

@@ -448,6 +448,14 @@ function checkAction(table: TableSpec, action: ActionSpec, issues: SpecIssue[]) 
   };
   check(action.columns, def.element);
   check(action.where, false);
+  if (action.ifMissing && (action.mode === "upsert" || action.mode === "append") && !table.parent)
+    issues.push(
+      issue(
+        action.ifMissingPos ?? action.tablePos,
+        `if_missing does not apply to this ${action.mode}: ${table.name} has no parent, so its rows never wait for one`,
+        "remove if_missing: it applies to update and soft_delete, and to writes of a child table",
+      ),
+    );
   const written = new Set([...action.columns.map((c) => c.column), ...table.stamp.keys()]);
   issues.push(...def.check(table, action, { written, whereCols: action.where.map((w) => w.column) }));
   if (table.guard && table.columns.has(table.guard) && def.writesGuard && !written.has(table.guard)) {

@@ -35,6 +35,7 @@ const BASE: SmallSpec = {
   updateByEmail: false,
   softDelete: false,
   hardDelete: false,
+  skipMissing: false,
 };
 
 /**
@@ -105,6 +106,19 @@ const REGRESSIONS: { name: string; spec: Partial<SmallSpec>; events: ReadableEve
       { type: "p.created", key: 0, data: { a: "j0", b: 2 } },
       { type: "p.updated", key: 0, data: { b: 1 } },
       { type: "p.created", key: 0, comp: 1, data: { a: "k1", b: 1 } },
+    ],
+  },
+  {
+    name: "if_missing: skip leaves out an update and child writes before their rows, no letter",
+    spec: { child: "upsert", grandchild: true, skipMissing: true },
+    events: [
+      { type: "p.updated", key: 0, data: { name: "n1" } },
+      { type: "p.c_added", key: 0, data: { cid: "c1", qty: 1 } },
+      { type: "p.g_set", key: 0, data: { cid: "c1", bins: [{ gid: "g1", w: 1.5 }] } },
+      { type: "p.created", key: 0, data: { name: "n2" } },
+      { type: "p.c_added", key: 0, data: { cid: "c1", qty: 5 } },
+      { type: "p.c_changed", key: 0, data: { cid: "c2", qty: 1 } },
+      { type: "p.g_set", key: 0, data: { cid: "c1", bins: [{ gid: "g2", w: "0.5" }] } },
     ],
   },
   {
@@ -219,6 +233,25 @@ events:
     expect(expected.tables.pay_refunds).toEqual([]);
     expect(expected.letters).toEqual(["unmatched 00000000-0000-4000-8000-000000000002 pay.refunded"]);
     await check(yaml, lines, "issue 23");
+  });
+
+  it("if_missing: skip: the reference leaves the early actions out and keeps no letter", () => {
+    const r = REGRESSIONS.find((x) => x.name.startsWith("if_missing: skip"))!;
+    const spec = { ...BASE, ...r.spec };
+    const lines = streamLines(spec, generated(spec, r.events)).map((l) => l.text);
+    const skipped = referenceOutcome(compileYaml(specYaml(spec)), lines);
+    expect(skipped.letters).toEqual([]);
+    expect(skipped.tables.c).toEqual([JSON.stringify(["0A", "c1", 5, null])]);
+    expect(skipped.tables.g).toEqual([JSON.stringify(["0A", "c1", "g2", "0.5"])]);
+    // Without it, the same early events wait as unmatched letters.
+    const waiting = { ...spec, skipMissing: false };
+    const kept = referenceOutcome(compileYaml(specYaml(waiting)), lines);
+    expect(kept.letters.map((l) => l.split(" ")[0])).toEqual([
+      "unmatched",
+      "unmatched",
+      "unmatched",
+      "unmatched",
+    ]);
   });
 
   for (const r of REGRESSIONS)

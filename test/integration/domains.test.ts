@@ -53,8 +53,20 @@ describe("payments", () => {
       ev("payment.refunded", "pay-1", "2025-05-02T09:00:00Z", { amount_cents: 0 }),
       ev("payment.refunded", "pay-1", "2025-05-02T10:00:00Z", { amount_cents: 550 }),
       ev("payment.updated", "pay-1", "2025-05-01T08:00:00Z", { amount_cents: 1, channel: "web" }), // stale
+      // pay-2 was filtered out: its refund is skipped (if_missing: skip), not kept as a letter.
+      ev("payment.refunded", "pay-2", "2025-05-02T11:00:00Z", { amount_cents: 500 }),
     ]);
-    expect(summary).toMatchObject({ read: 6, applied: 4, stale: 1, filtered: 1, filtered_actions: 1 });
+    expect(summary).toMatchObject({
+      read: 7,
+      applied: 5,
+      stale: 1,
+      filtered: 1,
+      filtered_actions: 1,
+      dead_lettered: 0,
+      unmatched_kept: 0,
+      missing_skipped: 1,
+    });
+    expect(await db.rows("SELECT COUNT(*) AS n FROM projector_dead_letters")).toEqual([{ n: 0 }]);
     expect(await db.rows("SELECT * FROM payments")).toEqual([
       {
         payment_id: "pay-1",
@@ -77,13 +89,16 @@ describe("payments", () => {
       { event_type: "payment.updated", amount: "20.99" },
       { event_type: "payment.refunded", amount: "0.00" },
       { event_type: "payment.refunded", amount: "5.50" },
+      { event_type: "payment.refunded", amount: "5.00" },
     ]);
     // status counts the filtered events from the batches' own counters.
     const st = cli(["status", "--json", "--projections", projections], {
       MYSQL_URL: db.url,
       KAFKA_BROKERS: "127.0.0.1:1",
     });
-    expect(JSON.parse(st.stdout).events.replay["payment.created"]).toMatchObject({ applied: 1, filtered: 1 });
+    const counts = JSON.parse(st.stdout).events.replay;
+    expect(counts["payment.created"]).toMatchObject({ applied: 1, filtered: 1 });
+    expect(counts["payment.refunded"]).toMatchObject({ applied: 3, missing_skipped: 1 });
   });
 });
 

@@ -249,6 +249,7 @@ export async function statusCommand(
       "filtered_actions",
       "dead_lettered",
       "unmatched_kept",
+      "missing_skipped",
       "skipped",
     ];
     for (const [scope, byType] of Object.entries(counters)) {

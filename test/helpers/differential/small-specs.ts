@@ -26,6 +26,8 @@ export interface SmallSpec {
   readonly updateByEmail: boolean;
   readonly softDelete: boolean;
   readonly hardDelete: boolean;
+  /** Updates, soft deletes and child writes say `if_missing: skip` (else they wait: unmatched). */
+  readonly skipMissing: boolean;
 }
 
 export const smallSpecArb: fc.Arbitrary<SmallSpec> = fc.record({
@@ -42,6 +44,7 @@ export const smallSpecArb: fc.Arbitrary<SmallSpec> = fc.record({
   updateByEmail: fc.boolean(),
   softDelete: fc.boolean(),
   hardDelete: fc.boolean(),
+  skipMissing: fc.boolean(),
 });
 
 const KEY_TYPE = { varchar: "varchar(6)", char: "char(4)", decimal: "decimal(8,2)" } as const;
@@ -113,6 +116,7 @@ export function specYaml(s: SmallSpec): string {
       ? ""
       : `, email: ${s.emailKeep ? "{ path: $.data.email, keep_existing: true }" : "$.data.email"}`;
   const pair = s.pair ? ", a: $.data.a, b: $.data.b" : "";
+  const skip = s.skipMissing ? ["      if_missing: skip"] : [];
   lines.push(
     "events:",
     "  p.created:",
@@ -134,6 +138,7 @@ export function specYaml(s: SmallSpec): string {
   lines.push(
     "  p.updated:",
     "    - update: p",
+    ...skip,
     "      where: { id: $.entity_id }",
     `      set: { name: $.data.name, amount: $.data.amount${s.email === "none" ? "" : ", email: $.data.email"}${pair} }`,
   );
@@ -148,6 +153,7 @@ export function specYaml(s: SmallSpec): string {
     lines.push(
       "  p.removed:",
       "    - soft_delete: p",
+      ...skip,
       "      where: { id: $.entity_id }",
       "      column: deleted_at",
     );
@@ -156,12 +162,14 @@ export function specYaml(s: SmallSpec): string {
     lines.push(
       "  p.c_added:",
       "    - upsert: c",
+      ...skip,
       "      columns: { id: $.entity_id, cid: $.data.cid, qty: $.data.qty, sku: $.data.sku }",
     );
   if (child)
     lines.push(
       "  p.c_changed:",
       "    - update: c",
+      ...skip,
       "      where: { id: $.entity_id, cid: $.data.cid }",
       "      set: { qty: $.data.qty }",
     );
@@ -169,6 +177,7 @@ export function specYaml(s: SmallSpec): string {
     lines.push(
       "  p.g_set:",
       "    - replace: g",
+      ...skip,
       "      where: { id: $.entity_id, cid: $.data.cid }",
       "      for_each: $.data.bins",
       '      columns: { gid: "@.gid", w: "@.w" }',
@@ -177,6 +186,7 @@ export function specYaml(s: SmallSpec): string {
     lines.push(
       "  p.noted:",
       "    - append: l",
+      ...(s.log === "child" ? skip : []),
       "      columns: { event_id: $.event_id, id: $.entity_id, note: $.data.note }",
     );
   return `${lines.join("\n")}\n`;
