@@ -239,7 +239,7 @@ function compileAction(action: ActionSpec, table: CompiledTable): CompiledAction
   const spec = table.spec;
   // The table's stamp columns are written by every action, unless the action maps them itself.
   const own = new Set(action.columns.map((c) => c.column));
-  const stamp: ColumnValue[] = [...spec.stamp]
+  const stamp: ColumnValue[] = [...(action.noStamp ? [] : spec.stamp)]
     .filter(([col]) => !own.has(col))
     .map(([column, value]) => ({ column, value, keepExisting: false, pos: value.pos }));
   const mapped = action.mode === "delete" ? stamp : [...action.columns, ...stamp];

@@ -258,7 +258,13 @@ export function updateShape(action: CompiledAction, signature: string): RowShape
       ...action.where.map((_, i) => `? AS \`k${i}\``),
       ...present.map((_, i) => `? AS \`v${i}\``),
     ];
-    const sets = present.map((c, i) => `t.${action.columns[c]!.quoted} = u.\`v${i}\``);
+    // keep_existing: set once, while the row's value is NULL (assignments see the row as it was).
+    const sets = present.map((c, i) => {
+      const col = action.columns[c]!;
+      return col.keepExisting
+        ? `t.${col.quoted} = COALESCE(t.${col.quoted}, u.\`v${i}\`)`
+        : `t.${col.quoted} = u.\`v${i}\``;
+    });
     const guardAt = table.guard ? present.indexOf(action.guardIndex) : -1;
     const where =
       guardAt >= 0

@@ -195,7 +195,7 @@ export class Reference {
           else if (key !== undefined && t.guard && guard != null) this.tomb(t.name, key, guard, undo);
           return;
         }
-        if (t.guard && row[t.guard] != null && compareGuard(guard, row[t.guard]) < 0) {
+        if (t.guard && guard !== undefined && row[t.guard] != null && compareGuard(guard, row[t.guard]) < 0) {
           out.stale.push(t.name);
           out.staleRows.add(`${t.name}\u0000${key!}`);
           return;
@@ -206,7 +206,9 @@ export class Reference {
         } else {
           const next = { ...row };
           const values = named(a, op.values);
-          for (const c of a.columns) if (c.name in values) next[c.name] = values[c.name];
+          // keep_existing in an update: set once, while the row's value is NULL.
+          for (const c of a.columns)
+            if (c.name in values && !(c.keepExisting && next[c.name] != null)) next[c.name] = values[c.name];
           this.checkUniques(t.spec, key!, next);
           this.put(t, key!, next, undo);
         }
@@ -272,7 +274,8 @@ export class Reference {
 
   /** Whether the event's guard is older than the row's (or, no row, than its hard delete's). */
   private olderThan(t: CompiledTable, key: string, row: Row | undefined, guard: unknown): boolean {
-    if (!t.guard) return false;
+    // No guard value: the table has none, or the action writes no stamp (`stamp: false`).
+    if (!t.guard || guard === undefined) return false;
     const newest = row ? row[t.guard] : this.tombs.get(`${t.name}\u0000${key}`);
     return newest != null && compareGuard(guard, newest) < 0;
   }

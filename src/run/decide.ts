@@ -460,7 +460,7 @@ function decideEvent(
           }
           continue;
         }
-        if (t.guard && row.guard != null && compareGuard(guard, row.guard) < 0) {
+        if (t.guard && guard !== undefined && row.guard != null && compareGuard(guard, row.guard) < 0) {
           markStale(t, key);
           continue;
         }
@@ -648,7 +648,8 @@ function noRow(a: CompiledAction, where: readonly unknown[], parent?: string): s
 
 /** Whether `guard` is older than the row's, or (the row gone) than the hard delete's tombstone. */
 function olderThanRow(state: RowState, t: CompiledTable, key: string, guard: unknown): boolean {
-  if (!t.guard) return false;
+  // No guard value: the table has none, or the action writes no stamp (`stamp: false`).
+  if (!t.guard || guard === undefined) return false;
   const row = state.get(t.name, key);
   const newest = row ? row.guard : state.tomb(t.name, key);
   return newest != null && compareGuard(guard, newest) < 0;

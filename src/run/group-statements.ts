@@ -192,6 +192,8 @@ function placeUpdateOrDelete(
     if (
       a.mode !== "delete" &&
       !uniques?.length &&
+      // A set-once column keeps the earlier value: the later update does not supersede it.
+      !a.columns.some((col) => col.keepExisting) &&
       c.noneAfter(writes, last!.index) &&
       c.noneAfter(reads, last!.index)
     ) {

@@ -31,6 +31,7 @@ export type RawAction = Partial<Record<ActionMode, string>> & {
   value?: RawValue;
   when?: RawCondition;
   if_missing?: string;
+  stamp?: boolean;
 };
 export type RawEvent = RawAction[] | { actions?: RawAction[]; same_as?: string; when?: RawCondition };
 export interface RawFile {

@@ -219,7 +219,12 @@ export class FileReader {
     }
     const mode = modes[0]!;
     const def = MODES.get(mode)!;
-    const allowed = [...def.keys, "when", ...(mode === "delete" ? [] : ["if_missing"])];
+    const allowed = [
+      ...def.keys,
+      "when",
+      ...(mode === "delete" ? [] : ["if_missing"]),
+      ...(mode === "update" || mode === "soft_delete" ? ["stamp"] : []),
+    ];
     let ok = true;
     for (const k of Object.keys(a)) {
       if (k === mode || allowed.includes(k)) continue;
@@ -269,6 +274,14 @@ export class FileReader {
         );
     }
     const when = a.when === undefined ? undefined : this.reader.condition(a.when, [...path, "when"]);
+    if (a.stamp !== undefined && typeof a.stamp !== "boolean")
+      this.issues.push(
+        issue(
+          this.src.pos([...path, "stamp"]),
+          "an action's stamp is true or false",
+          "stamp: false writes none of the table's stamp (the guard does not move); leave it out for the default",
+        ),
+      );
     let ifMissing: ActionSpec["ifMissing"];
     if (a.if_missing !== undefined) {
       if (a.if_missing === "wait" || a.if_missing === "skip") ifMissing = a.if_missing;
@@ -293,6 +306,7 @@ export class FileReader {
       tablePos: this.src.pos([...path, mode]),
       ...(when ? { when } : {}),
       ...(ifMissing ? { ifMissing, ifMissingPos: this.src.pos([...path, "if_missing"], true) } : {}),
+      ...(a.stamp === false ? { noStamp: true } : {}),
     };
   }
 

@@ -177,6 +177,12 @@ export interface ActionSpec {
    * `skip` leaves the action out and counts it.
    */
   readonly ifMissing?: "wait" | "skip";
+  /**
+   * update, soft_delete: `stamp: false` writes none of the table's stamp, so the action neither
+   * moves the row's guard nor is compared with it (never stale): a write from another entity's
+   * stream, whose timestamp says nothing about this row.
+   */
+  readonly noStamp?: boolean;
   readonly ifMissingPos?: SourcePos;
 }
 

@@ -434,12 +434,27 @@ function checkAction(table: TableSpec, action: ActionSpec, issues: SpecIssue[]) 
       if (names.has(v.column))
         issues.push(issue(v.pos, `column ${v.column} is written twice by this action`));
       names.add(v.column);
-      if (v.keepExisting && action.mode !== "upsert") {
+      const setOnce = action.mode === "update" || action.mode === "soft_delete";
+      if (v.keepExisting && !setOnce && action.mode !== "upsert") {
         issues.push(
           issue(
             v.pos,
-            `keep_existing only applies to upsert: ${action.mode} never inserts a row`,
+            `keep_existing does not apply to ${action.mode}: it keeps a value an upsert or an update finds in the row`,
             "remove keep_existing: true and write the value as a plain path",
+          ),
+        );
+      } else if (
+        v.keepExisting &&
+        setOnce &&
+        (table.primaryKey.includes(v.column) ||
+          table.guard === v.column ||
+          table.uniques.some((u) => u.columns.includes(v.column)))
+      ) {
+        issues.push(
+          issue(
+            v.pos,
+            `keep_existing cannot set ${table.name}.${v.column} once: it is a key or guard column`,
+            "write it as a plain value, or set once a column that is not in a key",
           ),
         );
       }
@@ -456,9 +471,18 @@ function checkAction(table: TableSpec, action: ActionSpec, issues: SpecIssue[]) 
         "remove if_missing: it applies to update and soft_delete, and to writes of a child table",
       ),
     );
-  const written = new Set([...action.columns.map((c) => c.column), ...table.stamp.keys()]);
+  const written = new Set([
+    ...action.columns.map((c) => c.column),
+    ...(action.noStamp ? [] : table.stamp.keys()),
+  ]);
   issues.push(...def.check(table, action, { written, whereCols: action.where.map((w) => w.column) }));
-  if (table.guard && table.columns.has(table.guard) && def.writesGuard && !written.has(table.guard)) {
+  if (
+    table.guard &&
+    table.columns.has(table.guard) &&
+    def.writesGuard &&
+    !written.has(table.guard) &&
+    !action.noStamp
+  ) {
     issues.push(
       issue(
         action.tablePos,

@@ -36,6 +36,7 @@ const BASE: SmallSpec = {
   softDelete: false,
   hardDelete: false,
   skipMissing: false,
+  touch: false,
 };
 
 /**
@@ -119,6 +120,17 @@ const REGRESSIONS: { name: string; spec: Partial<SmallSpec>; events: ReadableEve
       { type: "p.c_added", key: 0, data: { cid: "c1", qty: 5 } },
       { type: "p.c_changed", key: 0, data: { cid: "c2", qty: 1 } },
       { type: "p.g_set", key: 0, data: { cid: "c1", bins: [{ gid: "g2", w: "0.5" }] } },
+    ],
+  },
+  {
+    name: "an update with stamp: false is never stale, leaves the guard, and sets created once",
+    spec: { guard: "ts", touch: true },
+    events: [
+      { type: "p.created", key: 0, ts: 2, data: { name: "n1" } },
+      { type: "p.touched", key: 0, ts: 3, data: { created: null, amount: "7" } },
+      { type: "p.touched", key: 0, ts: 0, data: { created: "2024-12-31T23:00:00Z", amount: "12.5" } },
+      { type: "p.touched", key: 0, ts: 3, data: { created: "2025-01-01T00:00:00+01:00" } },
+      { type: "p.updated", key: 0, ts: 2, data: { name: "n2" } },
     ],
   },
   {
@@ -251,6 +263,28 @@ events:
       "unmatched",
       "unmatched",
       "unmatched",
+    ]);
+  });
+
+  it("stamp: false and set once: the reference's row", () => {
+    const r = REGRESSIONS.find((x) => x.name.startsWith("an update with stamp: false"))!;
+    const spec = { ...BASE, ...r.spec };
+    const lines = streamLines(spec, generated(spec, r.events)).map((l) => l.text);
+    const out = referenceOutcome(compileYaml(specYaml(spec)), lines);
+    expect(out.letters).toEqual([]);
+    // name from p.updated (not stale: the touches left the guard at ts 2), amount from the last
+    // touch that had one, created from the first touch that had one, ts from p.updated.
+    expect(out.tables.p).toEqual([
+      JSON.stringify([
+        "0A",
+        "n2",
+        "12.5",
+        null,
+        "2024-12-31 23:00:00.000000",
+        null,
+        0,
+        "2025-01-01 00:00:02.000000",
+      ]),
     ]);
   });
 

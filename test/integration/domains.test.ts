@@ -6,7 +6,7 @@ import { cli } from "../helpers/cli.js";
 import { testScope } from "../helpers/kafka.js";
 
 /**
- * Domains added as YAML only (test/fixtures/domains: payments, shipments, carts, invoices), each
+ * Domains added as YAML only (test/fixtures/domains: payments, fulfilment, shipments, carts, invoices), each
  * replayed into MariaDB: conditions, transforms, reuse and a generated column, no src/ change.
  */
 const scope = testScope();
@@ -99,6 +99,40 @@ describe("payments", () => {
     const counts = JSON.parse(st.stdout).events.replay;
     expect(counts["payment.created"]).toMatchObject({ applied: 1, filtered: 1 });
     expect(counts["payment.refunded"]).toMatchObject({ applied: 3, missing_skipped: 1 });
+  });
+});
+
+describe("fulfilment", () => {
+  it("a shipment writes to its order without moving the order's guard, sets shipped_at once, skips missing orders", async () => {
+    const completed = ev("order.completed", "ord-1", "2025-07-01T12:00:00Z", {});
+    const { db, summary } = await replay("fulfilment", [
+      ev("order.created", "ord-1", "2025-07-01T09:00:00Z", {}),
+      ev("order.created", "ord-2", "2025-07-01T09:00:00Z", { test: true }), // filtered
+      ev("shipment.shipped", "shp-1", "2025-07-02T09:00:00Z", { order_id: "ord-1" }),
+      ev("shipment.shipped", "shp-2", "2025-07-03T09:00:00Z", { order_id: "ord-1" }),
+      ev("shipment.shipped", "shp-3", "2025-07-03T10:00:00Z", { order_id: "ord-2" }), // skipped
+      // The order's own event, older than the shipments but newer than the order: not stale.
+      completed,
+    ]);
+    expect(summary).toMatchObject({
+      read: 6,
+      applied: 5,
+      stale: 0,
+      filtered: 1,
+      dead_lettered: 0,
+      unmatched_kept: 0,
+      missing_skipped: 1,
+    });
+    expect(await db.rows("SELECT * FROM orders")).toEqual([
+      {
+        order_id: "ord-1",
+        status: "completed",
+        shipped_at: "2025-07-02 09:00:00.000000",
+        last_shipment_id: "shp-2",
+        event_id: completed.event_id,
+        event_timestamp: "2025-07-01 12:00:00.000000",
+      },
+    ]);
   });
 });
 

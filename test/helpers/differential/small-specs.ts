@@ -28,6 +28,8 @@ export interface SmallSpec {
   readonly hardDelete: boolean;
   /** Updates, soft deletes and child writes say `if_missing: skip` (else they wait: unmatched). */
   readonly skipMissing: boolean;
+  /** `p.touched`: an update that writes no stamp (never stale, the guard stays) and sets `created` once. */
+  readonly touch: boolean;
 }
 
 export const smallSpecArb: fc.Arbitrary<SmallSpec> = fc.record({
@@ -45,6 +47,7 @@ export const smallSpecArb: fc.Arbitrary<SmallSpec> = fc.record({
   softDelete: fc.boolean(),
   hardDelete: fc.boolean(),
   skipMissing: fc.boolean(),
+  touch: fc.boolean(),
 });
 
 const KEY_TYPE = { varchar: "varchar(6)", char: "char(4)", decimal: "decimal(8,2)" } as const;
@@ -158,6 +161,15 @@ export function specYaml(s: SmallSpec): string {
       "      column: deleted_at",
     );
   if (s.hardDelete) lines.push("  p.deleted:", "    - delete: p", "      where: { id: $.entity_id }");
+  if (s.touch)
+    lines.push(
+      "  p.touched:",
+      "    - update: p",
+      ...skip,
+      "      where: { id: $.entity_id }",
+      "      stamp: false",
+      "      set: { created: { path: $.data.created, keep_existing: true }, amount: $.data.amount }",
+    );
   if (s.child === "upsert" || s.child === "both")
     lines.push(
       "  p.c_added:",
@@ -201,6 +213,7 @@ export function eventTypes(s: SmallSpec): string[] {
     ...(s.updateByEmail && s.email !== "none" ? ["p.found"] : []),
     ...(s.softDelete ? ["p.removed"] : []),
     ...(s.hardDelete ? ["p.deleted"] : []),
+    ...(s.touch ? ["p.touched"] : []),
     ...(s.child === "upsert" || s.child === "both" ? ["p.c_added"] : []),
     ...(child ? ["p.c_changed"] : []),
     ...(child && s.grandchild ? ["p.g_set"] : []),
