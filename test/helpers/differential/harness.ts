@@ -1,4 +1,4 @@
-import { ensureSchema } from "../../../src/cli/mysql.js";
+import { migrate, planSchema } from "../../../src/cli/mysql.js";
 import { type CompiledSpec, compile } from "../../../src/compile/compile.js";
 import type { SourceRecord } from "../../../src/core/source-record.js";
 import { Reference } from "../../../src/reference/interpreter.js";
@@ -156,19 +156,19 @@ export class DiffDatabase {
   /** Empties the tables for a new stream (made anew when the spec differs from the last one's). */
   async prepare(compiled: CompiledSpec, specKey: string): Promise<void> {
     if (this.specKey !== specKey) {
+      // The spec's own tables go; the engine's (the same for every spec) stay and are emptied
+      // below: a new spec costs a few DDL statements per database, not twenty.
       const tables = await this.db.rows<{ t: string }>(
-        "SELECT TABLE_NAME t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()",
+        "SELECT TABLE_NAME t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME NOT LIKE 'projector\\_%'",
       );
       if (tables.length > 0) {
         await this.db.conn.query("SET FOREIGN_KEY_CHECKS = 0");
         await this.db.conn.query(`DROP TABLE ${tables.map((r) => `\`${r.t}\``).join(", ")}`);
         await this.db.conn.query("SET FOREIGN_KEY_CHECKS = 1");
       }
-      await this.sink?.close();
-      this.sink = new MysqlSink(this.db.url);
-      await ensureSchema(this.sink, compiled);
+      this.sink ??= new MysqlSink(this.db.url);
+      await migrate(this.sink, await planSchema(this.sink, compiled), () => undefined);
       this.specKey = specKey;
-      return;
     }
     const names = [...compiled.tables].reverse().map((t) => t.quoted);
     for (const t of compiled.engineTables)
