@@ -7,7 +7,7 @@ export type Absent = typeof ABSENT;
 
 export type Accessor = (root: unknown) => unknown;
 
-const SIMPLE_SEGMENT = /\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\['([^'\\]*)'\]|\["([^"\\]*)"\]/y;
+const SIMPLE_SEGMENT = /\.([A-Za-z_][A-Za-z0-9_]*|\d+)|\[(\d+)\]|\['([^'\\]*)'\]|\["([^"\\]*)"\]/y;
 
 /**
  * The segments of a simple path (`$.a.b[0]['c d']`), or undefined when the path needs a real

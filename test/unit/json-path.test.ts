@@ -228,6 +228,14 @@ describe("compilePath: complex paths (parsed and evaluated by projector, never a
     expect(() => compilePath("$..*..*")(wide)).toThrow(/visits more than 4000000 values of the event/);
   });
 
+  it("a numeric name step (.0) is a simple step: $.b.0[*] is an array like $.b[0][*] (fuzz seed 651977191)", () => {
+    const d = { b: [{ a: {} }] };
+    expect(compilePath("$.b.0[*]")(d)).toEqual([{}]);
+    expect(compilePath("$.b[0][*]")(d)).toEqual([{}]);
+    expect(compilePath("$.b.0.a")(d)).toEqual({});
+    expect(compilePath("$.m.0")({ m: { "0": "zero" } })).toBe("zero");
+  });
+
   it("no match is ABSENT (never an empty array)", () => {
     expect(get("$.data.items[?(@.qty > 100)].sku")).toBe(ABSENT);
     expect(get("$.data.missing[*]")).toBe(ABSENT);
