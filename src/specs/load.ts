@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { issue, SpecError, type SpecIssue } from "./issues.js";
+import { didYouMean, issue, SpecError, type SpecIssue } from "./issues.js";
 import type { RawFile } from "./raw.js";
-import { FileReader } from "./read-file.js";
+import { type Extension, FileReader } from "./read-file.js";
 import { resolveSameAs, type SameAs } from "./same-as.js";
 import { checkSchema } from "./schema-check.js";
 import { SourceDoc } from "./source-doc.js";
@@ -78,6 +78,7 @@ export function loadSpecTexts(
   const conditions = new Map<string, ConditionSpec>();
   const sameAs: SameAs[] = [];
   const examples: ExampleSpec[] = [];
+  const extensions: Extension[] = [];
   for (const { file, text } of files) {
     const parsed = SourceDoc.parse(file, text);
     issues.push(...parsed.issues);
@@ -92,8 +93,9 @@ export function loadSpecTexts(
     issues.push(...schemaIssues);
     if (schemaIssues.length > 0) continue;
     const reader = new FileReader(parsed.source, issues);
-    reader.read(data as RawFile, { tables, events, conditions, sameAs, examples });
+    reader.read(data as RawFile, { tables, extensions, events, conditions, sameAs, examples });
   }
+  applyExtensions(tables, extensions, issues);
   resolveSameAs(sameAs, events, conditions, issues);
   const spec: Spec = { tables, events, conditions, examples, files: files.map((f) => f.file) };
   if (issues.length === 0) {
@@ -125,4 +127,62 @@ function sortIssues(issues: SpecIssue[]): SpecIssue[] {
   return [...once.values()].sort((a, b) =>
     a.file === b.file ? a.line - b.line || a.col - b.col : a.file < b.file ? -1 : 1,
   );
+}
+
+/**
+ * Adds the columns and indexes of `extend:` entries to the tables other files declare: a domain
+ * team adds `orders.shipped_at` from its own file. An added column must be nullable or have a
+ * default (the owner's inserts do not write it), and may not be one the table has.
+ */
+function applyExtensions(
+  tables: Map<string, TableSpec>,
+  extensions: readonly Extension[],
+  issues: SpecIssue[],
+): void {
+  for (const e of extensions) {
+    const t = tables.get(e.table);
+    if (!t) {
+      issues.push(
+        issue(
+          e.pos,
+          `extend names table ${e.table}, which no projection file declares`,
+          didYouMean(e.table, tables.keys()) ??
+            "extend adds to a table declared under tables: in another file",
+        ),
+      );
+      continue;
+    }
+    if (e.pos.file === t.pos.file)
+      issues.push(
+        issue(
+          e.pos,
+          `${e.table} is declared in this file: extend is for tables of other files`,
+          `add the columns under tables.${e.table}.columns`,
+        ),
+      );
+    const columns = new Map(t.columns);
+    for (const [name, c] of e.columns) {
+      const existing = columns.get(name);
+      if (existing) {
+        issues.push(
+          issue(
+            c.pos,
+            `${e.table} already has a column ${name} (${existing.pos.file}:${existing.pos.line}:${existing.pos.col})`,
+            "write to it as it is, or add a column of another name",
+          ),
+        );
+        continue;
+      }
+      if (!c.nullable && c.default === undefined && !c.generated)
+        issues.push(
+          issue(
+            c.pos,
+            `column ${e.table}.${name}, added by extend, must be nullable or have a default`,
+            `the actions of ${t.pos.file} do not write it: add nullable: true or a default`,
+          ),
+        );
+      columns.set(name, c);
+    }
+    tables.set(e.table, { ...t, columns, indexes: [...t.indexes, ...e.indexes] });
+  }
 }

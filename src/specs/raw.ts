@@ -37,6 +37,8 @@ export type RawEvent = RawAction[] | { actions?: RawAction[]; same_as?: string; 
 export interface RawFile {
   defaults?: { stamp?: RawValueMap };
   tables?: Record<string, RawTable>;
+  /** Columns and indexes added to tables declared in other files. */
+  extend?: Record<string, { columns?: Record<string, RawColumn>; indexes?: RawKey[] }>;
   events?: Record<string, RawEvent>;
   examples?: {
     name: string;

@@ -2,7 +2,7 @@ import { parseColumnType, TYPE_NAMES } from "./column-type.js";
 import { parseGenerated } from "./generated.js";
 import { issue, type SpecIssue } from "./issues.js";
 import { MODES } from "./modes/registry.js";
-import type { RawAction, RawFile, RawKey, RawTable, RawValue, RawValueMap } from "./raw.js";
+import type { RawAction, RawColumn, RawFile, RawKey, RawTable, RawValue, RawValueMap } from "./raw.js";
 import { ValueReader } from "./read-value.js";
 import type { SameAs } from "./same-as.js";
 import type { JsonPath, SourceDoc } from "./source-doc.js";
@@ -19,9 +19,19 @@ import type {
   TableSpec,
 } from "./types.js";
 
+/** Columns and indexes a file adds to a table declared in another file (`extend:`). */
+export interface Extension {
+  readonly table: string;
+  readonly columns: ReadonlyMap<string, ColumnSpec>;
+  readonly indexes: readonly KeySpec[];
+  /** Position of the table's name under extend. */
+  readonly pos: SourcePos;
+}
+
 /** Where a file's reading goes. */
 export interface Into {
   readonly tables: Map<string, TableSpec>;
+  readonly extensions: Extension[];
   readonly events: Map<string, ActionSpec[]>;
   readonly conditions: Map<string, ConditionSpec>;
   readonly sameAs: SameAs[];
@@ -54,6 +64,17 @@ export class FileReader {
         continue;
       }
       into.tables.set(name, this.table(name, t, path, stampDefault));
+    }
+    for (const [name, e] of Object.entries(raw.extend ?? {})) {
+      const path = ["extend", name];
+      into.extensions.push({
+        table: name,
+        columns: this.columns(name, e.columns ?? {}, path),
+        indexes: (e.indexes ?? []).map((k, i) =>
+          this.key(name, k, this.src.pos([...path, "indexes", i]), "idx"),
+        ),
+        pos: this.src.pos(path, true),
+      });
     }
     for (const [eventType, rawEvent] of Object.entries(raw.events ?? {})) {
       const epath = ["events", eventType];
@@ -109,8 +130,46 @@ export class FileReader {
   }
 
   private table(name: string, t: RawTable, path: JsonPath, stampDefault: RawValueMap | undefined): TableSpec {
+    const columns = this.columns(name, t.columns, path);
+    const key = (k: RawKey, i: number, kind: "unique" | "indexes", prefix: string): KeySpec =>
+      this.key(name, k, this.src.pos([...path, kind, i]), prefix);
+    const stamp = t.stamp ?? stampDefault;
+    const stampPath = t.stamp ? [...path, "stamp"] : ["defaults", "stamp"];
+    return {
+      name,
+      columns,
+      primaryKey: t.primary_key,
+      uniques: (t.unique ?? []).map((k, i) => key(k, i, "unique", "uq")),
+      indexes: (t.indexes ?? []).map((k, i) => key(k, i, "indexes", "idx")),
+      parent: t.parent
+        ? {
+            table: t.parent.table,
+            columns: t.parent.columns,
+            pos: this.src.pos([...path, "parent"]),
+            tablePos: this.src.pos([...path, "parent", "table"]),
+            columnsPos: this.src.pos([...path, "parent", "columns"]),
+          }
+        : undefined,
+      guard: t.guard,
+      ...(t.guard === undefined ? {} : { guardPos: this.src.pos([...path, "guard"]) }),
+      stamp: new Map(this.reader.values(stamp ?? {}, stampPath).map((v) => [v.column, v.value])),
+      ...(t.stamp === undefined && stampDefault !== undefined ? { stampFromDefaults: true } : {}),
+      ...(t.comment === undefined ? {} : { comment: t.comment }),
+      pos: this.src.pos(path, true),
+    };
+  }
+
+  /** A unique key or index: its columns, and its name (given, or made from the columns). */
+  private key(table: string, k: RawKey, pos: SourcePos, prefix: string): KeySpec {
+    const cols = Array.isArray(k) ? k : k.columns;
+    const explicit = Array.isArray(k) ? undefined : k.name;
+    return { name: explicit ?? `${prefix}_${table}_${cols.join("_")}`.slice(0, 64), columns: cols, pos };
+  }
+
+  /** The columns of a table (or of an extension of it), under `path`.columns. */
+  private columns(name: string, raw: Record<string, RawColumn>, path: JsonPath): Map<string, ColumnSpec> {
     const columns = new Map<string, ColumnSpec>();
-    for (const [col, c] of Object.entries(t.columns)) {
+    for (const [col, c] of Object.entries(raw)) {
       const cpath = [...path, "columns", col];
       const parsed = parseColumnType(c.type);
       if ("error" in parsed) {
@@ -140,39 +199,7 @@ export class FileReader {
         ...(generated ? { generated } : {}),
       });
     }
-    const key = (k: RawKey, i: number, kind: "unique" | "indexes", prefix: string): KeySpec => {
-      const cols = Array.isArray(k) ? k : k.columns;
-      const explicit = Array.isArray(k) ? undefined : k.name;
-      return {
-        name: explicit ?? `${prefix}_${name}_${cols.join("_")}`.slice(0, 64),
-        columns: cols,
-        pos: this.src.pos([...path, kind, i]),
-      };
-    };
-    const stamp = t.stamp ?? stampDefault;
-    const stampPath = t.stamp ? [...path, "stamp"] : ["defaults", "stamp"];
-    return {
-      name,
-      columns,
-      primaryKey: t.primary_key,
-      uniques: (t.unique ?? []).map((k, i) => key(k, i, "unique", "uq")),
-      indexes: (t.indexes ?? []).map((k, i) => key(k, i, "indexes", "idx")),
-      parent: t.parent
-        ? {
-            table: t.parent.table,
-            columns: t.parent.columns,
-            pos: this.src.pos([...path, "parent"]),
-            tablePos: this.src.pos([...path, "parent", "table"]),
-            columnsPos: this.src.pos([...path, "parent", "columns"]),
-          }
-        : undefined,
-      guard: t.guard,
-      ...(t.guard === undefined ? {} : { guardPos: this.src.pos([...path, "guard"]) }),
-      stamp: new Map(this.reader.values(stamp ?? {}, stampPath).map((v) => [v.column, v.value])),
-      ...(t.stamp === undefined && stampDefault !== undefined ? { stampFromDefaults: true } : {}),
-      ...(t.comment === undefined ? {} : { comment: t.comment }),
-      pos: this.src.pos(path, true),
-    };
+    return columns;
   }
 
   private generated(

@@ -103,7 +103,10 @@ function unknownColumn(table: TableSpec, column: string, pos: SourcePos): SpecIs
   return issue(
     pos,
     `column "${column}" is not defined in table ${table.name}`,
-    didYouMean(column, table.columns.keys()) ?? `add it under tables.${table.name}.columns`,
+    didYouMean(column, table.columns.keys()) ??
+      (pos.file === table.pos.file
+        ? `add it under tables.${table.name}.columns`
+        : `add it under extend.${table.name}.columns in this file, nullable or with a default; or under tables.${table.name}.columns in ${table.pos.file}`),
   );
 }
 
