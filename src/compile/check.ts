@@ -88,6 +88,14 @@ function checkPaths(v: ValueSpec, issues: SpecIssue[]): void {
         ),
       );
   }
+  if (v.kind === "each" && typeOf(v.of) === "list")
+    issues.push(
+      issue(
+        v.of.pos,
+        "each … of gives one value per element, but this selects several",
+        "aggregate over the inner values with a path like $.data.lines[*].parts[*].qty, or pick one value of the element",
+      ),
+    );
   if (v.kind === "transform")
     for (const a of v.args) {
       const err = argumentError(v.name, typeOf(a));

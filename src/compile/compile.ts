@@ -157,6 +157,8 @@ function sourceText(v: ValueSpec): string {
       return `${v.name}(${v.args.map(sourceText).join(", ")})`;
     case "test":
       return "test(…)";
+    case "each":
+      return `each(${v.each.path}, ${sourceText(v.of)})`;
     default:
       return `@${v.kind}`;
   }
@@ -207,11 +209,30 @@ function getterFor(v: ValueSpec, target?: ColumnType): Getter {
       );
     case "test":
       return compileTest(v.condition, (x) => getterFor(x));
+    case "each":
+      return listGetterFor(v);
   }
 }
 
 /** A path read as a list of the values it selects (an aggregate's argument; the loader made it a path). */
 function listGetterFor(v: ValueSpec): Getter {
+  if (v.kind === "each") {
+    // `of` for every element the path selects, with @ reading that element (and @index its index).
+    const elements = listGetterFor(v.each);
+    const of = getterFor(v.of);
+    return (e, el, key) => {
+      const list = elements(e, el, key);
+      if (!Array.isArray(list)) return list;
+      const out: unknown[] = [];
+      for (let i = 0; i < list.length; i++) {
+        const x = of(e, list[i], i);
+        if (x instanceof CoerceFailure) return x;
+        // An element without the value is left out, as a path leaves out elements without the field.
+        if (x !== ABSENT) out.push(x);
+      }
+      return out;
+    };
+  }
   if (v.kind !== "path") throw new Error("an aggregate takes a path (the loader checks it)");
   const read = compileListPath(v.path);
   return v.root === "event" ? (e) => read(e) : (_e, el) => read(el);

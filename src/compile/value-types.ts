@@ -23,6 +23,8 @@ export function typeOf(v: ValueSpec): ValueType {
       return "any";
     case "transform":
       return transformNamed(v.name)?.result(v.options, v.args.map(typeOf)) ?? "any";
+    case "each":
+      return "list";
   }
 }
 

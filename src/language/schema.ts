@@ -3,7 +3,7 @@ import type { JsonSchema, TransformDef } from "./transform.js";
 
 const KEEP_EXISTING: JsonSchema = {
   type: "boolean",
-  description: "Upsert only: write on insert, never overwrite.",
+  description: "Upsert: write on insert, never overwrite. Update: set once, while the row's value is NULL.",
 };
 const VALUE: JsonSchema = { $ref: "#/definitions/value" };
 
@@ -16,7 +16,22 @@ export function transformBranch(t: TransformDef): JsonSchema {
       : input.kind === "unit"
         ? { enum: input.units }
         : input.kind === "many"
-          ? { type: "string", pattern: "^[$@]", description: "A path; every value it selects." }
+          ? {
+              oneOf: [
+                { type: "string", pattern: "^[$@]", description: "A path; every value it selects." },
+                {
+                  // Keys beyond these and a missing `of` are the loader's to say (with a hint).
+                  type: "object",
+                  required: ["each"],
+                  description:
+                    "The value `of` for every element the path `each` selects (@ reads the element).",
+                  properties: {
+                    each: { type: "string", pattern: "^[$@]" },
+                    of: VALUE,
+                  },
+                },
+              ],
+            }
           : VALUE;
   return {
     type: "object",

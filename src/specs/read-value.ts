@@ -81,6 +81,34 @@ export class ValueReader {
     return { kind: "const", value: raw as Scalar, pos };
   }
 
+  /** An aggregate's `{ each: <path>, of: <value> }`: `of` for every element the path selects. */
+  private each(o: Record<string, unknown>, path: JsonPath, name: string): ValueSpec {
+    const pos = this.src.pos(path);
+    for (const k of Object.keys(o))
+      if (k !== "each" && k !== "of")
+        this.issues.push(
+          issue(
+            this.src.pos([...path, k], true),
+            `"${k}" does not apply to each`,
+            `write { ${name}: { each: …, of: … } }`,
+          ),
+        );
+    const each = this.value(o.each ?? null, [...path, "each"]);
+    if (each.kind !== "path")
+      return this.bad(
+        [...path, "each"],
+        "each takes a path to the elements, such as $.data.lines[*]",
+        `write { ${name}: { each: "$.data.lines[*]", of: { mul: ["@.qty", "@.unit_price"] } } }`,
+      );
+    if (!("of" in o))
+      return this.bad(
+        path,
+        'each needs "of": the value of one element, its paths starting with @',
+        `write { ${name}: { each: "${each.path}", of: { mul: ["@.qty", "@.unit_price"] } } }`,
+      );
+    return { kind: "each", each, of: this.value(o.of, [...path, "of"]), pos };
+  }
+
   /** A transform `{ <name>: …, <options> }`, read as its definition says (src/language/transforms/). */
   private transform(def: TransformDef, o: Record<string, unknown>, path: JsonPath): ValueSpec {
     const name = def.name;
@@ -114,14 +142,20 @@ export class ValueReader {
       unit = arg;
       args = [this.value(o[input.of], [...path, input.of])];
     } else if (input.kind === "many") {
-      const v = this.value(arg, tpath);
-      if (v.kind !== "path")
-        return this.bad(
-          tpath,
-          `${name} takes a path that selects values, not ${v.kind === "const" ? "a constant" : "a computed value"}`,
-          `write ${name}: "$.data.lines[*].amount" (quoted: its * would start a YAML alias)`,
-        );
-      args = [v];
+      if (arg !== null && typeof arg === "object" && !Array.isArray(arg) && "each" in arg) {
+        const e = this.each(arg as Record<string, unknown>, tpath, name);
+        if (e.kind !== "each") return e;
+        args = [e];
+      } else {
+        const v = this.value(arg, tpath);
+        if (v.kind !== "path")
+          return this.bad(
+            tpath,
+            `${name} takes a path that selects values, not ${v.kind === "const" ? "a constant" : "a computed value"}`,
+            `write ${name}: "$.data.lines[*].amount" (quoted: its * would start a YAML alias)`,
+          );
+        args = [v];
+      }
     } else args = [this.value(arg, tpath)];
     const allowed = [...Object.keys(def.options), ...(input.kind === "unit" ? [input.of] : [])];
     for (const k of Object.keys(o)) {

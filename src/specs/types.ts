@@ -142,7 +142,17 @@ export type ValueSpec =
       readonly pos: SourcePos;
     }
   /** A condition's outcome as a boolean. */
-  | { readonly kind: "test"; readonly condition: ConditionSpec; readonly pos: SourcePos };
+  | { readonly kind: "test"; readonly condition: ConditionSpec; readonly pos: SourcePos }
+  /**
+   * An aggregate's argument `{ each: <path>, of: <value> }`: the value `of` for every element the
+   * path selects, `@` paths in it reading that element (qty × unit price per line).
+   */
+  | {
+      readonly kind: "each";
+      readonly each: ValueSpec & { kind: "path" };
+      readonly of: ValueSpec;
+      readonly pos: SourcePos;
+    };
 
 export interface ColumnValue {
   readonly column: string;

@@ -10,7 +10,7 @@ import type {
   TableSpec,
   ValueSpec,
 } from "./types.js";
-import { conditionValues, valuesIn } from "./walk.js";
+import { conditionOperands, valuesInContext } from "./walk.js";
 
 /**
  * Checks what the JSON Schema cannot: references between tables, columns, keys and actions. What
@@ -380,7 +380,8 @@ function checkValue(
   issues: SpecIssue[],
 ) {
   const col = table.columns.get(column);
-  for (const v of valuesIn(value)) checkElementUse(v, inElement, "this is not a replace action", issues);
+  for (const [v, el] of valuesInContext(value, inElement))
+    checkElementUse(v, el, "this is not a replace action", issues);
   if (value.kind === "const" && value.value === null && col && !col.nullable)
     issues.push(
       issue(value.pos, `column ${table.name}.${column} is NOT NULL; the constant null cannot be written`),
@@ -409,8 +410,9 @@ function checkElementUse(v: ValueSpec, inElement: boolean, where: string, issues
 
 /** A condition reads the event only: it decides about the whole event, not one element. */
 export function checkCondition(c: ConditionSpec, issues: SpecIssue[]) {
-  for (const v of conditionValues(c))
-    checkElementUse(v, false, "a when decides about the whole event", issues);
+  for (const operand of conditionOperands(c))
+    for (const [v, el] of valuesInContext(operand, false))
+      checkElementUse(v, el, "a when decides about the whole event", issues);
 }
 
 function checkAction(table: TableSpec, action: ActionSpec, issues: SpecIssue[]) {

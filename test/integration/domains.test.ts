@@ -236,7 +236,7 @@ describe("carts", () => {
 });
 
 describe("invoices", () => {
-  it("keeps totals that aggregate the lines (sum, count, min, max over [*] paths) beside the lines themselves", async () => {
+  it("keeps totals that aggregate the lines (sum, count, min, max over [*] paths, sum of qty × price) beside the lines themselves", async () => {
     const { db, summary } = await replay("invoices", [
       ev("invoice.issued", "inv-1", "2025-03-01T09:00:00Z", {
         customer_id: "c-1",
@@ -252,8 +252,9 @@ describe("invoices", () => {
       ev("invoice.issued", "inv-1", "2025-03-02T09:00:00Z", {
         customer_id: "c-1",
         lines: [
-          { sku: "A", amount: "10.10" },
-          { sku: "D", amount: "0.2" },
+          { sku: "A", amount: "10.10", qty: 3, unit_price: "2.50" },
+          { sku: "D", amount: "0.2", qty: 2, unit_price: 0.1 },
+          { sku: "E", amount: null, unit_price: 9 },
         ],
       }),
       ev("invoice.paid", "inv-1", "2025-03-05T12:00:00Z", {
@@ -265,13 +266,15 @@ describe("invoices", () => {
     expect(summary).toMatchObject({ read: 5, applied: 4, dead_lettered: 1 });
     expect(
       await db.rows(
-        "SELECT invoice_id, total, line_count, largest_line, first_due_at, last_paid_at FROM invoices ORDER BY invoice_id",
+        "SELECT invoice_id, total, gross, line_count, largest_line, first_due_at, last_paid_at FROM invoices ORDER BY invoice_id",
       ),
     ).toEqual([
       {
         invoice_id: "inv-1",
         total: "10.30",
-        line_count: 2,
+        // Σ qty × unit price: 3 × 2.50 + 2 × 0.1 (line E has no qty).
+        gross: "7.70",
+        line_count: 3,
         largest_line: "10.10",
         // The reissue has no installments at all: an absent path leaves the column as it was.
         first_due_at: "2025-03-14 23:00:00.000000",
@@ -280,6 +283,7 @@ describe("invoices", () => {
       {
         invoice_id: "inv-2",
         total: "0.00",
+        gross: "0.00",
         line_count: 0,
         largest_line: null,
         first_due_at: null,
@@ -293,6 +297,7 @@ describe("invoices", () => {
     ).toEqual([
       { invoice_id: "inv-1", line_no: 1, sku: "A", amount: "10.10" },
       { invoice_id: "inv-1", line_no: 2, sku: "D", amount: "0.20" },
+      { invoice_id: "inv-1", line_no: 3, sku: "E", amount: null },
     ]);
     const [letter] = await db.rows<{ reason: string }>("SELECT reason FROM projector_dead_letters");
     expect(letter!.reason).toContain('sum expected a number, got the string "ten"');

@@ -32,6 +32,12 @@ export const sum: TransformDef = {
     },
     { value: '{ sum: "$.data.lines[*].qty" }', column: "int", data: { lines: [] }, out: 0 },
     {
+      value: '{ sum: { each: "$.data.lines[*]", of: { mul: ["@.qty", "@.price"] } } }',
+      column: "decimal(10,2)",
+      data: { lines: [{ qty: 3, price: "2.50" }, { qty: 2, price: 0.1 }, { price: 9 }] },
+      out: "7.70",
+    },
+    {
       value: '{ sum: "$.data.lines[*].qty" }',
       column: "int",
       data: { lines: [{ qty: 2 }, { qty: "x" }] },
