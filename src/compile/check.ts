@@ -3,7 +3,7 @@ import type { ColumnValue, ConditionSpec, Spec, TableSpec, ValueSpec } from "../
 import { conditionValues, valuesIn } from "../specs/walk.js";
 import { CoerceFailure, coercerFor } from "./coerce.js";
 import { foreignKeyName } from "./ddl.js";
-import { checkPath } from "./json-path.js";
+import { checkPath, selectsMany } from "./json-path.js";
 import { MAX_ROW_BYTES, rowBytes } from "./row-size.js";
 import { argumentError, assignError, typeOf } from "./value-types.js";
 
@@ -37,6 +37,17 @@ export function checkCompilable(spec: Spec): SpecIssue[] {
     for (const action of actions) {
       if (action.when) checkConditionPaths(action.when, issues);
       if (action.forEach) checkPaths(action.forEach, issues);
+      if (action.with) {
+        checkPaths(action.with, issues);
+        if (selectsMany(action.with.path))
+          issues.push(
+            issue(
+              action.with.pos,
+              `with ${action.with.path} selects several values; it names the one object the action's @ paths read`,
+              "to write a row per element, use replace with for_each",
+            ),
+          );
+      }
       const table = spec.tables.get(action.table);
       if (!table) continue;
       checkValues(table, action.columns, issues);

@@ -69,6 +69,8 @@ export interface CompiledAction {
   readonly fullSignature: string;
   /** The action applies only to events this matches (the others count as filtered). */
   readonly when: Predicate | undefined;
+  /** Not replace: the object its `@` paths read (`with:`), else undefined. */
+  readonly with: Accessor | undefined;
   /** Its row (or parent row) missing: keep the event as an unmatched letter, or skip the action. */
   readonly ifMissing: "wait" | "skip";
 }
@@ -297,5 +299,6 @@ function compileAction(action: ActionSpec, table: CompiledTable): CompiledAction
     fullSignature: "1".repeat(columns.length),
     when: action.when ? predicate(action.when) : undefined,
     ifMissing: action.ifMissing ?? "wait",
+    with: action.with ? compilePath(action.with.path) : undefined,
   };
 }

@@ -136,9 +136,11 @@ function mapActions(actions: CompiledEvent, envelope: unknown): MappedOps | MapE
       ops.filtered = (ops.filtered ?? 0) + 1;
       continue;
     }
+    // `with:` gives the object the action's @ paths read (a replace reads its elements instead).
+    const at = action.with ? action.with(envelope) : undefined;
     const where: unknown[] = new Array(action.where.length);
     for (let i = 0; i < action.where.length; i++) {
-      const v = read(action, action.where[i]!, envelope, undefined, 0, true);
+      const v = read(action, action.where[i]!, envelope, at, 0, true);
       if (v instanceof MapError) return v;
       where[i] = v;
     }
@@ -185,7 +187,7 @@ function mapActions(actions: CompiledEvent, envelope: unknown): MappedOps | MapE
       continue;
     }
     const row: unknown[] = new Array(action.columns.length);
-    const signature = readRow(action, envelope, undefined, 0, row);
+    const signature = readRow(action, envelope, at, 0, row);
     if (signature instanceof MapError) return signature;
     // A selective payload with nothing to set: no statement (an empty SET list is not SQL).
     if ((action.mode === "update" || action.mode === "soft_delete") && !signature.includes("1")) continue;

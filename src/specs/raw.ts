@@ -32,6 +32,7 @@ export type RawAction = Partial<Record<ActionMode, string>> & {
   when?: RawCondition;
   if_missing?: string;
   stamp?: boolean;
+  with?: string;
 };
 export type RawEvent = RawAction[] | { actions?: RawAction[]; same_as?: string; when?: RawCondition };
 export interface RawFile {

@@ -251,6 +251,7 @@ export class FileReader {
       "when",
       ...(mode === "delete" ? [] : ["if_missing"]),
       ...(mode === "update" || mode === "soft_delete" ? ["stamp"] : []),
+      ...(mode === "replace" ? [] : ["with"]),
     ];
     let ok = true;
     for (const k of Object.keys(a)) {
@@ -309,6 +310,19 @@ export class FileReader {
           "stamp: false writes none of the table's stamp (the guard does not move); leave it out for the default",
         ),
       );
+    let withPath: ActionSpec["with"];
+    if (a.with !== undefined) {
+      const v = this.reader.value(a.with, [...path, "with"]);
+      if (v.kind === "path" && v.root === "event") withPath = v;
+      else
+        this.issues.push(
+          issue(
+            this.src.pos([...path, "with"]),
+            "with must be an envelope path like $.data.refund",
+            "start it with $: the object it selects is what the action's @ paths read",
+          ),
+        );
+    }
     let ifMissing: ActionSpec["ifMissing"];
     if (a.if_missing !== undefined) {
       if (a.if_missing === "wait" || a.if_missing === "skip") ifMissing = a.if_missing;
@@ -334,6 +348,7 @@ export class FileReader {
       ...(when ? { when } : {}),
       ...(ifMissing ? { ifMissing, ifMissingPos: this.src.pos([...path, "if_missing"], true) } : {}),
       ...(a.stamp === false ? { noStamp: true } : {}),
+      ...(withPath ? { with: withPath } : {}),
     };
   }
 

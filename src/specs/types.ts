@@ -193,6 +193,11 @@ export interface ActionSpec {
    * stream, whose timestamp says nothing about this row.
    */
   readonly noStamp?: boolean;
+  /**
+   * Not replace: `with: $.data.refund` makes `@` paths of the action read that object, so one set of
+   * columns (a YAML anchor) maps a refund from the event's root and from a replace's elements alike.
+   */
+  readonly with?: ValueSpec & { kind: "path" };
   readonly ifMissingPos?: SourcePos;
 }
 

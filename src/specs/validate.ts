@@ -466,8 +466,20 @@ function checkAction(table: TableSpec, action: ActionSpec, issues: SpecIssue[]) 
       checkValue(table, v.column, v.value, element, issues);
     }
   };
-  check(action.columns, def.element);
-  check(action.where, false);
+  check(action.columns, def.element || action.with !== undefined);
+  check(action.where, action.with !== undefined);
+  if (action.with) {
+    for (const c of [...action.columns, ...action.where])
+      for (const [v] of valuesInContext(c.value, true))
+        if (v.kind === "key" || v.kind === "index" || v.kind === "position")
+          issues.push(
+            issue(
+              v.pos,
+              `@${v.kind} has no meaning with with: there is one object, not a list`,
+              "@key, @index and @position number the elements of a replace's for_each",
+            ),
+          );
+  }
   if (action.ifMissing && (action.mode === "upsert" || action.mode === "append") && !table.parent)
     issues.push(
       issue(

@@ -102,6 +102,29 @@ describe("payments", () => {
   });
 });
 
+describe("payments' refunds", () => {
+  it("maps a refund with one set of columns from a payment's refunds (replace) and a refund event (with:)", async () => {
+    const { db, summary } = await replay("payments", [
+      ev("payment.created", "pay-9", "2025-05-01T09:00:00Z", {
+        channel: "web",
+        refunds: [{ refund_id: "r1", amount_cents: 100, reason: "Damaged" }],
+      }),
+      ev("payment.refund_recorded", "pay-9", "2025-05-02T09:00:00Z", {
+        refund: { refund_id: "r2", amount_cents: 250, reason: "LATE" },
+      }),
+      // No refund object: its key is missing, the event is a letter saying so.
+      ev("payment.refund_recorded", "pay-9", "2025-05-02T10:00:00Z", {}),
+    ]);
+    expect(summary).toMatchObject({ read: 3, applied: 2, dead_lettered: 1 });
+    expect(await db.rows("SELECT * FROM payment_refunds ORDER BY refund_id")).toEqual([
+      { payment_id: "pay-9", refund_id: "r1", amount: "1.00", reason: "damaged" },
+      { payment_id: "pay-9", refund_id: "r2", amount: "2.50", reason: "late" },
+    ]);
+    const [letter] = await db.rows<{ reason: string }>("SELECT reason FROM projector_dead_letters");
+    expect(letter!.reason).toContain("payment_refunds.refund_id ← @.refund_id: is missing");
+  });
+});
+
 describe("fulfilment", () => {
   it("a shipment writes to its order without moving the order's guard, sets shipped_at once, skips missing orders", async () => {
     const completed = ev("order.completed", "ord-1", "2025-07-01T12:00:00Z", {});
