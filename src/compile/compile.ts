@@ -13,7 +13,14 @@ import { CoerceFailure, type Coercer, coercerFor } from "./coerce.js";
 import { compileCondition, compileTest, type Getter, type Predicate } from "./conditions.js";
 import { createTableSql, type Dialect, orderTables, type PhysicalTable } from "./ddl.js";
 import { ENGINE_TABLES } from "./engine-tables.js";
-import { ABSENT, type Accessor, compileListPath, compilePath, forEachPath } from "./json-path.js";
+import {
+  ABSENT,
+  type Accessor,
+  compileListPath,
+  compilePath,
+  forEachPath,
+  selectsMany,
+} from "./json-path.js";
 import { quoteId } from "./sql.js";
 import { forColumn, transformGetter } from "./transforms.js";
 import { typeOf } from "./value-types.js";
@@ -69,6 +76,14 @@ export interface CompiledAction {
   readonly fullSignature: string;
   /** The action applies only to events this matches (the others count as filtered). */
   readonly when: Predicate | undefined;
+  /**
+   * replace: the replaces nested under it (`children:`), mapped per element right after it; set on
+   * those: `nested` (they are skipped where the event's actions are mapped) and `parentKeyFrom`,
+   * per parent column, the index of its value in the outer row (its where values, then columns).
+   */
+  readonly children: CompiledAction[];
+  readonly nested: boolean;
+  readonly parentKeyFrom: readonly number[];
   /** Not replace: the object its `@` paths read (`with:`), else undefined. */
   readonly with: Accessor | undefined;
   /** Its row (or parent row) missing: keep the event as an unmatched letter, or skip the action. */
@@ -138,6 +153,17 @@ export function compile(
   const events = new Map<string, CompiledEvent>();
   for (const [eventType, actions] of [...spec.events].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const compiled = actions.map((a) => compileAction(a, tableByName.get(a.table)!));
+    // Nested replaces: each outer replace holds its children, and each child where its parent
+    // key's values sit in the outer row (the outer's where values, then its columns).
+    actions.forEach((a, i) => {
+      if (a.nestedIn === undefined) return;
+      const outer = compiled[actions.findIndex((x) => x.index === a.nestedIn)]!;
+      const child = compiled[i]! as { -readonly [K in keyof CompiledAction]: CompiledAction[K] };
+      const outerCols = [...outer.where.map((w) => w.name), ...outer.columns.map((c) => c.name)];
+      const parentPk = outer.table.primaryKey;
+      child.parentKeyFrom = child.table.spec.parent!.columns.map((_, j) => outerCols.indexOf(parentPk[j]!));
+      outer.children.push(child);
+    });
     const when = spec.conditions.get(eventType);
     events.set(eventType, when ? Object.assign(compiled, { when: predicate(when) }) : compiled);
   }
@@ -267,7 +293,18 @@ function compileAction(action: ActionSpec, table: CompiledTable): CompiledAction
     .map(([column, value]) => ({ column, value, keepExisting: false, pos: value.pos }));
   const mapped = action.mode === "delete" ? stamp : [...action.columns, ...stamp];
   const columns = mapped.map((c) => compileColumn(spec, c));
-  let where = action.where.map((c) => compileColumn(spec, c));
+  // A nested replace has no where: its parent key comes from the outer row (as its parent columns).
+  let where =
+    action.nestedIn !== undefined
+      ? spec.parent!.columns.map((column) =>
+          compileColumn(spec, {
+            column,
+            value: { kind: "const", value: null, pos: action.pos },
+            keepExisting: false,
+            pos: action.pos,
+          }),
+        )
+      : action.where.map((c) => compileColumn(spec, c));
   const whereNames = where.map((w) => w.name);
   // A row selected by its primary key: the key's values in the key's column order, whatever order
   // the spec lists them in (the planner compares and binds them as the key).
@@ -282,7 +319,13 @@ function compileAction(action: ActionSpec, table: CompiledTable): CompiledAction
     index: action.index,
     columns,
     where,
-    forEach: action.forEach ? compilePath(forEachPath(action.forEach.path)) : undefined,
+    // A path that selects several values (`$.data.racks[*].bins[*]`) is the list of them, one
+    // match included (not that match's fields); else the array or map a path names.
+    forEach: action.forEach
+      ? selectsMany(forEachPath(action.forEach.path))
+        ? compileListPath(action.forEach.path)
+        : compilePath(forEachPath(action.forEach.path))
+      : undefined,
     forEachSource: action.forEach?.path,
     guardIndex,
     keyIndexes,
@@ -300,5 +343,8 @@ function compileAction(action: ActionSpec, table: CompiledTable): CompiledAction
     when: action.when ? predicate(action.when) : undefined,
     ifMissing: action.ifMissing ?? "wait",
     with: action.with ? compilePath(action.with.path) : undefined,
+    children: [],
+    nested: action.nestedIn !== undefined,
+    parentKeyFrom: [],
   };
 }

@@ -130,8 +130,9 @@ export function rowValues(ops: readonly MappedOp[]): number {
 
 function mapActions(actions: CompiledEvent, envelope: unknown): MappedOps | MapError {
   const ops: MappedOps = [];
-  let values = MAX_EVENT_VALUES;
+  const budget = { values: MAX_EVENT_VALUES };
   for (const action of actions) {
+    if (action.nested) continue; // mapped by its outer replace, per element
     if (action.when && !action.when(envelope, undefined, 0)) {
       ops.filtered = (ops.filtered ?? 0) + 1;
       continue;
@@ -145,45 +146,8 @@ function mapActions(actions: CompiledEvent, envelope: unknown): MappedOps | MapE
       where[i] = v;
     }
     if (action.mode === "replace") {
-      const list = action.forEach!(envelope);
-      if (list === ABSENT) continue; // selective payload without the collection: children left alone
-      const rows: unknown[][] = [];
-      const keys =
-        Array.isArray(list) || list === null || typeof list !== "object" ? undefined : Object.keys(list);
-      const elements = Array.isArray(list) ? list.length : (keys?.length ?? 0);
-      // Each row holds the parent key (where) and the columns.
-      const width = action.where.length + action.columns.length;
-      values -= elements * width;
-      if (values < 0)
-        return new MapError(
-          `${action.table.name}: for_each ${action.forEachSource} has ${elements} elements, ${elements * width} values with the ${width} columns of each row: over the limit of ${MAX_EVENT_VALUES} values an event may map to`,
-        );
-      if (Array.isArray(list)) {
-        for (let i = 0; i < list.length; i++) {
-          const row: unknown[] = new Array(action.columns.length);
-          const r = readRow(action, envelope, list[i], i, row);
-          if (r instanceof MapError)
-            return new MapError(`${r.reason} (element ${i} of ${action.forEachSource})`);
-          rows.push(row);
-        }
-      } else if (keys) {
-        const map = list as Record<string, unknown>;
-        for (const k of keys) {
-          const element = map[k];
-          const row: unknown[] = new Array(action.columns.length);
-          const r = readRow(action, envelope, element, k, row);
-          if (r instanceof MapError)
-            return new MapError(
-              `${r.reason} (element ${JSON.stringify(excerpt(k))} of ${action.forEachSource})`,
-            );
-          rows.push(row);
-        }
-      } else if (list !== null) {
-        return new MapError(
-          `${action.table.name}: for_each ${action.forEachSource} must be an array or an object, got ${typeof list}`,
-        );
-      }
-      ops.push({ action, values: [], where, rows, signature: "" });
+      const r = mapReplace(action, envelope, envelope, where, ops, budget);
+      if (r instanceof MapError) return r;
       continue;
     }
     const row: unknown[] = new Array(action.columns.length);
@@ -194,4 +158,70 @@ function mapActions(actions: CompiledEvent, envelope: unknown): MappedOps | MapE
     ops.push({ action, values: row, where, rows: undefined, signature });
   }
   return ops;
+}
+
+/**
+ * A replace's op (its rows from the elements `for_each` selects in `source`: the event, or the
+ * outer element of a nested replace), then, per element, the replaces nested under it, their
+ * parent key taken from that element's row. Pushes to `ops`; a MapError for the whole event.
+ */
+function mapReplace(
+  action: CompiledAction,
+  envelope: unknown,
+  source: unknown,
+  where: readonly unknown[],
+  ops: MappedOp[],
+  budget: { values: number },
+): MapError | undefined {
+  const list = action.forEach!(source);
+  if (list === ABSENT) return undefined; // selective payload without the collection: children left alone
+  const rows: unknown[][] = [];
+  const keys =
+    Array.isArray(list) || list === null || typeof list !== "object" ? undefined : Object.keys(list);
+  const elements = Array.isArray(list) ? list.length : (keys?.length ?? 0);
+  // Each row holds the parent key (where) and the columns.
+  const width = action.where.length + action.columns.length;
+  budget.values -= elements * width;
+  if (budget.values < 0)
+    return new MapError(
+      `${action.table.name}: for_each ${action.forEachSource} has ${elements} elements, ${elements * width} values with the ${width} columns of each row: over the limit of ${MAX_EVENT_VALUES} values an event may map to`,
+    );
+  const items: unknown[] = [];
+  if (Array.isArray(list)) {
+    for (let i = 0; i < list.length; i++) {
+      const row: unknown[] = new Array(action.columns.length);
+      const r = readRow(action, envelope, list[i], i, row);
+      if (r instanceof MapError) return new MapError(`${r.reason} (element ${i} of ${action.forEachSource})`);
+      rows.push(row);
+      items.push(list[i]);
+    }
+  } else if (keys) {
+    const map = list as Record<string, unknown>;
+    for (const k of keys) {
+      const element = map[k];
+      const row: unknown[] = new Array(action.columns.length);
+      const r = readRow(action, envelope, element, k, row);
+      if (r instanceof MapError)
+        return new MapError(`${r.reason} (element ${JSON.stringify(excerpt(k))} of ${action.forEachSource})`);
+      rows.push(row);
+      items.push(element);
+    }
+  } else if (list !== null) {
+    return new MapError(
+      `${action.table.name}: for_each ${action.forEachSource} must be an array or an object, got ${typeof list}`,
+    );
+  }
+  ops.push({ action, values: [], where, rows, signature: "" });
+  if (action.children.length === 0) return undefined;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    for (const child of action.children) {
+      const childWhere = child.parentKeyFrom.map((at) =>
+        at < where.length ? where[at] : row[at - where.length],
+      );
+      const r = mapReplace(child, envelope, items[i], childWhere, ops, budget);
+      if (r instanceof MapError) return r;
+    }
+  }
+  return undefined;
 }

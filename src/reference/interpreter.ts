@@ -77,6 +77,7 @@ export class Reference {
       keep: [],
       skippedMissing: 0,
       staleRows: new Set(),
+      notReplaced: new Set(),
     };
     try {
       for (const op of p.ops) this.applyOp(op, outcome, undo);
@@ -242,14 +243,35 @@ export class Reference {
         const parentName = t.spec.parent!.table;
         const parentSpec = this.compiled.tableByName.get(parentName)!.spec;
         const parentKey = keyOf(parentSpec, parentSpec.primaryKey, op.where);
+        // The rows of a replace that did not happen: the replaces nested under them do nothing.
+        const notReplaced = () => {
+          if (a.children.length === 0) return;
+          const where = Object.fromEntries(a.where.map((w, i) => [w.name, op.where[i]]));
+          for (const r of op.rows ?? []) {
+            const row = { ...named(a, r), ...where };
+            out.notReplaced.add(
+              `${t.name}\u0000${keyOf(
+                t.spec,
+                t.primaryKey,
+                t.primaryKey.map((c) => row[c]),
+              )}`,
+            );
+          }
+        };
+        if (a.nested && out.notReplaced.has(`${parentName}\u0000${parentKey}`)) {
+          notReplaced();
+          return;
+        }
         if (out.staleRows.has(`${parentName}\u0000${parentKey}`)) {
           out.stale.push(t.name);
+          notReplaced();
           return;
         }
         if (!this.rows.get(parentName)!.has(parentKey)) {
           out.unmatched.push(t.name);
           if (a.ifMissing === "skip") out.skippedMissing++;
           else out.keep.push(noRow(a, op.where, parentName));
+          notReplaced();
           return;
         }
         this.removeChildren(t, op.where, undo);
@@ -403,6 +425,8 @@ interface Outcome {
   /** Actions left out because their row or parent row was not there (`if_missing: skip`). */
   skippedMissing: number;
   staleRows: Set<string>;
+  /** Rows of replaces that did not happen (stale, no parent row): nested replaces under them do nothing. */
+  notReplaced: Set<string>;
 }
 
 /** An operation the database would refuse: the event is rejected whole. */

@@ -395,6 +395,16 @@ function decideEvent(
   let skipped = 0;
   // Rows this event found stale, so that its child replaces are skipped as well.
   const staleRows = new Set<string>();
+  // Rows of replaces that did not happen: the replaces nested under them do not happen either.
+  const notReplaced = new Set<string>();
+  const markNotReplaced = (op: MappedOp, f: ActionFacts) => {
+    if (op.action.children.length === 0) return;
+    const lead = op.where.length;
+    for (const r of op.rows ?? [])
+      notReplaced.add(
+        `${op.action.table.name}|${keyString(f.key.map((i) => (i < lead ? op.where[i] : r[i - lead])))}`,
+      );
+  };
   const markStale = (t: CompiledTable, key: string | undefined) => {
     stale.push(t.name);
     if (key !== undefined) staleRows.add(`${t.name}|${key}`);
@@ -486,8 +496,14 @@ function decideEvent(
       }
       case "replace": {
         const key = keyString(op.where);
+        // Nested under a replace that did not happen (stale, or no parent row): nothing either.
+        if (a.nested && notReplaced.has(`${t.parent}|${key}`)) {
+          markNotReplaced(op, f);
+          continue;
+        }
         if (staleRows.has(`${t.parent}|${key}`)) {
           stale.push(t.name);
+          markNotReplaced(op, f);
           continue;
         }
         if (!state.get(t.parent!, key)) {
@@ -495,6 +511,7 @@ function decideEvent(
           unmatched.push(t.name);
           if (a.ifMissing === "skip") skipped++;
           else keep.push(noRow(a, op.where, t.parent));
+          markNotReplaced(op, f);
           continue;
         }
         const fresh =

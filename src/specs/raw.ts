@@ -33,6 +33,8 @@ export type RawAction = Partial<Record<ActionMode, string>> & {
   if_missing?: string;
   stamp?: boolean;
   with?: string;
+  /** replace: replaces of the child tables of its rows, one per element, from `@` paths. */
+  children?: RawAction[];
 };
 export type RawEvent = RawAction[] | { actions?: RawAction[]; same_as?: string; when?: RawCondition };
 export interface RawFile {

@@ -106,10 +106,7 @@ export class FileReader {
       }
       const apath = Array.isArray(rawEvent) ? epath : [...epath, "actions"];
       const list = into.events.get(eventType) ?? [];
-      form.actions.forEach((a, i) => {
-        const action = this.action(eventType, a, [...apath, i], list.length);
-        if (action) list.push(action);
-      });
+      form.actions.forEach((a, i) => this.pushAction(eventType, a, [...apath, i], list, undefined));
       into.events.set(eventType, list);
       if (when) into.conditions.set(eventType, when);
     }
@@ -229,7 +226,39 @@ export class FileReader {
     };
   }
 
-  private action(eventType: string, a: RawAction, path: JsonPath, index: number): ActionSpec | undefined {
+  /** Reads an action into `list`, then the replaces nested under it (`children:`), right after it. */
+  private pushAction(
+    eventType: string,
+    a: RawAction,
+    path: JsonPath,
+    list: ActionSpec[],
+    outer: ActionSpec | undefined,
+  ): void {
+    const action = this.action(eventType, a, path, list.length, outer);
+    if (!action) return;
+    list.push(action);
+    (a.children ?? []).forEach((c, i) =>
+      this.pushAction(eventType, c, [...path, "children", i], list, action),
+    );
+  }
+
+  private action(
+    eventType: string,
+    a: RawAction,
+    path: JsonPath,
+    index: number,
+    outer?: ActionSpec,
+  ): ActionSpec | undefined {
+    if (outer && typeof a.replace !== "string") {
+      this.issues.push(
+        issue(
+          this.src.pos(path),
+          "children: holds replaces of the child tables of the outer replace's rows",
+          'write - replace: <child table> with for_each: "@.<array of the element>" and columns',
+        ),
+      );
+      return undefined;
+    }
     const modes = [...MODES.keys()].filter((m) => typeof a[m] === "string");
     if (modes.length !== 1) {
       this.issues.push(
@@ -251,21 +280,29 @@ export class FileReader {
       "when",
       ...(mode === "delete" ? [] : ["if_missing"]),
       ...(mode === "update" || mode === "soft_delete" ? ["stamp"] : []),
-      ...(mode === "replace" ? [] : ["with"]),
+      ...(mode === "replace" ? ["children"] : ["with"]),
     ];
+    if (outer) allowed.splice(allowed.indexOf("where"), 1);
     let ok = true;
     for (const k of Object.keys(a)) {
       if (k === mode || allowed.includes(k)) continue;
       ok = false;
       this.issues.push(
-        issue(
-          this.src.pos([...path, k], true),
-          `"${k}" does not apply to ${mode}`,
-          `${mode} takes: ${allowed.join(", ")}`,
-        ),
+        outer && k === "where"
+          ? issue(
+              this.src.pos([...path, k], true),
+              "a nested replace has no where: its parent key is the row of the outer replace's element",
+              "remove where; the parent columns are filled from that row",
+            )
+          : issue(
+              this.src.pos([...path, k], true),
+              `"${k}" does not apply to ${mode}`,
+              `${mode} takes: ${allowed.join(", ")}`,
+            ),
       );
     }
     for (const k of def.required) {
+      if (outer && k === "where") continue; // a nested replace's parent key is its outer row's
       if (a[k as keyof RawAction] === undefined) {
         ok = false;
         this.issues.push(
@@ -291,7 +328,17 @@ export class FileReader {
     let forEach: ActionSpec["forEach"];
     if (a.for_each !== undefined) {
       const v = this.reader.value(a.for_each, [...path, "for_each"]);
-      if (v.kind === "path" && v.root === "event") forEach = v;
+      if (outer) {
+        if (v.kind === "path" && v.root === "element") forEach = v;
+        else
+          this.issues.push(
+            issue(
+              this.src.pos([...path, "for_each"]),
+              "a nested replace's for_each is a path into the outer element, like @.bins",
+              "start it with @: it reads each element of the outer replace",
+            ),
+          );
+      } else if (v.kind === "path" && v.root === "event") forEach = v;
       else
         this.issues.push(
           issue(
@@ -323,7 +370,7 @@ export class FileReader {
           ),
         );
     }
-    let ifMissing: ActionSpec["ifMissing"];
+    let ifMissing: ActionSpec["ifMissing"] = outer?.ifMissing;
     if (a.if_missing !== undefined) {
       if (a.if_missing === "wait" || a.if_missing === "skip") ifMissing = a.if_missing;
       else
@@ -349,6 +396,7 @@ export class FileReader {
       ...(ifMissing ? { ifMissing, ifMissingPos: this.src.pos([...path, "if_missing"], true) } : {}),
       ...(a.stamp === false ? { noStamp: true } : {}),
       ...(withPath ? { with: withPath } : {}),
+      ...(outer ? { nestedIn: outer.index } : {}),
     };
   }
 

@@ -198,6 +198,12 @@ export interface ActionSpec {
    * columns (a YAML anchor) maps a refund from the event's root and from a replace's elements alike.
    */
   readonly with?: ValueSpec & { kind: "path" };
+  /**
+   * A replace nested under another's `children:` (the index of that replace in the event's
+   * actions): one per element of the outer replace, its rows under that element's row, its parent
+   * key taken from that row (it has no `where`), its for_each an `@` path into the element.
+   */
+  readonly nestedIn?: number;
   readonly ifMissingPos?: SourcePos;
 }
 

@@ -50,6 +50,19 @@ export function validateSpec(spec: Spec): SpecIssue[] {
         );
       }
       seen.set(action.table, action);
+      if (action.nestedIn !== undefined) {
+        const outer = actions.find((a) => a.index === action.nestedIn);
+        if (outer && table.parent?.table !== outer.table) {
+          issues.push(
+            issue(
+              action.tablePos,
+              `${action.table} is nested under the replace of ${outer.table}, but its parent is ${table.parent?.table ?? "none"}`,
+              `nest under it only replaces of tables whose parent is ${outer.table} (parent: { table: ${outer.table}, columns: [its primary key] })`,
+            ),
+          );
+          continue;
+        }
+      }
       checkAction(table, action, issues);
     }
   }
@@ -492,7 +505,10 @@ function checkAction(table: TableSpec, action: ActionSpec, issues: SpecIssue[]) 
     ...action.columns.map((c) => c.column),
     ...(action.noStamp ? [] : table.stamp.keys()),
   ]);
-  issues.push(...def.check(table, action, { written, whereCols: action.where.map((w) => w.column) }));
+  // A nested replace's parent key comes from its outer row: the parent columns are given.
+  const whereCols =
+    action.nestedIn !== undefined && table.parent ? table.parent.columns : action.where.map((w) => w.column);
+  issues.push(...def.check(table, action, { written, whereCols }));
   if (
     table.guard &&
     table.columns.has(table.guard) &&

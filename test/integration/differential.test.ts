@@ -37,6 +37,7 @@ const BASE: SmallSpec = {
   hardDelete: false,
   skipMissing: false,
   touch: false,
+  nested: false,
 };
 
 /**
@@ -131,6 +132,35 @@ const REGRESSIONS: { name: string; spec: Partial<SmallSpec>; events: ReadableEve
       { type: "p.touched", key: 0, ts: 0, data: { created: "2024-12-31T23:00:00Z", amount: "12.5" } },
       { type: "p.touched", key: 0, ts: 3, data: { created: "2025-01-01T00:00:00+01:00" } },
       { type: "p.updated", key: 0, ts: 2, data: { name: "n2" } },
+    ],
+  },
+  {
+    name: "nested replaces: a child's grandchildren from its element, a duplicate one rejects the event",
+    spec: { child: "replace", grandchild: true, nested: true, guard: "ts" },
+    events: [
+      {
+        type: "p.created",
+        key: 0,
+        ts: 2,
+        data: {
+          items: [
+            { cid: "c1", qty: 1 },
+            { cid: "c2", qty: 2, sku: "s0", bins: [{ gid: "g2", w: "0.5" }] },
+          ],
+        },
+      },
+      {
+        type: "p.created",
+        key: 1,
+        data: { items: [{ cid: "c2", sku: "t0", bins: [{ gid: "g1", w: 1.5 }, { gid: "g1" }] }] },
+      },
+      { type: "p.g_set", key: 0, data: { cid: "c1", bins: [{ gid: "g1", w: 1.5 }] } },
+      {
+        type: "p.created",
+        key: 0,
+        ts: 0,
+        data: { items: [{ cid: "c2", sku: "t0", bins: [{ gid: "g1", w: 1.5 }, { gid: "g1" }] }] },
+      },
     ],
   },
   {
@@ -285,6 +315,21 @@ events:
         0,
         "2025-01-01 00:00:02.000000",
       ]),
+    ]);
+  });
+
+  it("nested replaces: the reference's rows and letters", () => {
+    const r = REGRESSIONS.find((x) => x.name.startsWith("nested replaces"))!;
+    const spec = { ...BASE, ...r.spec };
+    const lines = streamLines(spec, generated(spec, r.events)).map((l) => l.text);
+    const out = referenceOutcome(compileYaml(specYaml(spec)), lines);
+    // The second event's two g1 bins are one row twice: the event is rejected whole.
+    expect(out.letters).toEqual(["failed 00000000-0000-4000-8000-000000000002 p.created"]);
+    expect(out.tables.c?.length).toBe(2);
+    // The fourth is stale: its racks and bins change nothing.
+    expect(out.tables.g).toEqual([
+      JSON.stringify(["0A", "c1", "g1", "1.5"]),
+      JSON.stringify(["0A", "c2", "g2", "0.5"]),
     ]);
   });
 

@@ -6,7 +6,8 @@ import { cli } from "../helpers/cli.js";
 import { testScope } from "../helpers/kafka.js";
 
 /**
- * Domains added as YAML only (test/fixtures/domains: payments, fulfilment, shipments, carts, invoices), each
+ * Domains added as YAML only (test/fixtures/domains: payments, fulfilment, warehouses, shipments, carts,
+ * invoices), each
  * replayed into MariaDB: conditions, transforms, reuse and a generated column, no src/ change.
  */
 const scope = testScope();
@@ -99,6 +100,46 @@ describe("payments", () => {
     const counts = JSON.parse(st.stdout).events.replay;
     expect(counts["payment.created"]).toMatchObject({ applied: 1, filtered: 1 });
     expect(counts["payment.refunded"]).toMatchObject({ applied: 3, missing_skipped: 1 });
+  });
+});
+
+describe("warehouses", () => {
+  it("explodes racks and, nested under each, its bins carrying the rack's key; a restock replaces both", async () => {
+    const { db, summary } = await replay("warehouses", [
+      ev("warehouse.stocked", "wh-1", "2025-08-01T09:00:00Z", {
+        name: "North",
+        racks: [
+          { rack_id: "R1", aisle: "A", bins: [{ sku: "X", capacity: 10 }, { sku: "Y" }] },
+          { rack_id: "R2", aisle: "B", bins: [{ sku: "Z", capacity: 5 }] },
+          { rack_id: "R3", aisle: "C" }, // no bins field: no bins
+        ],
+      }),
+      // One bin in one rack (a [*].bins[*] path with one match is still a list of one).
+      ev("warehouse.stocked", "wh-2", "2025-08-01T09:00:00Z", {
+        racks: [{ rack_id: "R1", bins: [{ sku: "Q" }] }],
+      }),
+      // Restocked: R1 keeps one bin, R2 is gone with its bins (cascade).
+      ev("warehouse.stocked", "wh-1", "2025-08-02T09:00:00Z", {
+        racks: [{ rack_id: "R1", aisle: "A", bins: [{ sku: "W", capacity: 1 }] }],
+      }),
+      // Older than the restock: stale, and so are its racks and their bins.
+      ev("warehouse.stocked", "wh-1", "2025-08-01T12:00:00Z", {
+        racks: [{ rack_id: "R9", bins: [{ sku: "OLD" }] }],
+      }),
+    ]);
+    expect(summary).toMatchObject({ read: 4, applied: 3, stale: 1, dead_lettered: 0 });
+    expect(await db.rows("SELECT warehouse_id, bin_count FROM warehouses ORDER BY warehouse_id")).toEqual([
+      { warehouse_id: "wh-1", bin_count: 1 },
+      { warehouse_id: "wh-2", bin_count: 1 },
+    ]);
+    expect(await db.rows("SELECT * FROM racks ORDER BY warehouse_id, rack_id")).toEqual([
+      { warehouse_id: "wh-1", rack_id: "R1", aisle: "A" },
+      { warehouse_id: "wh-2", rack_id: "R1", aisle: null },
+    ]);
+    expect(await db.rows("SELECT * FROM bins ORDER BY warehouse_id, rack_id, bin_no")).toEqual([
+      { warehouse_id: "wh-1", rack_id: "R1", bin_no: 1, sku: "W", capacity: 1 },
+      { warehouse_id: "wh-2", rack_id: "R1", bin_no: 1, sku: "Q", capacity: null },
+    ]);
   });
 });
 

@@ -38,3 +38,24 @@ describe.each(DIALECTS)("golden SQL of the shipped projections (%s)", (dialect) 
       for (const a of actions) for (const sql of describeAction(a, dialect)) expect(sql).not.toMatch(/'/);
   });
 });
+
+/**
+ * The spec language's newer forms, in the fixture domains that use them: extend (fulfilment),
+ * stamp: false and set-once updates (fulfilment), nested replaces (warehouses), with (payments).
+ */
+describe.each(DIALECTS)("golden SQL of the newer forms (%s)", (dialect) => {
+  for (const domain of ["fulfilment", "warehouses", "payments"]) {
+    it(`${domain}: DDL and statements`, async () => {
+      const loaded = loadSpecDir(fileURLToPath(new URL(`../fixtures/domains/${domain}`, import.meta.url)));
+      expect(loaded.issues).toEqual([]);
+      const plan = compile(loaded.spec, dialect);
+      const parts = [`${plan.tables.map((t) => t.ddl).join(";\n\n")};`, ""];
+      for (const [eventType, actions] of plan.events) {
+        parts.push(`-- ${eventType}`);
+        for (const a of actions) for (const sql of describeAction(a, dialect)) parts.push(`${sql};`);
+        parts.push("");
+      }
+      await expect(parts.join("\n")).toMatchFileSnapshot(`../golden/domains/${domain}.${dialect}.sql`);
+    });
+  }
+});

@@ -30,6 +30,8 @@ export interface SmallSpec {
   readonly skipMissing: boolean;
   /** `p.touched`: an update that writes no stamp (never stale, the guard stays) and sets `created` once. */
   readonly touch: boolean;
+  /** With a replace of `c` and grandchildren: the replace nests one of `g` per element (`children:`). */
+  readonly nested: boolean;
 }
 
 export const smallSpecArb: fc.Arbitrary<SmallSpec> = fc.record({
@@ -48,6 +50,7 @@ export const smallSpecArb: fc.Arbitrary<SmallSpec> = fc.record({
   hardDelete: fc.boolean(),
   skipMissing: fc.boolean(),
   touch: fc.boolean(),
+  nested: fc.boolean(),
 });
 
 const KEY_TYPE = { varchar: "varchar(6)", char: "char(4)", decimal: "decimal(8,2)" } as const;
@@ -132,6 +135,14 @@ export function specYaml(s: SmallSpec): string {
       "      where: { id: $.entity_id }",
       "      for_each: $.data.items",
       '      columns: { cid: "@.cid", qty: "@.qty", sku: "@.sku" }',
+      ...(s.nested && s.grandchild
+        ? [
+            "      children:",
+            "        - replace: g",
+            '          for_each: "@.bins"',
+            '          columns: { gid: "@.gid", w: "@.w" }',
+          ]
+        : []),
     );
   if (s.log !== "none")
     lines.push(
@@ -251,14 +262,14 @@ const pools = (c: number) => ({
     [{ cid: "c1", qty: 1 }],
     [
       { cid: "c1", qty: 1 },
-      { cid: "c2", qty: 2, sku: `s${c}` },
+      { cid: "c2", qty: 2, sku: `s${c}`, bins: [{ gid: "g2", w: "0.5" }] },
     ],
     [],
     ABSENT,
     null,
     [{ cid: "c1" }, { cid: "c1", qty: 3 }],
     { m: { cid: "c3", sku: `s${c}` } },
-    [{ cid: "c2", sku: `t${c}` }],
+    [{ cid: "c2", sku: `t${c}`, bins: [{ gid: "g1", w: 1.5 }, { gid: "g1" }] }],
   ],
   cid: ["c1", "c2", "c3"],
   qty: [1, 5, ABSENT, null, "x"],
