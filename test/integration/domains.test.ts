@@ -6,11 +6,13 @@ import { cli } from "../helpers/cli.js";
 import { testScope } from "../helpers/kafka.js";
 
 /**
- * Domains added as YAML only (test/fixtures/domains: payments, fulfilment, warehouses, shipments, carts,
- * invoices), each
+ * Domains added as YAML only (test/fixtures/domains: payments, shipments, carts; the cookbook's in
+ * docs/cookbook: fulfilment, warehouses, invoices), each
  * replayed into MariaDB: conditions, transforms, reuse and a generated column, no src/ change.
  */
 const scope = testScope();
+/** The domains of the docs' cookbook (docs/cookbook/), tested here beside the fixtures. */
+const COOKBOOK = new Set(["fulfilment", "warehouses", "invoices"]);
 const dir = mkdtempSync(join(tmpdir(), "projector-domains-"));
 let serial = 0;
 const ev = (event_type: string, entity_id: string, timestamp: string, data: Record<string, unknown>) => ({
@@ -25,7 +27,7 @@ async function replay(domain: string, events: object[]) {
   const db = await scope.db();
   const file = join(dir, `${domain}.jsonl`);
   writeFileSync(file, `${events.map((e) => JSON.stringify(e)).join("\n")}\n`);
-  const projections = `test/fixtures/domains/${domain}`;
+  const projections = COOKBOOK.has(domain) ? `docs/cookbook/${domain}` : `test/fixtures/domains/${domain}`;
   const r = cli(["replay", file, "--json", "--projections", projections], { MYSQL_URL: db.url });
   expect(r.status, r.stderr).toBe(0);
   return { db, summary: JSON.parse(r.stdout) as Record<string, unknown>, projections };
