@@ -291,7 +291,10 @@ function joinedStatement(shape: RowShape, ops: readonly MappedOp[]): Statement {
   const params: unknown[] = [];
   for (const op of ops) {
     for (const w of op.where) params.push(w);
-    for (const i of shape.present) params.push(op.values[i]);
+    // Another action whose statement has the same text lists the same columns, maybe at other
+    // indexes of its own values (an absent column before them): its own present indexes.
+    const present = op.action === ops[0]!.action ? shape.present : presentIndexes(op.signature);
+    for (const i of present) params.push(op.values[i]);
   }
   return { sql: shape.prefix + shape.row.repeat(ops.length - 1) + shape.suffix, params };
 }

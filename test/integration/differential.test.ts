@@ -38,6 +38,7 @@ const BASE: SmallSpec = {
   skipMissing: false,
   touch: false,
   nested: false,
+  rename: false,
 };
 
 /**
@@ -161,6 +162,16 @@ const REGRESSIONS: { name: string; spec: Partial<SmallSpec>; events: ReadableEve
         ts: 0,
         data: { items: [{ cid: "c2", sku: "t0", bins: [{ gid: "g1", w: 1.5 }, { gid: "g1" }] }] },
       },
+    ],
+  },
+  {
+    name: "two update actions with one statement text bind their own values (review: values shifted)",
+    spec: { rename: true },
+    events: [
+      { type: "p.created", key: 0, data: { name: "n1" } },
+      { type: "p.created", key: 1, data: { name: "n1" } },
+      { type: "p.updated", key: 0, data: { name: "n2", amount: "7" } },
+      { type: "p.renamed", key: 1, data: { name: "n2", amount: "12.5" } },
     ],
   },
   {

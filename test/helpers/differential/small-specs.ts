@@ -32,6 +32,8 @@ export interface SmallSpec {
   readonly touch: boolean;
   /** With a replace of `c` and grandchildren: the replace nests one of `g` per element (`children:`). */
   readonly nested: boolean;
+  /** `p.renamed`: an update of `doc, name, amount`: without doc, the same statement text as p.updated's. */
+  readonly rename: boolean;
 }
 
 export const smallSpecArb: fc.Arbitrary<SmallSpec> = fc.record({
@@ -51,6 +53,7 @@ export const smallSpecArb: fc.Arbitrary<SmallSpec> = fc.record({
   skipMissing: fc.boolean(),
   touch: fc.boolean(),
   nested: fc.boolean(),
+  rename: fc.boolean(),
 });
 
 const KEY_TYPE = { varchar: "varchar(6)", char: "char(4)", decimal: "decimal(8,2)" } as const;
@@ -172,6 +175,13 @@ export function specYaml(s: SmallSpec): string {
       "      column: deleted_at",
     );
   if (s.hardDelete) lines.push("  p.deleted:", "    - delete: p", "      where: { id: $.entity_id }");
+  if (s.rename)
+    lines.push(
+      "  p.renamed:",
+      "    - update: p",
+      "      where: { id: $.entity_id }",
+      "      set: { doc: $.data.doc, name: $.data.name, amount: $.data.amount }",
+    );
   if (s.touch)
     lines.push(
       "  p.touched:",
@@ -225,6 +235,7 @@ export function eventTypes(s: SmallSpec): string[] {
     ...(s.softDelete ? ["p.removed"] : []),
     ...(s.hardDelete ? ["p.deleted"] : []),
     ...(s.touch ? ["p.touched"] : []),
+    ...(s.rename ? ["p.renamed"] : []),
     ...(s.child === "upsert" || s.child === "both" ? ["p.c_added"] : []),
     ...(child ? ["p.c_changed"] : []),
     ...(child && s.grandchild ? ["p.g_set"] : []),
