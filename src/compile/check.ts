@@ -99,6 +99,16 @@ function checkPaths(v: ValueSpec, issues: SpecIssue[]): void {
         ),
       );
   }
+  if (v.kind === "each")
+    for (const inner of valuesIn(v.of))
+      if (inner.kind === "key")
+        issues.push(
+          issue(
+            inner.pos,
+            "@key is the key of a replace's map element; each … of reads the values a path selects, without their keys",
+            "use @index (the element's place in the list) or a field of the element",
+          ),
+        );
   if (v.kind === "each" && typeOf(v.of) === "list")
     issues.push(
       issue(

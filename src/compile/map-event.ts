@@ -186,14 +186,15 @@ function mapReplace(
     return new MapError(
       `${action.table.name}: for_each ${action.forEachSource} has ${elements} elements, ${elements * width} values with the ${width} columns of each row: over the limit of ${MAX_EVENT_VALUES} values an event may map to`,
     );
-  const items: unknown[] = [];
+  // The elements, kept for the replaces nested under this one (their for_each reads them).
+  const items: unknown[] | undefined = action.children.length > 0 ? [] : undefined;
   if (Array.isArray(list)) {
     for (let i = 0; i < list.length; i++) {
       const row: unknown[] = new Array(action.columns.length);
       const r = readRow(action, envelope, list[i], i, row);
       if (r instanceof MapError) return new MapError(`${r.reason} (element ${i} of ${action.forEachSource})`);
       rows.push(row);
-      items.push(list[i]);
+      items?.push(list[i]);
     }
   } else if (keys) {
     const map = list as Record<string, unknown>;
@@ -204,7 +205,7 @@ function mapReplace(
       if (r instanceof MapError)
         return new MapError(`${r.reason} (element ${JSON.stringify(excerpt(k))} of ${action.forEachSource})`);
       rows.push(row);
-      items.push(element);
+      items?.push(element);
     }
   } else if (list !== null) {
     return new MapError(
@@ -212,7 +213,7 @@ function mapReplace(
     );
   }
   ops.push({ action, values: [], where, rows, signature: "" });
-  if (action.children.length === 0) return undefined;
+  if (!items) return undefined;
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
     for (const child of action.children) {

@@ -396,14 +396,11 @@ function decideEvent(
   // Rows this event found stale, so that its child replaces are skipped as well.
   const staleRows = new Set<string>();
   // Rows of replaces that did not happen: the replaces nested under them do not happen either.
-  const notReplaced = new Set<string>();
+  let notReplaced: Set<string> | undefined;
   const markNotReplaced = (op: MappedOp, f: ActionFacts) => {
     if (op.action.children.length === 0) return;
-    const lead = op.where.length;
-    for (const r of op.rows ?? [])
-      notReplaced.add(
-        `${op.action.table.name}|${keyString(f.key.map((i) => (i < lead ? op.where[i] : r[i - lead])))}`,
-      );
+    notReplaced ??= new Set();
+    rowsOf(op, f, notReplaced);
   };
   const markStale = (t: CompiledTable, key: string | undefined) => {
     stale.push(t.name);
@@ -497,7 +494,7 @@ function decideEvent(
       case "replace": {
         const key = keyString(op.where);
         // Nested under a replace that did not happen (stale, or no parent row): nothing either.
-        if (a.nested && notReplaced.has(`${t.parent}|${key}`)) {
+        if (a.nested && notReplaced?.has(`${t.parent}|${key}`)) {
           markNotReplaced(op, f);
           continue;
         }
@@ -612,14 +609,15 @@ function takeUniques(
     const old = row?.uniques?.get(u.name);
     if (now !== undefined) {
       const owner = state.resolveUnique(t.name, u.name, now);
-      if (owner === undefined)
-        state.knowsUnique(
-          t.name,
-          u.name,
-          now,
-          u.columns.map((c) => merged.get(c)),
-        );
-      else if (owner !== key)
+      if (owner === undefined) {
+        if (!state.knowsUnique(t.name, u.name, now))
+          state.noteUnknown(
+            t.name,
+            u.name,
+            now,
+            u.columns.map((c) => merged.get(c)),
+          );
+      } else if (owner !== key)
         throw new Rejected(
           `${t.name}: unique key (${u.columns.join(", ")}) = ${u.columns.map((c) => show(merged.get(c))).join(", ")} already belongs to row ${owner.split("\u0001").join(", ")}`,
         );
@@ -670,4 +668,13 @@ function olderThanRow(state: RowState, t: CompiledTable, key: string, guard: unk
   const row = state.get(t.name, key);
   const newest = row ? row.guard : state.tomb(t.name, key);
   return newest != null && compareGuard(guard, newest) < 0;
+}
+
+/** Adds the rows (`table|key`) of a replace op to `into`. */
+function rowsOf(op: MappedOp, f: ActionFacts, into: Set<string>): void {
+  const lead = op.where.length;
+  for (const r of op.rows ?? [])
+    into.add(
+      `${op.action.table.name}|${keyString(f.key.map((i) => (i < lead ? op.where[i] : r[i - lead])))}`,
+    );
 }

@@ -189,15 +189,15 @@ export class RowState {
     this.knownUniques.add(`${table}\u0002${uniqueName}\u0002${key}`);
   }
 
-  /**
-   * Whether the state knows who holds this unique value (nobody, maybe); if not, it is noted in
-   * `unknownUniques` for the planner to look up.
-   */
-  knowsUnique(table: string, uniqueName: string, key: string, values: readonly unknown[]): boolean {
+  /** Whether the state knows who holds this unique value (nobody, maybe). */
+  knowsUnique(table: string, uniqueName: string, key: string): boolean {
     const id = `${table}\u0002${uniqueName}\u0002${key}`;
-    if (this.knownUniques.has(id) || this.byUnique.has(id)) return true;
-    this.unknownUniques.set(id, { table, unique: uniqueName, values });
-    return false;
+    return this.knownUniques.has(id) || this.byUnique.has(id);
+  }
+
+  /** A unique value a write took without the state knowing its owner: for the planner to look up. */
+  noteUnknown(table: string, uniqueName: string, key: string, values: readonly unknown[]): void {
+    this.unknownUniques.set(`${table}\u0002${uniqueName}\u0002${key}`, { table, unique: uniqueName, values });
   }
 
   /** The guard value the row was hard-deleted with, if it was (by this batch or before it). */
@@ -332,11 +332,31 @@ export class RowState {
     childrenOf: (table: string) => readonly CompiledTable[],
   ): void {
     const keys = this.under.get(child.name)?.get(parentKey);
-    if (!keys) return;
-    for (const k of [...keys]) {
-      this.forget(child.name, k);
-      for (const c of childrenOf(child.name)) this.deleteChildren(c, k, childrenOf);
+    if (keys)
+      for (const k of [...keys]) {
+        this.forget(child.name, k);
+        for (const c of childrenOf(child.name)) this.deleteChildren(c, k, childrenOf);
+      }
+    // Rows further down whose own parent this state does not know (a bin read by its unique value,
+    // its rack not read): a child's key starts with its parent's, so they are under that prefix.
+    const below = childrenOf(child.name);
+    if (below.length > 0) {
+      const prefix = parentKey + SEP;
+      for (const c of below) this.deleteUnderPrefix(c, prefix, childrenOf);
     }
+  }
+
+  /** Forgets the known rows of `table` and its descendants whose parent key starts with `prefix`. */
+  private deleteUnderPrefix(
+    table: CompiledTable,
+    prefix: string,
+    childrenOf: (table: string) => readonly CompiledTable[],
+  ): void {
+    const byParent = this.under.get(table.name);
+    if (byParent)
+      for (const [parent, keys] of [...byParent])
+        if (parent.startsWith(prefix)) for (const k of [...keys]) this.forget(table.name, k);
+    for (const c of childrenOf(table.name)) this.deleteUnderPrefix(c, prefix, childrenOf);
   }
 
   /** One row is gone (known absent). */

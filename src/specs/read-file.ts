@@ -282,7 +282,10 @@ export class FileReader {
       ...(mode === "update" || mode === "soft_delete" ? ["stamp"] : []),
       ...(mode === "replace" ? ["children"] : ["with"]),
     ];
-    if (outer) allowed.splice(allowed.indexOf("where"), 1);
+    if (outer) {
+      allowed.splice(allowed.indexOf("where"), 1);
+      allowed.splice(allowed.indexOf("when"), 1);
+    }
     let ok = true;
     for (const k of Object.keys(a)) {
       if (k === mode || allowed.includes(k)) continue;
@@ -294,11 +297,17 @@ export class FileReader {
               "a nested replace has no where: its parent key is the row of the outer replace's element",
               "remove where; the parent columns are filled from that row",
             )
-          : issue(
-              this.src.pos([...path, k], true),
-              `"${k}" does not apply to ${mode}`,
-              `${mode} takes: ${allowed.join(", ")}`,
-            ),
+          : outer && k === "when"
+            ? issue(
+                this.src.pos([...path, k], true),
+                "a nested replace takes no when: it applies with its outer replace",
+                "put the when on the outer replace, or on the event type",
+              )
+            : issue(
+                this.src.pos([...path, k], true),
+                `"${k}" does not apply to ${mode}`,
+                `${mode} takes: ${allowed.join(", ")}`,
+              ),
       );
     }
     for (const k of def.required) {

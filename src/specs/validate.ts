@@ -482,9 +482,10 @@ function checkAction(table: TableSpec, action: ActionSpec, issues: SpecIssue[]) 
   check(action.columns, def.element || action.with !== undefined);
   check(action.where, action.with !== undefined);
   if (action.with) {
+    // Outside an each … of (there @index numbers its elements): with's one object has no index.
     for (const c of [...action.columns, ...action.where])
-      for (const [v] of valuesInContext(c.value, true))
-        if (v.kind === "key" || v.kind === "index" || v.kind === "position")
+      for (const [v, el] of valuesInContext(c.value, false))
+        if (!el && (v.kind === "key" || v.kind === "index" || v.kind === "position"))
           issues.push(
             issue(
               v.pos,

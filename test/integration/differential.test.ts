@@ -344,6 +344,49 @@ events:
     ]);
   });
 
+  it("nested replaces and a unique key two levels down: a bin read by its sku goes with its rack (review)", async () => {
+    const yaml = `tables:
+  w: { primary_key: [wid], columns: { wid: { type: varchar(8) } } }
+  racks:
+    parent: { table: w, columns: [wid] }
+    primary_key: [wid, rid]
+    columns: { wid: { type: varchar(8) }, rid: { type: varchar(8) } }
+  bins:
+    parent: { table: racks, columns: [wid, rid] }
+    primary_key: [wid, rid, n]
+    unique: [[wid, sku]]
+    columns: { wid: { type: varchar(8) }, rid: { type: varchar(8) }, n: { type: int }, sku: { type: varchar(8) } }
+events:
+  w.stocked:
+    - upsert: w
+      columns: { wid: $.entity_id }
+    - replace: racks
+      where: { wid: $.entity_id }
+      for_each: $.data.racks
+      columns: { rid: "@.rid" }
+      children:
+        - replace: bins
+          for_each: "@.bins"
+          columns: { n: "@position", sku: "@.sku" }
+`;
+    const line = (i: number, racks: unknown) =>
+      JSON.stringify({
+        event_type: "w.stocked",
+        event_id: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
+        timestamp: "2025-01-01T00:00:00Z",
+        entity_id: "W",
+        data: { racks },
+      });
+    const lines = [
+      line(1, [{ rid: "R1", bins: [{ sku: "A" }] }]),
+      line(2, [{ rid: "R2", bins: [{ sku: "A" }] }]),
+    ];
+    const expected = referenceOutcome(compileYaml(yaml), lines);
+    expect(expected.letters).toEqual([]);
+    expect(expected.tables.bins).toEqual([JSON.stringify(["W", "R2", 1, "A"])]);
+    await check(yaml, lines, "nested unique");
+  });
+
   for (const r of REGRESSIONS)
     it(`regression: ${r.name}`, async () => {
       const spec = { ...BASE, ...r.spec };
