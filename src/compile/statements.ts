@@ -52,6 +52,11 @@ export interface RowShape {
   readonly suffix: string;
   /** Indexes into op.values of the columns in the statement, in order. */
   readonly present: readonly number[];
+  /**
+   * Upserts and updates: the signature `present` comes from. Another op in the statement (of
+   * another action with the same text) takes its own indexes from its own signature.
+   */
+  readonly signature?: string;
   /** The row template when every listed column has a value. */
   readonly row: string;
   /**
@@ -127,7 +132,15 @@ export function upsertShape(action: CompiledAction, signature: string, dialect: 
             ),
           }
         : undefined;
-    return { key: prefix + suffix, prefix, suffix, present, row: placeholders(cols.length), supersede };
+    return {
+      key: prefix + suffix,
+      prefix,
+      suffix,
+      present,
+      signature,
+      row: placeholders(cols.length),
+      supersede,
+    };
   });
 }
 
@@ -186,7 +199,12 @@ export function upsertStatement(shape: RowShape, ops: readonly MappedOp[]): Stat
   const params: unknown[] = new Array(ops.length * shape.present.length);
   let k = 0;
   for (const op of ops) {
-    const present = op.action === ops[0]!.action ? shape.present : presentIndexes(op.signature);
+    // Each op's own present indexes: ops of another action may share the statement text (and
+    // replace an earlier op of the same row in it), with the same columns at other indexes.
+    const present =
+      shape.signature === undefined || op.signature === shape.signature
+        ? shape.present
+        : presentIndexes(op.signature);
     for (const i of present) params[k++] = op.values[i];
   }
   return { sql: shape.prefix + rowsOf(shape.row, ops.length) + shape.suffix, params };
@@ -278,6 +296,7 @@ export function updateShape(action: CompiledAction, signature: string): RowShape
       prefix,
       suffix,
       present,
+      signature,
       row: ` UNION ALL SELECT ${"?,".repeat(width - 1)}?`,
     };
   });
@@ -293,7 +312,10 @@ function joinedStatement(shape: RowShape, ops: readonly MappedOp[]): Statement {
     for (const w of op.where) params.push(w);
     // Another action whose statement has the same text lists the same columns, maybe at other
     // indexes of its own values (an absent column before them): its own present indexes.
-    const present = op.action === ops[0]!.action ? shape.present : presentIndexes(op.signature);
+    const present =
+      shape.signature === undefined || op.signature === shape.signature
+        ? shape.present
+        : presentIndexes(op.signature);
     for (const i of present) params.push(op.values[i]);
   }
   return { sql: shape.prefix + shape.row.repeat(ops.length - 1) + shape.suffix, params };
