@@ -11,7 +11,8 @@
 //   emit      ← source, compile, core         (Kafka producer)
 //   reference ← run, compile, specs, core     (the reference interpreter: what the tables must be)
 //   examples  ← reference, run, compile, specs, core (the engine of `projector test`)
-//   cli       ← everything above, and tools/
+//   jobs      ← everything above (run, replay, rebuild, retry, status: start-up, pipeline, metrics)
+//   cli       ← everything above, and tools/ (flags in, options to a job, printing out)
 const below = {
   core: [],
   language: ["core"],
@@ -23,6 +24,7 @@ const below = {
   emit: ["source", "compile", "core"],
   reference: ["run", "compile", "specs", "language", "core"],
   examples: ["reference", "run", "compile", "specs", "language", "core"],
+  jobs: ["examples", "reference", "emit", "source", "sink", "run", "compile", "specs", "language", "core"],
 };
 
 const layering = Object.entries(below).map(([folder, allowed]) => ({

@@ -1,13 +1,4 @@
-/** An error the user can fix (bad flag, unreachable server, missing file): printed without a stack trace. */
-export class UserError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-    this.name = "UserError";
-  }
-}
+import { UserError } from "../core/user-error.js";
 
 /** An integer flag value from `min` to `max`; anything else is a user error naming the flag. */
 export function intOption(
@@ -55,9 +46,4 @@ export function bytesOption(flag: string, raw: string | undefined, min: number):
       `${flag} must be a size of at least ${min} bytes, like 4194304, 512k or 4mb, got ${JSON.stringify(String(raw))}`,
     );
   return n;
-}
-
-/** The bytes a batch read from a file may hold: a batch stays bounded however big its records are. */
-export function batchBytes(maxRecordBytes: number): number {
-  return Math.max(8 << 20, 2 * maxRecordBytes);
 }

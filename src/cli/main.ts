@@ -1,5 +1,7 @@
 import { Command, Option } from "commander";
 import { forTerminal } from "../core/terminal.js";
+import { UserError } from "../core/user-error.js";
+import { DEFAULT_PROJECTIONS } from "../jobs/load-specs.js";
 import { formatIssue, SpecError } from "../specs/issues.js";
 import { ddlCommand } from "./commands/ddl.js";
 import {
@@ -18,9 +20,7 @@ import { runCommand } from "./commands/run.js";
 import { statusCommand } from "./commands/status.js";
 import { testCommand } from "./commands/test.js";
 import { validateCommand } from "./commands/validate.js";
-import { UserError } from "./errors.js";
 import { tuneHeap } from "./heap.js";
-import { DEFAULT_PROJECTIONS } from "./load-specs.js";
 
 /** How long a finished command waits for the event loop to drain by itself before it exits. */
 const EXIT_GRACE_MS = 3_000;

@@ -5,14 +5,14 @@ import { COUNTERS, DEAD_LETTERS, OFFSETS } from "../compile/engine-tables.js";
 import { lettersByClassStatement } from "../compile/letter-classes.js";
 import { partitionKey } from "../core/source-record.js";
 import { forTerminal } from "../core/terminal.js";
+import { kafkaUserError } from "../jobs/kafka-errors.js";
+import { rebuilds, type TableState, tableStates } from "../jobs/versions.js";
 import { OffsetsStore } from "../run/offsets.js";
 import type { MysqlSink } from "../sink/mysql-sink.js";
 import { createKafka, type KafkaSettings } from "../source/kafka/config.js";
 import { lagEvents } from "../source/kafka/lag.js";
 import { watermarks } from "../source/kafka/topics.js";
-import { kafkaUserError } from "./kafka-errors.js";
 import { fitWidth } from "./terminal-text.js";
-import { rebuilds, type TableState, tableStates } from "./versions.js";
 
 /** One look at the projection: what a frame of `status --watch` shows. */
 export interface WatchSample {

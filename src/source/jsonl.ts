@@ -153,3 +153,8 @@ function headOf(buffers: readonly Buffer[], n: number): Buffer {
   }
   return out;
 }
+
+/** The bytes a batch read from a file may hold: a batch stays bounded however big its records are. */
+export function batchBytes(maxRecordBytes: number): number {
+  return Math.max(8 << 20, 2 * maxRecordBytes);
+}

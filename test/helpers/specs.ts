@@ -1,4 +1,4 @@
-import { SPEC_CHECKS } from "../../src/cli/load-specs.js";
+import { SPEC_CHECKS } from "../../src/jobs/load-specs.js";
 import * as load from "../../src/specs/load.js";
 
 /** The loader with the checks the CLI runs (the compiler's too): every issue `projector validate` prints. */

@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadCompiled } from "../../src/cli/load-specs.js";
-import { ensureSchema } from "../../src/cli/mysql.js";
 import type { SourceRecord } from "../../src/core/source-record.js";
+import { ensureSchema } from "../../src/jobs/database.js";
+import { loadCompiled } from "../../src/jobs/load-specs.js";
 import { Executor } from "../../src/run/executor.js";
 import { Stats } from "../../src/run/stats.js";
 import { MysqlSink } from "../../src/sink/mysql-sink.js";

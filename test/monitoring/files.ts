@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { createMetrics } from "../../src/cli/prometheus.js";
+import { createMetrics } from "../../src/jobs/metrics.js";
 import { Stats } from "../../src/run/stats.js";
 import { REPO } from "../helpers/cli.js";
 

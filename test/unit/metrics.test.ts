@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createMetrics, type LagSample } from "../../src/cli/prometheus.js";
+import { createMetrics, type LagSample } from "../../src/jobs/metrics.js";
 import { LATENCY_BUCKETS_MS, Stats } from "../../src/run/stats.js";
 
 /** The exposition of `stats` (and `lag`), as /metrics serves it, without the process metrics. */

@@ -1,6 +1,6 @@
-import { loadCompiled } from "../../../src/cli/load-specs.js";
 import type { CompiledSpec } from "../../../src/compile/compile.js";
 import { MapError, type MappedOp, mapEvent } from "../../../src/compile/map-event.js";
+import { loadCompiled } from "../../../src/jobs/load-specs.js";
 import { checkEnvelope, EnvelopeError } from "../../../src/run/decode.js";
 import { PROJECTIONS } from "./paths.js";
 

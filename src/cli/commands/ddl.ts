@@ -1,7 +1,7 @@
 import { DIALECTS, type Dialect, keyCollation } from "../../compile/ddl.js";
 import { describeAction } from "../../compile/statements.js";
-import { UserError } from "../errors.js";
-import { loadCompiled } from "../load-specs.js";
+import { UserError } from "../../core/user-error.js";
+import { loadCompiled } from "../../jobs/load-specs.js";
 
 /**
  * `projector ddl [--dialect mariadb|mysql]`: CREATE TABLE statements, parents before children, for

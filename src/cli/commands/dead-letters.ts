@@ -14,14 +14,15 @@ import {
 import { log } from "../../core/log.js";
 import type { SourceRecord } from "../../core/source-record.js";
 import { forTerminal, jsonText } from "../../core/terminal.js";
+import { UserError } from "../../core/user-error.js";
+import { ensureSchema, mysqlUrl, openSink } from "../../jobs/database.js";
+import { loadCompiled } from "../../jobs/load-specs.js";
+import { checkVersions } from "../../jobs/versions.js";
 import { Executor, ExecutorStopped } from "../../run/executor.js";
 import type { Row } from "../../run/ports.js";
 import { Pieces, prepareRecord } from "../../run/prepare.js";
 import { Stats } from "../../run/stats.js";
-import { intOption, UserError } from "../errors.js";
-import { loadCompiled } from "../load-specs.js";
-import { ensureSchema, mysqlUrl, openSink } from "../mysql.js";
-import { checkVersions } from "../versions.js";
+import { intOption } from "../errors.js";
 
 /** The filters every `dead-letters` subcommand takes. */
 export interface LetterOptions {

@@ -1,7 +1,8 @@
+import { UserError } from "../../core/user-error.js";
 import { emit } from "../../emit/emitter.js";
+import { kafkaUserError } from "../../jobs/kafka-errors.js";
 import { createKafka, kafkaSettings } from "../../source/kafka/config.js";
-import { bytesOption, intOption, UserError } from "../errors.js";
-import { kafkaUserError } from "../kafka-errors.js";
+import { bytesOption, intOption } from "../errors.js";
 
 /** `projector emit <file|->`: publish events, envelope added where missing; reports events/s. */
 export async function emitCommand(

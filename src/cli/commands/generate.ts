@@ -1,7 +1,7 @@
 // The synthetic stream is domain-specific demo data, so it lives in tools/, not in the domain-free src/.
 import { generateEvents } from "../../../tools/generate/social-commerce.js";
 import { writeJsonl } from "../../../tools/generate/write-jsonl.js";
-import { UserError } from "../errors.js";
+import { UserError } from "../../core/user-error.js";
 
 /** `projector generate --count N [--seed S]`: a deterministic Social Commerce stream as JSONL on stdout. */
 export async function generateCommand(opts: {

@@ -1,11 +1,11 @@
 import { createDatabaseSql, useDatabaseSql } from "../../compile/ddl.js";
 import { diffSchema } from "../../compile/migration.js";
 import { forTerminal } from "../../core/terminal.js";
+import { migrate, mysqlUrl, openSink, planSchema } from "../../jobs/database.js";
+import { loadCompiled } from "../../jobs/load-specs.js";
+import { recordVersions, tableStates } from "../../jobs/versions.js";
 import { isMissingDatabase, MysqlSink } from "../../sink/mysql-sink.js";
 import { parseMysqlUrl } from "../../sink/mysql-url.js";
-import { loadCompiled } from "../load-specs.js";
-import { migrate, mysqlUrl, openSink, planSchema } from "../mysql.js";
-import { recordVersions, tableStates } from "../versions.js";
 
 /** `projector migrate [--dry-run]`: prints every statement it runs (or would run); a second run does nothing. */
 export async function migrateCommand(

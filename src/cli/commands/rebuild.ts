@@ -26,21 +26,22 @@ import {
 } from "../../compile/rebuild.js";
 import { log } from "../../core/log.js";
 import { partitionKey, type SourceRecord } from "../../core/source-record.js";
+import { UserError } from "../../core/user-error.js";
+import { ensureSchema, mysqlUrl, openSink } from "../../jobs/database.js";
+import { kafkaUserError } from "../../jobs/kafka-errors.js";
+import { loadCompiled } from "../../jobs/load-specs.js";
+import { rebuilds, tableStates } from "../../jobs/versions.js";
 import { Executor, ExecutorStopped } from "../../run/executor.js";
 import { OffsetsStore } from "../../run/offsets.js";
 import { Pieces } from "../../run/prepare.js";
 import { Stats } from "../../run/stats.js";
 import { MysqlSink } from "../../sink/mysql-sink.js";
-import { jsonlBatches } from "../../source/jsonl.js";
+import { batchBytes, jsonlBatches } from "../../source/jsonl.js";
 import { BoundedReader } from "../../source/kafka/bounded.js";
 import { createKafka, kafkaSettings } from "../../source/kafka/config.js";
 import { ensureTopics } from "../../source/kafka/topics.js";
 import type { Spec } from "../../specs/types.js";
-import { batchBytes, bytesOption, intOption, UserError } from "../errors.js";
-import { kafkaUserError } from "../kafka-errors.js";
-import { loadCompiled } from "../load-specs.js";
-import { ensureSchema, mysqlUrl, openSink } from "../mysql.js";
-import { rebuilds, tableStates } from "../versions.js";
+import { bytesOption, intOption } from "../errors.js";
 
 export interface RebuildOptions {
   mysqlUrl?: string;

@@ -1,14 +1,15 @@
 import { log } from "../../core/log.js";
 import type { SourceRecord } from "../../core/source-record.js";
+import { UserError } from "../../core/user-error.js";
+import { ensureSchema, mysqlUrl, openSink } from "../../jobs/database.js";
+import { loadCompiled } from "../../jobs/load-specs.js";
+import { checkVersions } from "../../jobs/versions.js";
 import { Executor, ExecutorStopped } from "../../run/executor.js";
 import { drain } from "../../run/pipeline.js";
 import { Stats } from "../../run/stats.js";
-import { jsonlBatches } from "../../source/jsonl.js";
-import { batchBytes, bytesOption, intOption, UserError } from "../errors.js";
-import { loadCompiled } from "../load-specs.js";
-import { ensureSchema, mysqlUrl, openSink } from "../mysql.js";
+import { batchBytes, jsonlBatches } from "../../source/jsonl.js";
+import { bytesOption, intOption } from "../errors.js";
 import { printSummary } from "../summary.js";
-import { checkVersions } from "../versions.js";
 
 export interface ReplayOptions {
   mysqlUrl?: string;

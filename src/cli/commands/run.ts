@@ -1,6 +1,13 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { backoffDelay } from "../../core/backoff.js";
 import { log } from "../../core/log.js";
+import { UserError } from "../../core/user-error.js";
+import { connectError, ensureSchema, mysqlUrl } from "../../jobs/database.js";
+import { kafkaUserError } from "../../jobs/kafka-errors.js";
+import { loadCompiled } from "../../jobs/load-specs.js";
+import { createMetrics, type LetterSample, readLetterSample } from "../../jobs/metrics.js";
+import { startMetricsServer } from "../../jobs/metrics-server.js";
+import { checkVersions, SpecDriftError, specsGeneration, waitForSwaps } from "../../jobs/versions.js";
 import { Executor, ExecutorStopped } from "../../run/executor.js";
 import { GroupCommit } from "../../run/group-commit.js";
 import { OffsetsStore } from "../../run/offsets.js";
@@ -10,14 +17,8 @@ import { MysqlSink } from "../../sink/mysql-sink.js";
 import { createKafka, kafkaSettings } from "../../source/kafka/config.js";
 import { KafkaSource } from "../../source/kafka/consumer.js";
 import { lagEvents, lagSeconds } from "../../source/kafka/lag.js";
-import { bytesOption, intOption, UserError } from "../errors.js";
-import { kafkaUserError } from "../kafka-errors.js";
-import { loadCompiled } from "../load-specs.js";
-import { startMetricsServer } from "../metrics-server.js";
-import { connectError, ensureSchema, mysqlUrl } from "../mysql.js";
-import { createMetrics, type LetterSample, readLetterSample } from "../prometheus.js";
+import { bytesOption, intOption } from "../errors.js";
 import { printSummary } from "../summary.js";
-import { checkVersions, SpecDriftError, specsGeneration, waitForSwaps } from "../versions.js";
 import { PURGE_SCOPE, RETRY_SCOPE } from "./dead-letters.js";
 
 export interface RunOptions {

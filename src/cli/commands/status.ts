@@ -9,16 +9,16 @@ import { META_QUERY } from "../../compile/migration.js";
 import { log } from "../../core/log.js";
 import { partitionKey } from "../../core/source-record.js";
 import { forTerminal, jsonText } from "../../core/terminal.js";
+import { UserError } from "../../core/user-error.js";
+import { mysqlUrl, openSink } from "../../jobs/database.js";
+import { kafkaUserError } from "../../jobs/kafka-errors.js";
+import { loadCompiled } from "../../jobs/load-specs.js";
+import { rebuildHint, rebuilds, specsGeneration, type TableState, tableStates } from "../../jobs/versions.js";
 import { OffsetsStore } from "../../run/offsets.js";
 import { createKafka, kafkaSettings } from "../../source/kafka/config.js";
 import { lagEvents } from "../../source/kafka/lag.js";
 import { watermarks } from "../../source/kafka/topics.js";
-import { UserError } from "../errors.js";
-import { kafkaUserError } from "../kafka-errors.js";
-import { loadCompiled } from "../load-specs.js";
-import { mysqlUrl, openSink } from "../mysql.js";
 import { watchStatus } from "../status-watch.js";
-import { rebuildHint, rebuilds, specsGeneration, type TableState, tableStates } from "../versions.js";
 import { PURGE_SCOPE, RETRY_SCOPE } from "./dead-letters.js";
 
 interface PartitionStatus {

@@ -1,6 +1,6 @@
 import { forTerminal } from "../../core/terminal.js";
 import { checkExamples } from "../../examples/check-examples.js";
-import { loadCompiled } from "../load-specs.js";
+import { loadCompiled } from "../../jobs/load-specs.js";
 
 /**
  * `projector test`: checks the examples the specs carry, with no database. Each failing example is

@@ -1,6 +1,6 @@
 import { forTerminal } from "../../core/terminal.js";
+import { loadSpecs } from "../../jobs/load-specs.js";
 import { formatIssue } from "../../specs/issues.js";
-import { loadSpecs } from "../load-specs.js";
 
 /** `projector validate`: every issue as file:line:col: message; exit 1 on any. */
 export function validateCommand(dir: string): number {

@@ -1,6 +1,6 @@
-import { migrate, planSchema } from "../../../src/cli/mysql.js";
 import { type CompiledSpec, compile } from "../../../src/compile/compile.js";
 import type { SourceRecord } from "../../../src/core/source-record.js";
+import { migrate, planSchema } from "../../../src/jobs/database.js";
 import { Reference } from "../../../src/reference/interpreter.js";
 import { Executor } from "../../../src/run/executor.js";
 import { drain } from "../../../src/run/pipeline.js";

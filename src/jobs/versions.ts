@@ -10,9 +10,9 @@ import {
 import { FINGERPRINTS, REBUILDS } from "../compile/engine-tables.js";
 import { compareVersions, type TableVersion, tableFingerprints } from "../compile/fingerprint.js";
 import { log } from "../core/log.js";
+import { UserError } from "../core/user-error.js";
 import type { MysqlSink } from "../sink/mysql-sink.js";
 import type { Spec } from "../specs/types.js";
-import { UserError } from "./errors.js";
 
 /** A table's rows against the specs on disk. */
 export interface TableState {

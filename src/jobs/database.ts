@@ -3,10 +3,10 @@ import { META } from "../compile/engine-tables.js";
 import { CATALOG_QUERIES, diffSchema, META_QUERY, type Migration } from "../compile/migration.js";
 import { DatabaseError } from "../core/database-error.js";
 import { log } from "../core/log.js";
+import { UserError } from "../core/user-error.js";
 import { isAccessDenied, isConnectionError, needsSecureAuth } from "../sink/mysql-errors.js";
 import { isMissingDatabase, MysqlSink } from "../sink/mysql-sink.js";
 import { parseMysqlUrl } from "../sink/mysql-url.js";
-import { UserError } from "./errors.js";
 
 export const DEFAULT_MYSQL_URL = "mysql://root@127.0.0.1:3306/projector";
 

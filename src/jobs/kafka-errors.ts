@@ -1,4 +1,4 @@
-import { UserError } from "./errors.js";
+import { UserError } from "../core/user-error.js";
 
 /**
  * A kafkajs failure as the user sees it: refused credentials (SASL) exit 1, a broker that cannot be
