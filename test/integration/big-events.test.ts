@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cli, EXAMPLES } from "../helpers/cli.js";
 import type { TestDb } from "../helpers/db.js";
-import { testScope } from "../helpers/kafka.js";
+import { testScope } from "../helpers/kafka/scope.js";
 
 type PostData = { text_content: string; media: { url: string }[] };
 

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { cli, EXAMPLES } from "../helpers/cli.js";
-import { produceRaw, testScope } from "../helpers/kafka.js";
+import { produceRaw } from "../helpers/kafka/produce-raw.js";
+import { testScope } from "../helpers/kafka/scope.js";
 
 /**
  * Input is bounded whatever its size: a line or Kafka record over --max-record-bytes is dead-lettered

@@ -2,18 +2,13 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { BIN, REPO } from "../helpers/cli.js";
-import {
-  expectSameTables,
-  MAIN_BROKER,
-  projector,
-  readEvents,
-  replayReference,
-  status,
-  streamFile,
-  summaryOf,
-  tableDigests,
-  testScope,
-} from "../helpers/kafka.js";
+import { MAIN_BROKER } from "../helpers/kafka/context.js";
+import { projector } from "../helpers/kafka/processes.js";
+import { status } from "../helpers/kafka/progress.js";
+import { expectSameTables, replayReference, tableDigests } from "../helpers/kafka/reference.js";
+import { testScope } from "../helpers/kafka/scope.js";
+import { readEvents, streamFile } from "../helpers/kafka/streams.js";
+import { summaryOf } from "../helpers/kafka/summary.js";
 import { checksums, letterCounts, narrowedSpecs } from "../helpers/letters.js";
 
 const scope = testScope();

@@ -11,7 +11,7 @@ import {
   streamArb,
   streamLines,
 } from "../helpers/differential/small-specs.js";
-import { testScope } from "../helpers/kafka.js";
+import { testScope } from "../helpers/kafka/scope.js";
 import { loadSpecDirOrThrow } from "../helpers/specs.js";
 
 /**

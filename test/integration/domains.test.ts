@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cli } from "../helpers/cli.js";
-import { testScope } from "../helpers/kafka.js";
+import { testScope } from "../helpers/kafka/scope.js";
 
 /**
  * Domains added as YAML only (test/fixtures/domains: payments, shipments, carts; the cookbook's in

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { cli } from "../helpers/cli.js";
-import { testScope } from "../helpers/kafka.js";
+import { testScope } from "../helpers/kafka/scope.js";
 
 /**
  * No single event stops the stream, through `replay`: each of these was minutes of CPU, gigabytes,

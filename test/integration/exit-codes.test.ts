@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cli, EXAMPLES, REPO } from "../helpers/cli.js";
 import { serverDialect, serverKeyCollation } from "../helpers/db.js";
-import { MAIN_BROKER, testScope } from "../helpers/kafka.js";
+import { MAIN_BROKER } from "../helpers/kafka/context.js";
+import { testScope } from "../helpers/kafka/scope.js";
 
 /**
  * The exit codes of the README's contract: 1 for what the user must fix (a bad spec, a bad flag,

@@ -3,28 +3,16 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO } from "../helpers/cli.js";
 import { createTestDb, type TestDb } from "../helpers/db.js";
-import {
-  appliedCount,
-  expectedLogCounts,
-  expectSameTables,
-  freePort,
-  httpGet,
-  kafkaCtx,
-  logCounts,
-  metricSamples,
-  type Proc,
-  privateBroker,
-  projector,
-  readEvents,
-  replayReference,
-  spawnProjector,
-  status,
-  streamFile,
-  summaryOf,
-  tableDigests,
-  WaitAborted,
-  waitFor,
-} from "../helpers/kafka.js";
+import { kafkaCtx } from "../helpers/kafka/context.js";
+import { expectedLogCounts, logCounts } from "../helpers/kafka/log-tables.js";
+import { freePort, httpGet, metricSamples } from "../helpers/kafka/metrics-http.js";
+import { privateBroker } from "../helpers/kafka/private-broker.js";
+import { type Proc, projector, spawnProjector } from "../helpers/kafka/processes.js";
+import { appliedCount, status } from "../helpers/kafka/progress.js";
+import { expectSameTables, replayReference, tableDigests } from "../helpers/kafka/reference.js";
+import { readEvents, streamFile } from "../helpers/kafka/streams.js";
+import { summaryOf } from "../helpers/kafka/summary.js";
+import { WaitAborted, waitFor } from "../helpers/kafka/wait.js";
 
 // The broker this test stops and starts is its own (port 9192, home .kafka-restart-test/), so the
 // other test files, which use the main broker on 9092, never see an outage, in parallel or not.

@@ -3,7 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { produceRaw, projector, summaryOf, testScope, withTimeout } from "../helpers/kafka.js";
+import { projector } from "../helpers/kafka/processes.js";
+import { produceRaw } from "../helpers/kafka/produce-raw.js";
+import { testScope } from "../helpers/kafka/scope.js";
+import { summaryOf } from "../helpers/kafka/summary.js";
+import { withTimeout } from "../helpers/kafka/wait.js";
 
 /**
  * A crash-looping record is impossible: a record that once stopped `run` for good (an exit 70 after

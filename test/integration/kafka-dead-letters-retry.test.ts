@@ -2,19 +2,14 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  appliedCount,
-  expectSameTables,
-  logCounts,
-  projector,
-  readEvents,
-  replayReference,
-  streamFile,
-  summaryOf,
-  tableDigests,
-  testScope,
-  waitFor,
-} from "../helpers/kafka.js";
+import { logCounts } from "../helpers/kafka/log-tables.js";
+import { projector } from "../helpers/kafka/processes.js";
+import { appliedCount } from "../helpers/kafka/progress.js";
+import { expectSameTables, replayReference, tableDigests } from "../helpers/kafka/reference.js";
+import { testScope } from "../helpers/kafka/scope.js";
+import { readEvents, streamFile } from "../helpers/kafka/streams.js";
+import { summaryOf } from "../helpers/kafka/summary.js";
+import { waitFor } from "../helpers/kafka/wait.js";
 import { checksums, narrowedSpecs } from "../helpers/letters.js";
 
 const scope = testScope();

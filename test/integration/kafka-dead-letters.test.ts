@@ -1,14 +1,10 @@
 import { describe, expect, it } from "vitest";
-import {
-  exampleEnvelopes,
-  newOrder,
-  produceRaw,
-  projector,
-  status,
-  streamFile,
-  summaryOf,
-  testScope,
-} from "../helpers/kafka.js";
+import { projector } from "../helpers/kafka/processes.js";
+import { produceRaw } from "../helpers/kafka/produce-raw.js";
+import { status } from "../helpers/kafka/progress.js";
+import { testScope } from "../helpers/kafka/scope.js";
+import { exampleEnvelopes, newOrder, streamFile } from "../helpers/kafka/streams.js";
+import { summaryOf } from "../helpers/kafka/summary.js";
 
 const examples = exampleEnvelopes();
 

@@ -1,14 +1,10 @@
 import { AssignerProtocol, type Consumer, Kafka, logLevel, type PartitionAssigner } from "kafkajs";
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  appliedCount,
-  logLines,
-  MAIN_BROKER,
-  projector,
-  readEvents,
-  streamFile,
-  testScope,
-} from "../helpers/kafka.js";
+import { MAIN_BROKER } from "../helpers/kafka/context.js";
+import { logLines, projector } from "../helpers/kafka/processes.js";
+import { appliedCount } from "../helpers/kafka/progress.js";
+import { testScope } from "../helpers/kafka/scope.js";
+import { readEvents, streamFile } from "../helpers/kafka/streams.js";
 
 const scope = testScope();
 const consumers: Consumer[] = [];

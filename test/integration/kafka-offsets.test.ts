@@ -2,24 +2,19 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { type Admin, Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestDb } from "../helpers/db.js";
+import { type KafkaCtx, kafkaCtx, MAIN_BROKER } from "../helpers/kafka/context.js";
+import { expectedLogCounts, logCounts } from "../helpers/kafka/log-tables.js";
+import { projector, spawnProjector } from "../helpers/kafka/processes.js";
 import {
-  expectedLogCounts,
   expectSameTables,
-  type KafkaCtx,
-  kafkaCtx,
-  logCounts,
-  MAIN_BROKER,
   projectedTables,
-  projector,
-  readEvents,
   replayReference,
-  spawnProjector,
-  streamFile,
-  summaryOf,
   tableDigests,
-  testScope,
-  withTimeout,
-} from "../helpers/kafka.js";
+} from "../helpers/kafka/reference.js";
+import { testScope } from "../helpers/kafka/scope.js";
+import { readEvents, streamFile } from "../helpers/kafka/streams.js";
+import { summaryOf } from "../helpers/kafka/summary.js";
+import { withTimeout } from "../helpers/kafka/wait.js";
 
 const scope = testScope();
 let admin: Admin;

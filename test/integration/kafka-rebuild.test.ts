@@ -5,15 +5,12 @@ import { setTimeout as sleep } from "node:timers/promises";
 import mysql from "mysql2/promise";
 import { afterAll, describe, expect, it } from "vitest";
 import { serverOptions, type TestDb } from "../helpers/db.js";
-import {
-  appliedCount,
-  projector,
-  readEvents,
-  replayReference,
-  streamFile,
-  testScope,
-  waitFor,
-} from "../helpers/kafka.js";
+import { projector } from "../helpers/kafka/processes.js";
+import { appliedCount } from "../helpers/kafka/progress.js";
+import { replayReference } from "../helpers/kafka/reference.js";
+import { testScope } from "../helpers/kafka/scope.js";
+import { readEvents, streamFile } from "../helpers/kafka/streams.js";
+import { waitFor } from "../helpers/kafka/wait.js";
 import { checksums, editedSpecs, PHONE_EDITS } from "../helpers/letters.js";
 
 const scope = testScope();

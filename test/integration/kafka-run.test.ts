@@ -1,20 +1,16 @@
 import { describe, expect, it } from "vitest";
+import { expectedLogCounts, logCounts } from "../helpers/kafka/log-tables.js";
+import { projector, spawnProjector } from "../helpers/kafka/processes.js";
+import { status } from "../helpers/kafka/progress.js";
 import {
-  expectedLogCounts,
   expectSameTables,
-  logCounts,
-  outcomes,
   projectedTables,
-  projector,
-  readEvents,
   replayReference,
-  spawnProjector,
-  status,
-  streamFile,
-  summaryOf,
   tableDigests,
-  testScope,
-} from "../helpers/kafka.js";
+} from "../helpers/kafka/reference.js";
+import { testScope } from "../helpers/kafka/scope.js";
+import { readEvents, streamFile } from "../helpers/kafka/streams.js";
+import { outcomes, summaryOf } from "../helpers/kafka/summary.js";
 
 const scope = testScope();
 

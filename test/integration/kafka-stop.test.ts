@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { testScope, waitFor } from "../helpers/kafka.js";
+import { testScope } from "../helpers/kafka/scope.js";
+import { waitFor } from "../helpers/kafka/wait.js";
 
 const scope = testScope();
 

@@ -1,19 +1,13 @@
 import { Kafka, logLevel } from "kafkajs";
 import { describe, expect, it } from "vitest";
 import { EXAMPLES } from "../helpers/cli.js";
-import {
-  type Envelope,
-  exampleEnvelopes,
-  expectSameTables,
-  newOrder,
-  projector,
-  replayReference,
-  status,
-  summaryOf,
-  tableDigests,
-  testScope,
-  withTimeout,
-} from "../helpers/kafka.js";
+import { projector } from "../helpers/kafka/processes.js";
+import { status } from "../helpers/kafka/progress.js";
+import { expectSameTables, replayReference, tableDigests } from "../helpers/kafka/reference.js";
+import { testScope } from "../helpers/kafka/scope.js";
+import { type Envelope, exampleEnvelopes, newOrder } from "../helpers/kafka/streams.js";
+import { summaryOf } from "../helpers/kafka/summary.js";
+import { withTimeout } from "../helpers/kafka/wait.js";
 
 type Json = Envelope;
 const examples = exampleEnvelopes();

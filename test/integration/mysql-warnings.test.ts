@@ -3,7 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MysqlSink } from "../../src/sink/mysql-sink.js";
-import { projector, streamFile, summaryOf, testScope } from "../helpers/kafka.js";
+import { projector } from "../helpers/kafka/processes.js";
+import { testScope } from "../helpers/kafka/scope.js";
+import { streamFile } from "../helpers/kafka/streams.js";
+import { summaryOf } from "../helpers/kafka/summary.js";
 
 const scope = testScope();
 

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { cli, cliAsync, EXAMPLES } from "../helpers/cli.js";
-import { testScope, waitFor } from "../helpers/kafka.js";
+import { testScope } from "../helpers/kafka/scope.js";
+import { waitFor } from "../helpers/kafka/wait.js";
 
 const scope = testScope();
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, cli, EXAMPLES, REPO } from "../helpers/cli.js";
 import type { TestDb } from "../helpers/db.js";
-import { testScope } from "../helpers/kafka.js";
+import { testScope } from "../helpers/kafka/scope.js";
 
 /**
  * Event text reaches the operator's terminal escaped: event types, payloads, reasons and file names

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cli, EXAMPLES } from "../helpers/cli.js";
-import { testScope } from "../helpers/kafka.js";
+import { testScope } from "../helpers/kafka/scope.js";
 import { editedSpecs } from "../helpers/letters.js";
 
 const scope = testScope();

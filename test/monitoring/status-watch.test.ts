@@ -3,7 +3,10 @@ import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { BIN, REPO } from "../helpers/cli.js";
-import { projector, readEvents, streamFile, testScope, waitFor } from "../helpers/kafka.js";
+import { projector } from "../helpers/kafka/processes.js";
+import { testScope } from "../helpers/kafka/scope.js";
+import { readEvents, streamFile } from "../helpers/kafka/streams.js";
+import { waitFor } from "../helpers/kafka/wait.js";
 
 const scope = testScope();
 const tmuxBin = () => process.env.PROJECTOR_TEST_TMUX ?? "tmux";

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { type CompiledSpec, topicOf } from "../../../src/compile/compile.js";
 import type { TestDb } from "../db.js";
-import { projector, type TestScope } from "../kafka.js";
+import { projector } from "../kafka/processes.js";
+import type { TestScope } from "../kafka/scope.js";
 import { type Outcome, outcomeOf } from "./harness.js";
 import type { Line } from "./small-specs.js";
 
