@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO } from "./cli.js";
 import type { TestDb } from "./db.js";
-import { projectedTables } from "./kafka/reference.js";
+import { projectedTables } from "./reference.js";
 
 /**
  * A copy of projections/ with one text of one file replaced (its first occurrence): a spec too

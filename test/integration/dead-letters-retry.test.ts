@@ -5,11 +5,11 @@ import { BIN, REPO } from "../helpers/cli.js";
 import { MAIN_BROKER } from "../helpers/kafka/context.js";
 import { projector } from "../helpers/kafka/processes.js";
 import { status } from "../helpers/kafka/progress.js";
-import { expectSameTables, replayReference, tableDigests } from "../helpers/kafka/reference.js";
 import { testScope } from "../helpers/kafka/scope.js";
-import { readEvents, streamFile } from "../helpers/kafka/streams.js";
-import { summaryOf } from "../helpers/kafka/summary.js";
 import { checksums, letterCounts, narrowedSpecs } from "../helpers/letters.js";
+import { expectSameTables, replayReference, tableDigests } from "../helpers/reference.js";
+import { readEvents, streamFile } from "../helpers/streams.js";
+import { summaryOf } from "../helpers/summary.js";
 
 const scope = testScope();
 const dirs: string[] = [];

@@ -8,7 +8,7 @@ import { Stats } from "../../src/run/stats.js";
 import { MysqlSink } from "../../src/sink/mysql-sink.js";
 import { EXAMPLES, REPO } from "../helpers/cli.js";
 import { createTestDb, type TestDb } from "../helpers/db.js";
-import { readEvents } from "../helpers/kafka/streams.js";
+import { readEvents } from "../helpers/streams.js";
 
 let db: TestDb;
 let sink: MysqlSink;

@@ -4,15 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO } from "../helpers/cli.js";
 import { createTestDb, type TestDb } from "../helpers/db.js";
 import { kafkaCtx } from "../helpers/kafka/context.js";
-import { expectedLogCounts, logCounts } from "../helpers/kafka/log-tables.js";
-import { freePort, httpGet, metricSamples } from "../helpers/kafka/metrics-http.js";
 import { privateBroker } from "../helpers/kafka/private-broker.js";
 import { type Proc, projector, spawnProjector } from "../helpers/kafka/processes.js";
 import { appliedCount, status } from "../helpers/kafka/progress.js";
-import { expectSameTables, replayReference, tableDigests } from "../helpers/kafka/reference.js";
-import { readEvents, streamFile } from "../helpers/kafka/streams.js";
-import { summaryOf } from "../helpers/kafka/summary.js";
-import { WaitAborted, waitFor } from "../helpers/kafka/wait.js";
+import { expectedLogCounts, logCounts } from "../helpers/log-tables.js";
+import { freePort, httpGet, metricSamples } from "../helpers/metrics-http.js";
+import { expectSameTables, replayReference, tableDigests } from "../helpers/reference.js";
+import { readEvents, streamFile } from "../helpers/streams.js";
+import { summaryOf } from "../helpers/summary.js";
+import { WaitAborted, waitFor } from "../helpers/wait.js";
 
 // The broker this test stops and starts is its own (port 9192, home .kafka-restart-test/), so the
 // other test files, which use the main broker on 9092, never see an outage, in parallel or not.

@@ -6,8 +6,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { projector } from "../helpers/kafka/processes.js";
 import { produceRaw } from "../helpers/kafka/produce-raw.js";
 import { testScope } from "../helpers/kafka/scope.js";
-import { summaryOf } from "../helpers/kafka/summary.js";
-import { withTimeout } from "../helpers/kafka/wait.js";
+import { summaryOf } from "../helpers/summary.js";
+import { withTimeout } from "../helpers/wait.js";
 
 /**
  * A crash-looping record is impossible: a record that once stopped `run` for good (an exit 70 after

@@ -1,13 +1,13 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { TestDb } from "../helpers/db.js";
-import { expectedLogCounts, logCounts } from "../helpers/kafka/log-tables.js";
 import { projector } from "../helpers/kafka/processes.js";
 import { appliedCount, status } from "../helpers/kafka/progress.js";
-import { expectSameTables, replayReference, tableDigests } from "../helpers/kafka/reference.js";
 import { testScope } from "../helpers/kafka/scope.js";
-import { readEvents, streamFile } from "../helpers/kafka/streams.js";
-import { summaryOf } from "../helpers/kafka/summary.js";
-import { WaitAborted, waitFor, withTimeout } from "../helpers/kafka/wait.js";
+import { expectedLogCounts, logCounts } from "../helpers/log-tables.js";
+import { expectSameTables, replayReference, tableDigests } from "../helpers/reference.js";
+import { readEvents, streamFile } from "../helpers/streams.js";
+import { summaryOf } from "../helpers/summary.js";
+import { WaitAborted, waitFor, withTimeout } from "../helpers/wait.js";
 
 const scope = testScope();
 let file: string;

@@ -3,8 +3,8 @@ import { projector } from "../helpers/kafka/processes.js";
 import { produceRaw } from "../helpers/kafka/produce-raw.js";
 import { status } from "../helpers/kafka/progress.js";
 import { testScope } from "../helpers/kafka/scope.js";
-import { exampleEnvelopes, newOrder, streamFile } from "../helpers/kafka/streams.js";
-import { summaryOf } from "../helpers/kafka/summary.js";
+import { exampleEnvelopes, newOrder, streamFile } from "../helpers/streams.js";
+import { summaryOf } from "../helpers/summary.js";
 
 const examples = exampleEnvelopes();
 

@@ -4,7 +4,7 @@ import { MAIN_BROKER } from "../helpers/kafka/context.js";
 import { logLines, projector } from "../helpers/kafka/processes.js";
 import { appliedCount } from "../helpers/kafka/progress.js";
 import { testScope } from "../helpers/kafka/scope.js";
-import { readEvents, streamFile } from "../helpers/kafka/streams.js";
+import { readEvents, streamFile } from "../helpers/streams.js";
 
 const scope = testScope();
 const consumers: Consumer[] = [];

@@ -1,9 +1,9 @@
 import { Kafka, logLevel } from "kafkajs";
 import { describe, expect, it } from "vitest";
-import { freePort, httpGet, metricSamples } from "../helpers/kafka/metrics-http.js";
 import { projector } from "../helpers/kafka/processes.js";
 import { testScope } from "../helpers/kafka/scope.js";
-import { waitFor } from "../helpers/kafka/wait.js";
+import { freePort, httpGet, metricSamples } from "../helpers/metrics-http.js";
+import { waitFor } from "../helpers/wait.js";
 
 const scope = testScope();
 

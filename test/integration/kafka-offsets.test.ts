@@ -3,18 +3,13 @@ import { type Admin, Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestDb } from "../helpers/db.js";
 import { type KafkaCtx, kafkaCtx, MAIN_BROKER } from "../helpers/kafka/context.js";
-import { expectedLogCounts, logCounts } from "../helpers/kafka/log-tables.js";
 import { projector, spawnProjector } from "../helpers/kafka/processes.js";
-import {
-  expectSameTables,
-  projectedTables,
-  replayReference,
-  tableDigests,
-} from "../helpers/kafka/reference.js";
 import { testScope } from "../helpers/kafka/scope.js";
-import { readEvents, streamFile } from "../helpers/kafka/streams.js";
-import { summaryOf } from "../helpers/kafka/summary.js";
-import { withTimeout } from "../helpers/kafka/wait.js";
+import { expectedLogCounts, logCounts } from "../helpers/log-tables.js";
+import { expectSameTables, projectedTables, replayReference, tableDigests } from "../helpers/reference.js";
+import { readEvents, streamFile } from "../helpers/streams.js";
+import { summaryOf } from "../helpers/summary.js";
+import { withTimeout } from "../helpers/wait.js";
 
 const scope = testScope();
 let admin: Admin;

@@ -3,11 +3,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "../helpers/db.js";
 import { projector } from "../helpers/kafka/processes.js";
-import { replayReference } from "../helpers/kafka/reference.js";
 import { testScope } from "../helpers/kafka/scope.js";
-import { readEvents, streamFile } from "../helpers/kafka/streams.js";
-import { summaryOf } from "../helpers/kafka/summary.js";
 import { checksums, editedSpecs, PHONE_EDITS } from "../helpers/letters.js";
+import { replayReference } from "../helpers/reference.js";
+import { readEvents, streamFile } from "../helpers/streams.js";
+import { summaryOf } from "../helpers/summary.js";
 
 const scope = testScope();
 const dirs: string[] = [];

@@ -7,11 +7,11 @@ import { afterAll, describe, expect, it } from "vitest";
 import { serverOptions, type TestDb } from "../helpers/db.js";
 import { projector } from "../helpers/kafka/processes.js";
 import { appliedCount } from "../helpers/kafka/progress.js";
-import { replayReference } from "../helpers/kafka/reference.js";
 import { testScope } from "../helpers/kafka/scope.js";
-import { readEvents, streamFile } from "../helpers/kafka/streams.js";
-import { waitFor } from "../helpers/kafka/wait.js";
 import { checksums, editedSpecs, PHONE_EDITS } from "../helpers/letters.js";
+import { replayReference } from "../helpers/reference.js";
+import { readEvents, streamFile } from "../helpers/streams.js";
+import { waitFor } from "../helpers/wait.js";
 
 const scope = testScope();
 const files: string[] = [];

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { freePort, httpGet } from "../helpers/kafka/metrics-http.js";
 import { projector } from "../helpers/kafka/processes.js";
 import { produceRaw } from "../helpers/kafka/produce-raw.js";
 import { appliedCount } from "../helpers/kafka/progress.js";
 import { testScope } from "../helpers/kafka/scope.js";
-import { newOrder, readEvents, streamFile } from "../helpers/kafka/streams.js";
-import { WaitAborted, waitFor } from "../helpers/kafka/wait.js";
+import { freePort, httpGet } from "../helpers/metrics-http.js";
+import { newOrder, readEvents, streamFile } from "../helpers/streams.js";
+import { WaitAborted, waitFor } from "../helpers/wait.js";
 
 /** A new order numbered ORD-R-n. */
 const order = (n: number) => newOrder(n, `ORD-R-${n}`);

@@ -1,16 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { expectedLogCounts, logCounts } from "../helpers/kafka/log-tables.js";
 import { projector, spawnProjector } from "../helpers/kafka/processes.js";
 import { status } from "../helpers/kafka/progress.js";
-import {
-  expectSameTables,
-  projectedTables,
-  replayReference,
-  tableDigests,
-} from "../helpers/kafka/reference.js";
 import { testScope } from "../helpers/kafka/scope.js";
-import { readEvents, streamFile } from "../helpers/kafka/streams.js";
-import { outcomes, summaryOf } from "../helpers/kafka/summary.js";
+import { expectedLogCounts, logCounts } from "../helpers/log-tables.js";
+import { expectSameTables, projectedTables, replayReference, tableDigests } from "../helpers/reference.js";
+import { readEvents, streamFile } from "../helpers/streams.js";
+import { outcomes, summaryOf } from "../helpers/summary.js";
 
 const scope = testScope();
 

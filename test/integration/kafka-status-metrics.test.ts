@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { freePort, httpGet, metricSamples } from "../helpers/kafka/metrics-http.js";
 import { projector } from "../helpers/kafka/processes.js";
 import { status } from "../helpers/kafka/progress.js";
 import { testScope } from "../helpers/kafka/scope.js";
-import { readEvents, streamFile } from "../helpers/kafka/streams.js";
-import { summaryOf } from "../helpers/kafka/summary.js";
-import { waitFor } from "../helpers/kafka/wait.js";
+import { freePort, httpGet, metricSamples } from "../helpers/metrics-http.js";
+import { readEvents, streamFile } from "../helpers/streams.js";
+import { summaryOf } from "../helpers/summary.js";
+import { waitFor } from "../helpers/wait.js";
 
 const scope = testScope();
 

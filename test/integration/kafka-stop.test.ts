@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { testScope } from "../helpers/kafka/scope.js";
-import { waitFor } from "../helpers/kafka/wait.js";
+import { waitFor } from "../helpers/wait.js";
 
 const scope = testScope();
 

@@ -3,11 +3,11 @@ import { describe, expect, it } from "vitest";
 import { EXAMPLES } from "../helpers/cli.js";
 import { projector } from "../helpers/kafka/processes.js";
 import { status } from "../helpers/kafka/progress.js";
-import { expectSameTables, replayReference, tableDigests } from "../helpers/kafka/reference.js";
 import { testScope } from "../helpers/kafka/scope.js";
-import { type Envelope, exampleEnvelopes, newOrder } from "../helpers/kafka/streams.js";
-import { summaryOf } from "../helpers/kafka/summary.js";
-import { withTimeout } from "../helpers/kafka/wait.js";
+import { expectSameTables, replayReference, tableDigests } from "../helpers/reference.js";
+import { type Envelope, exampleEnvelopes, newOrder } from "../helpers/streams.js";
+import { summaryOf } from "../helpers/summary.js";
+import { withTimeout } from "../helpers/wait.js";
 
 type Json = Envelope;
 const examples = exampleEnvelopes();

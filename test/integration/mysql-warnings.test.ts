@@ -5,8 +5,8 @@ import { describe, expect, it } from "vitest";
 import { MysqlSink } from "../../src/sink/mysql-sink.js";
 import { projector } from "../helpers/kafka/processes.js";
 import { testScope } from "../helpers/kafka/scope.js";
-import { streamFile } from "../helpers/kafka/streams.js";
-import { summaryOf } from "../helpers/kafka/summary.js";
+import { streamFile } from "../helpers/streams.js";
+import { summaryOf } from "../helpers/summary.js";
 
 const scope = testScope();
 

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { cli, cliAsync, EXAMPLES } from "../helpers/cli.js";
 import { testScope } from "../helpers/kafka/scope.js";
-import { waitFor } from "../helpers/kafka/wait.js";
+import { waitFor } from "../helpers/wait.js";
 
 const scope = testScope();
 

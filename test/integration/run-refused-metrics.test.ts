@@ -1,10 +1,10 @@
 import { rmSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort, httpGet, metricSamples } from "../helpers/kafka/metrics-http.js";
 import { projector } from "../helpers/kafka/processes.js";
 import { testScope } from "../helpers/kafka/scope.js";
-import { waitFor } from "../helpers/kafka/wait.js";
 import { editedSpecs, PHONE_EDITS } from "../helpers/letters.js";
+import { freePort, httpGet, metricSamples } from "../helpers/metrics-http.js";
+import { waitFor } from "../helpers/wait.js";
 
 const scope = testScope();
 const specs = editedSpecs(PHONE_EDITS);

@@ -5,12 +5,12 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { PROMETHEUS_HOME } from "../../scripts/monitoring-tools.mjs";
-import { freePort, httpGet, metricSamples } from "../helpers/kafka/metrics-http.js";
 import { projector } from "../helpers/kafka/processes.js";
 import { produceRaw } from "../helpers/kafka/produce-raw.js";
 import { testScope } from "../helpers/kafka/scope.js";
-import { readEvents, streamFile } from "../helpers/kafka/streams.js";
-import { waitFor } from "../helpers/kafka/wait.js";
+import { freePort, httpGet, metricSamples } from "../helpers/metrics-http.js";
+import { readEvents, streamFile } from "../helpers/streams.js";
+import { waitFor } from "../helpers/wait.js";
 import { ALERTS, dashboard, PROMETHEUS_CONFIG, panelQueries, readYaml, resolved } from "./files.js";
 
 const scope = testScope();

@@ -5,8 +5,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { BIN, REPO } from "../helpers/cli.js";
 import { projector } from "../helpers/kafka/processes.js";
 import { testScope } from "../helpers/kafka/scope.js";
-import { readEvents, streamFile } from "../helpers/kafka/streams.js";
-import { waitFor } from "../helpers/kafka/wait.js";
+import { readEvents, streamFile } from "../helpers/streams.js";
+import { waitFor } from "../helpers/wait.js";
 
 const scope = testScope();
 const tmuxBin = () => process.env.PROJECTOR_TEST_TMUX ?? "tmux";

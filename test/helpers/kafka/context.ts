@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { Kafka, logLevel } from "kafkajs";
 import type { TestDb } from "../db.js";
-import { withTimeout } from "./wait.js";
+import { withTimeout } from "../wait.js";
 
 /** The broker of scripts/kafka.mjs, which the global setup starts (KAFKA_PORT and KAFKA_HOME_DIR as for it). */
 export const MAIN_BROKER = `127.0.0.1:${process.env.KAFKA_PORT || 9092}`;

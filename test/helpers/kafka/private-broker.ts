@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { type CliResult, REPO } from "../cli.js";
-import { withTimeout } from "./wait.js";
+import { withTimeout } from "../wait.js";
 
 export interface Broker {
   readonly port: number;

@@ -1,6 +1,6 @@
 // The built CLI run without blocking: one-shot commands, long-running processes, their JSON log lines.
 import { type CliResult, cliAsync } from "../cli.js";
-import { withTimeout } from "./wait.js";
+import { withTimeout } from "../wait.js";
 
 /** Runs the built CLI without blocking the event loop (other processes of the test keep being watched). */
 export function projector(args: string[], env: Record<string, string> = {}): Promise<CliResult> {

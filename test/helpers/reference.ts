@@ -1,8 +1,8 @@
 // Reference results (`projector replay` into a fresh database) and comparisons of projected tables.
 import { createHash } from "node:crypto";
 import { expect } from "vitest";
-import { createTestDb, type TestDb } from "../db.js";
-import { projector } from "./processes.js";
+import { createTestDb, type TestDb } from "./db.js";
+import { projector } from "./kafka/processes.js";
 import { type Summary, summaryOf } from "./summary.js";
 
 let tablesOfSpecs: string[] | undefined;

@@ -1,8 +1,8 @@
 // The specs' log tables (append targets): rows an input must append to each, and rows a database has.
 import { join } from "node:path";
-import { REPO } from "../cli.js";
-import type { TestDb } from "../db.js";
-import { loadSpecDirOrThrow } from "../specs.js";
+import { REPO } from "./cli.js";
+import type { TestDb } from "./db.js";
+import { loadSpecDirOrThrow } from "./specs.js";
 import { readEvents } from "./streams.js";
 
 /** event type → the log tables its actions append to (from the compiled specs in projections/). */

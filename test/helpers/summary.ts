@@ -1,5 +1,5 @@
 // The JSON summary `run` and `replay` print last on stdout, and its outcome counters.
-import type { CliResult } from "../cli.js";
+import type { CliResult } from "./cli.js";
 
 export interface Summary {
   read: number;

@@ -3,8 +3,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { EXAMPLES, REPO } from "../cli.js";
-import { projector } from "./processes.js";
+import { EXAMPLES, REPO } from "./cli.js";
+import { projector } from "./kafka/processes.js";
 
 /**
  * Generated streams are cached across test files and runs (deterministic, so a cached file is the
