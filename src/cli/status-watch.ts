@@ -1,41 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { CompiledSpec } from "../compile/compile.js";
-import { listTablesStatement, selectCountersStatement } from "../compile/engine-statements.js";
-import { COUNTERS, DEAD_LETTERS, OFFSETS } from "../compile/engine-tables.js";
-import { lettersByClassStatement } from "../compile/letter-classes.js";
-import { partitionKey } from "../core/source-record.js";
 import { forTerminal } from "../core/terminal.js";
-import { kafkaUserError } from "../jobs/kafka-errors.js";
-import { rebuilds, type TableState, tableStates } from "../jobs/versions.js";
-import { OffsetsStore } from "../run/offsets.js";
-import type { MysqlSink } from "../sink/mysql-sink.js";
-import { createKafka, type KafkaSettings } from "../source/kafka/config.js";
-import { lagEvents } from "../source/kafka/lag.js";
-import { watermarks } from "../source/kafka/topics.js";
+import type { StatusWatch, WatchSample } from "../jobs/status.js";
+import type { TableState } from "../jobs/versions.js";
 import { fitWidth } from "./terminal-text.js";
-
-/** One look at the projection: what a frame of `status --watch` shows. */
-export interface WatchSample {
-  /** When it was taken (ms since the epoch). */
-  readonly at: number;
-  /** Lag per topic (the sum of its partitions'), undefined when Kafka could not be asked. */
-  readonly lag: ReadonlyMap<string, number> | undefined;
-  /** Events the group committed so far, by outcome (projector_counters), undefined before any. */
-  readonly outcomes: ReadonlyMap<string, number> | undefined;
-  /** Dead letters now, by kind and reason class. */
-  readonly letters: readonly { kind: string; reasonClass: string; n: number }[];
-  readonly rebuilds: readonly {
-    tables: readonly string[];
-    phase: string;
-    applied: number;
-    behind: number | null;
-  }[];
-  readonly tables: readonly TableState[];
-  /** Tables of the specs that do not exist yet (projector migrate creates them). */
-  readonly missing: readonly string[];
-  /** What could not be read this time (a server away), shown in the frame. */
-  readonly errors: readonly string[];
-}
 
 /** The frames seen so far: the first (dead letters since), the previous (rates) and each topic's recent lag. */
 export interface WatchHistory {
@@ -188,87 +155,6 @@ export function remember(history: WatchHistory, s: WatchSample): void {
   }
 }
 
-/** Reads one sample: MySQL (offsets, counters, letters, versions, rebuilds) and the brokers' watermarks. */
-export async function readSample(
-  sink: MysqlSink,
-  compiled: CompiledSpec,
-  settings: KafkaSettings,
-  admin: ReturnType<ReturnType<typeof createKafka>["admin"]>,
-): Promise<WatchSample> {
-  const errors: string[] = [];
-  let stored = new Map<string, bigint>();
-  let outcomes: Map<string, number> | undefined;
-  let letters: WatchSample["letters"] = [];
-  let rebuildRows: WatchSample["rebuilds"] = [];
-  let tables: TableState[] = [];
-  let missing: string[] = [];
-  try {
-    const [rows = []] = await sink.select([listTablesStatement()]);
-    const existing = new Set(rows.map((r) => String(r.t)));
-    missing = compiled.tables.map((t) => t.name).filter((t) => !existing.has(t));
-    if (existing.has(OFFSETS)) stored = await new OffsetsStore(sink, settings.groupId).all();
-    if (existing.has(COUNTERS)) {
-      const [counters = []] = await sink.select([selectCountersStatement(settings.groupId)]);
-      if (counters.length > 0) {
-        outcomes = new Map();
-        for (const r of counters)
-          outcomes.set(String(r.outcome), (outcomes.get(String(r.outcome)) ?? 0) + Number(r.events));
-      }
-    }
-    if (existing.has(DEAD_LETTERS)) {
-      const [byClass = []] = await sink.select([lettersByClassStatement([...compiled.events.keys()].sort())]);
-      const sums = new Map<string, { kind: string; reasonClass: string; n: number }>();
-      for (const r of byClass) {
-        const key = `${r.kind}\u0000${r.reason_class}`;
-        const had = sums.get(key);
-        if (had) had.n += Number(r.n);
-        else sums.set(key, { kind: String(r.kind), reasonClass: String(r.reason_class), n: Number(r.n) });
-      }
-      letters = [...sums.values()];
-    }
-    tables = await tableStates(sink, compiled.spec);
-    rebuildRows = (await rebuilds(sink)).map((r) => ({
-      tables: r.tables,
-      phase: r.phase,
-      applied: r.applied,
-      behind: r.behind,
-    }));
-  } catch (e) {
-    errors.push(`MySQL: ${(e as Error).message}`);
-  }
-  let lag: Map<string, number> | undefined;
-  try {
-    const topics = new Set(await admin.listTopics());
-    lag = new Map();
-    for (const topic of compiled.topics.map((t) => settings.topicPrefix + t)) {
-      if (!topics.has(topic)) continue;
-      let sum = 0;
-      for (const w of await watermarks(admin, topic))
-        sum += lagEvents({
-          topic,
-          partition: w.partition,
-          next: stored.get(partitionKey(topic, w.partition)) ?? null,
-          high: w.high,
-          low: w.low,
-        });
-      lag.set(topic, sum);
-    }
-  } catch (e) {
-    lag = undefined;
-    errors.push(`Kafka: ${kafkaUserError(e, settings.brokers)?.message ?? (e as Error).message}`);
-  }
-  return {
-    at: Date.now(),
-    lag,
-    outcomes,
-    letters,
-    rebuilds: rebuildRows,
-    tables,
-    missing,
-    errors,
-  };
-}
-
 /** Escape sequences of the in-place redraw (a TTY only). */
 const HOME = "\x1b[H";
 const CLEAR_LINE = "\x1b[K";
@@ -283,9 +169,7 @@ const SHOW_CURSOR = "\x1b[?25h";
  * a blank line between frames, with no escape sequence.
  */
 export async function watchStatus(
-  sink: MysqlSink,
-  compiled: CompiledSpec,
-  settings: KafkaSettings,
+  watch: StatusWatch,
   intervalSeconds: number,
   out: NodeJS.WriteStream = process.stdout,
 ): Promise<number> {
@@ -294,7 +178,6 @@ export async function watchStatus(
   const stop = () => controller.abort();
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
-  const admin = createKafka(settings, { retries: 1 }).admin();
   const history: WatchHistory = { trend: new Map() };
   let resized = true;
   const onResize = () => {
@@ -303,12 +186,11 @@ export async function watchStatus(
   out.on("resize", onResize);
   if (tty) out.write(HIDE_CURSOR);
   try {
-    await admin.connect().catch(() => undefined); // unreachable: each frame says so
     for (let frame = 0; !controller.signal.aborted; frame++) {
-      const sample = await readSample(sink, compiled, settings, admin);
+      const sample = await watch.sample();
       const lines = renderFrame(sample, history, {
-        group: settings.groupId,
-        database: sink.database,
+        group: watch.group,
+        database: watch.database,
         intervalSeconds,
         width: tty ? Math.max(20, out.columns ?? 80) : Number.POSITIVE_INFINITY,
       });
@@ -334,7 +216,7 @@ export async function watchStatus(
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
     if (tty) out.write(SHOW_CURSOR);
-    await admin.disconnect().catch(() => undefined);
+    await watch.close();
   }
   return 0;
 }

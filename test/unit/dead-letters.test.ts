@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { letterFilter, sinceOption } from "../../src/cli/commands/dead-letters.js";
 import { compile } from "../../src/compile/compile.js";
 import {
   countLettersStatement,
@@ -8,6 +7,7 @@ import {
 } from "../../src/compile/engine-statements.js";
 import { MapError, mapEvent } from "../../src/compile/map-event.js";
 import type { SourceRecord } from "../../src/core/source-record.js";
+import { letterFilter, sinceOption } from "../../src/jobs/dead-letters.js";
 import { deadLetterStatements, letterFor } from "../../src/run/dead-letters.js";
 import { decideBatch, type MappedEvent } from "../../src/run/decide.js";
 import { decodeEnvelope, EnvelopeError } from "../../src/run/decode.js";

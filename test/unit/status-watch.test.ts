@@ -5,10 +5,10 @@ import {
   sparkline,
   TREND_SAMPLES,
   type WatchHistory,
-  type WatchSample,
 } from "../../src/cli/status-watch.js";
 import { fitWidth } from "../../src/cli/terminal-text.js";
 import { forTerminal } from "../../src/core/terminal.js";
+import type { WatchSample } from "../../src/jobs/status.js";
 
 const head = { group: "projector", database: "shop", intervalSeconds: 2, width: Number.POSITIVE_INFINITY };
 

@@ -1,25 +1,8 @@
-import { setTimeout as sleep } from "node:timers/promises";
-import { backoffDelay } from "../../core/backoff.js";
-import { log } from "../../core/log.js";
-import { UserError } from "../../core/user-error.js";
-import { connectError, ensureSchema, mysqlUrl } from "../../jobs/database.js";
-import { kafkaUserError } from "../../jobs/kafka-errors.js";
+import { mysqlUrl } from "../../jobs/database.js";
 import { loadCompiled } from "../../jobs/load-specs.js";
-import { createMetrics, type LetterSample, readLetterSample } from "../../jobs/metrics.js";
-import { startMetricsServer } from "../../jobs/metrics-server.js";
-import { checkVersions, SpecDriftError, specsGeneration, waitForSwaps } from "../../jobs/versions.js";
-import { Executor, ExecutorStopped } from "../../run/executor.js";
-import { GroupCommit } from "../../run/group-commit.js";
-import { OffsetsStore } from "../../run/offsets.js";
-import { Stats } from "../../run/stats.js";
-import { isAccessDenied } from "../../sink/mysql-errors.js";
-import { MysqlSink } from "../../sink/mysql-sink.js";
-import { createKafka, kafkaSettings } from "../../source/kafka/config.js";
-import { KafkaSource } from "../../source/kafka/consumer.js";
-import { lagEvents, lagSeconds } from "../../source/kafka/lag.js";
+import { run } from "../../jobs/run.js";
 import { bytesOption, intOption } from "../errors.js";
 import { printSummary } from "../summary.js";
-import { PURGE_SCOPE, RETRY_SCOPE } from "./dead-letters.js";
 
 export interface RunOptions {
   fromBeginning?: boolean;
@@ -39,19 +22,6 @@ export interface RunOptions {
   allowSpecDrift?: boolean;
 }
 
-/** The exit code of a run stopped because a rebuild swapped tables in: its supervisor restarts it with the specs on disk. */
-export const EXIT_SPECS_CHANGED = 3;
-
-/** How often an idle run looks whether a rebuild swapped tables in. */
-const GENERATION_POLL_MS = 2_000;
-
-/**
- * How long a refused run serving /metrics waits for a scrape before it exits: Prometheus then sees
- * why (`projector_run_refused`) even when a supervisor restarts the run over and over. The first
- * scrape ends the wait.
- */
-const REFUSED_LINGER_MS = 30_000;
-
 /** `projector run`: consume Kafka and project into MySQL until stopped, or until caught up. */
 export async function runCommand(dir: string, opts: RunOptions): Promise<number> {
   const batchSize = intOption("--batch-size", opts.batchSize, 1);
@@ -59,190 +29,20 @@ export async function runCommand(dir: string, opts: RunOptions): Promise<number>
   const metricsPort =
     opts.metricsPort === undefined ? undefined : intOption("--metrics-port", opts.metricsPort, 0, 65535);
   const compiled = loadCompiled(dir);
-  const settings = kafkaSettings({
+  const { code, stats } = await run(compiled, {
+    mysqlUrl: mysqlUrl(opts.mysqlUrl),
     ...(opts.brokers ? { brokers: opts.brokers } : {}),
-    ...(opts.group ? { groupId: opts.group } : {}),
-  });
-  // Servers may come up after us (compose, restarts): connecting is retried, the process stays up.
-  const sink = new MysqlSink(mysqlUrl(opts.mysqlUrl));
-  const stats = new Stats();
-  const controller = new AbortController();
-  const executor = new Executor(compiled, sink, {
-    stats,
-    group: settings.groupId,
-    deadLetterUnknown: opts.deadLetterUnknown ?? false,
-    lookahead: opts.lookahead !== false,
-    signal: controller.signal,
-    onRetry: (e, attempt, delay) =>
-      log.warn(
-        "MySQL cannot take the batch (unavailable, or a table, column or grant missing); retrying, offsets do not move",
-        {
-          attempt,
-          delay_ms: delay,
-          error: e.message,
-        },
-      ),
-  });
-  const kafka = createKafka(settings);
-  const projector = new KafkaSource(kafka, settings, {
-    topics: compiled.topics.map((t) => settings.topicPrefix + t),
-    offsets: new OffsetsStore(sink, settings.groupId),
-    feed: new GroupCommit(executor, batchSize),
-    writing: () => executor.ready,
+    ...(opts.group ? { group: opts.group } : {}),
     fromBeginning: opts.fromBeginning ?? false,
     untilCaughtUp: opts.untilCaughtUp ?? false,
+    ...(metricsPort !== undefined ? { metricsPort } : {}),
+    ...(opts.metricsHost !== undefined ? { metricsHost: opts.metricsHost } : {}),
     batchSize,
     maxRecordBytes,
+    deadLetterUnknown: opts.deadLetterUnknown ?? false,
+    lookahead: opts.lookahead !== false,
+    allowSpecDrift: opts.allowSpecDrift ?? false,
   });
-  // The dead letters' gauges: read from MySQL every 10 s while the metrics are served (retries and
-  // purges run in other processes; the table is where they meet).
-  let letterSample: LetterSample | undefined;
-  const declared = new Set(compiled.events.keys());
-  const sampleLetters = async () => {
-    try {
-      letterSample = await readLetterSample(sink, declared, RETRY_SCOPE, PURGE_SCOPE);
-    } catch (e) {
-      log.debug("reading the dead letters for /metrics failed", { error: String(e) });
-    }
-  };
-  const letterTimer = metricsPort !== undefined ? setInterval(() => void sampleLetters(), 10_000) : undefined;
-  letterTimer?.unref();
-  if (metricsPort !== undefined) void sampleLetters();
-  /** Why the run refused to start (served as projector_run_refused), and the wait for a scrape to see it. */
-  let refused: string | undefined;
-  let scraped: (() => void) | undefined;
-  const server =
-    metricsPort !== undefined
-      ? startMetricsServer(
-          opts.metricsHost ?? "127.0.0.1",
-          metricsPort,
-          createMetrics({
-            stats,
-            lag: () =>
-              projector.lag.map((l) => ({
-                topic: l.topic,
-                partition: l.partition,
-                events: lagEvents(l),
-                seconds: lagSeconds(l, Date.now()),
-              })),
-            ready: () => projector.ready,
-            letters: () => letterSample,
-            refused: () => refused,
-          }),
-          () => projector.ready,
-          () => scraped?.(),
-        )
-      : undefined;
-  /** Set when a batch found the specs generation moved (a rebuild swapped tables in). */
-  let specsMoved: string | undefined;
-  let generationTimer: NodeJS.Timeout | undefined;
-  const stop = (signal: string) => {
-    log.info("stopping", { signal });
-    controller.abort();
-    projector.stop().catch((e: unknown) => log.warn("stopping the consumer failed", { error: String(e) }));
-  };
-  process.once("SIGINT", () => stop("SIGINT"));
-  process.once("SIGTERM", () => stop("SIGTERM"));
-  try {
-    log.info("projector run", { group: settings.groupId, topics: projector.topics, mysql: sink.display });
-    for (let attempt = 0; !controller.signal.aborted; attempt++) {
-      try {
-        await sink.connection();
-        await ensureSchema(sink, compiled);
-        // A rebuild swapping tables in: wait, then the versions are those it recorded.
-        await waitForSwaps(
-          sink,
-          compiled.tables.map((t) => t.name),
-          controller.signal,
-        );
-        await checkVersions(sink, compiled.spec, {
-          allowDrift: opts.allowSpecDrift ?? false,
-          command: "projector run",
-        });
-        const generation = await specsGeneration(sink);
-        const moved = (now: string) => {
-          if (specsMoved !== undefined) return;
-          specsMoved = now;
-          log.error(
-            "a rebuild swapped tables in with newer specs: stopping so that this run is restarted with the specs on disk (exit 3); nothing is lost, it goes on from MySQL's offsets",
-            { generation_was: generation, generation_now: now },
-          );
-          stop("specs changed");
-        };
-        // Batches check it as they commit; an idle run finds out here.
-        executor.fence(generation, moved);
-        clearInterval(generationTimer);
-        generationTimer = setInterval(() => {
-          specsGeneration(sink).then(
-            (now) => now !== generation && moved(now),
-            () => undefined, // MySQL away: the batches' own check holds
-          );
-        }, GENERATION_POLL_MS);
-        generationTimer.unref();
-        if (controller.signal.aborted) break;
-        await projector.start();
-        break;
-      } catch (e) {
-        // What the user must fix (refused credentials, a statement migrate cannot run) does not
-        // come right by waiting: exit 1 and say what to fix.
-        const fatal =
-          e instanceof UserError
-            ? e
-            : isAccessDenied(e)
-              ? connectError(e)
-              : kafkaUserError(e, settings.brokers)?.exitCode === 1
-                ? kafkaUserError(e, settings.brokers)
-                : undefined;
-        if (fatal) {
-          await projector.stop().catch(() => undefined);
-          if (fatal instanceof SpecDriftError && server) {
-            refused = "spec_drift";
-            log.warn(
-              "refusing to write tables whose rows follow older specs: serving /metrics until it is scraped (projector_run_refused), then exiting 1",
-              { at_most_ms: REFUSED_LINGER_MS },
-            );
-            let timer: NodeJS.Timeout | undefined;
-            await new Promise<void>((resolve) => {
-              scraped = resolve;
-              timer = setTimeout(resolve, REFUSED_LINGER_MS);
-              controller.signal.addEventListener("abort", () => resolve(), { once: true });
-            });
-            clearTimeout(timer);
-            scraped = undefined;
-          }
-          throw fatal;
-        }
-        const delay = backoffDelay(attempt, 250, 10_000);
-        log.warn("cannot start consuming yet (MySQL or Kafka unavailable); retrying", {
-          attempt: attempt + 1,
-          delay_ms: delay,
-          error: (e as Error).message,
-        });
-        await sleep(delay, undefined, { signal: controller.signal }).catch(() => undefined);
-      }
-    }
-    // After a signal too: its stop() resolves this once the consumer has left the group.
-    await projector.finished;
-    controller.abort(); // a stop of the consumer's own (caught up, or a fatal crash) ends the executor's retries too
-  } catch (e) {
-    if (!(e instanceof ExecutorStopped)) throw e;
-  } finally {
-    server?.close();
-    if (letterTimer) clearInterval(letterTimer);
-    clearInterval(generationTimer);
-    await sink.close();
-  }
-  stats.serverWarnings = sink.warnings;
   if (opts.untilCaughtUp || opts.json) printSummary(stats, opts.json ?? false);
-  if (specsMoved !== undefined) {
-    if (projector.abandoned) setTimeout(() => process.exit(), 500).unref();
-    return EXIT_SPECS_CHANGED;
-  }
-  if (projector.fatal !== undefined) {
-    if (projector.abandoned) setTimeout(() => process.exit(), 500).unref();
-    return 1;
-  }
-  // kafkajs keeps retrying an unreachable broker after stop() gave up on it: exit anyway, once the exit code is set.
-  if (projector.abandoned) setTimeout(() => process.exit(), 500).unref();
-  return 0;
+  return code;
 }
