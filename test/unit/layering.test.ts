@@ -38,6 +38,7 @@ describe("layering check", () => {
     symlinkSync(join(root, "node_modules"), join(broken, "node_modules"));
     writeFileSync(join(broken, "package.json"), '{"type":"module"}');
     appendFileSync(join(broken, "src/specs/types.ts"), '\nimport "../compile/sql.js";\n');
+    appendFileSync(join(broken, "src/values/coerce.ts"), '\nimport "../compile/sql.js";\n');
     appendFileSync(join(broken, "src/run/ports.ts"), '\nimport "mysql2/promise";\nimport "kafkajs";\n');
     appendFileSync(join(broken, "src/sink/mysql-url.ts"), '\nimport "../run/stats.js";\n');
     writeFileSync(join(broken, "src/compile/a.ts"), 'import "./b.js";\nexport const a = 1;\n');
@@ -47,6 +48,7 @@ describe("layering check", () => {
     expect(r.status).not.toBe(0);
     const out = r.stdout + r.stderr;
     expect(out).toContain("specs-imports-downward: src/specs/types.ts → src/compile/sql.ts");
+    expect(out).toContain("values-imports-downward: src/values/coerce.ts → src/compile/sql.ts");
     expect(out).toContain("sink-imports-downward: src/sink/mysql-url.ts → src/run/stats.ts");
     expect(out).toContain("only-the-sink-imports-mysql2: src/run/ports.ts");
     expect(out).toContain("only-the-kafka-edges-import-kafkajs: src/run/ports.ts");
