@@ -6,11 +6,12 @@
 //   specs     ← language, core                (load YAML, JSON Schema, validate)
 //   values    ← specs, language, core         (values at run time, no SQL: JSONPath, coercion, conditions)
 //   compile   ← values, specs, language, core (pure: DDL, statements, the compiled spec, mapping an event)
-//   run       ← compile, values, specs, core  (the engine: decide, group, execute)
+//   store     ← compile, core                 (the statements of the engine's own tables, one file a table)
+//   run       ← store, compile, values, specs, core (the engine: decide, group, execute)
 //   sink      ← compile, core                 (MySQL; implements run's ports)
 //   source    ← compile, core                 (JSONL, Kafka consumer; feeds run through an interface)
 //   emit      ← source, compile, core         (Kafka producer)
-//   reference ← run, compile, values, specs, core (the reference interpreter: what the tables must be)
+//   reference ← run, store, compile, values, specs, core (the reference interpreter: what the tables must be)
 //   examples  ← reference, run, compile, values, specs, core (the engine of `projector test`)
 //   jobs      ← everything above (run, replay, rebuild, retry, status: start-up, pipeline, metrics)
 //   cli       ← everything above, and tools/ (flags in, options to a job, printing out)
@@ -20,11 +21,12 @@ const below = {
   specs: ["language", "core"],
   values: ["specs", "language", "core"],
   compile: ["values", "specs", "language", "core"],
-  run: ["compile", "values", "specs", "language", "core"],
+  store: ["compile", "core"],
+  run: ["store", "compile", "values", "specs", "language", "core"],
   sink: ["compile", "core"],
   source: ["compile", "core"],
   emit: ["source", "compile", "core"],
-  reference: ["run", "compile", "values", "specs", "language", "core"],
+  reference: ["run", "store", "compile", "values", "specs", "language", "core"],
   examples: ["reference", "run", "compile", "values", "specs", "language", "core"],
   jobs: [
     "examples",
@@ -33,6 +35,7 @@ const below = {
     "source",
     "sink",
     "run",
+    "store",
     "compile",
     "values",
     "specs",

@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { CompiledSpec } from "../compile/compile.js";
-import { listTablesStatement, selectCountersStatement } from "../compile/engine-statements.js";
 import { COUNTERS, DEAD_LETTERS, OFFSETS } from "../compile/engine-tables.js";
-import { lettersByClassStatement } from "../compile/letter-classes.js";
+import { listTablesStatement } from "../compile/reads.js";
 import { partitionKey } from "../core/source-record.js";
 import { forTerminal } from "../core/terminal.js";
 import { kafkaUserError } from "../jobs/kafka-errors.js";
@@ -12,6 +11,8 @@ import type { MysqlSink } from "../sink/mysql-sink.js";
 import { createKafka, type KafkaSettings } from "../source/kafka/config.js";
 import { lagEvents } from "../source/kafka/lag.js";
 import { watermarks } from "../source/kafka/topics.js";
+import { selectCountersStatement } from "../store/counters.js";
+import { lettersByClassStatement } from "../store/letter-classes.js";
 import { fitWidth } from "./terminal-text.js";
 
 /** One look at the projection: what a frame of `status --watch` shows. */

@@ -1,17 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { letterFilter, sinceOption } from "../../src/cli/commands/dead-letters.js";
 import { compile } from "../../src/compile/compile.js";
-import {
-  countLettersStatement,
-  insertDeadLettersStatement,
-  selectLettersToRetryStatement,
-} from "../../src/compile/engine-statements.js";
 import { MapError, mapEvent } from "../../src/compile/map-event.js";
 import type { SourceRecord } from "../../src/core/source-record.js";
 import { deadLetterStatements, letterFor } from "../../src/run/dead-letters.js";
 import { decideBatch, type MappedEvent } from "../../src/run/decide.js";
 import { decodeEnvelope, EnvelopeError } from "../../src/run/decode.js";
 import { RowState } from "../../src/run/row-state.js";
+import {
+  countLettersStatement,
+  insertDeadLettersStatement,
+  selectLettersToRetryStatement,
+} from "../../src/store/dead-letters.js";
 import { loadSpecTexts } from "../helpers/specs.js";
 
 describe("dead-letter filters", () => {

@@ -39,6 +39,7 @@ describe("layering check", () => {
     writeFileSync(join(broken, "package.json"), '{"type":"module"}');
     appendFileSync(join(broken, "src/specs/types.ts"), '\nimport "../compile/sql.js";\n');
     appendFileSync(join(broken, "src/values/coerce.ts"), '\nimport "../compile/sql.js";\n');
+    appendFileSync(join(broken, "src/store/offsets.ts"), '\nimport "../run/ports.js";\n');
     appendFileSync(join(broken, "src/run/ports.ts"), '\nimport "mysql2/promise";\nimport "kafkajs";\n');
     appendFileSync(join(broken, "src/sink/mysql-url.ts"), '\nimport "../run/stats.js";\n');
     writeFileSync(join(broken, "src/compile/a.ts"), 'import "./b.js";\nexport const a = 1;\n');
@@ -49,6 +50,7 @@ describe("layering check", () => {
     const out = r.stdout + r.stderr;
     expect(out).toContain("specs-imports-downward: src/specs/types.ts → src/compile/sql.ts");
     expect(out).toContain("values-imports-downward: src/values/coerce.ts → src/compile/sql.ts");
+    expect(out).toContain("store-imports-downward: src/store/offsets.ts → src/run/ports.ts");
     expect(out).toContain("sink-imports-downward: src/sink/mysql-url.ts → src/run/stats.ts");
     expect(out).toContain("only-the-sink-imports-mysql2: src/run/ports.ts");
     expect(out).toContain("only-the-kafka-edges-import-kafkajs: src/run/ports.ts");

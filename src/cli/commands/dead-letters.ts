@@ -1,16 +1,5 @@
 import { isUtf8 } from "node:buffer";
 import { createInterface } from "node:readline/promises";
-import {
-  addCountersStatement,
-  countLettersStatement,
-  deleteLettersByIdStatement,
-  type LetterCursor,
-  type LetterFilter,
-  type LetterKind,
-  maxLetterIdStatement,
-  selectLettersStatement,
-  selectLettersToRetryStatement,
-} from "../../compile/engine-statements.js";
 import { log } from "../../core/log.js";
 import type { SourceRecord } from "../../core/source-record.js";
 import { forTerminal, jsonText } from "../../core/terminal.js";
@@ -22,6 +11,17 @@ import { Executor, ExecutorStopped } from "../../run/executor.js";
 import type { Row } from "../../run/ports.js";
 import { Pieces, prepareRecord } from "../../run/prepare.js";
 import { Stats } from "../../run/stats.js";
+import { addCountersStatement } from "../../store/counters.js";
+import {
+  countLettersStatement,
+  deleteLettersByIdStatement,
+  type LetterCursor,
+  type LetterFilter,
+  type LetterKind,
+  maxLetterIdStatement,
+  selectLettersStatement,
+  selectLettersToRetryStatement,
+} from "../../store/dead-letters.js";
 import { intOption } from "../errors.js";
 
 /** The filters every `dead-letters` subcommand takes. */

@@ -1,11 +1,6 @@
-import {
-  countLettersStatement,
-  countRowsStatement,
-  listTablesStatement,
-  selectCountersStatement,
-} from "../../compile/engine-statements.js";
 import { COUNTERS, DEAD_LETTERS, META, OFFSETS, TOMBSTONES } from "../../compile/engine-tables.js";
 import { META_QUERY } from "../../compile/migration.js";
+import { countRowsStatement, listTablesStatement } from "../../compile/reads.js";
 import { log } from "../../core/log.js";
 import { partitionKey } from "../../core/source-record.js";
 import { forTerminal, jsonText } from "../../core/terminal.js";
@@ -18,6 +13,8 @@ import { OffsetsStore } from "../../run/offsets.js";
 import { createKafka, kafkaSettings } from "../../source/kafka/config.js";
 import { lagEvents } from "../../source/kafka/lag.js";
 import { watermarks } from "../../source/kafka/topics.js";
+import { selectCountersStatement } from "../../store/counters.js";
+import { countLettersStatement } from "../../store/dead-letters.js";
 import { watchStatus } from "../status-watch.js";
 import { PURGE_SCOPE, RETRY_SCOPE } from "./dead-letters.js";
 
