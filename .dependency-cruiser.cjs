@@ -4,27 +4,44 @@
 //   core      ← nothing of ours (logging, errors, source records, backoff)
 //   language  ← core                          (the spec language's vocabulary: transforms, value types)
 //   specs     ← language, core                (load YAML, JSON Schema, validate)
-//   compile   ← specs, language, core         (pure: DDL, statements, accessors, coercion)
-//   run       ← compile, specs, core          (the engine: decide, group, execute)
+//   values    ← specs, language, core         (values at run time, no SQL: JSONPath, coercion, conditions)
+//   compile   ← values, specs, language, core (pure: DDL, statements, the compiled spec, mapping an event)
+//   store     ← compile, core                 (the statements of the engine's own tables, one file a table)
+//   run       ← store, compile, values, specs, core (the engine: decide, group, execute)
 //   sink      ← compile, core                 (MySQL; implements run's ports)
 //   source    ← compile, core                 (JSONL, Kafka consumer; feeds run through an interface)
 //   emit      ← source, compile, core         (Kafka producer)
-//   reference ← run, compile, specs, core     (the reference interpreter: what the tables must be)
-//   examples  ← reference, run, compile, specs, core (the engine of `projector test`)
+//   reference ← run, store, compile, values, specs, core (the reference interpreter: what the tables must be)
+//   examples  ← reference, run, compile, values, specs, core (the engine of `projector test`)
 //   jobs      ← everything above (run, replay, rebuild, retry, status: start-up, pipeline, metrics)
 //   cli       ← everything above, and tools/ (flags in, options to a job, printing out)
 const below = {
   core: [],
   language: ["core"],
   specs: ["language", "core"],
-  compile: ["specs", "language", "core"],
-  run: ["compile", "specs", "language", "core"],
+  values: ["specs", "language", "core"],
+  compile: ["values", "specs", "language", "core"],
+  store: ["compile", "core"],
+  run: ["store", "compile", "values", "specs", "language", "core"],
   sink: ["compile", "core"],
   source: ["compile", "core"],
   emit: ["source", "compile", "core"],
-  reference: ["run", "compile", "specs", "language", "core"],
-  examples: ["reference", "run", "compile", "specs", "language", "core"],
-  jobs: ["examples", "reference", "emit", "source", "sink", "run", "compile", "specs", "language", "core"],
+  reference: ["run", "store", "compile", "values", "specs", "language", "core"],
+  examples: ["reference", "run", "compile", "values", "specs", "language", "core"],
+  jobs: [
+    "examples",
+    "reference",
+    "emit",
+    "source",
+    "sink",
+    "run",
+    "store",
+    "compile",
+    "values",
+    "specs",
+    "language",
+    "core",
+  ],
 };
 
 const layering = Object.entries(below).map(([folder, allowed]) => ({
@@ -41,6 +58,23 @@ const layering = Object.entries(below).map(([folder, allowed]) => ({
 module.exports = {
   forbidden: [
     ...layering,
+    {
+      name: "the-cli-goes-through-jobs",
+      comment:
+        "src/cli/ takes flags in, hands options to a job (src/jobs/) and prints what it returns: it does not open the sink, build the engine's statements, drive the runtime or a source itself",
+      severity: "error",
+      from: { path: "^src/cli/" },
+      to: {
+        path: "^src/(sink|store|run|source|emit|reference|values)/",
+      },
+    },
+    {
+      name: "commands-do-not-import-commands",
+      comment: "what two commands share lives in a job, or beside the commands in src/cli/",
+      severity: "error",
+      from: { path: "^src/cli/commands/" },
+      to: { path: "^src/cli/commands/" },
+    },
     {
       name: "only-the-sink-imports-mysql2",
       severity: "error",

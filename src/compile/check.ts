@@ -1,11 +1,11 @@
 import { didYouMean, issue, type SpecIssue } from "../specs/issues.js";
 import type { ColumnValue, ConditionSpec, Spec, TableSpec, ValueSpec } from "../specs/types.js";
 import { conditionValues, valuesIn } from "../specs/walk.js";
-import { CoerceFailure, coercerFor } from "./coerce.js";
+import { CoerceFailure, coercerFor } from "../values/coerce.js";
+import { checkPath, selectsMany } from "../values/json-path.js";
+import { argumentError, assignError, typeOf } from "../values/value-types.js";
 import { foreignKeyName } from "./ddl.js";
-import { checkPath, selectsMany } from "./json-path.js";
 import { MAX_ROW_BYTES, rowBytes } from "./row-size.js";
-import { argumentError, assignError, typeOf } from "./value-types.js";
 
 /**
  * The checks of a spec that need the compiler: every path compiles, constants and defaults fit

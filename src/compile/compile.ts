@@ -9,10 +9,8 @@ import type {
   TableSpec,
   ValueSpec,
 } from "../specs/types.js";
-import { CoerceFailure, type Coercer, coercerFor } from "./coerce.js";
-import { compileCondition, compileTest, type Getter, type Predicate } from "./conditions.js";
-import { createTableSql, type Dialect, orderTables, type PhysicalTable } from "./ddl.js";
-import { ENGINE_TABLES } from "./engine-tables.js";
+import { CoerceFailure, type Coercer, coercerFor } from "../values/coerce.js";
+import { compileCondition, compileTest, type Getter, type Predicate } from "../values/conditions.js";
 import {
   ABSENT,
   type Accessor,
@@ -20,12 +18,14 @@ import {
   compilePath,
   forEachPath,
   selectsMany,
-} from "./json-path.js";
+} from "../values/json-path.js";
+import { forColumn, transformGetter } from "../values/transforms.js";
+import { typeOf } from "../values/value-types.js";
+import { createTableSql, type Dialect, orderTables, type PhysicalTable } from "./ddl.js";
+import { ENGINE_TABLES } from "./engine-tables.js";
 import { quoteId } from "./sql.js";
-import { forColumn, transformGetter } from "./transforms.js";
-import { typeOf } from "./value-types.js";
 
-export type { Getter, Predicate } from "./conditions.js";
+export type { Getter, Predicate } from "../values/conditions.js";
 
 export interface CompiledColumn {
   readonly name: string;

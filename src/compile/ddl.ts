@@ -1,5 +1,5 @@
 import type { ColumnSpec, ColumnType, GeneratedToken, Scalar, Spec, TableSpec } from "../specs/types.js";
-import { CoerceFailure, coercerFor } from "./coerce.js";
+import { CoerceFailure, coercerFor } from "../values/coerce.js";
 import { type Dialect, quoteId } from "./sql.js";
 
 /** Tables sorted so that every parent comes before its children (then by name: output is stable). */

@@ -1,6 +1,10 @@
 import type { ColumnSpec, ColumnType, KeySpec, TableSpec } from "../specs/types.js";
 
-/** The engine's own tables, next to the projected ones; specs may not use the projector_ prefix. */
+/**
+ * The engine's own tables, next to the projected ones; specs may not use the projector_ prefix.
+ * Their definitions are here, compiled with the projected tables (compile.ts) and migrated with them
+ * (migration.ts); their statements are in src/store/, one file a table.
+ */
 export const DEAD_LETTERS = "projector_dead_letters";
 export const OFFSETS = "projector_offsets";
 export const TOMBSTONES = "projector_tombstones";

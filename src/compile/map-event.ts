@@ -1,8 +1,8 @@
 import { excerpt } from "../core/text.js";
-import { CoerceFailure } from "./coerce.js";
+import { CoerceFailure } from "../values/coerce.js";
+import { ABSENT } from "../values/json-path.js";
+import { PathLimitError } from "../values/json-path-query.js";
 import type { CompiledAction, CompiledColumn, CompiledEvent } from "./compile.js";
-import { ABSENT } from "./json-path.js";
-import { PathLimitError } from "./json-path-query.js";
 
 /**
  * Most values (rows × their columns, the parent key included) the `replace` actions of one event

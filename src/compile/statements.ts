@@ -1,5 +1,5 @@
+import { ABSENT } from "../values/json-path.js";
 import type { CompiledAction, CompiledColumn } from "./compile.js";
-import { ABSENT } from "./json-path.js";
 import type { MappedOp } from "./map-event.js";
 import { type Dialect, guardCondition, onDuplicate, placeholders, quoteId, rowsOf } from "./sql.js";
 

@@ -1,10 +1,10 @@
-import { CoerceFailure, coercerFor } from "../compile/coerce.js";
 import type { CompiledSpec } from "../compile/compile.js";
-import { ABSENT } from "../compile/json-path.js";
 import type { MappedOp } from "../compile/map-event.js";
 import type { SourceRecord } from "../core/source-record.js";
 import { Reference } from "../reference/interpreter.js";
 import type { ColumnType, ExampleSpec, ExpectedOp, Scalar } from "../specs/types.js";
+import { CoerceFailure, coercerFor } from "../values/coerce.js";
+import { ABSENT } from "../values/json-path.js";
 
 export interface ExampleResult {
   readonly example: ExampleSpec;

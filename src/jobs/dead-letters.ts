@@ -1,7 +1,14 @@
 import { isUtf8 } from "node:buffer";
 import type { CompiledSpec } from "../compile/compile.js";
+import type { SourceRecord } from "../core/source-record.js";
+import { UserError } from "../core/user-error.js";
+import { ExecutorStopped } from "../run/executor.js";
+import type { Row } from "../run/ports.js";
+import { prepareRecord } from "../run/prepare.js";
+import { Stats } from "../run/stats.js";
+import type { MysqlSink } from "../sink/mysql-sink.js";
+import { addCountersStatement } from "../store/counters.js";
 import {
-  addCountersStatement,
   countLettersStatement,
   deleteLettersByIdStatement,
   type LetterCursor,
@@ -10,14 +17,7 @@ import {
   maxLetterIdStatement,
   selectLettersStatement,
   selectLettersToRetryStatement,
-} from "../compile/engine-statements.js";
-import type { SourceRecord } from "../core/source-record.js";
-import { UserError } from "../core/user-error.js";
-import { ExecutorStopped } from "../run/executor.js";
-import type { Row } from "../run/ports.js";
-import { prepareRecord } from "../run/prepare.js";
-import { Stats } from "../run/stats.js";
-import type { MysqlSink } from "../sink/mysql-sink.js";
+} from "../store/dead-letters.js";
 import { openSink } from "./database.js";
 import { applyInPieces, jobExecutor, startUp, stopOnSignals } from "./job.js";
 

@@ -1,9 +1,10 @@
 import { Counter, collectDefaultMetrics, Gauge, type Metric, Registry } from "prom-client";
-import { selectCountersStatement, selectRebuildsStatement } from "../compile/engine-statements.js";
-import { lettersByClassStatement } from "../compile/letter-classes.js";
 import type { Statement } from "../compile/statements.js";
 import { OUTCOME_NAMES } from "../run/counters.js";
 import { type Buckets, OUTCOMES, type Stats } from "../run/stats.js";
+import { selectCountersStatement } from "../store/counters.js";
+import { lettersByClassStatement } from "../store/letter-classes.js";
+import { selectRebuildsStatement } from "../store/rebuilds.js";
 
 export interface LagSample {
   readonly topic: string;

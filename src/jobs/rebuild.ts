@@ -2,18 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { CompiledSpec } from "../compile/compile.js";
 import { compile } from "../compile/compile.js";
 import { dialectOf } from "../compile/ddl.js";
-import {
-  bumpGenerationStatement,
-  deleteOffsetsStatement,
-  ensureGenerationStatement,
-  listTablesStatement,
-  lockGenerationStatement,
-  type OffsetRow,
-  saveFingerprintsStatement,
-  saveOffsetsStatement,
-  saveRebuildStatement,
-  selectOffsetsStatement,
-} from "../compile/engine-statements.js";
+import { listTablesStatement } from "../compile/reads.js";
 import {
   dropOldSql,
   dropShadowsSql,
@@ -37,6 +26,19 @@ import { BoundedReader } from "../source/kafka/bounded.js";
 import { createKafka, kafkaSettings } from "../source/kafka/config.js";
 import { ensureTopics } from "../source/kafka/topics.js";
 import type { Spec } from "../specs/types.js";
+import { saveFingerprintsStatement } from "../store/fingerprints.js";
+import {
+  bumpGenerationStatement,
+  ensureGenerationStatement,
+  lockGenerationStatement,
+} from "../store/meta.js";
+import {
+  deleteOffsetsStatement,
+  type OffsetRow,
+  saveOffsetsStatement,
+  selectOffsetsStatement,
+} from "../store/offsets.js";
+import { saveRebuildStatement } from "../store/rebuilds.js";
 import { ensureSchema, openSink } from "./database.js";
 import { applyInPieces, jobExecutor, stopOnSignals } from "./job.js";
 import { kafkaUserError } from "./kafka-errors.js";

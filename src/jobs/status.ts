@@ -1,13 +1,7 @@
 import type { CompiledSpec } from "../compile/compile.js";
-import {
-  countLettersStatement,
-  countRowsStatement,
-  listTablesStatement,
-  selectCountersStatement,
-} from "../compile/engine-statements.js";
 import { COUNTERS, DEAD_LETTERS, META, OFFSETS, TOMBSTONES } from "../compile/engine-tables.js";
-import { lettersByClassStatement } from "../compile/letter-classes.js";
 import { META_QUERY } from "../compile/migration.js";
+import { countRowsStatement, listTablesStatement } from "../compile/reads.js";
 import { log } from "../core/log.js";
 import { partitionKey } from "../core/source-record.js";
 import { OffsetsStore } from "../run/offsets.js";
@@ -15,6 +9,9 @@ import type { MysqlSink } from "../sink/mysql-sink.js";
 import { createKafka, type KafkaSettings, kafkaSettings } from "../source/kafka/config.js";
 import { lagEvents } from "../source/kafka/lag.js";
 import { watermarks } from "../source/kafka/topics.js";
+import { selectCountersStatement } from "../store/counters.js";
+import { countLettersStatement } from "../store/dead-letters.js";
+import { lettersByClassStatement } from "../store/letter-classes.js";
 import { openSink } from "./database.js";
 import { PURGE_SCOPE, RETRY_SCOPE } from "./dead-letters.js";
 import { kafkaUserError } from "./kafka-errors.js";

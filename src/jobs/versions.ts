@@ -1,18 +1,14 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import {
-  ensureGenerationStatement,
-  listTablesStatement,
-  saveFingerprintsStatement,
-  selectFingerprintsStatement,
-  selectGenerationStatement,
-  selectRebuildsStatement,
-} from "../compile/engine-statements.js";
 import { FINGERPRINTS, REBUILDS } from "../compile/engine-tables.js";
 import { compareVersions, type TableVersion, tableFingerprints } from "../compile/fingerprint.js";
+import { listTablesStatement } from "../compile/reads.js";
 import { log } from "../core/log.js";
 import { UserError } from "../core/user-error.js";
 import type { MysqlSink } from "../sink/mysql-sink.js";
 import type { Spec } from "../specs/types.js";
+import { saveFingerprintsStatement, selectFingerprintsStatement } from "../store/fingerprints.js";
+import { ensureGenerationStatement, selectGenerationStatement } from "../store/meta.js";
+import { selectRebuildsStatement } from "../store/rebuilds.js";
 
 /** A table's rows against the specs on disk. */
 export interface TableState {

@@ -1,13 +1,13 @@
 import type { CompiledAction, CompiledSpec, CompiledTable } from "../compile/compile.js";
 import { storedDefault } from "../compile/ddl.js";
-import type { DeadLetter, LetterKind } from "../compile/engine-statements.js";
-import { ABSENT } from "../compile/json-path.js";
 import type { MappedOp } from "../compile/map-event.js";
 import type { SourceRecord } from "../core/source-record.js";
 import { letterFor, unmatchedReason } from "../run/dead-letters.js";
 import { type Prepared, prepareRecord } from "../run/prepare.js";
 import { compareGuard } from "../run/row-state.js";
 import type { ColumnSpec, ColumnType, KeySpec, TableSpec } from "../specs/types.js";
+import type { DeadLetter, LetterKind } from "../store/dead-letters.js";
+import { ABSENT } from "../values/json-path.js";
 
 /**
  * The reference semantics of projector, executable: events applied one at a time, in stream order,

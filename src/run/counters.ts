@@ -1,6 +1,6 @@
-import { addCountersStatement } from "../compile/engine-statements.js";
 import type { Dialect } from "../compile/sql.js";
 import type { Statement } from "../compile/statements.js";
+import { addCountersStatement } from "../store/counters.js";
 import { OUTCOMES, type TypeCounts } from "./stats.js";
 
 /**

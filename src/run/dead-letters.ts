@@ -1,15 +1,15 @@
 import { isUtf8 } from "node:buffer";
 import { createHash } from "node:crypto";
+import type { Dialect } from "../compile/sql.js";
+import { exactValueBytes, type Statement } from "../compile/statements.js";
+import type { SourceRecord } from "../core/source-record.js";
+import { cut } from "../core/text.js";
 import {
   DEAD_LETTER_ROW_OVERHEAD,
   type DeadLetter,
   insertDeadLettersStatement,
   type LetterKind,
-} from "../compile/engine-statements.js";
-import type { Dialect } from "../compile/sql.js";
-import { exactValueBytes, type Statement } from "../compile/statements.js";
-import type { SourceRecord } from "../core/source-record.js";
-import { cut } from "../core/text.js";
+} from "../store/dead-letters.js";
 
 /**
  * The longest reason a letter keeps, in characters (at most 8 KB in utf8mb4, well within the

@@ -1,8 +1,8 @@
 import type { CompiledAction, CompiledSpec, CompiledTable } from "../compile/compile.js";
 import { storedDefault } from "../compile/ddl.js";
-import { ABSENT } from "../compile/json-path.js";
 import type { MappedOp } from "../compile/map-event.js";
 import type { KeySpec } from "../specs/types.js";
+import { ABSENT } from "../values/json-path.js";
 import { compareGuard, type KnownRow, keyString, type RowState, uniqueString } from "./row-state.js";
 
 /** An event of the batch that mapped cleanly. */

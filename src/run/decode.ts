@@ -1,4 +1,4 @@
-import { CoerceFailure, parseIsoDatetime } from "../compile/coerce.js";
+import { CoerceFailure, parseIsoDatetime } from "../values/coerce.js";
 
 /** The platform's event envelope. */
 export interface Envelope {

@@ -1,14 +1,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { CompiledSpec } from "../compile/compile.js";
-import {
-  bumpRetryEpochStatement,
-  deleteLettersByIdStatement,
-  lockAllOffsetsStatement,
-} from "../compile/engine-statements.js";
 import { backoffDelay, pause } from "../core/backoff.js";
 import { DatabaseError } from "../core/database-error.js";
 import { log } from "../core/log.js";
 import type { SourceRecord } from "../core/source-record.js";
+import { deleteLettersByIdStatement } from "../store/dead-letters.js";
+import { bumpRetryEpochStatement } from "../store/meta.js";
+import { lockAllOffsetsStatement } from "../store/offsets.js";
 import { type BatchPlan, Planner } from "./batch-plan.js";
 import { countersStatements } from "./counters.js";
 import { deadLetterStatements, letterFor, unmatchedReason } from "./dead-letters.js";

@@ -1,10 +1,7 @@
 import type { CompiledSpec } from "../compile/compile.js";
-import {
-  selectRowsStatement,
-  selectTombstonesStatement,
-  tombstoneTablesStatement,
-} from "../compile/engine-statements.js";
+import { selectRowsStatement } from "../compile/reads.js";
 import type { Statement } from "../compile/statements.js";
+import { selectTombstonesStatement, tombstoneTablesStatement } from "../store/tombstones.js";
 import type { RowRequest } from "./decide.js";
 import type { Row } from "./ports.js";
 import { keyString, RowState, tombstoneHash } from "./row-state.js";

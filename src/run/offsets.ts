@@ -1,16 +1,15 @@
+import type { Dialect } from "../compile/sql.js";
+import type { Statement } from "../compile/statements.js";
+import { partitionKey, type SourceRecord } from "../core/source-record.js";
+import { lockGenerationStatement, selectRetryEpochStatement } from "../store/meta.js";
 import {
   deleteOffsetsStatement,
-  lockGenerationStatement,
   lockOffsetsStatement,
   type OffsetRow,
   saveOffsetsStatement,
   selectOffsetsStatement,
-  selectRetryEpochStatement,
   skipOffsetStatement,
-} from "../compile/engine-statements.js";
-import type { Dialect } from "../compile/sql.js";
-import type { Statement } from "../compile/statements.js";
-import { partitionKey, type SourceRecord } from "../core/source-record.js";
+} from "../store/offsets.js";
 import type { Database, Transaction } from "./ports.js";
 
 /** The next offset per partition after these records (the highest), as rows to save for `group`. */

@@ -1,6 +1,5 @@
 import { isUtf8 } from "node:buffer";
 import type { CompiledSpec } from "../compile/compile.js";
-import type { DeadLetter } from "../compile/engine-statements.js";
 import {
   filteredOut,
   MAX_EVENT_VALUES,
@@ -11,6 +10,7 @@ import {
 } from "../compile/map-event.js";
 import { log } from "../core/log.js";
 import type { SourceRecord } from "../core/source-record.js";
+import type { DeadLetter } from "../store/dead-letters.js";
 import { letterFor } from "./dead-letters.js";
 import type { MappedEvent } from "./decide.js";
 import { decodeEnvelope, EnvelopeError } from "./decode.js";

@@ -1,4 +1,3 @@
-import { tombstonesStatement } from "../compile/engine-statements.js";
 import type { MappedOp } from "../compile/map-event.js";
 import type { Dialect } from "../compile/sql.js";
 import {
@@ -11,6 +10,7 @@ import {
   updateStatement,
   upsertStatement,
 } from "../compile/statements.js";
+import { tombstonesStatement } from "../store/tombstones.js";
 import type { Conflict, Conflicts } from "./conflicts.js";
 
 /** Upserts, updates and hard deletes of many rows (slots: row → its last index in ops). */

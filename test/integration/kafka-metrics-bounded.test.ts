@@ -107,7 +107,7 @@ describe("metric label values from events fall into a bounded set", () => {
 
 describe("reason classes counted in MySQL", () => {
   it("are the classes reasonClass() gives, for every pattern and for text with LIKE's wildcards", async () => {
-    const { lettersByClassStatement, reasonClass } = await import("../../src/compile/letter-classes.js");
+    const { lettersByClassStatement, reasonClass } = await import("../../src/store/letter-classes.js");
     const db = await scope.db();
     const migrated = await projector(["migrate"], { MYSQL_URL: db.url });
     expect(migrated.status, migrated.stderr).toBe(0);

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
+import type { ColumnType } from "../../src/specs/types.js";
 import {
   CoerceFailure,
   coercerFor,
   MAX_JSON_DEPTH,
   parseIsoDatetime,
   parseIsoGeneral,
-} from "../../src/compile/coerce.js";
-import type { ColumnType } from "../../src/specs/types.js";
+} from "../../src/values/coerce.js";
 
 /** The coerced value, or throws with the failure's message (so a wrong success shows what came out). */
 function ok(type: ColumnType, value: unknown): unknown {

@@ -1,10 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { compile } from "../../src/compile/compile.js";
-import {
-  countLettersStatement,
-  insertDeadLettersStatement,
-  selectLettersToRetryStatement,
-} from "../../src/compile/engine-statements.js";
 import { MapError, mapEvent } from "../../src/compile/map-event.js";
 import type { SourceRecord } from "../../src/core/source-record.js";
 import { letterFilter, sinceOption } from "../../src/jobs/dead-letters.js";
@@ -12,6 +7,11 @@ import { deadLetterStatements, letterFor } from "../../src/run/dead-letters.js";
 import { decideBatch, type MappedEvent } from "../../src/run/decide.js";
 import { decodeEnvelope, EnvelopeError } from "../../src/run/decode.js";
 import { RowState } from "../../src/run/row-state.js";
+import {
+  countLettersStatement,
+  insertDeadLettersStatement,
+  selectLettersToRetryStatement,
+} from "../../src/store/dead-letters.js";
 import { loadSpecTexts } from "../helpers/specs.js";
 
 describe("dead-letter filters", () => {

@@ -4,15 +4,12 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../src/compile/compile.js";
 import { dialectOf, keyCollation } from "../../src/compile/ddl.js";
-import {
-  addCountersStatement,
-  lockGenerationStatement,
-  saveFingerprintsStatement,
-  saveOffsetsStatement,
-  saveRebuildStatement,
-  skipOffsetStatement,
-  tombstonesStatement,
-} from "../../src/compile/engine-statements.js";
+import { addCountersStatement } from "../../src/store/counters.js";
+import { saveFingerprintsStatement } from "../../src/store/fingerprints.js";
+import { lockGenerationStatement } from "../../src/store/meta.js";
+import { saveOffsetsStatement, skipOffsetStatement } from "../../src/store/offsets.js";
+import { saveRebuildStatement } from "../../src/store/rebuilds.js";
+import { tombstonesStatement } from "../../src/store/tombstones.js";
 import { loadSpecDirOrThrow } from "../helpers/specs.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));

@@ -12,11 +12,11 @@ import { join } from "node:path";
 import { fc, it as property } from "@fast-check/vitest";
 import { JSONPath } from "jsonpath-plus";
 import { afterAll, describe, expect, it } from "vitest";
-import { ABSENT, compilePath, simpleSegments } from "../../src/compile/json-path.js";
+import { ABSENT, compilePath, simpleSegments } from "../../src/values/json-path.js";
 import { cli, REPO } from "../helpers/cli.js";
 
 /**
- * Spec paths are parsed and evaluated by projector itself (src/compile/json-path-*.ts): no text of
+ * Spec paths are parsed and evaluated by projector itself (src/values/json-path-*.ts): no text of
  * a spec or an event ever runs as JavaScript. jsonpath-plus is only the yardstick here.
  */
 

@@ -2,6 +2,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../src/compile/compile.js";
+import { checkExamples } from "../../src/examples/check-examples.js";
+import { formatIssue } from "../../src/specs/issues.js";
 import {
   ABSENT,
   checkPath,
@@ -10,10 +12,8 @@ import {
   forEachPath,
   selectsMany,
   simpleSegments,
-} from "../../src/compile/json-path.js";
-import { PathLimitError } from "../../src/compile/json-path-query.js";
-import { checkExamples } from "../../src/examples/check-examples.js";
-import { formatIssue } from "../../src/specs/issues.js";
+} from "../../src/values/json-path.js";
+import { PathLimitError } from "../../src/values/json-path-query.js";
 import { loadSpecDir } from "../helpers/specs.js";
 
 const envelope = {

@@ -2,13 +2,13 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../src/compile/compile.js";
-import { ABSENT } from "../../src/compile/json-path.js";
 import { MapError, type MappedOp, mapEvent } from "../../src/compile/map-event.js";
 import { type ShownOp, showOp } from "../../src/examples/check-examples.js";
 import { decideBatch, type MappedEvent } from "../../src/run/decide.js";
 import { decodeEnvelope, type Envelope, EnvelopeError } from "../../src/run/decode.js";
 import { buildStatements } from "../../src/run/group-statements.js";
 import { RowState } from "../../src/run/row-state.js";
+import { ABSENT } from "../../src/values/json-path.js";
 import { loadSpecDir } from "../helpers/specs.js";
 
 /**

@@ -1,9 +1,9 @@
 import { fc, it as property } from "@fast-check/vitest";
 import { describe, expect } from "vitest";
-import { CoerceFailure } from "../../src/compile/coerce.js";
 import { compile } from "../../src/compile/compile.js";
-import { ABSENT } from "../../src/compile/json-path.js";
 import { prepareRecord } from "../../src/run/prepare.js";
+import { CoerceFailure } from "../../src/values/coerce.js";
+import { ABSENT } from "../../src/values/json-path.js";
 import { loadSpecTexts } from "../helpers/specs.js";
 
 /**

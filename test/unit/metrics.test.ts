@@ -148,9 +148,7 @@ describe("/metrics on prom-client", () => {
 
 describe("dead letters' reason classes", () => {
   it("names each reason the engine writes by a class from a fixed set", async () => {
-    const { reasonClass, MAPPING_CLASS, REASON_CLASSES } = await import(
-      "../../src/compile/letter-classes.js"
-    );
+    const { reasonClass, MAPPING_CLASS, REASON_CLASSES } = await import("../../src/store/letter-classes.js");
     const { unmatchedReason } = await import("../../src/run/dead-letters.js");
     const { decodeEnvelope, EnvelopeError } = await import("../../src/run/decode.js");
     const envelope = (text: string) => {

@@ -1,10 +1,10 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../src/compile/compile.js";
-import { compareValues } from "../../src/compile/conditions.js";
 import { filteredOut, MapError, mapEvent } from "../../src/compile/map-event.js";
 import { checkExamples } from "../../src/examples/check-examples.js";
 import * as dec from "../../src/language/decimal.js";
+import { compareValues } from "../../src/values/conditions.js";
 import { loadSpecDir, loadSpecTexts } from "../helpers/specs.js";
 
 const d = (v: unknown) => dec.toDecimal(v)!;

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import type { Connection } from "mysql2/promise";
 import type { CompiledSpec } from "../../../src/compile/compile.js";
-import { ABSENT } from "../../../src/compile/json-path.js";
 import type { ColumnSpec } from "../../../src/specs/types.js";
+import { ABSENT } from "../../../src/values/json-path.js";
 import { mapLine } from "./map-line.js";
 import { select } from "./mysql.js";
 import { readLines } from "./stream.js";

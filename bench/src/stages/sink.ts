@@ -1,5 +1,5 @@
 import type { CompiledAction, CompiledSpec, CompiledTable } from "../../../src/compile/compile.js";
-import { ABSENT } from "../../../src/compile/json-path.js";
+import { ABSENT } from "../../../src/values/json-path.js";
 import { messageOf } from "../lib/log.js";
 import { loadPlan, mapLine } from "../lib/map-line.js";
 import { connect, q } from "../lib/mysql.js";

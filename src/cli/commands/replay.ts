@@ -43,6 +43,6 @@ export async function replayCommand(dir: string, input: string, opts: ReplayOpti
     },
   });
   if (tty && lastProgress > 0) process.stderr.write("\n");
-  printSummary(stats, opts.json ?? false);
+  printSummary(stats.summary(), opts.json ?? false);
   return 0;
 }

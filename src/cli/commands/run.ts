@@ -43,6 +43,6 @@ export async function runCommand(dir: string, opts: RunOptions): Promise<number>
     lookahead: opts.lookahead !== false,
     allowSpecDrift: opts.allowSpecDrift ?? false,
   });
-  if (opts.untilCaughtUp || opts.json) printSummary(stats, opts.json ?? false);
+  if (opts.untilCaughtUp || opts.json) printSummary(stats.summary(), opts.json ?? false);
   return code;
 }

@@ -1,6 +1,6 @@
-import { DEAD_LETTERS } from "./engine-tables.js";
-import { placeholders, quoteId } from "./sql.js";
-import type { Statement } from "./statements.js";
+import { DEAD_LETTERS } from "../compile/engine-tables.js";
+import { placeholders, quoteId } from "../compile/sql.js";
+import type { Statement } from "../compile/statements.js";
 
 /**
  * A dead letter's reason class: a bounded name for what went wrong, read from the shape of its
