@@ -19,6 +19,7 @@ import { partitionKey, type SourceRecord } from "../core/source-record.js";
 import { UserError } from "../core/user-error.js";
 import { ExecutorStopped } from "../run/executor.js";
 import { OffsetsStore } from "../run/offsets.js";
+import { drain } from "../run/pipeline.js";
 import { Stats } from "../run/stats.js";
 import { MysqlSink } from "../sink/mysql-sink.js";
 import { batchBytes, jsonlBatches } from "../source/jsonl.js";
@@ -189,16 +190,18 @@ export async function rebuild(
     const fenced = () => progress.save("fenced", 0n);
 
     if (job.from) {
-      // From a file: the whole history is there; nothing runs beside (no live offsets to meet).
-      for await (const batch of jsonlBatches(job.from, {
+      // From a file: the whole history is there; nothing runs beside (no live offsets to meet). It
+      // goes through replay's pipeline: the next batch is read and planned while MySQL writes one.
+      const batches = jsonlBatches(job.from, {
         batchSize: job.batchSize,
         lingerMs: 0,
         maxRecordBytes: job.maxRecordBytes,
         maxBatchBytes: batchBytes(job.maxRecordBytes),
-      })) {
-        if (stopping.signal.aborted)
-          throw new UserError("rebuild stopped by a signal: run it again to start over", 2);
-        await apply(batch);
+      });
+      const { atEnd } = await drain(executor, batches, stopping.signal, () => progress.tick());
+      if (!atEnd) {
+        void batches.return(undefined).catch(() => undefined);
+        throw new UserError("rebuild stopped by a signal: run it again to start over", 2);
       }
       await fence(db, fenced, async () => undefined);
     } else {

@@ -12,7 +12,7 @@ export async function drain(
   executor: Executor,
   source: AsyncIterator<SourceRecord[]>,
   signal: AbortSignal,
-  afterBatch?: () => void,
+  afterBatch?: () => void | Promise<void>,
 ): Promise<{ atEnd: boolean }> {
   let read = source.next();
   let prepared: Prepared[] | undefined;
@@ -57,7 +57,7 @@ export async function drain(
     };
     await executor.applyPrepared(prepared, prepareNext);
     prepared = nextPrepared;
-    afterBatch?.();
+    await afterBatch?.();
   }
 }
 
