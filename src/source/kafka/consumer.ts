@@ -1,13 +1,16 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from "kafkajs";
 import { backoffDelay } from "../../core/backoff.js";
 import { log } from "../../core/log.js";
 import { partitionKey, type SourceRecord } from "../../core/source-record.js";
 import type { KafkaSettings } from "./config.js";
-import { caughtUp, type PartitionLag } from "./lag.js";
+import { KafkaCommits } from "./kafka-commits.js";
+
+import { assignedLags, caughtUp, type PartitionLag } from "./lag.js";
+import { MysqlPositions, type OffsetsReader } from "./mysql-positions.js";
 import { Partitions } from "./partitions.js";
 import { kafkaRecord } from "./record.js";
-import { ensureTopics, watermarks } from "./topics.js";
+import { ensureTopics } from "./topics.js";
+import { TIMEOUT, within } from "./within.js";
 
 /** Without a broker response for this long, the run reports not-ready (fetches poll every 0.5 s, heartbeats every 3 s). */
 const KAFKA_SILENCE_MS = 10_000;
@@ -15,33 +18,6 @@ const KAFKA_SILENCE_MS = 10_000;
 const STOP_GRACE_MS = 10_000;
 /** What a whole stop() may take, its steps together: a supervisor's SIGKILL usually follows 30 s after SIGTERM. */
 const STOP_BUDGET_MS = 18_000;
-
-const TIMEOUT = Symbol("timeout");
-
-/** `p`, or TIMEOUT after `ms`. */
-async function within<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMEOUT> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<typeof TIMEOUT>((r) => (timer = setTimeout(() => r(TIMEOUT), ms))),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Where MySQL says each partition of the group goes on (run/offsets.ts's OffsetsStore). */
-export interface OffsetsReader {
-  /** The next offset of one partition, or null when nothing of it was applied. */
-  stored(topic: string, partition: number): Promise<bigint | null>;
-  /** Every partition's next offset, by partitionKey. */
-  all(): Promise<Map<string, bigint>>;
-  /** Forgets what the group applied. */
-  forget(): Promise<void>;
-  /** Moves a partition from `from` to `to` where it stands at `from` or past it. */
-  skip(topic: string, partition: number, from: bigint, to: bigint): Promise<void>;
-}
 
 /**
  * Where the records go (run/group-commit.ts's GroupCommit): `accept` resolves once they are queued,
@@ -92,10 +68,10 @@ export class KafkaSource {
   /** The error last rewound for: the submissions a failure rejects all carry the same one. */
   private rewoundFor: unknown;
   private resumeTimer: NodeJS.Timeout | undefined;
-  /** The commit to Kafka under way, if any (one at a time). */
-  private committing: Promise<void> | undefined;
-  /** Per partition, the moves of MySQL's offset past unseen offsets under way (see skipUnseen). */
-  private readonly skips = new Map<string, Promise<void>>();
+  /** Advisory commits to Kafka of what MySQL applied. */
+  private readonly commits: KafkaCommits;
+  /** Seeks to MySQL's offsets, and moves of them past what Kafka never delivers. */
+  private readonly positions: MysqlPositions;
   private joined = false;
   private crashed = false;
   private stopping = false;
@@ -134,6 +110,19 @@ export class KafkaSource {
       },
     });
     this.admin = kafka.admin();
+    this.commits = new KafkaCommits(this.consumer, this.partitions, {
+      joined: () => this.joined,
+      generation: () => this.generation,
+    });
+    this.positions = new MysqlPositions({
+      consumer: this.consumer,
+      admin: this.admin,
+      partitions: this.partitions,
+      offsets: options.offsets,
+      generation: () => this.generation,
+      stopping: () => this.stopping,
+      inFlight: () => this.inFlight,
+    });
     this.finished = new Promise((resolve) => {
       this.finish = resolve;
     });
@@ -176,7 +165,7 @@ export class KafkaSource {
     await c.run({
       eachBatchAutoResolve: false,
       // kafkajs would commit what eachBatch resolved, i.e. what is queued; MySQL's offsets are
-      // committed instead (commitApplied), so Kafka never leads MySQL.
+      // committed instead (KafkaCommits), so Kafka never leads MySQL.
       autoCommit: false,
       // Every partition of a fetch is handled at once; their records meet in one transaction (group commit).
       partitionsConsumedConcurrently: 64,
@@ -187,7 +176,7 @@ export class KafkaSource {
     if (this.stopping) return this.stopLate();
     this.tick = setInterval(() => {
       void this.checkLag().catch((e) => log.debug("lag check failed", { error: String(e) }));
-      void this.commitApplied();
+      void this.commits.commit();
     }, 500);
   }
 
@@ -208,14 +197,14 @@ export class KafkaSource {
         group: this.settings.groupId,
         partitions: this.partitions.assigned.length,
       });
-      void this.seekToMysql(generation);
+      void this.positions.seekToMysql(generation);
     });
     c.on(c.events.END_BATCH_PROCESS, (e) => {
       const b = e.payload;
       // A fetch with nothing for us (transaction markers, aborted records): kafkajs handles it
       // without eachBatch; MySQL's offset must still move past it, or the lag never reaches 0.
       if (b.batchSize !== 0 || b.firstOffset === null || b.firstOffset === undefined) return;
-      this.skipUnseen(b.topic, b.partition, BigInt(b.firstOffset), BigInt(b.lastOffset) + 1n);
+      this.positions.skipUnseen(b.topic, b.partition, BigInt(b.firstOffset), BigInt(b.lastOffset) + 1n);
     });
     c.on(c.events.CRASH, (e) => {
       this.crashed = true;
@@ -242,106 +231,6 @@ export class KafkaSource {
   }
 
   /**
-   * Seeks every assigned partition to where MySQL says it is, before its first batch: the offset
-   * stored with the rows, or the partition's earliest offset when MySQL has none. Kafka's committed
-   * offset may be elsewhere (a lag tool's reset, another database, `--from-beginning`), and a
-   * partition with nothing past it would never deliver a batch to seek from.
-   */
-  private seekToMysql(generation: number): Promise<void> {
-    return this.retrying(generation, "reading where MySQL is for the assignment", {}, () =>
-      this.seekToMysqlNow(generation),
-    );
-  }
-
-  /** Runs `attempt` until it succeeds (backing off 0.25 s doubling to 10 s), a rejoin or rewind, or a stop. */
-  private async retrying(
-    generation: number,
-    what: string,
-    fields: Record<string, unknown>,
-    attempt: () => Promise<void>,
-  ): Promise<void> {
-    for (let n = 0; generation === this.generation && !this.stopping; n++) {
-      try {
-        await attempt();
-        return;
-      } catch (e) {
-        const delay = backoffDelay(n, 250, 10_000);
-        log.warn(`${what} failed; retrying`, { ...fields, error: String(e), delay_ms: delay });
-        await sleep(delay);
-      }
-    }
-  }
-
-  private async seekToMysqlNow(generation: number): Promise<void> {
-    const current = () => generation === this.generation && !this.stopping;
-    const stored = await this.options.offsets.all();
-    if (!current()) return; // assignment changed meanwhile
-    const p = this.partitions;
-    const lows = new Map<string, bigint>();
-    const unstored = p.assigned.filter((a) => !stored.has(partitionKey(a.topic, a.partition)));
-    for (const topic of new Set(unstored.map((a) => a.topic))) {
-      for (const w of await watermarks(this.admin, topic)) lows.set(partitionKey(topic, w.partition), w.low);
-    }
-    if (!current()) return;
-    for (const { topic, partition } of p.assigned) {
-      const key = partitionKey(topic, partition);
-      // A partition whose first batch came first was checked by it (eachBatch seeks back too).
-      if (p.queued.has(key)) continue;
-      const offset = stored.get(key) ?? null;
-      const target = offset ?? lows.get(key);
-      if (target === undefined) continue;
-      p.queued.set(key, offset);
-      p.raiseApplied(key, offset);
-      this.consumer.seek({ topic, partition, offset: target.toString() });
-    }
-  }
-
-  /**
-   * Moves MySQL's offset of a partition from `from` to `to` when nothing in between is a record
-   * for us (kafkajs filtered it all: transaction markers, aborted records), provided MySQL is at
-   * `from` or past it, i.e. everything before was applied; a partition without an offset row only
-   * when `from` is its earliest offset. Retried while MySQL does not answer.
-   */
-  private skipUnseen(topic: string, partition: number, from: bigint, to: bigint): void {
-    const key = partitionKey(topic, partition);
-    const generation = this.generation;
-    const p = this.partitions;
-    const skip = async () => {
-      // Records before `from` may still be queued: their commit comes first.
-      const queuedTo = p.queued.get(key);
-      if (queuedTo !== undefined && queuedTo !== null && queuedTo >= from)
-        await Promise.allSettled([...this.inFlight]);
-      await this.retrying(
-        generation,
-        "moving MySQL's offset past transaction markers",
-        { topic, partition },
-        async () => {
-          let next = p.appliedTo(key) ?? null;
-          if (next === null) {
-            next = await this.options.offsets.stored(topic, partition);
-            if (generation !== this.generation) return;
-            p.raiseApplied(key, next);
-          }
-          if (next !== null && next >= to) return;
-          if (next === null) {
-            const low = await this.lowOf(topic, partition);
-            if (low === undefined || from > low) return; // records before `from` may be unapplied
-          }
-          await this.options.offsets.skip(topic, partition, from, to);
-          const stored = await this.options.offsets.stored(topic, partition);
-          if (generation === this.generation) p.raiseApplied(key, stored);
-        },
-      );
-    };
-    // One after the other per partition: a later one can only hold once an earlier one moved MySQL.
-    const done = (this.skips.get(key) ?? Promise.resolve()).then(skip);
-    this.skips.set(key, done);
-    void done.finally(() => {
-      if (this.skips.get(key) === done) this.skips.delete(key);
-    });
-  }
-
-  /**
    * A transaction failed whole (not because of an event: those are dead-lettered), and what was
    * queued behind it was dropped: forget what was queued, wait (longer each time in a row), and read
    * again from MySQL's offsets. Nothing is skipped; the run reports not-ready meanwhile.
@@ -359,7 +248,7 @@ export class KafkaSource {
     this.resumeTimer = setTimeout(() => {
       if (this.stopping) return;
       // Resumed once every partition is seeked (or a rejoin took over, which seeks itself).
-      void this.seekToMysql(generation).finally(() => {
+      void this.positions.seekToMysql(generation).finally(() => {
         if (!this.stopping) this.pauseAll(false);
       });
     }, delay);
@@ -373,31 +262,6 @@ export class KafkaSource {
       else this.consumer.resume(topics);
     } catch {
       // not running
-    }
-  }
-
-  /** Commits to Kafka, for lag tools, the offsets MySQL has applied since the last commit. */
-  private commitApplied(): Promise<void> {
-    this.committing ??= this.commitAppliedNow().finally(() => {
-      this.committing = undefined;
-    });
-    return this.committing;
-  }
-
-  private async commitAppliedNow(): Promise<void> {
-    if (!this.joined) return;
-    const generation = this.generation;
-    const offsets = this.partitions.toCommit();
-    if (offsets.length === 0) return;
-    try {
-      await this.consumer.commitOffsets(
-        offsets.map(({ topic, partition, next }) => ({ topic, partition, offset: next.toString() })),
-      );
-      if (generation === this.generation)
-        for (const o of offsets) this.partitions.markCommitted(o.key, o.next);
-    } catch (e) {
-      // Advisory only (a rebalance, a broker away): the next tick tries again.
-      log.debug("committing offsets to Kafka failed", { error: String(e) });
     }
   }
 
@@ -450,8 +314,8 @@ export class KafkaSource {
       // committed to Kafka while this member still owns its partitions.
       const committed = async () => {
         await settled();
-        await this.committing; // a tick's commit may have read the offsets before the last records
-        await this.commitApplied();
+        await this.commits.underWay; // a tick's commit may have read the offsets before the last records
+        await this.commits.commit();
       };
       // Given up on: the transaction in flight is rolled back when the process ends, nothing is lost.
       if ((await within(committed(), left(STOP_GRACE_MS))) === TIMEOUT) this.abandoned = true;
@@ -463,11 +327,6 @@ export class KafkaSource {
       await this.closeAdmin(left(STOP_GRACE_MS));
       this.finish();
     }
-  }
-
-  /** The partition's earliest offset still in Kafka. */
-  private async lowOf(topic: string, partition: number): Promise<bigint | undefined> {
-    return (await watermarks(this.admin, topic)).find((w) => w.partition === partition)?.low;
   }
 
   private async eachBatch({
@@ -494,7 +353,7 @@ export class KafkaSource {
     // Kafka's committed offset is past what MySQL applied (another database, a lag tool's reset), or
     // MySQL has nothing for the partition and it starts at its earliest offset: go back there, once.
     if (batch.messages.length > 0 && !p.checked.has(key)) {
-      const target = next ?? (await this.lowOf(topic, partition));
+      const target = next ?? (await this.positions.lowOf(topic, partition));
       if (!current()) return;
       p.checked.add(key);
       if (target !== undefined && BigInt(batch.firstOffset()!) > target) {
@@ -581,7 +440,7 @@ export class KafkaSource {
     const lastMessage = batch.messages[batch.messages.length - 1];
     if (whole && !pushed && lastMessage && end > BigInt(lastMessage.offset) + 1n) {
       // Only records applied before, then markers: nothing to carry the end, so move MySQL past them.
-      this.skipUnseen(topic, partition, BigInt(lastMessage.offset) + 1n, end);
+      this.positions.skipUnseen(topic, partition, BigInt(lastMessage.offset) + 1n, end);
     }
     await flush();
     // At the head of the partition there is nothing to fetch ahead: wait for the commit, so that a
@@ -596,25 +455,7 @@ export class KafkaSource {
   /** Lag per assigned partition from the broker's watermarks and MySQL's offsets; ends an --until-caught-up run. */
   private async checkLag(): Promise<void> {
     if (!this.joined || this.stopping) return;
-    const p = this.partitions;
-    const topics = [...new Set(p.assigned.map((a) => a.topic))];
-    const lags: PartitionLag[] = [];
-    for (const topic of topics) {
-      for (const w of await watermarks(this.admin, topic)) {
-        if (!p.assigned.some((a) => a.topic === topic && a.partition === w.partition)) continue;
-        const key = partitionKey(topic, w.partition);
-        let next = p.appliedTo(key);
-        if (next === undefined) next = await this.options.offsets.stored(topic, w.partition);
-        lags.push({
-          topic,
-          partition: w.partition,
-          next,
-          high: w.high,
-          low: w.low,
-          lastTimestamp: p.lastTimestamp.get(key),
-        });
-      }
-    }
+    const lags = await assignedLags(this.admin, this.partitions, this.options.offsets);
     this.lags = lags;
     if (this.options.untilCaughtUp && this.joined && caughtUp(lags)) {
       log.info("caught up", { partitions: lags.length });
