@@ -15,17 +15,22 @@ import { checkVersions, type TableState, waitForSwaps } from "./versions.js";
 /** SIGINT and SIGTERM abort the signal until disposed (a job stops between batches, nothing half-written). */
 export interface Stopping {
   readonly signal: AbortSignal;
-  /** Stops as a signal would (the reason is logged). */
+  /** Stops as a signal would (onStop is told the reason). */
   stop(reason: string): void;
   /** Removes the signal handlers. */
   dispose(): void;
 }
 
-export function stopOnSignals(onStop?: (reason: string) => void): Stopping {
-  const controller = new AbortController();
+/** `onStop` runs once the signal is aborted, on the first stop only (a second changes nothing). */
+export function stopOnSignals(
+  onStop?: (reason: string) => void,
+  controller = new AbortController(),
+): Stopping {
+  let stopped = false;
   const stop = (reason: string) => {
-    onStop?.(reason);
     controller.abort();
+    if (!stopped) onStop?.(reason);
+    stopped = true;
   };
   const onInt = () => stop("SIGINT");
   const onTerm = () => stop("SIGTERM");

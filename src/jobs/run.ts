@@ -14,7 +14,7 @@ import { KafkaSource } from "../source/kafka/consumer.js";
 import { lagEvents, lagSeconds } from "../source/kafka/lag.js";
 import { connectError } from "./database.js";
 import { PURGE_SCOPE, RETRY_SCOPE } from "./dead-letters.js";
-import { jobExecutor, startUp } from "./job.js";
+import { jobExecutor, startUp, stopOnSignals } from "./job.js";
 import { kafkaUserError } from "./kafka-errors.js";
 import { createMetrics, type LetterSample, readLetterSample } from "./metrics.js";
 import { startMetricsServer } from "./metrics-server.js";
@@ -131,13 +131,12 @@ export async function run(compiled: CompiledSpec, opts: RunJob): Promise<{ code:
   /** Set when a batch found the specs generation moved (a rebuild swapped tables in). */
   let specsMoved: string | undefined;
   let generationTimer: NodeJS.Timeout | undefined;
-  const stop = (signal: string) => {
-    log.info("stopping", { signal });
-    controller.abort();
+  // From here on a signal stops the consumer after the batch in flight (before, it ends the process).
+  const stopping = stopOnSignals((reason) => {
+    log.info("stopping", { signal: reason });
     projector.stop().catch((e: unknown) => log.warn("stopping the consumer failed", { error: String(e) }));
-  };
-  process.once("SIGINT", () => stop("SIGINT"));
-  process.once("SIGTERM", () => stop("SIGTERM"));
+  }, controller);
+  const stop = (reason: string) => stopping.stop(reason);
   try {
     log.info("projector run", { group: settings.groupId, topics: projector.topics, mysql: sink.display });
     for (let attempt = 0; !controller.signal.aborted; attempt++) {
@@ -217,6 +216,7 @@ export async function run(compiled: CompiledSpec, opts: RunJob): Promise<{ code:
   } catch (e) {
     if (!(e instanceof ExecutorStopped)) throw e;
   } finally {
+    // The handlers stay: a signal while the process exits changes nothing (it would kill it otherwise).
     server?.close();
     if (letterTimer) clearInterval(letterTimer);
     clearInterval(generationTimer);
