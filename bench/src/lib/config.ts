@@ -8,6 +8,8 @@ export interface BenchConfig {
   readonly seed: number;
   /** Events of the backlog stage; 0 skips it. */
   readonly backlog: number;
+  /** Stream sizes of the growth stage (the same generator, replayed at each size); empty skips it. */
+  readonly growth: readonly number[];
   readonly latency_seconds: number;
   readonly latency_rate: number;
   readonly latency_warmup: number;
@@ -37,6 +39,19 @@ function envInt(env: Env, name: string, def: number, min = 0): number {
   return n;
 }
 
+/** A comma list of event counts, ascending (`0` or nothing else: none). */
+function envSizes(env: Env, name: string, def: readonly number[]): readonly number[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return def;
+  const sizes = raw.split(",").map((part) => envInt({ [name]: part }, name, 0));
+  if (sizes.length === 1 && sizes[0] === 0) return [];
+  if (sizes.some((n, i) => n < 1 || (i > 0 && n <= sizes[i - 1]!)))
+    throw new ConfigError(
+      `${name} must be event counts in ascending order, like 200000,1000000, got ${JSON.stringify(raw)}`,
+    );
+  return sizes;
+}
+
 /**
  * Reads the configuration; `stages` are the known stage names (for BENCH_ONLY). The MySQL server is
  * not part of it (see mysql-server.ts): results.json never holds its URL. Throws ConfigError on a
@@ -55,6 +70,7 @@ export function readConfig(env: Env, stages: readonly string[]): BenchConfig {
     events,
     seed: envInt(env, "BENCH_SEED", 42, -(2 ** 31)),
     backlog: envInt(env, "BENCH_BACKLOG", 1_000_000),
+    growth: envSizes(env, "BENCH_GROWTH", [200_000, 1_000_000]),
     latency_seconds: envInt(env, "BENCH_LATENCY_SECONDS", 30, 1),
     latency_rate: envInt(env, "BENCH_LATENCY_RATE", 2000, 100),
     latency_warmup: envInt(env, "BENCH_LATENCY_WARMUP", 5, 0),

@@ -116,6 +116,18 @@ export function ratioRows(stages: Stages, config: BenchConfig): Ratio[] {
       op: "<=",
       unit: " MB",
     },
+    {
+      // The cost per event as the tables grow: replay's events/s at the largest size against the first.
+      key: "growth_last_vs_first",
+      name:
+        config.growth.length > 1
+          ? `events/s at ${fmt(config.growth[config.growth.length - 1])} / at ${fmt(config.growth[0])}`
+          : "events/s, largest / first stream (growth)",
+      value: v("growth", "growth_ratio"),
+      target: 0.85,
+      op: ">=",
+      pct: true,
+    },
   ];
   return rows.map((r) => ({
     ...r,

@@ -1,6 +1,7 @@
 import type { Stage } from "../lib/stage.js";
 import { backlog } from "./backlog.js";
 import { flat } from "./flat.js";
+import { growth } from "./growth.js";
 import { kafka } from "./kafka.js";
 import { latency } from "./latency.js";
 import { map } from "./map.js";
@@ -21,6 +22,7 @@ export const STAGES: readonly Stage[] = [
   kafka,
   latency,
   backlog,
+  growth, // replay at each of BENCH_GROWTH's sizes
   flat, // the shape the peer can write, through projector
   peer, // Kafka Connect + the Debezium JDBC sink (a JVM child)
 ];
