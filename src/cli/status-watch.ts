@@ -186,6 +186,7 @@ export async function watchStatus(
   out.on("resize", onResize);
   if (tty) out.write(HIDE_CURSOR);
   try {
+    await watch.connect();
     for (let frame = 0; !controller.signal.aborted; frame++) {
       const sample = await watch.sample();
       const lines = renderFrame(sample, history, {

@@ -1,12 +1,14 @@
 import { isUtf8 } from "node:buffer";
 import type { CompiledSpec } from "../compile/compile.js";
+import { DEAD_LETTERS } from "../compile/engine-tables.js";
+import { listTablesStatement } from "../compile/reads.js";
 import type { SourceRecord } from "../core/source-record.js";
 import { UserError } from "../core/user-error.js";
 import { ExecutorStopped } from "../run/executor.js";
 import type { Row } from "../run/ports.js";
 import { prepareRecord } from "../run/prepare.js";
 import { Stats } from "../run/stats.js";
-import type { MysqlSink } from "../sink/mysql-sink.js";
+import { isMissingDatabase, type MysqlSink } from "../sink/mysql-sink.js";
 import { addCountersStatement } from "../store/counters.js";
 import {
   countLettersStatement,
@@ -123,14 +125,35 @@ export interface LetterWithPayload extends Letter {
 
 /** The dead letters table, read and purged (list, show, purge); close() when done. */
 export class LetterBox {
-  private constructor(private readonly sink: MysqlSink) {}
+  private constructor(
+    private readonly sink: MysqlSink | undefined,
+    /** Whether the letters table exists (a database nothing ran on has no letters). */
+    private readonly hasTable: boolean,
+  ) {}
 
+  /** Opens the database; one that does not exist, or has no letters table yet, holds no letters (nothing is created). */
   static async open(mysqlUrl: string): Promise<LetterBox> {
-    return new LetterBox(await openSink(mysqlUrl));
+    let sink: MysqlSink;
+    try {
+      sink = await openSink(mysqlUrl, { createDatabase: false });
+    } catch (e) {
+      if (isMissingDatabase(e)) return new LetterBox(undefined, false);
+      throw e;
+    }
+    const [tables = []] = await sink.select([listTablesStatement()]);
+    return new LetterBox(
+      sink,
+      tables.some((r) => r.t === DEAD_LETTERS),
+    );
   }
 
-  close(): Promise<void> {
-    return this.sink.close();
+  /** The sink, when there are letters to read. */
+  private get letters(): MysqlSink | undefined {
+    return this.hasTable ? this.sink : undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.sink?.close();
   }
 
   /**
@@ -138,11 +161,13 @@ export class LetterBox {
    * there are (`limit` 0: all of them).
    */
   async *pages(filter: LetterFilter, limit: number, page = 500): AsyncGenerator<Letter[]> {
+    const sink = this.letters;
+    if (!sink) return;
     let afterId: string | undefined;
     for (let read = 0; ; ) {
       const want = limit === 0 ? page : Math.min(page, limit - read);
       if (want <= 0) return;
-      const [rows = []] = await this.sink.select([selectLettersStatement(filter, { afterId, limit: want })]);
+      const [rows = []] = await sink.select([selectLettersStatement(filter, { afterId, limit: want })]);
       if (rows.length === 0) return;
       afterId = String(rows[rows.length - 1]!.id);
       read += rows.length;
@@ -153,14 +178,18 @@ export class LetterBox {
 
   /** How many letters match. */
   async total(filter: LetterFilter): Promise<number> {
-    const [counts = []] = await this.sink.select([countLettersStatement(filter)]);
+    const sink = this.letters;
+    if (!sink) return 0;
+    const [counts = []] = await sink.select([countLettersStatement(filter)]);
     return counts.reduce((n, r) => n + Number(r.n), 0);
   }
 
   /** One letter with its payload, or undefined. */
   async show(id: string): Promise<LetterWithPayload | undefined> {
     const filter = letterFilter({}, [id]);
-    const [rows = []] = await this.sink.select([selectLettersStatement(filter, { limit: 1, payload: true })]);
+    const sink = this.letters;
+    if (!sink) return undefined;
+    const [rows = []] = await sink.select([selectLettersStatement(filter, { limit: 1, payload: true })]);
     const r = rows[0];
     if (!r) return undefined;
     return {
@@ -175,7 +204,9 @@ export class LetterBox {
    * once the purge began (a run going on) are not what was confirmed.
    */
   async purgeable(filter: LetterFilter): Promise<{ filter: LetterFilter; total: number }> {
-    const [last = []] = await this.sink.select([maxLetterIdStatement()]);
+    const sink = this.letters;
+    if (!sink) return { filter, total: 0 };
+    const [last = []] = await sink.select([maxLetterIdStatement()]);
     const upTo: LetterFilter = { ...filter, maxId: String(last[0]?.m ?? 0) };
     return { filter: upTo, total: await this.total(upTo) };
   }
@@ -185,9 +216,11 @@ export class LetterBox {
    * transaction (a retry may remove some meanwhile); resolves with how many it deleted.
    */
   async purge(filter: LetterFilter): Promise<number> {
+    const sink = this.letters;
+    if (!sink) return 0;
     let purged = 0;
     for (;;) {
-      const n = await this.sink.transaction(async (tx) => {
+      const n = await sink.transaction(async (tx) => {
         const [rows = []] = await tx.select([
           selectLettersStatement(filter, { limit: 1000, forUpdate: true }),
         ]);
@@ -201,7 +234,7 @@ export class LetterBox {
           deleteLettersByIdStatement(rows.map((r) => String(r.id))),
           addCountersStatement(
             [...byType].map(([t, k]) => [PURGE_SCOPE, t, "purged", k] as const),
-            this.sink.dialect,
+            sink.dialect,
           ),
         ]);
         return rows.length;

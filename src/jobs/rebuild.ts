@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import type { CompiledSpec } from "../compile/compile.js";
 import { compile } from "../compile/compile.js";
 import { dialectOf } from "../compile/ddl.js";
@@ -125,6 +126,8 @@ export async function rebuild(
     ...(job.brokers ? { brokers: job.brokers } : {}),
     ...(job.group ? { groupId: job.group } : {}),
   });
+  if (job.from !== undefined && job.from !== "-" && !existsSync(job.from))
+    throw new UserError(`cannot read ${job.from}: no such file`);
   const sink = await openSink(job.mysqlUrl);
   const stopping = stopOnSignals();
   let reader: BoundedReader | undefined;
@@ -176,7 +179,7 @@ export async function rebuild(
       sink,
       {
         stats,
-        ...(job.from ? {} : { group }),
+        ...(job.from !== undefined ? {} : { group }),
         scope: `rebuild ${plan.name}`,
         signal: stopping.signal,
       },
@@ -189,7 +192,7 @@ export async function rebuild(
     };
     const fenced = () => progress.save("fenced", 0n);
 
-    if (job.from) {
+    if (job.from !== undefined) {
       // From a file: the whole history is there; nothing runs beside (no live offsets to meet). It
       // goes through replay's pipeline: the next batch is read and planned while MySQL writes one.
       const batches = jsonlBatches(job.from, {
@@ -198,11 +201,17 @@ export async function rebuild(
         maxRecordBytes: job.maxRecordBytes,
         maxBatchBytes: batchBytes(job.maxRecordBytes),
       });
-      const { atEnd } = await drain(executor, batches, stopping.signal, () => progress.tick());
-      if (!atEnd) {
-        void batches.return(undefined).catch(() => undefined);
-        throw new UserError("rebuild stopped by a signal: run it again to start over", 2);
+      let atEnd = false;
+      try {
+        ({ atEnd } = await drain(executor, batches, stopping.signal, () => progress.tick()));
+      } finally {
+        if (!atEnd) {
+          // Stopped before the end: a read may still wait on an idle stdin; end it.
+          if (job.from === "-") process.stdin.destroy();
+          void batches.return(undefined).catch(() => undefined);
+        }
       }
+      if (!atEnd) throw new UserError("rebuild stopped by a signal: run it again to start over", 2);
       await fence(db, fenced, async () => undefined);
     } else {
       const kafka = createKafka(settings);

@@ -216,7 +216,8 @@ export async function run(compiled: CompiledSpec, opts: RunJob): Promise<{ code:
   } catch (e) {
     if (!(e instanceof ExecutorStopped)) throw e;
   } finally {
-    // The handlers stay: a signal while the process exits changes nothing (it would kill it otherwise).
+    // The handlers stay (as before the jobs floor): a first signal while the process exits is
+    // handled and changes nothing.
     server?.close();
     if (letterTimer) clearInterval(letterTimer);
     clearInterval(generationTimer);

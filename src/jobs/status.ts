@@ -233,8 +233,12 @@ export class StatusWatch {
     const settings = settingsOf(job);
     const sink = await openSink(job.mysqlUrl);
     const admin = createKafka(settings, { retries: 1 }).admin();
-    await admin.connect().catch(() => undefined); // unreachable: each sample says so
     return new StatusWatch(sink, compiled, settings, admin);
+  }
+
+  /** Connects to the brokers (once the caller handles signals: it may wait for a broker that does not answer). */
+  async connect(): Promise<void> {
+    await this.admin.connect().catch(() => undefined); // unreachable: each sample says so
   }
 
   get group(): string {

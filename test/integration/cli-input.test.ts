@@ -85,3 +85,57 @@ describe("numeric flags", () => {
     expect(r.stderr).toContain(message);
   });
 });
+
+describe("input checked before anything is written", () => {
+  it("replay checks its number flags before the MySQL URL", () => {
+    const r = cli(["replay", EXAMPLES, "--batch-size", "0", "--mysql-url", "bogus://x"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("--batch-size must be a positive integer");
+  });
+
+  it("rebuild --from an empty name or a missing file is refused, and creates nothing", async () => {
+    const db = await createTestDb("pjfrom");
+    try {
+      const url = `mysql://root@${host}:${port}/${db.name}`;
+      const empty = cli(["rebuild", "orders", "--from", ""], { MYSQL_URL: url });
+      expect(empty.status).toBe(1);
+      expect(empty.stderr).toContain("--from needs a JSONL file");
+      const missing = cli(["rebuild", "orders", "--from", "no/such/file.jsonl"], { MYSQL_URL: url });
+      expect(missing.status).toBe(1);
+      expect(missing.stderr).toContain("cannot read no/such/file.jsonl: no such file");
+      expect(missing.stderr).not.toContain("internal error");
+      const [tables] = await db.rows<{ n: number }>(
+        "SELECT COUNT(*) n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()",
+      );
+      expect(Number(tables!.n)).toBe(0);
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it("dead-letters list, show and purge on a database that does not exist: no letters, nothing created", async () => {
+    const name = `pj_nodb_${process.pid}`;
+    const url = `mysql://root@${host}:${port}/${name}`;
+    const list = cli(["dead-letters", "list"], { MYSQL_URL: url });
+    expect(list.status, list.stderr).toBe(0);
+    expect(list.stdout).toContain("no dead letters match");
+    const json = cli(["dead-letters", "list", "--json"], { MYSQL_URL: url });
+    expect(JSON.parse(json.stdout)).toEqual([]);
+    const show = cli(["dead-letters", "show", "1"], { MYSQL_URL: url });
+    expect(show.status).toBe(1);
+    expect(show.stderr).toContain("no dead letter with id 1");
+    const purge = cli(["dead-letters", "purge", "--yes", "--json"], { MYSQL_URL: url });
+    expect(purge.status, purge.stderr).toBe(0);
+    expect(JSON.parse(purge.stdout)).toMatchObject({ matching: 0, purged: 0 });
+    const db = await createTestDb("pjprobe");
+    try {
+      const [found] = await db.rows<{ n: number }>(
+        "SELECT COUNT(*) n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?",
+        [name],
+      );
+      expect(Number(found!.n)).toBe(0);
+    } finally {
+      await db.drop();
+    }
+  });
+});

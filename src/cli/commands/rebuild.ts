@@ -1,4 +1,5 @@
 import { forTerminal } from "../../core/terminal.js";
+import { UserError } from "../../core/user-error.js";
 import { mysqlUrl } from "../../jobs/database.js";
 import { loadCompiled } from "../../jobs/load-specs.js";
 import { type RebuildDone, type RebuildDryRun, rebuild } from "../../jobs/rebuild.js";
@@ -22,11 +23,14 @@ export interface RebuildOptions {
  * (jobs/rebuild.ts and jobs/rebuild-phases.ts say how); prints what it did or, with --dry-run, would do.
  */
 export async function rebuildCommand(dir: string, named: string[], opts: RebuildOptions): Promise<number> {
+  if (opts.from !== undefined && opts.from.trim() === "")
+    throw new UserError(
+      "--from needs a JSONL file (or - for stdin); without --from, rebuild reads the topics",
+    );
   const compiled = loadCompiled(dir);
   const batchSize = intOption("--batch-size", opts.batchSize, 1);
   const maxRecordBytes = bytesOption("--max-record-bytes", opts.maxRecordBytes, 1024);
   const tty = process.stderr.isTTY && !opts.json;
-  let printed = false;
   const outcome = await rebuild(compiled, named, {
     mysqlUrl: mysqlUrl(opts.mysqlUrl),
     ...(opts.brokers ? { brokers: opts.brokers } : {}),
@@ -39,7 +43,6 @@ export async function rebuildCommand(dir: string, named: string[], opts: Rebuild
     ...(tty
       ? {
           progress: (p) => {
-            printed = true;
             const eta =
               p.behind !== null && p.eventsPerSecond > 0
                 ? `, ETA ${Math.ceil(Number(p.behind) / p.eventsPerSecond)} s`
@@ -51,7 +54,6 @@ export async function rebuildCommand(dir: string, named: string[], opts: Rebuild
         }
       : {}),
   });
-  if (printed) process.stderr.write("\n");
   if (outcome.kind === "dry-run") printDryRun(outcome, opts);
   else printDone(outcome, opts);
   return 0;

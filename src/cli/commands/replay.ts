@@ -21,15 +21,19 @@ export interface ReplayOptions {
 /** `projector replay <file|->`: the runtime of `run`, fed from JSONL instead of Kafka. */
 export async function replayCommand(dir: string, input: string, opts: ReplayOptions): Promise<number> {
   const compiled = loadCompiled(dir);
+  const batchSize = intOption("--batch-size", opts.batchSize, 1);
+  const lingerMs = intOption("--linger-ms", opts.lingerMs, 0);
+  const maxRecordBytes = bytesOption("--max-record-bytes", opts.maxRecordBytes, 1024);
+  const maxRetries = intOption("--max-retries", opts.maxRetries, 0);
   const tty = process.stderr.isTTY;
   let lastProgress = 0;
   const stats = await replay(compiled, {
     mysqlUrl: mysqlUrl(opts.mysqlUrl),
     input,
-    batchSize: intOption("--batch-size", opts.batchSize, 1),
-    lingerMs: intOption("--linger-ms", opts.lingerMs, 0),
-    maxRecordBytes: bytesOption("--max-record-bytes", opts.maxRecordBytes, 1024),
-    maxRetries: intOption("--max-retries", opts.maxRetries, 0),
+    batchSize,
+    lingerMs,
+    maxRecordBytes,
+    maxRetries,
     deadLetterUnknown: opts.deadLetterUnknown ?? false,
     lookahead: opts.lookahead !== false,
     allowSpecDrift: opts.allowSpecDrift ?? false,
@@ -42,7 +46,7 @@ export async function replayCommand(dir: string, input: string, opts: ReplayOpti
       );
     },
   });
-  if (tty && lastProgress > 0) process.stderr.write("\n");
+  if (tty) process.stderr.write("\n");
   printSummary(stats.summary(), opts.json ?? false);
   return 0;
 }
