@@ -4,6 +4,7 @@ import type {
   ActionSpec,
   ColumnType,
   ColumnValue,
+  Combine,
   ConditionSpec,
   Spec,
   TableSpec,
@@ -22,7 +23,7 @@ import {
 import { forColumn, transformGetter } from "../values/transforms.js";
 import { typeOf } from "../values/value-types.js";
 import { createTableSql, type Dialect, orderTables, type PhysicalTable } from "./ddl.js";
-import { ENGINE_TABLES } from "./engine-tables.js";
+import { COUNTED_SUFFIX, countedTableSpec, ENGINE_TABLES } from "./engine-tables.js";
 import { quoteId } from "./sql.js";
 
 export type { Getter, Predicate } from "../values/conditions.js";
@@ -36,6 +37,10 @@ export interface CompiledColumn {
   readonly coerce: Coercer;
   readonly keepExisting: boolean;
   readonly nullable: boolean;
+  /** How the value combines with the row's (`combine:`), else undefined: it replaces it. */
+  readonly combine: Combine | undefined;
+  /** The column's type. */
+  readonly type: ColumnType;
 }
 
 export interface CompiledTable {
@@ -46,6 +51,11 @@ export interface CompiledTable {
   readonly guard: string | undefined;
   readonly parent: string | undefined;
   readonly ddl: string;
+  /**
+   * A table an action counts into (`combine: add`/`subtract`): the quoted name of the table that
+   * keeps the events it counted (engine-tables.ts, countedTableSpec).
+   */
+  readonly counted: string | undefined;
 }
 
 export interface CompiledAction {
@@ -88,6 +98,8 @@ export interface CompiledAction {
   readonly with: Accessor | undefined;
   /** Its row (or parent row) missing: keep the event as an unmatched letter, or skip the action. */
   readonly ifMissing: "wait" | "skip";
+  /** It counts (a column with `combine: add`/`subtract`): applied once per event, whatever redelivers it. */
+  readonly counted: boolean;
 }
 
 /**
@@ -124,6 +136,7 @@ function compileTable(
   parent: TableSpec | undefined,
   dialect: Dialect,
   physical?: PhysicalTable,
+  counted = false,
 ): CompiledTable {
   return {
     spec: t,
@@ -133,7 +146,17 @@ function compileTable(
     guard: t.guard,
     parent: t.parent?.table,
     ddl: createTableSql(t, parent, dialect, physical),
+    counted: counted ? quoteId(`${physical?.name ?? t.name}${COUNTED_SUFFIX}`) : undefined,
   };
+}
+
+/** The tables some action counts into (a column with `combine: add` or `subtract`). */
+export function countedTables(spec: Spec): Set<string> {
+  const out = new Set<string>();
+  for (const actions of spec.events.values())
+    for (const a of actions)
+      if (a.columns.some((c) => c.combine === "add" || c.combine === "subtract")) out.add(a.table);
+  return out;
 }
 
 /**
@@ -146,8 +169,15 @@ export function compile(
   /** Tables written under another name (a rebuild's shadows): statements and DDL use it; rows, tombstones and counters keep the table's name. */
   physical?: ReadonlyMap<string, PhysicalTable>,
 ): CompiledSpec {
+  const counted = countedTables(spec);
   const tables = orderTables(spec).map((t) =>
-    compileTable(t, t.parent ? spec.tables.get(t.parent.table) : undefined, dialect, physical?.get(t.name)),
+    compileTable(
+      t,
+      t.parent ? spec.tables.get(t.parent.table) : undefined,
+      dialect,
+      physical?.get(t.name),
+      counted.has(t.name),
+    ),
   );
   const tableByName = new Map(tables.map((t) => [t.name, t]));
   const events = new Map<string, CompiledEvent>();
@@ -169,7 +199,19 @@ export function compile(
   }
   const topics = [...new Set([...events.keys()].map(topicOf))].sort();
   const children = new Map(tables.map((t) => [t.name, tables.filter((c) => c.parent === t.name)]));
-  const engineTables = ENGINE_TABLES.map((t) => compileTable(t, undefined, dialect));
+  // The tables of counted events, one per counted table, are the engine's (migrate creates them).
+  const engineTables = [
+    ...ENGINE_TABLES.map((t) => compileTable(t, undefined, dialect)),
+    ...tables
+      .filter((t) => t.counted !== undefined)
+      .map((t) =>
+        compileTable(
+          countedTableSpec(`${physical?.get(t.name)?.name ?? t.name}${COUNTED_SUFFIX}`),
+          undefined,
+          dialect,
+        ),
+      ),
+  ];
   return { spec, tables, tableByName, children, events, topics, engineTables, dialect };
 }
 
@@ -281,6 +323,8 @@ function compileColumn(table: TableSpec, cv: ColumnValue): CompiledColumn {
     coerce: computed ? (v) => (v instanceof CoerceFailure ? v : coerce(v)) : coerce,
     keepExisting: cv.keepExisting,
     nullable: col.nullable,
+    combine: cv.combine,
+    type: col.type,
   };
 }
 
@@ -346,5 +390,6 @@ function compileAction(action: ActionSpec, table: CompiledTable): CompiledAction
     children: [],
     nested: action.nestedIn !== undefined,
     parentKeyFrom: [],
+    counted: columns.some((c) => c.combine === "add" || c.combine === "subtract"),
   };
 }

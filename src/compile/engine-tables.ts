@@ -177,3 +177,16 @@ export const ENGINE_TABLES: readonly TableSpec[] = [
     ["name"],
   ),
 ];
+
+/** Where a counted table's counted events are kept: `<table>__counted` (a shadow's beside it). */
+export const COUNTED_SUFFIX = "__counted";
+
+/**
+ * The events a table's counters (`combine: add`/`subtract`) have counted, one row per action of an
+ * event: the SHA-1 of its event type, event_id and the action's index. Written in the transaction
+ * that counts, read before deciding a batch: a redelivered event (the same event_id at another
+ * offset, a replay, a retry) is not counted again. Renamed with its table by a rebuild's swap.
+ */
+export function countedTableSpec(name: string): TableSpec {
+  return table(name, [["op_hash", { name: "binary", length: 20 }, "binary(20)"]], ["op_hash"]);
+}

@@ -23,6 +23,11 @@ export interface MappedOp {
   readonly rows: readonly (readonly unknown[])[] | undefined;
   /** Which columns are present ("1") or absent ("0"): rows with equal signatures share a statement. */
   readonly signature: string;
+  /**
+   * A counting action's op (action.counted): what identifies it across redeliveries, the event's
+   * type, event_id and the action's index. It is applied once per table.
+   */
+  readonly countId?: string;
 }
 
 /** Why an event cannot be mapped: names the table, column and path. Goes to the dead letters. */
@@ -65,15 +70,27 @@ function read(
     if (raw === ABSENT)
       return required ? fail(action, col, `is missing (${requiredWhy(action, col)})`) : ABSENT;
     if (raw === null || raw === undefined) {
+      // Nothing to combine: the row's value stays (a new row takes the column's default).
+      if (col.combine !== undefined) return ABSENT;
       if (required) return fail(action, col, `is null (${requiredWhy(action, col)})`);
       return col.nullable ? null : fail(action, col, "is null, but the column is NOT NULL");
     }
     const value = col.coerce(raw);
-    return value instanceof CoerceFailure ? fail(action, col, value.message) : value;
+    if (value instanceof CoerceFailure) return fail(action, col, value.message);
+    // Subtracting is adding the opposite: a new row starts at -value.
+    return col.combine === "subtract" ? negated(value) : value;
   } catch (e) {
     // Pure work on this event: it fails the same way every time, so it is this event's letter.
     return fail(action, col, thrown(e));
   }
+}
+
+/** The opposite of a coerced number (a JS number, or a decimal's exact text). */
+function negated(v: unknown): unknown {
+  if (typeof v === "number") return v === 0 ? 0 : -v;
+  const s = String(v);
+  if (/^-?0*(\.0*)?$/.test(s)) return s.replace(/^-/, "");
+  return s.startsWith("-") ? s.slice(1) : `-${s}`;
 }
 
 /** Why a column must have a value: it is part of the key, or the table's guard. */
@@ -155,9 +172,19 @@ function mapActions(actions: CompiledEvent, envelope: unknown): MappedOps | MapE
     if (signature instanceof MapError) return signature;
     // A selective payload with nothing to set: no statement (an empty SET list is not SQL).
     if ((action.mode === "update" || action.mode === "soft_delete") && !signature.includes("1")) continue;
-    ops.push({ action, values: row, where, rows: undefined, signature });
+    ops.push(
+      action.counted
+        ? { action, values: row, where, rows: undefined, signature, countId: countIdOf(envelope, action) }
+        : { action, values: row, where, rows: undefined, signature },
+    );
   }
   return ops;
+}
+
+/** A counting op's identity: event type, event_id (the envelope has both) and the action's index. */
+function countIdOf(envelope: unknown, action: CompiledAction): string {
+  const e = envelope as { event_type: string; event_id: string };
+  return `${e.event_type}\u0000${e.event_id}\u0000${action.index}`;
 }
 
 /**

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { ActionSpec, Spec } from "../specs/types.js";
 import { type CompiledSpec, compile, topicOf } from "./compile.js";
 import { createTableSql, type Dialect, orderTables, type PhysicalTable } from "./ddl.js";
+import { COUNTED_SUFFIX, countedTableSpec } from "./engine-tables.js";
 import { type TableFingerprint, tableFingerprints } from "./fingerprint.js";
 import { quoteId } from "./sql.js";
 import type { Statement } from "./statements.js";
@@ -22,7 +23,9 @@ export interface RebuildPlan {
    * out (their rows are not the rebuild's), ancestors outside the set are there to be read.
    */
   readonly compiled: CompiledSpec;
-  /** CREATE TABLE of each shadow, parents first. */
+  /** The tables that count (`combine: add`/`subtract`): each has a `__counted` table, rebuilt and swapped with it. */
+  readonly counted: readonly string[];
+  /** CREATE TABLE of each shadow, parents first, and of the shadows' `__counted` tables. */
   readonly ddl: readonly string[];
   /** The topics whose events write the tables. */
   readonly topics: readonly string[];
@@ -105,11 +108,17 @@ export function planRebuild(
     files: spec.files,
   };
   const compiled = compile(subset, dialect, shadows);
-  const ddl = tables.map((t) => {
-    const table = spec.tables.get(t)!;
-    const parent = table.parent ? spec.tables.get(table.parent.table) : undefined;
-    return createTableSql(table, parent, dialect, shadows.get(t));
-  });
+  const counted = tables.filter((t) => compiled.tableByName.get(t)?.counted !== undefined);
+  const ddl = [
+    ...tables.map((t) => {
+      const table = spec.tables.get(t)!;
+      const parent = table.parent ? spec.tables.get(table.parent.table) : undefined;
+      return createTableSql(table, parent, dialect, shadows.get(t));
+    }),
+    ...counted.map((t) =>
+      createTableSql(countedTableSpec(`${t}${SHADOW_SUFFIX}${COUNTED_SUFFIX}`), undefined, dialect),
+    ),
+  ];
   const all = tableFingerprints(spec);
   const fingerprints = new Map(tables.map((t) => [t, all.get(t)!]));
   const fingerprint = createHash("sha256")
@@ -120,6 +129,7 @@ export function planRebuild(
     tables,
     shadows,
     compiled,
+    counted,
     ddl,
     topics: [...new Set([...events.keys()].map(topicOf))].sort(),
     fingerprints,
@@ -129,14 +139,22 @@ export function planRebuild(
 
 const q = quoteId;
 
+/** The tables a plan keeps under `suffix` (shadows, old tables), children first, then their `__counted` ones. */
+function suffixed(plan: RebuildPlan, suffix: string): string[] {
+  return [
+    ...[...plan.tables].reverse().map((t) => `${t}${suffix}`),
+    ...plan.counted.map((t) => `${t}${suffix}${COUNTED_SUFFIX}`),
+  ];
+}
+
 /** Drops the shadows (a rebuild started over, or abandoned): children first. */
 export function dropShadowsSql(plan: RebuildPlan): string[] {
-  return [...plan.tables].reverse().map((t) => `DROP TABLE IF EXISTS ${q(`${t}${SHADOW_SUFFIX}`)}`);
+  return suffixed(plan, SHADOW_SUFFIX).map((t) => `DROP TABLE IF EXISTS ${q(t)}`);
 }
 
 /** Drops the tables an earlier swap kept: children first. */
 export function dropOldSql(plan: RebuildPlan): string[] {
-  return [...plan.tables].reverse().map((t) => `DROP TABLE IF EXISTS ${q(`${t}${OLD_SUFFIX}`)}`);
+  return suffixed(plan, OLD_SUFFIX).map((t) => `DROP TABLE IF EXISTS ${q(t)}`);
 }
 
 /**
@@ -149,6 +167,12 @@ export function swapSql(plan: RebuildPlan, existing: ReadonlySet<string>): strin
     if (existing.has(t)) pairs.push(`${q(t)} TO ${q(`${t}${OLD_SUFFIX}`)}`);
     pairs.push(`${q(`${t}${SHADOW_SUFFIX}`)} TO ${q(t)}`);
   }
+  // The events the shadow counted go live with it: a redelivery after the swap is not counted again.
+  for (const t of plan.counted) {
+    const live = `${t}${COUNTED_SUFFIX}`;
+    if (existing.has(live)) pairs.push(`${q(live)} TO ${q(`${t}${OLD_SUFFIX}${COUNTED_SUFFIX}`)}`);
+    pairs.push(`${q(`${t}${SHADOW_SUFFIX}${COUNTED_SUFFIX}`)} TO ${q(live)}`);
+  }
   return `RENAME TABLE ${pairs.join(", ")}`;
 }
 
@@ -157,6 +181,11 @@ export function swapBackSql(plan: RebuildPlan): string {
   const pairs: string[] = [];
   for (const t of plan.tables)
     pairs.push(`${q(t)} TO ${q(`${t}${SHADOW_SUFFIX}`)}`, `${q(`${t}${OLD_SUFFIX}`)} TO ${q(t)}`);
+  for (const t of plan.counted)
+    pairs.push(
+      `${q(`${t}${COUNTED_SUFFIX}`)} TO ${q(`${t}${SHADOW_SUFFIX}${COUNTED_SUFFIX}`)}`,
+      `${q(`${t}${OLD_SUFFIX}${COUNTED_SUFFIX}`)} TO ${q(`${t}${COUNTED_SUFFIX}`)}`,
+    );
   return `RENAME TABLE ${pairs.join(", ")}`;
 }
 

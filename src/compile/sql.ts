@@ -67,6 +67,27 @@ export function guardWhere(guardQuoted: string): string {
   return ` AND (${guardQuoted} IS NULL OR ${guardQuoted} <= ?)`;
 }
 
+/**
+ * A column's new value combined from its current one and the incoming value (`combine:`): a count
+ * starts from 0 (a NULL counts as 0), a mark from the incoming value. Subtracting is adding the
+ * opposite (the mapping negated the value).
+ */
+export function combinedValue(
+  how: "add" | "subtract" | "max" | "min",
+  current: string,
+  incoming: string,
+): string {
+  switch (how) {
+    case "add":
+    case "subtract":
+      return `COALESCE(${current}, 0) + ${incoming}`;
+    case "max":
+      return `GREATEST(COALESCE(${current}, ${incoming}), ${incoming})`;
+    case "min":
+      return `LEAST(COALESCE(${current}, ${incoming}), ${incoming})`;
+  }
+}
+
 /** Repeats a row template `n` times: `(?,?),(?,?)`. */
 export function rowsOf(template: string, n: number): string {
   if (n === 1) return template;

@@ -1,7 +1,16 @@
 import { ABSENT } from "../values/json-path.js";
 import type { CompiledAction, CompiledColumn } from "./compile.js";
+import { sqlType } from "./ddl.js";
 import type { MappedOp } from "./map-event.js";
-import { type Dialect, guardCondition, onDuplicate, placeholders, quoteId, rowsOf } from "./sql.js";
+import {
+  combinedValue,
+  type Dialect,
+  guardCondition,
+  onDuplicate,
+  placeholders,
+  quoteId,
+  rowsOf,
+} from "./sql.js";
 
 /** A statement with `?` placeholders and the values bound to them, in order. */
 export interface Statement {
@@ -111,21 +120,32 @@ export function upsertShape(action: CompiledAction, signature: string, dialect: 
     if (updated.length === 0) {
       const k = quoteId(table.primaryKey[0]!);
       assignments = `${k} = ${d.current(k)}`;
-    } else if (guard) {
-      const cond = guardCondition(d, quoteId(guard));
-      assignments = updated
-        .map((c) => `${c.quoted} = IF(${cond}, ${d.incoming(c.quoted)}, ${d.current(c.quoted)})`)
-        .join(", ");
     } else {
-      assignments = updated.map((c) => `${c.quoted} = ${d.incoming(c.quoted)}`).join(", ");
+      // A combined column's new value reads its current one (before it is assigned: each column is
+      // assigned once, and the guard, which the condition reads, last).
+      const value = (c: CompiledColumn) =>
+        c.combine
+          ? combinedValue(c.combine, d.current(c.quoted), d.incoming(c.quoted))
+          : d.incoming(c.quoted);
+      const cond = guard ? guardCondition(d, quoteId(guard)) : undefined;
+      assignments = updated
+        .map((c) =>
+          cond
+            ? `${c.quoted} = IF(${cond}, ${value(c)}, ${d.current(c.quoted)})`
+            : `${c.quoted} = ${value(c)}`,
+        )
+        .join(", ");
     }
     const prefix = `INSERT INTO ${table.quoted} (${names(cols)}) VALUES `;
     const suffix = `${d.clause}${assignments}`;
     // Without its guard listed, a row's guard condition would compare a default, not its value.
     // With unique keys, a row between the two may free a value the later one takes: order matters.
     const assigned = new Set(updated);
+    // A combined column adds up (or keeps a mark of) every row: none may take another's place.
     const supersede =
-      (!guard || cols.some((c) => c.name === guard)) && table.spec.uniques.length === 0
+      (!guard || cols.some((c) => c.name === guard)) &&
+      table.spec.uniques.length === 0 &&
+      !cols.some((c) => c.combine)
         ? {
             keep: present.filter(
               (i) => !assigned.has(action.columns[i]!) && !keys.has(action.columns[i]!.name),
@@ -279,6 +299,8 @@ export function updateShape(action: CompiledAction, signature: string): RowShape
     // keep_existing: set once, while the row's value is NULL (assignments see the row as it was).
     const sets = present.map((c, i) => {
       const col = action.columns[c]!;
+      if (col.combine)
+        return `t.${col.quoted} = ${combinedValue(col.combine, `t.${col.quoted}`, typed(col, `u.\`v${i}\``))}`;
       return col.keepExisting
         ? `t.${col.quoted} = COALESCE(t.${col.quoted}, u.\`v${i}\`)`
         : `t.${col.quoted} = u.\`v${i}\``;
@@ -300,6 +322,17 @@ export function updateShape(action: CompiledAction, signature: string): RowShape
       row: ` UNION ALL SELECT ${"?,".repeat(width - 1)}?`,
     };
   });
+}
+
+/**
+ * A derived table's value as the column's type, for arithmetic and comparisons: a decimal or a
+ * datetime is bound as text, which `+` would take as a double and GREATEST compare as text.
+ */
+function typed(col: CompiledColumn, value: string): string {
+  const t = col.type;
+  return t.name === "decimal" || t.name === "date" || t.name === "datetime"
+    ? `CAST(${value} AS ${sqlType(t)})`
+    : value;
 }
 
 /**

@@ -6,6 +6,12 @@ const KEEP_EXISTING: JsonSchema = {
   description: "Upsert: write on insert, never overwrite. Update: set once, while the row's value is NULL.",
 };
 const VALUE: JsonSchema = { $ref: "#/definitions/value" };
+/** How the value combines with the row's (src/specs/types.ts, Combine). */
+export const COMBINE: JsonSchema = {
+  enum: ["add", "subtract", "max", "min"],
+  description:
+    "Upsert, update: add or subtract the value (a counter, once per event), or keep the max or min of the row's and the value.",
+};
 
 /** A transform's branch of the value schema: its own key, its options, keep_existing. */
 export function transformBranch(t: TransformDef): JsonSchema {
@@ -43,6 +49,7 @@ export function transformBranch(t: TransformDef): JsonSchema {
       ...(input.kind === "unit" ? { [input.of]: VALUE } : {}),
       ...t.options,
       keep_existing: KEEP_EXISTING,
+      combine: COMBINE,
     },
   };
 }

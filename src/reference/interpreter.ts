@@ -1,7 +1,8 @@
-import type { CompiledAction, CompiledSpec, CompiledTable } from "../compile/compile.js";
+import type { CompiledAction, CompiledColumn, CompiledSpec, CompiledTable } from "../compile/compile.js";
 import { storedDefault } from "../compile/ddl.js";
 import type { MappedOp } from "../compile/map-event.js";
 import type { SourceRecord } from "../core/source-record.js";
+import { add as addDecimals, decimalText, toDecimal } from "../language/decimal.js";
 import { letterFor, unmatchedReason } from "../run/dead-letters.js";
 import { type Prepared, prepareRecord } from "../run/prepare.js";
 import { compareGuard } from "../run/row-state.js";
@@ -32,6 +33,10 @@ import { ABSENT } from "../values/json-path.js";
  * - `append`: a new row unless its primary or a unique key is taken (then nothing: idempotent).
  * - `replace`: the parent row's children are deleted and one row per element inserted; stale when
  *   the event's write of that parent row was stale, unmatched when the parent row does not exist.
+ * - `combine:` (upsert, update): `add`/`subtract` add the (mapped, negated for subtract) value to
+ *   the row's, NULL counting as 0, refused out of the column's range; `max`/`min` keep the greater
+ *   or lesser. A counting op (add/subtract) applies once per table: the same event type, event_id
+ *   and action again (a redelivery) is left out whole, before its guard or row is looked at.
  * - Keys compare as the database compares them: values as coerced (decimals at their scale, CHAR
  *   without trailing spaces), NULL never equal to anything in a unique key.
  */
@@ -40,6 +45,8 @@ export class Reference {
   private readonly rows = new Map<string, Map<string, Row>>();
   /** `table\0key` → guard value of the newest hard delete. */
   private readonly tombs = new Map<string, unknown>();
+  /** `table\0countId` of the counting ops applied: a redelivered event is not counted again. */
+  private readonly countedOps = new Set<string>();
   /** `source\0position` → the record's letter (a redelivered record keeps one). */
   private readonly letterMap = new Map<string, DeadLetter>();
   private readonly counts = { applied: 0, stale: 0, skipped: 0, filtered: 0, dead: 0, missingSkipped: 0 };
@@ -139,6 +146,14 @@ export class Reference {
     const a = op.action;
     const t = a.table;
     const guard = a.guardIndex >= 0 ? op.values[a.guardIndex] : undefined;
+    // A counting op of an event already counted into this table (redelivered): left out whole.
+    const counted = op.countId === undefined ? undefined : `${t.name}\u0000${op.countId}`;
+    if (counted !== undefined && this.countedOps.has(counted)) return;
+    const count = () => {
+      if (counted === undefined) return;
+      this.countedOps.add(counted);
+      undo.push(() => this.countedOps.delete(counted));
+    };
     switch (a.mode) {
       case "upsert": {
         const key = keyOf(
@@ -167,12 +182,13 @@ export class Reference {
           next = { ...row };
           for (const c of a.columns)
             if (c.name in values && !c.keepExisting && !t.primaryKey.includes(c.name))
-              next[c.name] = values[c.name];
+              next[c.name] = c.combine ? combined(t.spec, c, row[c.name], values[c.name]) : values[c.name];
           // The guard is assigned whatever keep_existing says (the statement assigns it last).
           if (t.guard && t.guard in values) next[t.guard] = values[t.guard];
         } else next = this.newRow(t.spec, values);
         this.checkUniques(t.spec, key, next);
         this.put(t, key, next, undo);
+        count();
         out.ops.push(op);
         return;
       }
@@ -209,9 +225,11 @@ export class Reference {
           const values = named(a, op.values);
           // keep_existing in an update: set once, while the row's value is NULL.
           for (const c of a.columns)
-            if (c.name in values && !(c.keepExisting && next[c.name] != null)) next[c.name] = values[c.name];
+            if (c.name in values && !(c.keepExisting && next[c.name] != null))
+              next[c.name] = c.combine ? combined(t.spec, c, row[c.name], values[c.name]) : values[c.name];
           this.checkUniques(t.spec, key!, next);
           this.put(t, key!, next, undo);
+          count();
         }
         out.ops.push(op);
         return;
@@ -463,6 +481,51 @@ function compared(type: ColumnType, v: unknown): unknown {
   }
   if (type.name === "char") return String(v).replace(/ +$/, "");
   return typeof v === "number" ? v : String(v);
+}
+
+/** Ranges of MySQL's integer types (signed). */
+const INT_RANGES: Record<string, readonly [bigint, bigint]> = {
+  tinyint: [-128n, 127n],
+  smallint: [-32768n, 32767n],
+  int: [-2147483648n, 2147483647n],
+  bigint: [-9223372036854775808n, 9223372036854775807n],
+};
+
+/**
+ * A combined column's new value (`combine:`), as MySQL computes it: a count adds the (already
+ * negated, for subtract) value to the row's, NULL counting as 0; a mark keeps the greater (max) or
+ * lesser (min) of the two. A count out of the column's range is refused, as strict MySQL refuses it.
+ */
+function combined(t: TableSpec, c: CompiledColumn, current: unknown, value: unknown): unknown {
+  const type = t.columns.get(c.name)!.type;
+  if (c.combine === "max" || c.combine === "min") {
+    if (current === null || current === undefined) return value;
+    const cmp = compareGuard(value, current);
+    return (c.combine === "max" ? cmp > 0 : cmp < 0) ? value : current;
+  }
+  const out = () =>
+    new Rejected(
+      `${t.name}.${c.name}: ${String(current ?? 0)} + ${String(value)} is out of range for ${type.name}`,
+    );
+  if (type.name === "double") {
+    const sum = Number(current ?? 0) + Number(value);
+    if (!Number.isFinite(sum)) throw out();
+    return sum;
+  }
+  if (type.name === "decimal") {
+    const d = addDecimals(toDecimal(current ?? 0)!, toDecimal(value)!);
+    // As the column holds it: at its scale (both terms are at it or below, so the sum is exact).
+    const sum = decimalText(
+      d.s >= type.scale ? d : { m: d.m * 10n ** BigInt(type.scale - d.s), s: type.scale },
+    );
+    const digits = sum.replace(/^-/, "").split(".")[0]!.replace(/^0+/, "").length;
+    if (digits > type.precision - type.scale) throw out();
+    return sum;
+  }
+  const sum = BigInt((current as number | string) ?? 0) + BigInt(value as number | string);
+  const [lo, hi] = INT_RANGES[type.name] ?? INT_RANGES.bigint!;
+  if (sum < lo || sum > hi) throw out();
+  return Number.isSafeInteger(Number(sum)) ? Number(sum) : sum.toString();
 }
 
 /** The present values of an op's row, by column name. */

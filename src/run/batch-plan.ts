@@ -3,7 +3,7 @@ import type { Statement } from "../compile/statements.js";
 import { log } from "../core/log.js";
 import { type BatchDecision, decideBatch, type MappedEvent, type RowRequest, rowRequests } from "./decide.js";
 import { buildStatements } from "./group-statements.js";
-import { loadRows, type Select, TombstoneScope } from "./load-rows.js";
+import { loadCounted, loadRows, type Select, TombstoneScope } from "./load-rows.js";
 import type { Database } from "./ports.js";
 import { mappedEvents, type Prepared } from "./prepare.js";
 import { keyString, RowState } from "./row-state.js";
@@ -48,6 +48,7 @@ export class Planner {
     const requests = rowRequests(events, this.compiled);
     for (let round = 1; ; round++) {
       const state = await loadRows(select, requests, this.tombstones);
+      await loadCounted(select, events, state);
       const plan = this.decide(live, events, state);
       // Unique values the batch learnt only from the rows it read (an upsert keeping part of a
       // composite unique key from its row): look their owners up too, and decide again. Each round
@@ -111,6 +112,7 @@ export class Planner {
         if (keys.size > 0 || uniques.size > 0) toLoad.push({ table: r.table, keys, uniques });
       }
       if (toLoad.length > 0) await loadRows(committed, toLoad, this.tombstones, state, basis.state);
+      await loadCounted(committed, events, state, basis.state);
       const plan = this.decide(prepared, events, state);
       // A unique value it did not look up: planned in its transaction, where it is looked up.
       return state.unknownUniques.size === 0 ? plan : undefined;

@@ -411,6 +411,8 @@ function decideEvent(
     const t = a.table;
     const guard = a.guardIndex >= 0 ? op.values[a.guardIndex] : undefined;
     const f = factsOf(a);
+    // A counting op of an event already counted into this table (redelivered): left out whole.
+    if (op.countId !== undefined && state.isCounted(t.name, op.countId)) continue;
     switch (a.mode) {
       case "upsert": {
         const key = keyString(pick(op.values, f.key));
@@ -430,6 +432,7 @@ function decideEvent(
         if (!row) facts.add(facts.created, `${t.name}|${key}`);
         if (t.parent) facts.add(facts.directChildTables, t.name);
         state.write(t.spec, key, t.guard ? guard : null, values);
+        if (op.countId !== undefined) state.count(t.name, op.countId);
         ops.push(
           touches
             ? { op, eventIndex: ev.index, rowKey: key, uniques: touches }
@@ -483,6 +486,7 @@ function decideEvent(
           const values = uniqueValues(f, op.values, true);
           touches = takeUniques(state, t, key, row, values);
           state.write(t.spec, key, t.guard ? guard : undefined, values);
+          if (op.countId !== undefined) state.count(t.name, op.countId);
         }
         ops.push(
           touches?.length

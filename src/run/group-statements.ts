@@ -4,7 +4,7 @@ import type { Dialect } from "../compile/sql.js";
 import { deleteShape, insertShape, type Statement, updateShape, upsertShape } from "../compile/statements.js";
 import { type Conflict, Conflicts } from "./conflicts.js";
 import { type PlannedOp, whereUnique } from "./decide.js";
-import { keyString, tombstoneHash } from "./row-state.js";
+import { countHash, keyString, tombstoneHash } from "./row-state.js";
 import { type DeleteChildrenGroup, Groups, type InsertGroup, type KeyedGroup } from "./statement-groups.js";
 
 /** Statements are kept below this many bytes unless the sink knows the server's max_allowed_packet. */
@@ -50,7 +50,16 @@ export function buildStatements(
     if (guard == null) continue;
     tombs.push([tombstoneHash(a.table.name, rowKey), a.table.name, JSON.stringify(op.where), String(guard)]);
   }
-  return groups.statements(maxBytes, tombs);
+  // The counting ops applied, in their tables' `__counted` tables.
+  const counted = new Map<string, Buffer[]>();
+  for (const { op } of ops) {
+    const into = op.action.table.counted;
+    if (op.countId === undefined || into === undefined) continue;
+    const list = counted.get(into) ?? [];
+    if (list.length === 0) counted.set(into, list);
+    list.push(countHash(op.countId));
+  }
+  return groups.statements(maxBytes, tombs, counted);
 }
 
 /**
@@ -192,8 +201,9 @@ function placeUpdateOrDelete(
     if (
       a.mode !== "delete" &&
       !uniques?.length &&
-      // A set-once column keeps the earlier value: the later update does not supersede it.
-      !a.columns.some((col) => col.keepExisting) &&
+      // A set-once column keeps the earlier value, a combined one adds to it: the later update
+      // does not supersede it.
+      !a.columns.some((col) => col.keepExisting || col.combine) &&
       c.noneAfter(writes, last!.index) &&
       c.noneAfter(reads, last!.index)
     ) {

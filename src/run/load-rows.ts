@@ -1,10 +1,11 @@
 import type { CompiledSpec } from "../compile/compile.js";
 import { selectRowsStatement } from "../compile/reads.js";
 import type { Statement } from "../compile/statements.js";
+import { selectCountedStatement } from "../store/counted.js";
 import { selectTombstonesStatement, tombstoneTablesStatement } from "../store/tombstones.js";
-import type { RowRequest } from "./decide.js";
+import type { MappedEvent, RowRequest } from "./decide.js";
 import type { Row } from "./ports.js";
-import { keyString, RowState, tombstoneHash } from "./row-state.js";
+import { countHash, keyString, RowState, tombstoneHash } from "./row-state.js";
 
 /** Runs SELECTs in one round trip: inside the batch's transaction, or on the reader session. */
 export type Select = (statements: readonly Statement[]) => Promise<Row[][]>;
@@ -110,4 +111,52 @@ async function loadTombstones(
     const w = wanted.get(Buffer.from(r.key_hash as Buffer).toString("hex"));
     if (w) state.setTomb(w.table, w.key, r.guard);
   }
+}
+
+/**
+ * Which of the batch's counting ops were applied already (a redelivered event): looked up in their
+ * tables' `__counted` tables, one SELECT per table in one round trip, into `state`. Ops that `known`
+ * knows applied (the batch before, when planning ahead) are taken from it.
+ */
+export async function loadCounted(
+  select: Select,
+  events: readonly MappedEvent[],
+  state: RowState,
+  known?: RowState,
+): Promise<void> {
+  /** quoted `__counted` table → hex of the hash → the op. */
+  const wanted = new Map<string, { table: string; byHash: Map<string, { id: string; hash: Buffer }> }>();
+  for (const ev of events)
+    for (const op of ev.ops) {
+      const id = op.countId;
+      const t = op.action.table;
+      if (id === undefined || t.counted === undefined) continue;
+      if (known?.isCounted(t.name, id)) {
+        state.count(t.name, id);
+        continue;
+      }
+      let w = wanted.get(t.counted);
+      if (!w) {
+        w = { table: t.name, byHash: new Map() };
+        wanted.set(t.counted, w);
+      }
+      const hash = countHash(id);
+      w.byHash.set(hash.toString("hex"), { id, hash });
+    }
+  if (wanted.size === 0) return;
+  const lists = [...wanted];
+  const sets = await select(
+    lists.map(([quoted, w]) =>
+      selectCountedStatement(
+        quoted,
+        [...w.byHash.values()].map((x) => x.hash),
+      ),
+    ),
+  );
+  lists.forEach(([, w], i) => {
+    for (const r of sets[i] ?? []) {
+      const op = w.byHash.get(Buffer.from(r.op_hash as Buffer).toString("hex"));
+      if (op) state.count(w.table, op.id);
+    }
+  });
 }

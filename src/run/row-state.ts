@@ -114,6 +114,12 @@ export function tombstoneHash(table: string, key: string): Buffer {
     ? (oneShot("sha1", `${table}\u0000${key}`, "buffer") as Buffer)
     : crypto.createHash("sha1").update(table).update("\u0000").update(key).digest();
 }
+/** A counting op's key in its table's `__counted` table: SHA-1 of its identity (MappedOp.countId). */
+export function countHash(countId: string): Buffer {
+  return oneShot
+    ? (oneShot("sha1", countId, "buffer") as Buffer)
+    : crypto.createHash("sha1").update(countId).digest();
+}
 const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: "buffer") => Buffer }).hash;
 
 /**
@@ -146,6 +152,8 @@ export class RowState {
   private readonly under = new Map<string, Map<string, Set<string>>>();
   /** Child tables: how many leading key values are the parent's key. */
   private readonly parentWidth = new Map<string, number>();
+  /** Counting ops known to be applied (`table\u0000countId`): read for the batch, or applied by it. */
+  private readonly countedOps = new Set<string>();
   /** Undo steps of the event being decided (undefined: not recording). */
   private journal: (() => void)[] | undefined;
 
@@ -173,6 +181,19 @@ export class RowState {
   /** Keeps the changes since begin(). */
   commit(): void {
     this.journal = undefined;
+  }
+
+  /** Whether the counting op was applied to the table (by an earlier batch, or this one). */
+  isCounted(table: string, countId: string): boolean {
+    return this.countedOps.size > 0 && this.countedOps.has(`${table}\u0000${countId}`);
+  }
+
+  /** The counting op is applied (or known to be). */
+  count(table: string, countId: string): void {
+    const id = `${table}\u0000${countId}`;
+    if (this.countedOps.has(id)) return;
+    this.countedOps.add(id);
+    this.journal?.push(() => this.countedOps.delete(id));
   }
 
   get(table: string, key: string): KnownRow | undefined {

@@ -10,6 +10,7 @@ import {
   updateStatement,
   upsertStatement,
 } from "../compile/statements.js";
+import { insertCountedStatement } from "../store/counted.js";
 import { tombstonesStatement } from "../store/tombstones.js";
 import type { Conflict, Conflicts } from "./conflicts.js";
 
@@ -121,7 +122,11 @@ export class Groups {
    * server's packet is split in halves until every part fits. A part of one row that is still too
    * big is left to fail on its own (the sink refuses it; its event is isolated and dead-lettered).
    */
-  statements(maxBytes: number, tombs: readonly unknown[][]): Statement[] {
+  statements(
+    maxBytes: number,
+    tombs: readonly unknown[][],
+    counted: ReadonlyMap<string, readonly Buffer[]> = new Map(),
+  ): Statement[] {
     const out: Statement[] = [];
     const emit = <T>(items: readonly T[], build: (items: readonly T[]) => Statement | undefined) => {
       const s = build(items);
@@ -157,6 +162,7 @@ export class Groups {
       }
     }
     emit(tombs, (rows) => (rows.length === 0 ? undefined : tombstonesStatement(rows, this.dialect)));
+    for (const [quoted, hashes] of counted) emit(hashes, (h) => insertCountedStatement(quoted, h));
     return out;
   }
 }

@@ -4,8 +4,10 @@ import { didYouMean, issue, type SpecIssue } from "./issues.js";
 import type { RawValueMap } from "./raw.js";
 import type { JsonPath, SourceDoc } from "./source-doc.js";
 import {
+  COMBINES,
   COMPARE_OPS,
   type ColumnValue,
+  type Combine,
   type CompareOp,
   type ConditionSpec,
   type DatePart,
@@ -13,6 +15,9 @@ import {
   type TransformOptions,
   type ValueSpec,
 } from "./types.js";
+
+/** Keys any value form may carry: how the column takes the value. */
+const MODIFIERS = new Set(["keep_existing", "combine"]);
 
 /** The value forms other than a path or a constant, for messages. */
 const VALUE_FORMS = ["const", "path", "coalesce", ...TRANSFORMS.keys(), "test"];
@@ -28,7 +33,25 @@ export class ValueReader {
     return Object.entries(map).map(([column, raw]) => {
       const vpath = [...path, column];
       const keepExisting = raw !== null && typeof raw === "object" && raw.keep_existing === true;
-      return { column, value: this.value(raw, vpath), keepExisting, pos: this.src.pos(vpath, true) };
+      const out: ColumnValue = {
+        column,
+        value: this.value(raw, vpath),
+        keepExisting,
+        pos: this.src.pos(vpath, true),
+      };
+      if (raw === null || typeof raw !== "object" || !("combine" in raw)) return out;
+      const combinePos = this.src.pos([...vpath, "combine"]);
+      if (!COMBINES.includes(raw.combine as Combine)) {
+        this.issues.push(
+          issue(
+            combinePos,
+            `combine takes one of ${COMBINES.join(", ")}`,
+            "write combine: add (a counter), subtract, max (a high-water mark) or min",
+          ),
+        );
+        return out;
+      }
+      return { ...out, combine: raw.combine as Combine, combinePos };
     });
   }
 
@@ -62,7 +85,7 @@ export class ValueReader {
       if ("test" in o) return { kind: "test", condition: this.condition(o.test, [...path, "test"]), pos };
       const def = [...TRANSFORMS.values()].find((t) => t.name in o);
       if (def) return this.transform(def, o, path);
-      const form = Object.keys(o).find((k) => k !== "keep_existing") ?? "(none)";
+      const form = Object.keys(o).find((k) => !MODIFIERS.has(k)) ?? "(none)";
       return this.bad(
         path,
         `unknown value form ${JSON.stringify(form)}`,
@@ -159,7 +182,7 @@ export class ValueReader {
     } else args = [this.value(arg, tpath)];
     const allowed = [...Object.keys(def.options), ...(input.kind === "unit" ? [input.of] : [])];
     for (const k of Object.keys(o)) {
-      if (k === name || k === "keep_existing" || allowed.includes(k)) continue;
+      if (k === name || MODIFIERS.has(k) || allowed.includes(k)) continue;
       this.issues.push(
         issue(
           this.src.pos([...path, k], true),

@@ -154,11 +154,23 @@ export type ValueSpec =
       readonly pos: SourcePos;
     };
 
+/**
+ * How an upsert's or update's value combines with the row's: `add` and `subtract` count (the row's
+ * value plus or minus the event's, once per event: redeliveries are not counted again), `max` and
+ * `min` keep a high- or low-water mark. A new row takes the value (negated for subtract).
+ */
+export type Combine = "add" | "subtract" | "max" | "min";
+export const COMBINES: readonly Combine[] = ["add", "subtract", "max", "min"];
+
 export interface ColumnValue {
   readonly column: string;
   readonly value: ValueSpec;
   /** Upsert only: written on insert, never overwritten. */
   readonly keepExisting: boolean;
+  /** `combine:` the value with the row's (a counter, a high-water mark). */
+  readonly combine?: Combine;
+  /** Position of the `combine` value, for messages. */
+  readonly combinePos?: SourcePos;
   /** Position of the column name (the map key). */
   readonly pos: SourcePos;
 }

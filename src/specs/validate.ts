@@ -428,6 +428,88 @@ export function checkCondition(c: ConditionSpec, issues: SpecIssue[]) {
       checkElementUse(v, el, "a when decides about the whole event", issues);
 }
 
+/** Column types a counter adds to, and those a high- or low-water mark compares. */
+const COUNTABLE = new Set(["tinyint", "smallint", "int", "bigint", "decimal", "double"]);
+const ORDERED = new Set([...COUNTABLE, "date", "datetime"]);
+
+/**
+ * Tables whose rows a counter writes keep the events they counted in `<table>__counted` (a rebuild's
+ * shadow in `<table>__rebuild__counted`): the name must fit MySQL's 64 characters.
+ */
+export const MAX_COUNTED_TABLE_NAME = 64 - "__rebuild__counted".length;
+
+/** `combine:` — where it applies, what it may write, and the column it combines into. */
+function checkCombine(table: TableSpec, action: ActionSpec, v: ColumnValue, issues: SpecIssue[]) {
+  const pos = v.combinePos ?? v.pos;
+  const col = table.columns.get(v.column)!;
+  const how = v.combine!;
+  if (action.mode !== "upsert" && action.mode !== "update") {
+    issues.push(
+      issue(
+        pos,
+        `combine does not apply to ${action.mode}: it combines an event's value with the row's`,
+        "use combine in an upsert's columns or an update's set",
+      ),
+    );
+    return;
+  }
+  const key =
+    table.primaryKey.includes(v.column) ||
+    table.uniques.some((u) => u.columns.includes(v.column)) ||
+    table.parent?.columns.includes(v.column);
+  if (key || table.guard === v.column || table.stamp.has(v.column)) {
+    issues.push(
+      issue(
+        pos,
+        `combine cannot write ${table.name}.${v.column}: it is ${key ? "a key" : table.guard === v.column ? "the guard" : "a stamp"} column`,
+        "combine a plain column (a count, a total, a last-seen time)",
+      ),
+    );
+    return;
+  }
+  if (v.keepExisting) {
+    issues.push(
+      issue(
+        pos,
+        "combine and keep_existing do not go together",
+        "remove one: keep_existing sets once, combine changes",
+      ),
+    );
+    return;
+  }
+  const counter = how === "add" || how === "subtract";
+  if (!(counter ? COUNTABLE : ORDERED).has(col.type.name)) {
+    issues.push(
+      issue(
+        pos,
+        `combine: ${how} needs a ${counter ? "number" : "number, date or datetime"} column; ${table.name}.${v.column} is ${col.typeText}`,
+        counter
+          ? "count into an int, bigint, decimal or double column"
+          : "keep a mark in a number, date or datetime column",
+      ),
+    );
+    return;
+  }
+  if (counter && col.default !== undefined && col.default !== null && Number(col.default) !== 0) {
+    issues.push(
+      issue(
+        col.defaultPos ?? col.pos,
+        `${table.name}.${v.column} counts from 0 (combine: ${how}), so its default ${JSON.stringify(col.default)} would never be used`,
+        "remove the default or make it 0; add a first amount with the event that creates the row",
+      ),
+    );
+    return;
+  }
+  if (counter && table.name.length > MAX_COUNTED_TABLE_NAME)
+    issues.push(
+      issue(
+        pos,
+        `${table.name} is too long a name for a counted table: the events it counted are kept in ${table.name}__counted, and a rebuild's in ${table.name}__rebuild__counted (at most 64 characters)`,
+        `name the table in at most ${MAX_COUNTED_TABLE_NAME} characters`,
+      ),
+    );
+}
+
 function checkAction(table: TableSpec, action: ActionSpec, issues: SpecIssue[]) {
   if (action.when) checkCondition(action.when, issues);
   for (const c of [...action.columns, ...action.where]) {
@@ -476,6 +558,7 @@ function checkAction(table: TableSpec, action: ActionSpec, issues: SpecIssue[]) 
           ),
         );
       }
+      if (v.combine) checkCombine(table, action, v, issues);
       checkValue(table, v.column, v.value, element, issues);
     }
   };

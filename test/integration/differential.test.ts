@@ -39,6 +39,7 @@ const BASE: SmallSpec = {
   touch: false,
   nested: false,
   rename: false,
+  counters: false,
 };
 
 /**
@@ -46,6 +47,34 @@ const BASE: SmallSpec = {
  * adversarial pass or by the fuzzer), written as the generators draw them.
  */
 const REGRESSIONS: { name: string; spec: Partial<SmallSpec>; events: ReadableEvent[] }[] = [
+  {
+    name: "counters: a redelivered event (another offset, same event_id) is counted once, in a batch or across",
+    spec: { counters: true, guard: "ts", child: "upsert" },
+    events: [
+      { type: "p.created", key: 0, data: { pts: 2, amount: "7" } },
+      { type: "p.counted", key: 0, data: { pts: 10, amount: 12.5 } },
+      { type: "p.counted", key: 0, data: { pts: 10, amount: 12.5 }, dup: true },
+      { type: "p.spent", key: 0, data: { pts: -3 } },
+      { type: "p.c_added", key: 0, data: { cid: "c1", qty: 5 } },
+      { type: "p.c_added", key: 0, data: { cid: "c1", qty: 5 } },
+      { type: "p.c_added", key: 0, data: { cid: "c1", qty: 5 }, dup: true },
+      { type: "p.spent", key: 1, data: { pts: 1 } },
+      { type: "p.created", key: 1, ts: 2, data: { pts: 1 } },
+      { type: "p.counted", key: 1, ts: 1, data: { pts: 2 } },
+    ],
+  },
+  {
+    name: "counters: a stale count is not counted, a count with no stamp always is, an update before its row waits",
+    spec: { counters: true, guard: "ver", skipMissing: false },
+    events: [
+      { type: "p.counted", key: 0, data: { pts: 1, version: 1 } },
+      { type: "p.created", key: 0, data: { pts: 2, version: 2 } },
+      { type: "p.counted", key: 0, data: { pts: 10, version: 1 } },
+      { type: "p.spent", key: 0, data: { pts: 2, version: 1 } },
+      { type: "p.counted", key: 0, data: { pts: -3, version: 3, amount: null } },
+      { type: "p.created", key: 0, data: { pts: "x", version: 3 } },
+    ],
+  },
   {
     name: "a child row before its parent, then the parent with no children: the child waits (unmatched)",
     spec: { child: "both" },

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { compile } from "../../src/compile/compile.js";
 import { DIALECTS } from "../../src/compile/sql.js";
 import { describeAction } from "../../src/compile/statements.js";
+import { insertCountedStatement, selectCountedStatement } from "../../src/store/counted.js";
 import { loadSpecDir } from "../helpers/specs.js";
 
 /**
@@ -41,19 +42,31 @@ describe.each(DIALECTS)("golden SQL of the shipped projections (%s)", (dialect) 
 
 /**
  * The spec language's newer forms, in the fixture domains that use them: extend (fulfilment),
- * stamp: false and set-once updates (fulfilment), nested replaces (warehouses), with (payments).
+ * stamp: false and set-once updates (fulfilment), nested replaces (warehouses), with (payments),
+ * counters and marks (loyalty).
  */
 describe.each(DIALECTS)("golden SQL of the newer forms (%s)", (dialect) => {
-  for (const domain of ["fulfilment", "warehouses", "payments"]) {
+  for (const domain of ["fulfilment", "warehouses", "payments", "loyalty"]) {
     it(`${domain}: DDL and statements`, async () => {
       const dir = domain === "payments" ? `../fixtures/domains/${domain}` : `../../docs/cookbook/${domain}`;
       const loaded = loadSpecDir(fileURLToPath(new URL(dir, import.meta.url)));
       expect(loaded.issues).toEqual([]);
       const plan = compile(loaded.spec, dialect);
-      const parts = [`${plan.tables.map((t) => t.ddl).join(";\n\n")};`, ""];
+      // The tables of counted events (combine: add/subtract) are the engine's, beside their tables.
+      const counted = plan.engineTables.filter((t) => t.name.endsWith("__counted"));
+      const parts = [`${[...plan.tables, ...counted].map((t) => t.ddl).join(";\n\n")};`, ""];
       for (const [eventType, actions] of plan.events) {
         parts.push(`-- ${eventType}`);
-        for (const a of actions) for (const sql of describeAction(a, dialect)) parts.push(`${sql};`);
+        for (const a of actions) {
+          for (const sql of describeAction(a, dialect)) parts.push(`${sql};`);
+          // A counting action looks its event up before the batch is decided, and records it.
+          if (a.counted)
+            for (const s of [
+              selectCountedStatement(a.table.counted!, [Buffer.alloc(20)]),
+              insertCountedStatement(a.table.counted!, [Buffer.alloc(20)]),
+            ])
+              parts.push(`${s.sql};`);
+        }
         parts.push("");
       }
       await expect(parts.join("\n")).toMatchFileSnapshot(`../golden/domains/${domain}.${dialect}.sql`);

@@ -34,6 +34,11 @@ export interface SmallSpec {
   readonly nested: boolean;
   /** `p.renamed`: an update of `doc, name, amount`: without doc, the same statement text as p.updated's. */
   readonly rename: boolean;
+  /**
+   * Counters and marks (`combine:`): p.created adds to `n` and keeps the max of `hi`, `p.counted`
+   * does too (guarded), `p.spent` subtracts (no stamp), and p.c_added adds to a child's qty.
+   */
+  readonly counters: boolean;
 }
 
 export const smallSpecArb: fc.Arbitrary<SmallSpec> = fc.record({
@@ -54,6 +59,7 @@ export const smallSpecArb: fc.Arbitrary<SmallSpec> = fc.record({
   touch: fc.boolean(),
   nested: fc.boolean(),
   rename: fc.boolean(),
+  counters: fc.boolean(),
 });
 
 const KEY_TYPE = { varchar: "varchar(6)", char: "char(4)", decimal: "decimal(8,2)" } as const;
@@ -82,6 +88,8 @@ export function specYaml(s: SmallSpec): string {
     "      deleted_at: { type: datetime(6), nullable: true }",
     "      flag: { type: boolean, default: false }",
   );
+  if (s.counters)
+    lines.push("      n: { type: int, default: 0 }", `      hi: { type: "decimal(8,2)", nullable: true }`);
   if (s.guard === "ts") lines.push("      ts: { type: datetime(6) }");
   if (s.guard === "ver") lines.push("      ver: { type: bigint }");
   const child = s.child !== "none";
@@ -126,11 +134,14 @@ export function specYaml(s: SmallSpec): string {
       : `, email: ${s.emailKeep ? "{ path: $.data.email, keep_existing: true }" : "$.data.email"}`;
   const pair = s.pair ? ", a: $.data.a, b: $.data.b" : "";
   const skip = s.skipMissing ? ["      if_missing: skip"] : [];
+  const count = s.counters
+    ? ", n: { path: $.data.pts, combine: add }, hi: { path: $.data.amount, combine: max }"
+    : "";
   lines.push(
     "events:",
     "  p.created:",
     "    - upsert: p",
-    `      columns: { id: $.entity_id${email}${pair}, name: $.data.name, amount: $.data.amount, doc: $.data.doc, flag: $.data.flag, created: { path: $.data.created, keep_existing: true } }`,
+    `      columns: { id: $.entity_id${email}${pair}, name: $.data.name, amount: $.data.amount, doc: $.data.doc, flag: $.data.flag, created: { path: $.data.created, keep_existing: true }${count} }`,
   );
   if (s.child === "replace" || s.child === "both")
     lines.push(
@@ -182,6 +193,20 @@ export function specYaml(s: SmallSpec): string {
       "      where: { id: $.entity_id }",
       "      set: { doc: $.data.doc, name: $.data.name, amount: $.data.amount }",
     );
+  if (s.counters)
+    lines.push(
+      "  p.counted:",
+      "    - update: p",
+      ...skip,
+      "      where: { id: $.entity_id }",
+      "      set: { n: { path: $.data.pts, combine: add }, hi: { path: $.data.amount, combine: max } }",
+      "  p.spent:",
+      "    - update: p",
+      ...skip,
+      "      where: { id: $.entity_id }",
+      "      stamp: false",
+      "      set: { n: { path: $.data.pts, combine: subtract } }",
+    );
   if (s.touch)
     lines.push(
       "  p.touched:",
@@ -196,7 +221,7 @@ export function specYaml(s: SmallSpec): string {
       "  p.c_added:",
       "    - upsert: c",
       ...skip,
-      "      columns: { id: $.entity_id, cid: $.data.cid, qty: $.data.qty, sku: $.data.sku }",
+      `      columns: { id: $.entity_id, cid: $.data.cid, qty: ${s.counters ? "{ path: $.data.qty, combine: add }" : "$.data.qty"}, sku: $.data.sku }`,
     );
   if (child)
     lines.push(
@@ -236,6 +261,7 @@ export function eventTypes(s: SmallSpec): string[] {
     ...(s.hardDelete ? ["p.deleted"] : []),
     ...(s.touch ? ["p.touched"] : []),
     ...(s.rename ? ["p.renamed"] : []),
+    ...(s.counters ? ["p.counted", "p.spent"] : []),
     ...(s.child === "upsert" || s.child === "both" ? ["p.c_added"] : []),
     ...(child ? ["p.c_changed"] : []),
     ...(child && s.grandchild ? ["p.g_set"] : []),
@@ -294,6 +320,7 @@ const pools = (c: number) => ({
     [{ gid: "g1" }, { gid: "g2", w: "2.25" }],
   ],
   note: [ABSENT, "hi", null, "toolong"],
+  pts: [1, 2, -3, ABSENT, null, "x", 10],
 });
 
 /** One generated event: indexes into the pools (taken modulo their length), so every draw is valid. */
@@ -325,6 +352,7 @@ const FIELDS = [
   "sku",
   "bins",
   "note",
+  "pts",
 ] as const;
 
 export const genEventArb: fc.Arbitrary<GenEvent> = fc.record({
