@@ -6,6 +6,7 @@ import type {
   ColumnValue,
   Combine,
   ConditionSpec,
+  Scalar,
   Spec,
   TableSpec,
   ValueSpec,
@@ -123,11 +124,69 @@ export interface CompiledSpec {
   readonly dialect: Dialect;
   /** The engine's own tables (dead letters, offsets, tombstones), compiled like the others. */
   readonly engineTables: readonly CompiledTable[];
+  /** Per parent table, its `aggregate:` columns (tables without any are not in it). */
+  readonly aggregates: ReadonlyMap<string, readonly AggregateColumn[]>;
 }
 
 export function topicOf(eventType: string): string {
   const dot = eventType.indexOf(".");
   return dot < 0 ? eventType : eventType.slice(0, dot);
+}
+
+/**
+ * A column kept equal to an aggregate of its row's current child rows (`aggregate:`): recomputed,
+ * for every row whose children a batch wrote, by one UPDATE at the end of the batch's statements.
+ */
+export interface AggregateColumn {
+  readonly name: string;
+  readonly quoted: string;
+  readonly type: ColumnType;
+  readonly fn: "count" | "sum";
+  readonly child: CompiledTable;
+  /** The child columns whose product is summed (sum). */
+  readonly of: readonly string[];
+  /** Child column = constant, the constant as the column stores it (null: IS NULL). */
+  readonly where: readonly { readonly column: string; readonly value: unknown; readonly text: boolean }[];
+}
+
+const TEXT = new Set(["varchar", "char", "text", "mediumtext", "enum"]);
+
+/** Per parent table, its aggregate columns (the specs are validated: each over a child of it). */
+export function compileAggregates(
+  spec: Spec,
+  tableByName: ReadonlyMap<string, CompiledTable>,
+): Map<string, AggregateColumn[]> {
+  const out = new Map<string, AggregateColumn[]>();
+  for (const table of spec.tables.values())
+    for (const col of table.columns.values()) {
+      const agg = col.aggregate;
+      if (!agg) continue;
+      const child = tableByName.get(agg.table);
+      // Read, not written (a rebuild's ancestor outside the rebuilt set): nothing to keep.
+      if (!child || !tableByName.has(table.name)) continue;
+      const list = out.get(table.name) ?? [];
+      if (list.length === 0) out.set(table.name, list);
+      list.push({
+        name: col.name,
+        quoted: quoteId(col.name),
+        type: col.type,
+        fn: agg.fn,
+        child,
+        of: agg.of,
+        where: agg.where.map((w) => {
+          const type = child.spec.columns.get(w.column)!.type;
+          return { column: w.column, value: storedConstant(type, w.value), text: TEXT.has(type.name) };
+        }),
+      });
+    }
+  return out;
+}
+
+/** A where constant as the column stores it (the value a row holds when it equals it). */
+function storedConstant(type: ColumnType, value: Scalar): unknown {
+  if (value === null) return null;
+  const v = coercerFor(type)(value);
+  return v instanceof CoerceFailure ? value : v;
 }
 
 /** A table with its DDL and quoted name (its physical one when it is built elsewhere: a shadow). */
@@ -212,7 +271,8 @@ export function compile(
         ),
       ),
   ];
-  return { spec, tables, tableByName, children, events, topics, engineTables, dialect };
+  const aggregates = compileAggregates(spec, tableByName);
+  return { spec, tables, tableByName, children, events, topics, engineTables, dialect, aggregates };
 }
 
 function sourceText(v: ValueSpec): string {

@@ -24,6 +24,8 @@ export interface ColumnVersion {
   readonly nullable: boolean;
   readonly default: unknown;
   readonly generated: string | null;
+  /** `aggregate:` as data (absent when the column has none, so older fingerprints stay the same). */
+  readonly aggregate?: unknown;
 }
 
 export interface WriteVersion {
@@ -69,6 +71,7 @@ function columnVersion(c: ColumnSpec): ColumnVersion {
     nullable: c.nullable,
     default: c.default ?? null,
     generated: c.generated ? `${c.generated.expression} ${c.generated.stored ? "STORED" : "VIRTUAL"}` : null,
+    ...(c.aggregate ? { aggregate: canonical(c.aggregate) } : {}),
   };
 }
 
@@ -163,6 +166,8 @@ export function compareVersions(stored: TableVersion, now: TableVersion): Versio
     const old = before.get(c.name);
     if (!old) {
       if (c.generated) additive.push(`generated column ${c.name} added (MySQL computes it for every row)`);
+      else if (c.aggregate)
+        rebuild.push(`aggregate column ${c.name} added: its rows' values are not computed`);
       else if (written.has(c.name)) rebuild.push(`column ${c.name} added: its history is not filled`);
       else if (c.nullable || c.default !== null) additive.push(`column ${c.name} added (nothing writes it)`);
       else rebuild.push(`column ${c.name} added, NOT NULL without a default`);
@@ -176,6 +181,8 @@ export function compareVersions(stored: TableVersion, now: TableVersion): Versio
       rebuild.push(`column ${c.name} became ${c.nullable ? "nullable" : "NOT NULL"}`);
     if (!same(old.default, c.default)) rebuild.push(`column ${c.name} changed its default`);
     if (old.generated !== c.generated) rebuild.push(`column ${c.name} changed its generated expression`);
+    if (JSON.stringify(old.aggregate ?? null) !== JSON.stringify(c.aggregate ?? null))
+      rebuild.push(`column ${c.name} changed its aggregate`);
   }
   for (const c of stored.columns) if (!after.has(c.name)) rebuild.push(`column ${c.name} removed`);
   // The mappings, per event type and action: added, removed or changed.

@@ -107,7 +107,9 @@ export function planRebuild(
     examples: [],
     files: spec.files,
   };
-  const compiled = compile(subset, dialect, shadows);
+  const whole = compile(subset, dialect, shadows);
+  // The live tables outside the set keep their own aggregates (the rebuilt rows are the same).
+  const compiled = { ...whole, aggregates: new Map([...whole.aggregates].filter(([t]) => set.has(t))) };
   const counted = tables.filter((t) => compiled.tableByName.get(t)?.counted !== undefined);
   const ddl = [
     ...tables.map((t) => {

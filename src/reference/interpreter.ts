@@ -1,8 +1,21 @@
-import type { CompiledAction, CompiledColumn, CompiledSpec, CompiledTable } from "../compile/compile.js";
+import type {
+  AggregateColumn,
+  CompiledAction,
+  CompiledColumn,
+  CompiledSpec,
+  CompiledTable,
+} from "../compile/compile.js";
 import { storedDefault } from "../compile/ddl.js";
 import type { MappedOp } from "../compile/map-event.js";
 import type { SourceRecord } from "../core/source-record.js";
-import { add as addDecimals, decimalText, toDecimal } from "../language/decimal.js";
+import {
+  add as addDecimals,
+  type Decimal,
+  decimalText,
+  mul as mulDecimals,
+  round as roundDecimal,
+  toDecimal,
+} from "../language/decimal.js";
 import { letterFor, unmatchedReason } from "../run/dead-letters.js";
 import { type Prepared, prepareRecord } from "../run/prepare.js";
 import { compareGuard } from "../run/row-state.js";
@@ -47,6 +60,8 @@ export class Reference {
   private readonly tombs = new Map<string, unknown>();
   /** `table\0countId` of the counting ops applied: a redelivered event is not counted again. */
   private readonly countedOps = new Set<string>();
+  /** Parent rows (`table` → key → its values) whose child rows the event being applied wrote. */
+  private readonly touched = new Map<string, Map<string, readonly unknown[]>>();
   /** `source\0position` → the record's letter (a redelivered record keeps one). */
   private readonly letterMap = new Map<string, DeadLetter>();
   private readonly counts = { applied: 0, stale: 0, skipped: 0, filtered: 0, dead: 0, missingSkipped: 0 };
@@ -86,8 +101,10 @@ export class Reference {
       staleRows: new Set(),
       notReplaced: new Set(),
     };
+    this.touched.clear();
     try {
       for (const op of p.ops) this.applyOp(op, outcome, undo);
+      this.aggregate(undo);
     } catch (e) {
       if (!(e instanceof Rejected)) throw e;
       for (let i = undo.length - 1; i >= 0; i--) undo[i]!();
@@ -387,7 +404,50 @@ export class Reference {
     return undefined;
   }
 
+  /** Notes that a child row of an aggregated table changed: its parent's aggregates are recomputed. */
+  private touch(t: CompiledTable, row: Row): void {
+    const parent = t.spec.parent;
+    if (!parent || !this.compiled.aggregates.get(parent.table)?.some((c) => c.child.name === t.name)) return;
+    const p = this.compiled.tableByName.get(parent.table)!.spec;
+    const values = parent.columns.map((c) => row[c]);
+    const keys = this.touched.get(parent.table) ?? new Map<string, readonly unknown[]>();
+    if (keys.size === 0) this.touched.set(parent.table, keys);
+    keys.set(keyOf(p, p.primaryKey, values), values);
+  }
+
+  /**
+   * The aggregate columns of the parent rows whose children the event wrote, from the children as
+   * they are now: the number of matching children, or the sum of the product of their columns
+   * (NULL products left out, as SUM leaves them), stored at the column's scale, rounded half away
+   * from zero; out of the column's range, the event is refused, as strict MySQL refuses it.
+   */
+  private aggregate(undo: (() => void)[]): void {
+    for (const [parent, keys] of this.touched) {
+      const pt = this.compiled.tableByName.get(parent)!;
+      for (const [key, values] of keys) {
+        const row = this.table(pt).get(key);
+        if (!row) continue;
+        const next = { ...row };
+        for (const c of this.compiled.aggregates.get(parent)!) {
+          const fk = c.child.spec.parent!.columns;
+          const children = [...this.table(c.child).values()].filter(
+            (r) =>
+              fk.every((col, i) => sameValue(c.child.spec, col, r[col], values[i])) &&
+              c.where.every((w) =>
+                w.value === null
+                  ? r[w.column] === null
+                  : sameValue(c.child.spec, w.column, r[w.column], w.value),
+              ),
+          );
+          next[c.name] = c.fn === "count" ? children.length : summed(pt.spec, c, children);
+        }
+        this.put(pt, key, next, undo);
+      }
+    }
+  }
+
   private put(t: CompiledTable, key: string, row: Row, undo: (() => void)[]): void {
+    this.touch(t, row);
     const rows = this.table(t);
     const old = rows.get(key);
     rows.set(key, row);
@@ -399,6 +459,7 @@ export class Reference {
     const rows = this.table(t);
     const old = rows.get(key);
     if (!old) return;
+    this.touch(t, old);
     rows.delete(key);
     undo.push(() => rows.set(key, old));
     for (const child of this.compiled.children.get(t.name) ?? [])
@@ -526,6 +587,37 @@ function combined(t: TableSpec, c: CompiledColumn, current: unknown, value: unkn
   const [lo, hi] = INT_RANGES[type.name] ?? INT_RANGES.bigint!;
   if (sum < lo || sum > hi) throw out();
   return Number.isSafeInteger(Number(sum)) ? Number(sum) : sum.toString();
+}
+
+/** Σ over the rows of the product of the `of` columns, as the aggregate column stores it. */
+function summed(t: TableSpec, c: AggregateColumn, rows: readonly Row[]): unknown {
+  let sum: Decimal = { m: 0n, s: 0 };
+  for (const r of rows) {
+    let product: Decimal = { m: 1n, s: 0 };
+    let isNull = false;
+    for (const o of c.of) {
+      const v = r[o];
+      if (v === null || v === undefined) isNull = true;
+      else product = mulDecimals(product, toDecimal(v)!);
+    }
+    if (!isNull) sum = addDecimals(sum, product);
+  }
+  const type = c.type;
+  const scale = type.name === "decimal" ? type.scale : 0;
+  const rounded = roundDecimal(sum, scale, "half_up") ?? sum;
+  const d = rounded.s >= scale ? rounded : { m: rounded.m * 10n ** BigInt(scale - rounded.s), s: scale };
+  const text = decimalText(d);
+  const digits = text.replace(/^-/, "").split(".")[0]!.replace(/^0+/, "").length;
+  if (type.name === "decimal") {
+    if (digits > type.precision - type.scale)
+      throw new Rejected(`${t.name}.${c.name}: the sum ${text} is out of range for ${type.name}`);
+    return text;
+  }
+  const [lo, hi] = INT_RANGES[type.name] ?? INT_RANGES.bigint!;
+  const n = BigInt(text);
+  if (n < lo || n > hi)
+    throw new Rejected(`${t.name}.${c.name}: the sum ${text} is out of range for ${type.name}`);
+  return Number.isSafeInteger(Number(n)) ? Number(n) : n.toString();
 }
 
 /** The present values of an op's row, by column name. */

@@ -1,3 +1,4 @@
+import { aggregateStatement } from "../compile/aggregates.js";
 import type { CompiledSpec } from "../compile/compile.js";
 import type { MappedOp } from "../compile/map-event.js";
 import type { Dialect } from "../compile/sql.js";
@@ -59,7 +60,51 @@ export function buildStatements(
     if (list.length === 0) counted.set(into, list);
     list.push(countHash(op.countId));
   }
-  return groups.statements(maxBytes, tombs, counted);
+  return [...groups.statements(maxBytes, tombs, counted), ...aggregateStatements(ops, compiled, dialect)];
+}
+
+/** Parent keys per aggregate statement: its IN list stays well below the packet. */
+const AGGREGATE_KEYS = 1000;
+
+/**
+ * The `aggregate:` columns of the parent rows whose children the batch wrote, recomputed from the
+ * children as they are after the batch's writes (an aggregate is a function of the current child
+ * rows: after the last write it is what the reference has after the last event).
+ */
+function aggregateStatements(
+  ops: readonly PlannedOp[],
+  compiled: CompiledSpec,
+  dialect: Dialect,
+): Statement[] {
+  if (compiled.aggregates.size === 0) return [];
+  /** parent table → parent key string → its values. */
+  const touched = new Map<string, Map<string, readonly unknown[]>>();
+  for (const { op, tombOnly } of ops) {
+    if (tombOnly) continue;
+    const a = op.action;
+    const parent = a.table.parent;
+    if (parent === undefined || !compiled.aggregates.get(parent)?.some((c) => c.child === a.table)) continue;
+    const width = a.table.spec.parent!.columns.length;
+    let key: readonly unknown[];
+    if (a.mode === "replace") key = op.where;
+    else if (a.mode === "upsert" || a.mode === "append")
+      key = a.table.spec.parent!.columns.map((c) => op.values[a.columns.findIndex((x) => x.name === c)]);
+    // By its primary key (validate sees to it), which starts with the parent columns.
+    else key = op.where.slice(0, width);
+    if (key.some((v) => v === null || v === undefined)) continue;
+    const keys = touched.get(parent) ?? new Map<string, readonly unknown[]>();
+    if (keys.size === 0) touched.set(parent, keys);
+    keys.set(keyString(key), key);
+  }
+  const out: Statement[] = [];
+  for (const [parent, keys] of touched) {
+    const table = compiled.tableByName.get(parent)!;
+    const columns = compiled.aggregates.get(parent)!;
+    const list = [...keys.values()];
+    for (let i = 0; i < list.length; i += AGGREGATE_KEYS)
+      out.push(aggregateStatement(table, columns, list.slice(i, i + AGGREGATE_KEYS), dialect));
+  }
+  return out;
 }
 
 /**

@@ -11,6 +11,7 @@ export interface RawColumn {
   default?: Scalar;
   comment?: string;
   generated?: string | { as: string; stored?: boolean };
+  aggregate?: { count?: string; sum?: string; of?: string | string[]; where?: Record<string, Scalar> };
 }
 export interface RawTable {
   columns: Record<string, RawColumn>;

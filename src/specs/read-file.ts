@@ -8,6 +8,7 @@ import type { SameAs } from "./same-as.js";
 import type { JsonPath, SourceDoc } from "./source-doc.js";
 import type {
   ActionSpec,
+  AggregateSpec,
   ColumnSpec,
   ColumnValue,
   ConditionSpec,
@@ -194,9 +195,25 @@ export class FileReader {
         ...(c.default === undefined ? {} : { defaultPos: this.src.pos([...cpath, "default"]) }),
         ...(c.comment === undefined ? {} : { comment: c.comment }),
         ...(generated ? { generated } : {}),
+        ...(c.aggregate === undefined
+          ? {}
+          : { aggregate: this.aggregate(c.aggregate, [...cpath, "aggregate"]) }),
       });
     }
     return columns;
+  }
+
+  /** `aggregate:` (the schema checked its shape: one of count/sum). */
+  private aggregate(raw: NonNullable<RawColumn["aggregate"]>, path: JsonPath): AggregateSpec {
+    const fn = raw.sum !== undefined ? "sum" : "count";
+    const of = raw.of === undefined ? [] : Array.isArray(raw.of) ? raw.of : [raw.of];
+    return {
+      fn,
+      table: (fn === "sum" ? raw.sum : raw.count) ?? "",
+      of,
+      where: Object.entries(raw.where ?? {}).map(([column, value]) => ({ column, value })),
+      pos: this.src.pos(path),
+    };
   }
 
   private generated(

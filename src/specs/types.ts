@@ -37,6 +37,21 @@ export interface ColumnSpec {
   readonly autoIncrement?: boolean;
   /** A column MySQL computes from other columns of its row; never written by the engine. */
   readonly generated?: GeneratedSpec;
+  /** A column the engine keeps equal to an aggregate of the row's current child rows; no action writes it. */
+  readonly aggregate?: AggregateSpec;
+}
+
+/**
+ * `aggregate: { count: <child table> }` or `{ sum: <child table>, of: [col, …] }` (Σ of the
+ * product of the columns), over the child rows whose columns equal `where`'s constants: kept exact
+ * in the transaction of every write of those rows.
+ */
+export interface AggregateSpec {
+  readonly fn: "count" | "sum";
+  readonly table: string;
+  readonly of: readonly string[];
+  readonly where: readonly { readonly column: string; readonly value: Scalar }[];
+  readonly pos: SourcePos;
 }
 
 /** A token of a generated column's expression (specs/generated.ts parses and checks them). */

@@ -21,6 +21,7 @@ export function validateSpec(spec: Spec): SpecIssue[] {
   const issues: SpecIssue[] = [];
   for (const table of spec.tables.values()) checkTable(spec, table, issues);
   checkParentCycles(spec, issues);
+  checkAggregates(spec, issues);
   for (const c of spec.conditions.values()) checkCondition(c, issues);
   for (const [eventType, actions] of spec.events) {
     const seen = new Map<string, ActionSpec>();
@@ -426,6 +427,113 @@ export function checkCondition(c: ConditionSpec, issues: SpecIssue[]) {
   for (const operand of conditionOperands(c))
     for (const [v, el] of valuesInContext(operand, false))
       checkElementUse(v, el, "a when decides about the whole event", issues);
+}
+
+const INTEGERS = new Set(["tinyint", "smallint", "int", "bigint"]);
+
+/**
+ * `aggregate:` columns: over a child table of this one, of its exact number columns, into a number
+ * column that counts from 0 (a row with no children), written by no action.
+ */
+function checkAggregates(spec: Spec, issues: SpecIssue[]) {
+  for (const table of spec.tables.values())
+    for (const col of table.columns.values()) {
+      const agg = col.aggregate;
+      if (!agg) continue;
+      const where = `${table.name}.${col.name}`;
+      const child = spec.tables.get(agg.table);
+      if (!child || child.parent?.table !== table.name) {
+        const children = [...spec.tables.values()]
+          .filter((t) => t.parent?.table === table.name)
+          .map((t) => t.name);
+        issues.push(
+          issue(
+            agg.pos,
+            `aggregate ${where}: ${child ? `${agg.table} is not a child table of ${table.name}` : `table "${agg.table}" is not defined`}`,
+            children.length > 0
+              ? `aggregate one of ${table.name}'s child tables: ${children.join(", ")}`
+              : `declare a table with parent: { table: ${table.name}, columns: [...] } and aggregate it`,
+          ),
+        );
+        continue;
+      }
+      const exact = (name: string) => INTEGERS.has(name) || name === "decimal";
+      if (agg.fn === "count" ? !INTEGERS.has(col.type.name) : !exact(col.type.name))
+        issues.push(
+          issue(
+            col.pos,
+            `aggregate ${where}: a ${agg.fn} needs ${agg.fn === "count" ? "an integer" : "an integer or decimal"} column, not ${col.typeText}`,
+            agg.fn === "count" ? "make it int or bigint" : "make it decimal(p,s) or bigint",
+          ),
+        );
+      if (col.default === undefined || col.default === null || Number(col.default) !== 0)
+        issues.push(
+          issue(
+            col.defaultPos ?? col.pos,
+            `aggregate ${where}: a row with no ${agg.table} rows has ${agg.fn} 0, so the column's default must be 0`,
+            "add default: 0",
+          ),
+        );
+      const keys = [
+        ...table.primaryKey,
+        ...table.uniques.flatMap((u) => u.columns),
+        ...(table.parent?.columns ?? []),
+      ];
+      if (keys.includes(col.name) || table.guard === col.name || table.stamp.has(col.name) || col.generated)
+        issues.push(
+          issue(
+            agg.pos,
+            `aggregate ${where} is also a key, guard, stamp or generated column`,
+            "aggregate into a column of its own",
+          ),
+        );
+      for (const name of agg.of) {
+        const c = child.columns.get(name);
+        if (!c) issues.push(unknownColumn(child, name, agg.pos));
+        else if (!exact(c.type.name))
+          issues.push(
+            issue(
+              agg.pos,
+              `aggregate ${where}: sums exact numbers; ${child.name}.${name} is ${c.typeText}`,
+              "sum integer or decimal columns (a double's sum depends on the order MySQL adds it in)",
+            ),
+          );
+      }
+      for (const w of agg.where)
+        if (!child.columns.has(w.column)) issues.push(unknownColumn(child, w.column, agg.pos));
+      for (const name of [...agg.of, ...agg.where.map((w) => w.column)])
+        if (child.columns.get(name)?.aggregate || child.columns.get(name)?.generated)
+          issues.push(
+            issue(
+              agg.pos,
+              `aggregate ${where} reads ${child.name}.${name}, which is itself computed (an aggregate or generated column)`,
+              `aggregate columns the events write`,
+            ),
+          );
+      for (const [eventType, actions] of spec.events)
+        for (const a of actions) {
+          if (a.table === table.name && [...a.columns, ...a.where].some((c) => c.column === col.name))
+            issues.push(
+              issue(
+                a.tablePos,
+                `${eventType} writes ${where}, which the engine keeps equal to the ${agg.fn} of its ${agg.table} rows`,
+                `remove ${col.name} from this action: write the ${agg.table} rows, and it follows`,
+              ),
+            );
+          const byUnique =
+            a.table === child.name &&
+            (a.mode === "update" || a.mode === "soft_delete" || a.mode === "delete") &&
+            !child.primaryKey.every((k) => a.where.some((w) => w.column === k));
+          if (byUnique)
+            issues.push(
+              issue(
+                a.tablePos,
+                `${eventType} selects ${child.name} rows by a unique key, but ${where} aggregates them: the engine must know a row's ${table.name} key before writing it`,
+                `select the row by its primary key (${child.primaryKey.join(", ")})`,
+              ),
+            );
+        }
+    }
 }
 
 /** Column types a counter adds to, and those a high- or low-water mark compares. */

@@ -40,6 +40,7 @@ const BASE: SmallSpec = {
   nested: false,
   rename: false,
   counters: false,
+  aggregates: false,
 };
 
 /**
@@ -47,6 +48,36 @@ const BASE: SmallSpec = {
  * adversarial pass or by the fuzzer), written as the generators draw them.
  */
 const REGRESSIONS: { name: string; spec: Partial<SmallSpec>; events: ReadableEvent[] }[] = [
+  {
+    name: "aggregates follow every write of the children: replace, upsert, update, delete of the parent and back",
+    spec: {
+      aggregates: true,
+      child: "both",
+      grandchild: true,
+      nested: true,
+      hardDelete: true,
+      counters: true,
+    },
+    events: [
+      {
+        type: "p.created",
+        key: 0,
+        data: {
+          items: [
+            { cid: "c1", qty: 1 },
+            { cid: "c2", qty: 2, sku: "s0", bins: [{ gid: "g2", w: "0.5" }] },
+          ],
+        },
+      },
+      { type: "p.c_added", key: 0, data: { cid: "c3", qty: 5 } },
+      { type: "p.c_added", key: 0, data: { cid: "c3", qty: 5 } },
+      { type: "p.c_changed", key: 0, data: { cid: "c1", qty: null } },
+      { type: "p.g_set", key: 0, data: { cid: "c2", bins: [{ gid: "g1" }, { gid: "g2", w: "2.25" }] } },
+      { type: "p.deleted", key: 0, ts: 1 },
+      { type: "p.created", key: 0, ts: 2, data: { items: [] } },
+      { type: "p.c_added", key: 0, ts: 3, data: { cid: "c1", qty: 1, sku: "s0" } },
+    ],
+  },
   {
     name: "counters: a redelivered event (another offset, same event_id) is counted once, in a batch or across",
     spec: { counters: true, guard: "ts", child: "upsert" },

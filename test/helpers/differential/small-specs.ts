@@ -39,6 +39,8 @@ export interface SmallSpec {
    * does too (guarded), `p.spent` subtracts (no stamp), and p.c_added adds to a child's qty.
    */
   readonly counters: boolean;
+  /** `aggregate:` columns: p counts its c rows (all, and those without a sku) and sums their qty; c sums its g rows' w. */
+  readonly aggregates: boolean;
 }
 
 export const smallSpecArb: fc.Arbitrary<SmallSpec> = fc.record({
@@ -60,6 +62,7 @@ export const smallSpecArb: fc.Arbitrary<SmallSpec> = fc.record({
   nested: fc.boolean(),
   rename: fc.boolean(),
   counters: fc.boolean(),
+  aggregates: fc.boolean(),
 });
 
 const KEY_TYPE = { varchar: "varchar(6)", char: "char(4)", decimal: "decimal(8,2)" } as const;
@@ -90,6 +93,13 @@ export function specYaml(s: SmallSpec): string {
   );
   if (s.counters)
     lines.push("      n: { type: int, default: 0 }", `      hi: { type: "decimal(8,2)", nullable: true }`);
+  if (s.aggregates && s.child !== "none")
+    lines.push(
+      "      nc: { type: int, default: 0, aggregate: { count: c } }",
+      "      nq: { type: bigint, default: 0, aggregate: { sum: c, of: qty } }",
+      "      bare: { type: int, default: 0, aggregate: { count: c, where: { sku: null } } }",
+      "      s1: { type: int, default: 0, aggregate: { count: c, where: { sku: s1 } } }",
+    );
   if (s.guard === "ts") lines.push("      ts: { type: datetime(6) }");
   if (s.guard === "ver") lines.push("      ver: { type: bigint }");
   const child = s.child !== "none";
@@ -104,6 +114,12 @@ export function specYaml(s: SmallSpec): string {
       "      cid: { type: varchar(4) }",
       "      qty: { type: int, nullable: true }",
       "      sku: { type: varchar(4), nullable: true }",
+      ...(s.aggregates && s.grandchild
+        ? [
+            `      gw: { type: "decimal(9,1)", default: 0, aggregate: { sum: g, of: [w] } }`,
+            `      gww: { type: "decimal(9,1)", default: 0, aggregate: { sum: g, of: [w, w] } }`,
+          ]
+        : []),
     );
     if (s.grandchild)
       lines.push(

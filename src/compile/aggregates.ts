@@ -1,0 +1,44 @@
+import type { AggregateColumn, CompiledTable } from "./compile.js";
+import { keyCollation } from "./ddl.js";
+import { type Dialect, quoteId } from "./sql.js";
+import type { Statement } from "./statements.js";
+
+/**
+ * Recomputes the aggregate columns of the parent rows with these primary keys from their child
+ * rows as they are now: `UPDATE p AS t SET t.c = (SELECT COUNT(*) FROM child AS a WHERE a.fk =
+ * t.pk …)`. Text constants compare exactly (the key collation), as the reference compares them.
+ */
+export function aggregateStatement(
+  parent: CompiledTable,
+  columns: readonly AggregateColumn[],
+  keys: readonly (readonly unknown[])[],
+  dialect: Dialect,
+): Statement {
+  const params: unknown[] = [];
+  const sets = columns.map((c) => {
+    const fk = c.child.spec.parent!.columns;
+    const join = fk.map((col, i) => `a.${quoteId(col)} = t.${quoteId(parent.primaryKey[i]!)}`);
+    const filters = c.where.map((w) => {
+      const col = `a.${quoteId(w.column)}`;
+      if (w.value === null) return `${col} IS NULL`;
+      params.push(w.value);
+      return w.text ? `${col} COLLATE ${keyCollation(dialect)} = ?` : `${col} = ?`;
+    });
+    // Rounded to the column's scale (half away from zero, MySQL's rounding of exact numbers) by
+    // ROUND itself: an assignment that rounds raises a note.
+    const scale = c.type.name === "decimal" ? c.type.scale : 0;
+    const what =
+      c.fn === "count"
+        ? "COUNT(*)"
+        : `COALESCE(ROUND(SUM(${c.of.map((o) => `a.${quoteId(o)}`).join(" * ")}), ${scale}), 0)`;
+    return `t.${c.quoted} = (SELECT ${what} FROM ${c.child.quoted} AS a WHERE ${[...join, ...filters].join(" AND ")})`;
+  });
+  const pk = parent.primaryKey.map((k) => `t.${quoteId(k)}`);
+  const one = pk.length === 1 ? "?" : `(${pk.map(() => "?").join(",")})`;
+  for (const k of keys) params.push(...k);
+  const lhs = pk.length === 1 ? pk[0]! : `(${pk.join(", ")})`;
+  return {
+    sql: `UPDATE ${parent.quoted} AS t SET ${sets.join(", ")} WHERE ${lhs} IN (${`${one},`.repeat(keys.length - 1)}${one})`,
+    params,
+  };
+}
