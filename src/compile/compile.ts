@@ -101,6 +101,15 @@ export interface CompiledAction {
   readonly ifMissing: "wait" | "skip";
   /** It counts (a column with `combine: add`/`subtract`): applied once per event, whatever redelivers it. */
   readonly counted: boolean;
+  /**
+   * The table's guard groups (`guards:`) as this action writes them: the index of the group's guard
+   * in `columns` (-1: the action does not write it) and of the columns it covers.
+   */
+  readonly groups: readonly {
+    readonly guard: string;
+    readonly guardIndex: number;
+    readonly covered: readonly number[];
+  }[];
 }
 
 /**
@@ -416,6 +425,14 @@ function compileAction(action: ActionSpec, table: CompiledTable): CompiledAction
     where = spec.primaryKey.map((k) => where[whereNames.indexOf(k)]!);
   const keyIndexes = spec.primaryKey.map((k) => columns.findIndex((c) => c.name === k));
   const guardIndex = spec.guard ? columns.findIndex((c) => c.name === spec.guard) : -1;
+  const groups =
+    action.mode === "upsert" || action.mode === "update" || action.mode === "soft_delete"
+      ? (spec.guardGroups ?? []).map((g) => ({
+          guard: g.guard,
+          guardIndex: columns.findIndex((c) => c.name === g.guard),
+          covered: columns.flatMap((c, i) => (g.columns.includes(c.name) ? [i] : [])),
+        }))
+      : [];
   return {
     mode: action.mode,
     table,
@@ -433,7 +450,9 @@ function compileAction(action: ActionSpec, table: CompiledTable): CompiledAction
     forEachSource: action.forEach?.path,
     guardIndex,
     keyIndexes,
-    required: columns.map((_, i) => i === guardIndex || keyIndexes.includes(i)),
+    required: columns.map(
+      (_, i) => i === guardIndex || keyIndexes.includes(i) || groups.some((g) => g.guardIndex === i),
+    ),
     insertRequired:
       action.mode === "upsert" || action.mode === "append" || action.mode === "replace"
         ? columns.flatMap((c, i) => {
@@ -451,5 +470,6 @@ function compileAction(action: ActionSpec, table: CompiledTable): CompiledAction
     nested: action.nestedIn !== undefined,
     parentKeyFrom: [],
     counted: columns.some((c) => c.combine === "add" || c.combine === "subtract"),
+    groups,
   };
 }

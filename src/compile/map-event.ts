@@ -96,7 +96,10 @@ function negated(v: unknown): unknown {
 /** Why a column must have a value: it is part of the key, or the table's guard. */
 function requiredWhy(action: CompiledAction, col: CompiledColumn): string {
   const guard = action.guardIndex >= 0 && action.columns[action.guardIndex] === col;
-  return guard ? "it is the table's guard" : "it is part of the key";
+  if (guard) return "it is the table's guard";
+  return action.groups.some((g) => action.columns[g.guardIndex] === col)
+    ? "it guards a group of columns"
+    : "it is part of the key";
 }
 
 function readRow(

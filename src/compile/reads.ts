@@ -20,6 +20,7 @@ export function selectRowsStatement(
   const cols = new Set<string>([
     ...table.primaryKey,
     ...(table.guard ? [table.guard] : []),
+    ...(table.spec.guardGroups ?? []).map((g) => g.guard),
     ...uniqueColumns.flat(),
   ]);
   const conds: string[] = [];

@@ -113,7 +113,18 @@ export function upsertShape(action: CompiledAction, signature: string, dialect: 
     const table = action.table;
     const guard = table.guard;
     const keys = new Set(table.primaryKey);
-    const updated = cols.filter((c) => !keys.has(c.name) && !c.keepExisting && c.name !== guard);
+    // Guard groups (`guards:`): a column of a group is written under its group's guard, assigned
+    // after the group's columns (before the table's guard, assigned last).
+    const groupOf = new Map<string, string>();
+    for (const g of table.spec.guardGroups ?? []) {
+      groupOf.set(g.guard, g.guard);
+      for (const c of g.columns) groupOf.set(c, g.guard);
+    }
+    const isGroupGuard = (c: CompiledColumn) => groupOf.get(c.name) === c.name;
+    const updated = cols.filter(
+      (c) => !keys.has(c.name) && !c.keepExisting && c.name !== guard && !isGroupGuard(c),
+    );
+    updated.push(...cols.filter(isGroupGuard));
     if (guard && cols.some((c) => c.name === guard)) updated.push(cols.find((c) => c.name === guard)!);
     const d = onDuplicate(dialect, table.quoted);
     let assignments: string;
@@ -127,13 +138,18 @@ export function upsertShape(action: CompiledAction, signature: string, dialect: 
         c.combine
           ? combinedValue(c.combine, d.current(c.quoted), d.incoming(c.quoted))
           : d.incoming(c.quoted);
-      const cond = guard ? guardCondition(d, quoteId(guard)) : undefined;
+      const main = guard ? guardCondition(d, quoteId(guard)) : undefined;
+      const condOf = (c: CompiledColumn) => {
+        const g = groupOf.get(c.name);
+        return g === undefined ? main : guardCondition(d, quoteId(g));
+      };
       assignments = updated
-        .map((c) =>
-          cond
+        .map((c) => {
+          const cond = condOf(c);
+          return cond
             ? `${c.quoted} = IF(${cond}, ${value(c)}, ${d.current(c.quoted)})`
-            : `${c.quoted} = ${value(c)}`,
-        )
+            : `${c.quoted} = ${value(c)}`;
+        })
         .join(", ");
     }
     const prefix = `INSERT INTO ${table.quoted} (${names(cols)}) VALUES `;
@@ -145,7 +161,8 @@ export function upsertShape(action: CompiledAction, signature: string, dialect: 
     const supersede =
       (!guard || cols.some((c) => c.name === guard)) &&
       table.spec.uniques.length === 0 &&
-      !cols.some((c) => c.combine)
+      !cols.some((c) => c.combine) &&
+      groupOf.size === 0
         ? {
             keep: present.filter(
               (i) => !assigned.has(action.columns[i]!) && !keys.has(action.columns[i]!.name),

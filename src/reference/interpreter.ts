@@ -17,6 +17,7 @@ import {
   toDecimal,
 } from "../language/decimal.js";
 import { letterFor, unmatchedReason } from "../run/dead-letters.js";
+import { freshness } from "../run/guard-groups.js";
 import { type Prepared, prepareRecord } from "../run/prepare.js";
 import { compareGuard } from "../run/row-state.js";
 import type { ColumnSpec, ColumnType, KeySpec, TableSpec } from "../specs/types.js";
@@ -46,6 +47,10 @@ import { ABSENT } from "../values/json-path.js";
  * - `append`: a new row unless its primary or a unique key is taken (then nothing: idempotent).
  * - `replace`: the parent row's children are deleted and one row per element inserted; stale when
  *   the event's write of that parent row was stale, unmatched when the parent row does not exist.
+ * - Guard groups (`guards:`): on an existing row each group the op writes (the table's guard, and
+ *   each of `guards:`) is compared with the row's value of its guard; the columns of an older group
+ *   are not written, the others are; the op is stale when every group it writes is older. A stale
+ *   table guard also skips the event's child replaces of the row.
  * - `combine:` (upsert, update): `add`/`subtract` add the (mapped, negated for subtract) value to
  *   the row's, NULL counting as 0, refused out of the column's range; `max`/`min` keep the greater
  *   or lesser. A counting op (add/subtract) applies once per table: the same event type, event_id
@@ -179,11 +184,16 @@ export class Reference {
           a.keyIndexes.map((i) => op.values[i]),
         );
         const row = this.table(t).get(key);
-        if (this.olderThan(t, key, row, guard)) {
+        const fresh = row
+          ? freshness(op, guard, t.guard === undefined ? undefined : row[t.guard], (g) => row[g])
+          : undefined;
+        if (fresh ? fresh.allStale : this.olderThan(t, key, row, guard)) {
           out.stale.push(t.name);
           out.staleRows.add(`${t.name}\u0000${key}`);
           return;
         }
+        // Older than the row's guard, newer in a group: its children are not replaced either.
+        if (fresh?.mainStale) out.staleRows.add(`${t.name}\u0000${key}`);
         const values = named(a, op.values);
         if (!row && t.spec.parent && !this.parentExists(t.spec, values)) {
           out.unmatched.push(t.name);
@@ -197,11 +207,12 @@ export class Reference {
         let next: Row;
         if (row) {
           next = { ...row };
-          for (const c of a.columns)
-            if (c.name in values && !c.keepExisting && !t.primaryKey.includes(c.name))
+          a.columns.forEach((c, i) => {
+            if (c.name in values && fresh!.writes(i) && !c.keepExisting && !t.primaryKey.includes(c.name))
               next[c.name] = c.combine ? combined(t.spec, c, row[c.name], values[c.name]) : values[c.name];
+          });
           // The guard is assigned whatever keep_existing says (the statement assigns it last).
-          if (t.guard && t.guard in values) next[t.guard] = values[t.guard];
+          if (t.guard && t.guard in values && !fresh!.mainStale) next[t.guard] = values[t.guard];
         } else next = this.newRow(t.spec, values);
         this.checkUniques(t.spec, key, next);
         this.put(t, key, next, undo);
@@ -229,11 +240,13 @@ export class Reference {
           else if (key !== undefined && t.guard && guard != null) this.tomb(t.name, key, guard, undo);
           return;
         }
-        if (t.guard && guard !== undefined && row[t.guard] != null && compareGuard(guard, row[t.guard]) < 0) {
+        const fresh = freshness(op, guard, t.guard === undefined ? undefined : row[t.guard], (g) => row[g]);
+        if (a.mode === "delete" ? fresh.mainStale : fresh.allStale) {
           out.stale.push(t.name);
           out.staleRows.add(`${t.name}\u0000${key!}`);
           return;
         }
+        if (fresh.mainStale) out.staleRows.add(`${t.name}\u0000${key!}`);
         if (a.mode === "delete") {
           this.remove(t, key!, undo);
           if (t.guard && guard != null) this.tomb(t.name, key!, guard, undo);
@@ -241,9 +254,10 @@ export class Reference {
           const next = { ...row };
           const values = named(a, op.values);
           // keep_existing in an update: set once, while the row's value is NULL.
-          for (const c of a.columns)
-            if (c.name in values && !(c.keepExisting && next[c.name] != null))
+          a.columns.forEach((c, i) => {
+            if (c.name in values && fresh.writes(i) && !(c.keepExisting && next[c.name] != null))
               next[c.name] = c.combine ? combined(t.spec, c, row[c.name], values[c.name]) : values[c.name];
+          });
           this.checkUniques(t.spec, key!, next);
           this.put(t, key!, next, undo);
           count();

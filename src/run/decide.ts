@@ -3,6 +3,7 @@ import { storedDefault } from "../compile/ddl.js";
 import type { MappedOp } from "../compile/map-event.js";
 import type { KeySpec } from "../specs/types.js";
 import { ABSENT } from "../values/json-path.js";
+import { type Freshness, freshness, maskedOp } from "./guard-groups.js";
 import { compareGuard, type KnownRow, keyString, type RowState, uniqueString } from "./row-state.js";
 
 /** An event of the batch that mapped cleanly. */
@@ -240,7 +241,8 @@ export function rowRequests(events: readonly MappedEvent[], compiled: CompiledSp
       const t = a.table;
       switch (a.mode) {
         case "upsert":
-          if (t.guard || t.spec.uniques.length > 0) byKey(t, pick(op.values, factsOf(a).key));
+          if (t.guard || t.spec.uniques.length > 0 || a.groups.length > 0)
+            byKey(t, pick(op.values, factsOf(a).key));
           rowNeeds(a, op.values);
           break;
         case "append":
@@ -417,21 +419,32 @@ function decideEvent(
       case "upsert": {
         const key = keyString(pick(op.values, f.key));
         const row = state.get(t.name, key);
-        if (olderThanRow(state, t, key, guard)) {
+        // Guard groups: an existing row takes what of the op is newer than it (the statement's
+        // conditions write those columns alone).
+        const fresh =
+          row && a.groups.length > 0 ? freshness(op, guard, row.guard, (g) => row.groups?.get(g)) : undefined;
+        if (fresh ? fresh.allStale : olderThanRow(state, t, key, guard)) {
           markStale(t, key);
           continue;
         }
+        if (fresh?.mainStale) staleRows.add(`${t.name}|${key}`);
         if (t.spec.parent && !parentExists(state, t, op.values, f)) {
           unmatched.push(t.name);
           if (a.ifMissing === "skip") skipped++;
           else keep.push(noParent(a, op.values, f));
           continue;
         }
-        const values = uniqueValues(f, op.values, row !== undefined);
+        const values = fresh?.mainStale ? undefined : uniqueValues(f, op.values, row !== undefined);
         const touches = takeUniques(state, t, key, row, values);
         if (!row) facts.add(facts.created, `${t.name}|${key}`);
         if (t.parent) facts.add(facts.directChildTables, t.name);
-        state.write(t.spec, key, t.guard ? guard : null, values);
+        state.write(
+          t.spec,
+          key,
+          fresh?.mainStale ? undefined : t.guard ? guard : null,
+          values,
+          groupGuards(op, fresh),
+        );
         if (op.countId !== undefined) state.count(t.name, op.countId);
         ops.push(
           touches
@@ -470,9 +483,16 @@ function decideEvent(
           }
           continue;
         }
-        if (t.guard && guard !== undefined && row.guard != null && compareGuard(guard, row.guard) < 0) {
+        const fresh = freshness(op, guard, row.guard, (g) => row.groups?.get(g));
+        if (a.mode === "delete" ? fresh.mainStale : fresh.allStale) {
           markStale(t, key);
           continue;
+        }
+        // Guard groups: the op keeps what is newer than the row (the update has no condition for them).
+        let planned = op;
+        if (a.mode !== "delete" && a.groups.length > 0) {
+          if (fresh.mainStale) staleRows.add(`${t.name}|${key}`);
+          planned = maskedOp(op, fresh.stale, fresh.mainStale) ?? op;
         }
         let touches: string[] | undefined;
         if (t.parent) facts.add(facts.directChildTables, t.name);
@@ -483,15 +503,21 @@ function decideEvent(
           // Its children go with it (ON DELETE CASCADE): a re-created parent starts with none.
           for (const c of spec.childrenOf(t.name)) facts.remove(facts.childSets, `${c.name}|${key}`);
         } else {
-          const values = uniqueValues(f, op.values, true);
+          const values = fresh.mainStale ? undefined : uniqueValues(f, planned.values, true);
           touches = takeUniques(state, t, key, row, values);
-          state.write(t.spec, key, t.guard ? guard : undefined, values);
+          state.write(
+            t.spec,
+            key,
+            t.guard && !fresh.mainStale ? guard : undefined,
+            values,
+            groupGuards(op, fresh),
+          );
           if (op.countId !== undefined) state.count(t.name, op.countId);
         }
         ops.push(
           touches?.length
-            ? { op, eventIndex: ev.index, rowKey: key, uniques: touches }
-            : { op, eventIndex: ev.index, rowKey: key },
+            ? { op: planned, eventIndex: ev.index, rowKey: key, uniques: touches }
+            : { op: planned, eventIndex: ev.index, rowKey: key },
         );
         break;
       }
@@ -580,6 +606,18 @@ function decideEvent(
   }
   const out: EventResult = keep.length > 0 ? { stale, unmatched, keep } : { stale, unmatched };
   return skipped > 0 ? { ...out, skippedMissing: skipped } : out;
+}
+
+/** The group guards (`guards:`) an op moves: those it writes that are not older than the row's. */
+function groupGuards(op: MappedOp, fresh: Freshness | undefined): Map<string, unknown> | undefined {
+  const a = op.action;
+  if (a.groups.length === 0) return undefined;
+  const out = new Map<string, unknown>();
+  a.groups.forEach((g, gi) => {
+    const v = g.guardIndex >= 0 ? op.values[g.guardIndex] : ABSENT;
+    if (v !== ABSENT && v !== null && !fresh?.stale[gi]) out.set(g.guard, v);
+  });
+  return out;
 }
 
 /** The unique values (`name=value`) of a row's unique-key columns. */

@@ -76,7 +76,14 @@ export async function loadRows(
       if (known?.knows(t.name, key)) continue;
       const values = new Map<string, unknown>();
       for (const c of q.uniqueCols) values.set(c, row[c]);
-      state.write(t.spec, key, t.guard ? row[t.guard] : null, values);
+      const groups = t.spec.guardGroups;
+      state.write(
+        t.spec,
+        key,
+        t.guard ? row[t.guard] : null,
+        values,
+        groups ? new Map(groups.map((g) => [g.guard, row[g.guard]])) : undefined,
+      );
     }
   });
   for (const req of requests)

@@ -105,6 +105,8 @@ export interface KnownRow {
   values?: Map<string, unknown>;
   /** Unique-key name → key string, for the unique keys with no NULL column. */
   uniques?: Map<string, string>;
+  /** The values of the table's group guards (`guards:`), as stored (tables with groups). */
+  groups?: Map<string, unknown>;
 }
 
 /** The tombstone's key: one row of one table, whatever its key's length (SHA-1 of table and key). */
@@ -244,7 +246,14 @@ export class RowState {
    * The row as it is after a write: its guard value (undefined: unchanged) and the new values of
    * its unique-key columns (those not given are unchanged). Creates the row when it is unknown.
    */
-  write(t: TableSpec, key: string, guard: unknown, values?: ReadonlyMap<string, unknown>): void {
+  write(
+    t: TableSpec,
+    key: string,
+    guard: unknown,
+    values?: ReadonlyMap<string, unknown>,
+    /** Group guards (`guards:`) the write moves; those not given are unchanged. */
+    groups?: ReadonlyMap<string, unknown>,
+  ): void {
     const id = `${t.name}\u0000${key}`;
     if (this.deleted.has(id)) {
       this.deleted.delete(id);
@@ -257,6 +266,7 @@ export class RowState {
         guard: existing.guard,
         values: new Map(existing.values),
         uniques: new Map(existing.uniques),
+        ...(existing.groups ? { groups: new Map(existing.groups) } : {}),
       };
       this.journal.push(() => {
         const now = rows.get(key);
@@ -273,6 +283,10 @@ export class RowState {
     const row: KnownRow = existing ?? { guard: null };
     if (!existing && t.parent) this.link(t.name, t.parent.columns.length, key);
     if (guard !== undefined) row.guard = guard;
+    if (groups && groups.size > 0) {
+      row.groups ??= new Map();
+      for (const [g, v] of groups) row.groups.set(g, v);
+    }
     if (values && values.size > 0) {
       row.values ??= new Map();
       const all = row.values;
@@ -319,7 +333,7 @@ export class RowState {
    */
   copyRowTo(target: RowState, t: TableSpec, key: string): boolean {
     const row = this.rows.get(t.name)?.get(key);
-    if (row) target.write(t, key, row.guard, row.values);
+    if (row) target.write(t, key, row.guard, row.values, row.groups);
     const tomb = this.tomb(t.name, key);
     if (tomb != null) target.setTomb(t.name, key, tomb);
     if (row) return true;

@@ -20,6 +20,7 @@ export interface RawTable {
   indexes?: RawKey[];
   parent?: { table: string; columns: string[] };
   guard?: string;
+  guards?: Record<string, string[]>;
   stamp?: RawValueMap;
   comment?: string;
 }

@@ -150,6 +150,15 @@ export class FileReader {
         : undefined,
       guard: t.guard,
       ...(t.guard === undefined ? {} : { guardPos: this.src.pos([...path, "guard"]) }),
+      ...(t.guards === undefined
+        ? {}
+        : {
+            guardGroups: Object.entries(t.guards).map(([guard, columns]) => ({
+              guard,
+              columns,
+              pos: this.src.pos([...path, "guards", guard], true),
+            })),
+          }),
       stamp: new Map(this.reader.values(stamp ?? {}, stampPath).map((v) => [v.column, v.value])),
       ...(t.stamp === undefined && stampDefault !== undefined ? { stampFromDefaults: true } : {}),
       ...(t.comment === undefined ? {} : { comment: t.comment }),

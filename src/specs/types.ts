@@ -71,6 +71,12 @@ export interface GeneratedSpec {
   readonly pos: SourcePos;
 }
 
+export interface GuardGroup {
+  readonly guard: string;
+  readonly columns: readonly string[];
+  readonly pos: SourcePos;
+}
+
 export interface KeySpec {
   readonly name: string;
   readonly columns: readonly string[];
@@ -96,6 +102,12 @@ export interface TableSpec {
   readonly guard: string | undefined;
   /** Position of the guard value, for messages. */
   readonly guardPos?: SourcePos;
+  /**
+   * `guards:` further guard columns, each covering columns of its own (the dispute's columns by the
+   * dispute's time): an event older than the row's value of one leaves that group alone and still
+   * writes the others. The main `guard` covers the columns no group names.
+   */
+  readonly guardGroups?: readonly GuardGroup[];
   readonly stamp: ReadonlyMap<string, ValueSpec>;
   /** The stamp is the file's `defaults.stamp` (the table declares none). */
   readonly stampFromDefaults?: boolean;

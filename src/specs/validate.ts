@@ -232,6 +232,7 @@ function checkTable(spec: Spec, table: TableSpec, issues: SpecIssue[]) {
       );
     }
   }
+  checkGuardGroups(table, issues);
   for (const [col, value] of table.stamp) {
     if (table.columns.has(col)) {
       checkValue(table, col, value, false, issues);
@@ -452,7 +453,9 @@ function checkAggregates(spec: Spec, issues: SpecIssue[]) {
             `aggregate ${where}: ${child ? `${agg.table} is not a child table of ${table.name}` : `table "${agg.table}" is not defined`}`,
             children.length > 0
               ? `aggregate one of ${table.name}'s child tables: ${children.join(", ")}`
-              : `declare a table with parent: { table: ${table.name}, columns: [...] } and aggregate it`,
+              : child
+                ? `give ${agg.table} parent: { table: ${table.name}, columns: [${table.primaryKey.join(", ")}] }`
+                : `declare a table with parent: { table: ${table.name}, columns: [${table.primaryKey.join(", ")}] } and aggregate it`,
           ),
         );
         continue;
@@ -534,6 +537,78 @@ function checkAggregates(spec: Spec, issues: SpecIssue[]) {
             );
         }
     }
+}
+
+const GUARD_TYPES = ["datetime", "date", "int", "bigint", "smallint", "tinyint", "decimal", "double"];
+
+/** `guards:`: each guard a timestamp or number column, each covered column in one group, no key. */
+function checkGuardGroups(table: TableSpec, issues: SpecIssue[]) {
+  const groups = table.guardGroups ?? [];
+  if (groups.length === 0) return;
+  const keys = new Set([
+    ...table.primaryKey,
+    ...table.uniques.flatMap((u) => u.columns),
+    ...(table.parent?.columns ?? []),
+  ]);
+  const taken = new Map<string, string>();
+  const take = (col: string, what: string, pos: SourcePos) => {
+    const other = taken.get(col);
+    if (other)
+      issues.push(
+        issue(
+          pos,
+          `${table.name}.${col} is ${other} and ${what}`,
+          "a column belongs to one guard group at most",
+        ),
+      );
+    else taken.set(col, what);
+  };
+  if (table.guard) taken.set(table.guard, "the table's guard");
+  for (const g of groups) {
+    const col = table.columns.get(g.guard);
+    if (!col) issues.push(unknownColumn(table, g.guard, g.pos));
+    else if (!GUARD_TYPES.includes(col.type.name))
+      issues.push(
+        issue(
+          g.pos,
+          `guard column ${table.name}.${g.guard} must be a timestamp or a number, not ${col.typeText}`,
+        ),
+      );
+    take(g.guard, `the guard of a group`, g.pos);
+    for (const c of [g.guard, ...g.columns]) {
+      const spec = table.columns.get(c);
+      if (c !== g.guard && !spec) {
+        issues.push(unknownColumn(table, c, g.pos));
+        continue;
+      }
+      if (keys.has(c) || table.stamp.has(c) || spec?.generated || spec?.aggregate)
+        issues.push(
+          issue(
+            g.pos,
+            `${table.name}.${c} cannot be in a guard group: it is a key, stamp, generated or aggregate column`,
+            "group the columns that events of one kind write (a dispute's status and reason)",
+          ),
+        );
+    }
+    for (const c of g.columns) take(c, `covered by ${g.guard}`, g.pos);
+  }
+}
+
+/**
+ * Whether an action writes a column its table's guard covers: one outside the `guards:` groups (an
+ * update of a group's columns alone is guarded by that group's guard). Deletes: always.
+ */
+function writesOutsideGroups(table: TableSpec, action: ActionSpec): boolean {
+  const groups = table.guardGroups ?? [];
+  if (
+    groups.length === 0 ||
+    action.mode === "delete" ||
+    action.mode === "append" ||
+    action.mode === "replace"
+  )
+    return true;
+  const grouped = new Set(groups.flatMap((g) => [g.guard, ...g.columns]));
+  return action.columns.some((c) => !grouped.has(c.column));
 }
 
 /** Column types a counter adds to, and those a high- or low-water mark compares. */
@@ -701,12 +776,25 @@ function checkAction(table: TableSpec, action: ActionSpec, issues: SpecIssue[]) 
   const whereCols =
     action.nestedIn !== undefined && table.parent ? table.parent.columns : action.where.map((w) => w.column);
   issues.push(...def.check(table, action, { written, whereCols }));
+  if (action.mode === "upsert" || action.mode === "update" || action.mode === "soft_delete")
+    for (const g of table.guardGroups ?? []) {
+      const covered = action.columns.filter((c) => g.columns.includes(c.column));
+      if (covered.length > 0 && !action.columns.some((c) => c.column === g.guard))
+        issues.push(
+          issue(
+            covered[0]!.pos,
+            `${table.name}.${covered[0]!.column} is guarded by ${g.guard}, but this ${action.mode} does not write it`,
+            `add ${g.guard} to this action's columns: the event's time or version for them, e.g. ${g.guard}: $.timestamp`,
+          ),
+        );
+    }
   if (
     table.guard &&
     table.columns.has(table.guard) &&
     def.writesGuard &&
     !written.has(table.guard) &&
-    !action.noStamp
+    !action.noStamp &&
+    writesOutsideGroups(table, action)
   ) {
     issues.push(
       issue(

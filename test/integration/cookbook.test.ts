@@ -32,8 +32,8 @@ function queries(dir: string): { name: string; sql: string }[] {
 }
 
 describe("the cookbook", () => {
-  it("has four recipes, each in the README", () => {
-    expect(recipes.sort()).toEqual(["fulfilment", "invoices", "loyalty", "warehouses"]);
+  it("has five recipes, each in the README", () => {
+    expect(recipes.sort()).toEqual(["disputes", "fulfilment", "invoices", "loyalty", "warehouses"]);
     const readme = readFileSync(join(root, "README.md"), "utf8");
     for (const r of recipes) for (const q of queries(join(root, r))) expect(readme).toContain(q.sql);
   });

@@ -41,6 +41,7 @@ const BASE: SmallSpec = {
   rename: false,
   counters: false,
   aggregates: false,
+  groups: false,
 };
 
 /**
@@ -48,6 +49,27 @@ const BASE: SmallSpec = {
  * adversarial pass or by the fuzzer), written as the generators draw them.
  */
 const REGRESSIONS: { name: string; spec: Partial<SmallSpec>; events: ReadableEvent[] }[] = [
+  {
+    name: "guard groups: an event older than the row writes the group it is newer in, and the reverse",
+    spec: { groups: true, guard: "ts", rename: true },
+    events: [
+      { type: "p.created", key: 0, ts: 2, data: { name: "n1", doc: "s", gts: "2025-01-01T00:00:01Z" } },
+      {
+        type: "p.created",
+        key: 0,
+        ts: 0,
+        data: { name: "n2", doc: [1, "x"], flag: true, gts: "2025-01-01T00:00:03Z" },
+      },
+      {
+        type: "p.renamed",
+        key: 0,
+        ts: 3,
+        data: { name: "toolong1", doc: null, gts: "2025-01-01T00:00:02Z" },
+      },
+      { type: "p.renamed", key: 0, ts: 3, data: { name: "n1", doc: null, gts: "2025-01-01T00:00:02Z" } },
+      { type: "p.created", key: 0, ts: 0, data: { name: "n2", doc: "s", gts: "2025-01-01T00:00:01Z" } },
+    ],
+  },
   {
     name: "aggregates follow every write of the children: replace, upsert, update, delete of the parent and back",
     spec: {

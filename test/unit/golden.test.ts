@@ -43,10 +43,10 @@ describe.each(DIALECTS)("golden SQL of the shipped projections (%s)", (dialect) 
 /**
  * The spec language's newer forms, in the fixture domains that use them: extend (fulfilment),
  * stamp: false and set-once updates (fulfilment), nested replaces (warehouses), with (payments),
- * counters and marks (loyalty).
+ * counters and marks, aggregates (loyalty), guard groups (disputes).
  */
 describe.each(DIALECTS)("golden SQL of the newer forms (%s)", (dialect) => {
-  for (const domain of ["fulfilment", "warehouses", "payments", "loyalty"]) {
+  for (const domain of ["fulfilment", "warehouses", "payments", "loyalty", "disputes"]) {
     it(`${domain}: DDL and statements`, async () => {
       const dir = domain === "payments" ? `../fixtures/domains/${domain}` : `../../docs/cookbook/${domain}`;
       const loaded = loadSpecDir(fileURLToPath(new URL(dir, import.meta.url)));

@@ -41,6 +41,8 @@ export interface SmallSpec {
   readonly counters: boolean;
   /** `aggregate:` columns: p counts its c rows (all, and those without a sku) and sums their qty; c sums its g rows' w. */
   readonly aggregates: boolean;
+  /** `guards: { gt: [doc, flag] }`: doc and flag are written under their own guard gt (from $.data.gts). */
+  readonly groups: boolean;
 }
 
 export const smallSpecArb: fc.Arbitrary<SmallSpec> = fc.record({
@@ -63,6 +65,7 @@ export const smallSpecArb: fc.Arbitrary<SmallSpec> = fc.record({
   rename: fc.boolean(),
   counters: fc.boolean(),
   aggregates: fc.boolean(),
+  groups: fc.boolean(),
 });
 
 const KEY_TYPE = { varchar: "varchar(6)", char: "char(4)", decimal: "decimal(8,2)" } as const;
@@ -76,6 +79,7 @@ export function specYaml(s: SmallSpec): string {
   if (s.email !== "none") uniques.push("[email]");
   if (s.pair) uniques.push("[a, b]");
   if (uniques.length > 0) lines.push(`    unique: [${uniques.join(", ")}]`);
+  if (s.groups) lines.push("    guards: { gt: [doc, flag] }");
   if (s.guard === "ts") lines.push("    stamp: { ts: $.timestamp }");
   if (s.guard === "ver") lines.push("    stamp: { ver: $.data.version }");
   lines.push("    columns:", `      id: { type: "${key}" }`);
@@ -91,6 +95,7 @@ export function specYaml(s: SmallSpec): string {
     "      deleted_at: { type: datetime(6), nullable: true }",
     "      flag: { type: boolean, default: false }",
   );
+  if (s.groups) lines.push("      gt: { type: datetime(6), nullable: true }");
   if (s.counters)
     lines.push("      n: { type: int, default: 0 }", `      hi: { type: "decimal(8,2)", nullable: true }`);
   if (s.aggregates && s.child !== "none")
@@ -150,6 +155,7 @@ export function specYaml(s: SmallSpec): string {
       : `, email: ${s.emailKeep ? "{ path: $.data.email, keep_existing: true }" : "$.data.email"}`;
   const pair = s.pair ? ", a: $.data.a, b: $.data.b" : "";
   const skip = s.skipMissing ? ["      if_missing: skip"] : [];
+  const gt = s.groups ? ", gt: $.data.gts" : "";
   const count = s.counters
     ? ", n: { path: $.data.pts, combine: add }, hi: { path: $.data.amount, combine: max }"
     : "";
@@ -157,7 +163,7 @@ export function specYaml(s: SmallSpec): string {
     "events:",
     "  p.created:",
     "    - upsert: p",
-    `      columns: { id: $.entity_id${email}${pair}, name: $.data.name, amount: $.data.amount, doc: $.data.doc, flag: $.data.flag, created: { path: $.data.created, keep_existing: true }${count} }`,
+    `      columns: { id: $.entity_id${email}${pair}, name: $.data.name, amount: $.data.amount, doc: $.data.doc, flag: $.data.flag, created: { path: $.data.created, keep_existing: true }${count}${gt} }`,
   );
   if (s.child === "replace" || s.child === "both")
     lines.push(
@@ -191,7 +197,7 @@ export function specYaml(s: SmallSpec): string {
       "  p.found:",
       "    - update: p",
       "      where: { email: $.data.email }",
-      "      set: { name: $.data.name, doc: $.data.doc }",
+      `      set: { name: $.data.name, doc: $.data.doc${gt} }`,
     );
   if (s.softDelete)
     lines.push(
@@ -207,7 +213,16 @@ export function specYaml(s: SmallSpec): string {
       "  p.renamed:",
       "    - update: p",
       "      where: { id: $.entity_id }",
-      "      set: { doc: $.data.doc, name: $.data.name, amount: $.data.amount }",
+      `      set: { doc: $.data.doc, name: $.data.name, amount: $.data.amount${gt} }`,
+    );
+  if (s.groups)
+    lines.push(
+      "  p.regrouped:",
+      "    - update: p",
+      ...skip,
+      "      where: { id: $.entity_id }",
+      "      stamp: false",
+      "      set: { doc: $.data.doc, flag: $.data.flag, gt: $.data.gts }",
     );
   if (s.counters)
     lines.push(
@@ -278,6 +293,7 @@ export function eventTypes(s: SmallSpec): string[] {
     ...(s.touch ? ["p.touched"] : []),
     ...(s.rename ? ["p.renamed"] : []),
     ...(s.counters ? ["p.counted", "p.spent"] : []),
+    ...(s.groups ? ["p.regrouped"] : []),
     ...(s.child === "upsert" || s.child === "both" ? ["p.c_added"] : []),
     ...(child ? ["p.c_changed"] : []),
     ...(child && s.grandchild ? ["p.g_set"] : []),
@@ -337,6 +353,14 @@ const pools = (c: number) => ({
   ],
   note: [ABSENT, "hi", null, "toolong"],
   pts: [1, 2, -3, ABSENT, null, "x", 10],
+  // The group's own times: the second is older than the first, the third the newest.
+  gts: [
+    "2025-01-01T00:00:02Z",
+    "2025-01-01T00:00:01Z",
+    "2025-01-01T00:00:03Z",
+    "2025-01-01T00:00:02Z",
+    ABSENT,
+  ],
 });
 
 /** One generated event: indexes into the pools (taken modulo their length), so every draw is valid. */
@@ -369,6 +393,7 @@ const FIELDS = [
   "bins",
   "note",
   "pts",
+  "gts",
 ] as const;
 
 export const genEventArb: fc.Arbitrary<GenEvent> = fc.record({
