@@ -12,6 +12,11 @@ export function printSummary(s: Record<string, unknown>, json: boolean): void {
     `dead-lettered  ${s.dead_lettered}`,
     `filtered       ${s.filtered} (and ${s.filtered_actions} actions)`,
     `unmatched ops  ${s.unmatched}${s.unmatched_kept ? ` (${s.unmatched_kept} events kept to retry: projector dead-letters list --kind unmatched)` : ""}${s.missing_skipped ? `; ${s.missing_skipped} actions skipped (if_missing: skip)` : ""}`,
+    ...(s.already_counted
+      ? [
+          `counted once   ${s.already_counted} counting actions of redelivered events left out (counted already)`,
+        ]
+      : []),
     ...(s.mysql_warnings
       ? [`MySQL warnings ${s.mysql_warnings} (logged; SHOW WARNINGS after a statement names them)`]
       : []),

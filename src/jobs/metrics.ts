@@ -100,7 +100,7 @@ export function createMetrics(src: MetricsSources, opts: { processMetrics?: bool
       this.reset();
       for (const [type, c] of sortedEntries(stats.byEventType))
         for (const k of OUTCOMES)
-          if (k !== "filteredActions" && k !== "missingSkipped")
+          if (k !== "filteredActions" && k !== "missingSkipped" && k !== "alreadyCounted")
             this.inc({ event_type: type, outcome: OUTCOME_NAMES[k] }, c[k]);
     },
   });
@@ -113,6 +113,17 @@ export function createMetrics(src: MetricsSources, opts: { processMetrics?: bool
       this.reset();
       for (const [type, c] of sortedEntries(stats.byEventType))
         this.inc({ event_type: type }, c.filteredActions);
+    },
+  });
+  new Counter({
+    name: "projector_actions_already_counted_total",
+    help: "Counting actions (combine: add/subtract) left out because their event was counted already: a redelivery.",
+    labelNames: ["event_type"],
+    registers,
+    collect() {
+      this.reset();
+      for (const [type, c] of sortedEntries(stats.byEventType))
+        this.inc({ event_type: type }, c.alreadyCounted);
     },
   });
   new Counter({

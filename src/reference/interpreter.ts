@@ -69,7 +69,15 @@ export class Reference {
   private readonly touched = new Map<string, Map<string, readonly unknown[]>>();
   /** `source\0position` → the record's letter (a redelivered record keeps one). */
   private readonly letterMap = new Map<string, DeadLetter>();
-  private readonly counts = { applied: 0, stale: 0, skipped: 0, filtered: 0, dead: 0, missingSkipped: 0 };
+  private readonly counts = {
+    applied: 0,
+    stale: 0,
+    skipped: 0,
+    filtered: 0,
+    dead: 0,
+    missingSkipped: 0,
+    alreadyCounted: 0,
+  };
 
   constructor(
     private readonly compiled: CompiledSpec,
@@ -103,6 +111,7 @@ export class Reference {
       unmatched: [],
       keep: [],
       skippedMissing: 0,
+      alreadyCounted: 0,
       staleRows: new Set(),
       notReplaced: new Set(),
     };
@@ -118,6 +127,7 @@ export class Reference {
     }
     const { ops, stale, unmatched, keep, skippedMissing } = outcome;
     this.counts.missingSkipped += skippedMissing;
+    this.counts.alreadyCounted += outcome.alreadyCounted;
     if (keep.length > 0)
       this.letter(letterFor(p.record, unmatchedReason(keep), p.eventId, p.eventType, "unmatched"));
     if (ops.length === 0 && stale.length > 0) this.counts.stale++;
@@ -170,7 +180,10 @@ export class Reference {
     const guard = a.guardIndex >= 0 ? op.values[a.guardIndex] : undefined;
     // A counting op of an event already counted into this table (redelivered): left out whole.
     const counted = op.countId === undefined ? undefined : `${t.name}\u0000${op.countId}`;
-    if (counted !== undefined && this.countedOps.has(counted)) return;
+    if (counted !== undefined && this.countedOps.has(counted)) {
+      out.alreadyCounted++;
+      return;
+    }
     const count = () => {
       if (counted === undefined) return;
       this.countedOps.add(counted);
@@ -517,6 +530,8 @@ interface Outcome {
   keep: string[];
   /** Actions left out because their row or parent row was not there (`if_missing: skip`). */
   skippedMissing: number;
+  /** Counting actions left out: the event was counted already. */
+  alreadyCounted: number;
   staleRows: Set<string>;
   /** Rows of replaces that did not happen (stale, no parent row): nested replaces under them do nothing. */
   notReplaced: Set<string>;

@@ -28,4 +28,5 @@ export const OUTCOME_NAMES: Record<(typeof OUTCOMES)[number], string> = {
   filteredActions: "filtered_actions",
   unmatchedKept: "unmatched_kept",
   missingSkipped: "missing_skipped",
+  alreadyCounted: "already_counted",
 };

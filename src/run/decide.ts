@@ -50,6 +50,8 @@ export interface EventResult {
   readonly keep?: readonly string[];
   /** Actions left out because their row or parent row was not there (`if_missing: skip`). */
   readonly skippedMissing?: number;
+  /** Counting actions left out because the event was counted already (a redelivery). */
+  readonly alreadyCounted?: number;
   /** Set when the event cannot be applied at all (it goes to the dead letters). */
   readonly rejected?: string;
 }
@@ -395,6 +397,8 @@ function decideEvent(
   const keep: string[] = [];
   // Actions left out because their row (or parent row) is not there and they say if_missing: skip.
   let skipped = 0;
+  // Counting actions left out: the event was counted already.
+  let counted = 0;
   // Rows this event found stale, so that its child replaces are skipped as well.
   const staleRows = new Set<string>();
   // Rows of replaces that did not happen: the replaces nested under them do not happen either.
@@ -414,7 +418,10 @@ function decideEvent(
     const guard = a.guardIndex >= 0 ? op.values[a.guardIndex] : undefined;
     const f = factsOf(a);
     // A counting op of an event already counted into this table (redelivered): left out whole.
-    if (op.countId !== undefined && state.isCounted(t.name, op.countId)) continue;
+    if (op.countId !== undefined && state.isCounted(t.name, op.countId)) {
+      counted++;
+      continue;
+    }
     switch (a.mode) {
       case "upsert": {
         const key = keyString(pick(op.values, f.key));
@@ -605,7 +612,8 @@ function decideEvent(
     }
   }
   const out: EventResult = keep.length > 0 ? { stale, unmatched, keep } : { stale, unmatched };
-  return skipped > 0 ? { ...out, skippedMissing: skipped } : out;
+  const withSkipped = skipped > 0 ? { ...out, skippedMissing: skipped } : out;
+  return counted > 0 ? { ...withSkipped, alreadyCounted: counted } : withSkipped;
 }
 
 /** The group guards (`guards:`) an op moves: those it writes that are not older than the row's. */

@@ -25,6 +25,8 @@ export interface TypeCounts {
   unmatchedKept: number;
   /** Actions left out because their row or parent row was not there (`if_missing: skip`). */
   missingSkipped: number;
+  /** Counting actions left out because their event was counted already (a redelivery). */
+  alreadyCounted: number;
 }
 
 /** The outcomes counted per event type, in the order metrics and status show them. */
@@ -37,6 +39,7 @@ export const OUTCOMES = [
   "filteredActions",
   "unmatchedKept",
   "missingSkipped",
+  "alreadyCounted",
 ] as const;
 
 function zero(): TypeCounts {
@@ -49,6 +52,7 @@ function zero(): TypeCounts {
     filteredActions: 0,
     unmatchedKept: 0,
     missingSkipped: 0,
+    alreadyCounted: 0,
   };
 }
 
@@ -85,6 +89,7 @@ export function batchOutcomes(
     else c.applied++;
     if (!r.rejected && r.keep) c.unmatchedKept++;
     if (!r.rejected && r.skippedMissing) c.missingSkipped += r.skippedMissing;
+    if (!r.rejected && r.alreadyCounted) c.alreadyCounted += r.alreadyCounted;
     const p = prepared[ev.index];
     if (p?.kind === "event" && p.filteredActions > 0) c.filteredActions += p.filteredActions;
   });
@@ -147,6 +152,8 @@ export class Stats {
   unmatchedKept = 0;
   /** Actions left out because their row or parent row was not there (`if_missing: skip`). */
   missingSkipped = 0;
+  /** Counting actions left out because their event was counted already (a redelivery). */
+  alreadyCounted = 0;
   /** Dead letters a retry applied (and removed). */
   lettersResolved = 0;
   batches = 0;
@@ -215,6 +222,7 @@ export class Stats {
       this.filteredActions += c.filteredActions;
       this.unmatchedKept += c.unmatchedKept;
       this.missingSkipped += c.missingSkipped;
+      this.alreadyCounted += c.alreadyCounted;
     }
     for (const r of decision.results) this.unmatched += r.unmatched.length;
     for (const { op, tombOnly } of decision.ops) {
@@ -249,6 +257,7 @@ export class Stats {
       unmatched: this.unmatched,
       unmatched_kept: this.unmatchedKept,
       missing_skipped: this.missingSkipped,
+      ...(this.alreadyCounted > 0 ? { already_counted: this.alreadyCounted } : {}),
       ...(this.lettersResolved > 0 ? { letters_resolved: this.lettersResolved } : {}),
       batches: this.batches,
       batches_planned_ahead: this.plannedAhead,

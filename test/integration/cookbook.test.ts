@@ -51,6 +51,8 @@ describe("the cookbook", () => {
       });
       expect(replay.status, replay.stderr).toBe(0);
       expect(JSON.parse(replay.stdout)).toMatchObject({ dead_lettered: 0 });
+      // The loyalty stream delivers two counting events twice: counted once, the second left out.
+      if (recipe === "loyalty") expect(JSON.parse(replay.stdout)).toMatchObject({ already_counted: 2 });
       const results: Record<string, unknown[]> = {};
       for (const q of queries(dir)) results[q.name] = await db.rows(q.sql);
       const file = join(dir, "expected.json");

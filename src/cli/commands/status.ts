@@ -85,6 +85,12 @@ export async function statusCommand(
       "unmatched_kept",
       "missing_skipped",
       "skipped",
+      // Shown once a redelivery met a counter (combine: add/subtract).
+      ...(Object.values(counters).some((byType) =>
+        Object.values(byType).some((c) => (c.already_counted ?? 0) > 0),
+      )
+        ? ["already_counted"]
+        : []),
     ];
     for (const [scope, byType] of Object.entries(counters)) {
       const title =
