@@ -7,6 +7,27 @@ import { argumentError, assignError, typeOf } from "../values/value-types.js";
 import { foreignKeyName } from "./ddl.js";
 import { MAX_ROW_BYTES, rowBytes } from "./row-size.js";
 
+/** An aggregate's `where` constants are values of their child columns (else nothing would match, or MySQL refuses). */
+function checkAggregateConstants(spec: Spec, table: TableSpec, issues: SpecIssue[]): void {
+  for (const col of table.columns.values()) {
+    const agg = col.aggregate;
+    if (!agg) continue;
+    for (const w of agg.where) {
+      const child = spec.tables.get(agg.table)?.columns.get(w.column);
+      if (!child || w.value === null) continue;
+      const v = coercerFor(child.type)(w.value);
+      if (v instanceof CoerceFailure)
+        issues.push(
+          issue(
+            agg.pos,
+            `aggregate ${table.name}.${col.name}: where ${w.column}: ${JSON.stringify(w.value)} is no value of ${agg.table}.${w.column}: ${v.message}`,
+            `compare with a value ${child.typeText} holds`,
+          ),
+        );
+    }
+  }
+}
+
 /**
  * The checks of a spec that need the compiler: every path compiles, constants and defaults fit
  * their column's type, a row fits MySQL's row size, derived foreign key names do not collide. Runs
@@ -19,6 +40,7 @@ export function checkCompilable(spec: Spec): SpecIssue[] {
   const fkNames = new Map<string, string>();
   for (const table of spec.tables.values()) {
     checkTable(table, issues);
+    checkAggregateConstants(spec, table, issues);
     if (!table.parent) continue;
     const name = foreignKeyName(table).toLowerCase();
     const other = fkNames.get(name);

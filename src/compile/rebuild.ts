@@ -98,6 +98,14 @@ export function planRebuild(
   const events = new Map<string, readonly ActionSpec[]>();
   for (const [type, actions] of spec.events) {
     const mine = actions.filter((a) => set.has(a.table));
+    // A nested replace's rows come from its outer replace's elements: it is rebuilt with it.
+    for (const a of mine) {
+      const outer = a.nestedIn === undefined ? undefined : actions.find((x) => x.index === a.nestedIn);
+      if (outer && !set.has(outer.table))
+        throw new RebuildError(
+          `${a.table} is written by a replace nested under the replace of ${outer.table} (${type}): rebuild ${outer.table}, and ${a.table} is rebuilt with it`,
+        );
+    }
     if (mine.length > 0) events.set(type, mine);
   }
   const subset: Spec = {

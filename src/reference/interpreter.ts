@@ -1,3 +1,4 @@
+import { INT_RANGES } from "../compile/aggregates.js";
 import type {
   AggregateColumn,
   CompiledAction,
@@ -466,7 +467,7 @@ export class Reference {
                   : sameValue(c.child.spec, w.column, r[w.column], w.value),
               ),
           );
-          next[c.name] = c.fn === "count" ? children.length : summed(pt.spec, c, children);
+          next[c.name] = c.fn === "count" ? children.length : summed(c, children);
         }
         this.put(pt, key, next, undo);
       }
@@ -573,14 +574,6 @@ function compared(type: ColumnType, v: unknown): unknown {
   return typeof v === "number" ? v : String(v);
 }
 
-/** Ranges of MySQL's integer types (signed). */
-const INT_RANGES: Record<string, readonly [bigint, bigint]> = {
-  tinyint: [-128n, 127n],
-  smallint: [-32768n, 32767n],
-  int: [-2147483648n, 2147483647n],
-  bigint: [-9223372036854775808n, 9223372036854775807n],
-};
-
 /**
  * A combined column's new value (`combine:`), as MySQL computes it: a count adds the (already
  * negated, for subtract) value to the row's, NULL counting as 0; a mark keeps the greater (max) or
@@ -619,7 +612,7 @@ function combined(t: TableSpec, c: CompiledColumn, current: unknown, value: unkn
 }
 
 /** Σ over the rows of the product of the `of` columns, as the aggregate column stores it. */
-function summed(t: TableSpec, c: AggregateColumn, rows: readonly Row[]): unknown {
+function summed(c: AggregateColumn, rows: readonly Row[]): unknown {
   let sum: Decimal = { m: 0n, s: 0 };
   for (const r of rows) {
     let product: Decimal = { m: 1n, s: 0 };
@@ -638,14 +631,12 @@ function summed(t: TableSpec, c: AggregateColumn, rows: readonly Row[]): unknown
   const text = decimalText(d);
   const digits = text.replace(/^-/, "").split(".")[0]!.replace(/^0+/, "").length;
   if (type.name === "decimal") {
-    if (digits > type.precision - type.scale)
-      throw new Rejected(`${t.name}.${c.name}: the sum ${text} is out of range for ${type.name}`);
-    return text;
+    // Out of the column's range: NULL (a function of the children alone, whatever the batches).
+    return digits > type.precision - type.scale ? null : text;
   }
   const [lo, hi] = INT_RANGES[type.name] ?? INT_RANGES.bigint!;
   const n = BigInt(text);
-  if (n < lo || n > hi)
-    throw new Rejected(`${t.name}.${c.name}: the sum ${text} is out of range for ${type.name}`);
+  if (n < lo || n > hi) return null;
   return Number.isSafeInteger(Number(n)) ? Number(n) : n.toString();
 }
 

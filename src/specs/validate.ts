@@ -461,12 +461,23 @@ function checkAggregates(spec: Spec, issues: SpecIssue[]) {
         continue;
       }
       const exact = (name: string) => INTEGERS.has(name) || name === "decimal";
-      if (agg.fn === "count" ? !INTEGERS.has(col.type.name) : !exact(col.type.name))
+      const countable = col.type.name === "int" || col.type.name === "bigint";
+      if (agg.fn === "count" ? !countable : !exact(col.type.name))
         issues.push(
           issue(
             col.pos,
-            `aggregate ${where}: a ${agg.fn} needs ${agg.fn === "count" ? "an integer" : "an integer or decimal"} column, not ${col.typeText}`,
+            `aggregate ${where}: a ${agg.fn} needs ${agg.fn === "count" ? "an int or bigint" : "an integer or decimal"} column, not ${col.typeText}`,
             agg.fn === "count" ? "make it int or bigint" : "make it decimal(p,s) or bigint",
+          ),
+        );
+      // A sum of any number of children may not fit: it is stored as NULL then (a value of the
+      // children alone, whatever the batches, where refusing the event would depend on them).
+      if (agg.fn === "sum" && !col.nullable)
+        issues.push(
+          issue(
+            col.nullablePos ?? col.pos,
+            `aggregate ${where}: a sum of any number of ${agg.table} rows may not fit ${col.typeText}, and is then NULL, so the column must be nullable`,
+            "add nullable: true (with default: 0, a row with no children still has 0)",
           ),
         );
       if (col.default === undefined || col.default === null || Number(col.default) !== 0)
@@ -502,8 +513,23 @@ function checkAggregates(spec: Spec, issues: SpecIssue[]) {
             ),
           );
       }
-      for (const w of agg.where)
-        if (!child.columns.has(w.column)) issues.push(unknownColumn(child, w.column, agg.pos));
+      for (const w of agg.where) {
+        const c = child.columns.get(w.column);
+        if (!c) {
+          issues.push(unknownColumn(child, w.column, agg.pos));
+          continue;
+        }
+        if (c.type.name === "json" || c.type.name === "longblob" || c.type.name === "binary") {
+          issues.push(
+            issue(
+              agg.pos,
+              `aggregate ${where}: where cannot compare ${child.name}.${w.column} (${c.typeText})`,
+              "filter on a text, number, boolean or date column",
+            ),
+          );
+        }
+        // Whether the constant fits the column: compile/check.ts (it needs the coercion).
+      }
       for (const name of [...agg.of, ...agg.where.map((w) => w.column)])
         if (child.columns.get(name)?.aggregate || child.columns.get(name)?.generated)
           issues.push(

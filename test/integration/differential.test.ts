@@ -481,6 +481,55 @@ events:
     await check(yaml, lines, "nested unique");
   });
 
+  it("an aggregate sum out of range within a batch, back in range by its end: NULL then a value, at every batch size", async () => {
+    const yaml = `tables:
+  wh:
+    primary_key: [w]
+    guard: ts
+    stamp: { ts: $.timestamp }
+    columns:
+      w: { type: varchar(10) }
+      ts: { type: datetime(6) }
+      cap: { type: "decimal(9,1)", nullable: true, default: 0, aggregate: { sum: rack, of: [cap, mult] } }
+  rack:
+    parent: { table: wh, columns: [w] }
+    primary_key: [w, r]
+    columns:
+      w: { type: varchar(10) }
+      r: { type: int }
+      cap: { type: "decimal(6,1)", nullable: true }
+      mult: { type: "decimal(6,1)", nullable: true }
+events:
+  w.put:
+    - upsert: wh
+      columns: { w: $.entity_id }
+  r.up:
+    - upsert: rack
+      columns: { w: $.entity_id, r: $.data.r, cap: $.data.cap, mult: $.data.mult }
+`;
+    const line = (i: number, type: string, data: Record<string, unknown>) =>
+      JSON.stringify({
+        event_type: type,
+        event_id: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
+        timestamp: `2025-01-01T00:00:0${i}Z`,
+        entity_id: "w1",
+        data,
+      });
+    const lines = [
+      line(1, "w.put", {}),
+      line(2, "r.up", { r: 3, cap: "12345.6", mult: "12345.6" }),
+      line(3, "r.up", { r: 3, cap: "1.0" }),
+    ];
+    const expected = referenceOutcome(compileYaml(yaml), lines);
+    expect(expected.letters).toEqual([]);
+    expect(expected.tables.wh).toEqual([JSON.stringify(["w1", "2025-01-01 00:00:01.000000", "12345.6"])]);
+    expect(referenceOutcome(compileYaml(yaml), lines.slice(0, 2)).tables.wh).toEqual([
+      JSON.stringify(["w1", "2025-01-01 00:00:01.000000", null]),
+    ]);
+    await check(yaml, lines, "aggregate out of range");
+    await check(yaml, lines.slice(0, 2), "aggregate out of range, left so");
+  });
+
   for (const r of REGRESSIONS)
     it(`regression: ${r.name}`, async () => {
       const spec = { ...BASE, ...r.spec };

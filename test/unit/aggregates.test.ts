@@ -17,8 +17,8 @@ const yaml = `tables:
       cart_id: { type: varchar(8) }
       item_count: { type: int, default: 0, aggregate: { count: lines } }
       open_count: { type: int, default: 0, aggregate: { count: lines, where: { status: open } } }
-      total: { type: "decimal(12,2)", default: 0, aggregate: { sum: lines, of: [qty, price] } }
-      rounded: { type: "decimal(12,1)", default: 0, aggregate: { sum: lines, of: [qty, price] } }
+      total: { type: "decimal(12,2)", nullable: true, default: 0, aggregate: { sum: lines, of: [qty, price] } }
+      rounded: { type: "decimal(12,1)", nullable: true, default: 0, aggregate: { sum: lines, of: [qty, price] } }
   lines:
     parent: { table: carts, columns: [cart_id] }
     primary_key: [cart_id, sku]
@@ -96,13 +96,14 @@ describe("aggregate: columns in the reference interpreter", () => {
     expect(cart()).toMatchObject({ item_count: 0, open_count: 0, total: "0.00", rounded: "0.0" });
   });
 
-  it("a sum out of the column's range rejects the event that makes it", () => {
+  it("a sum out of the column's range is NULL, and a value again when the children allow", () => {
     const ref = new Reference(compiled());
     ref.apply(ev("cart.created", "L", { lines: [] }));
     const out = ref.apply(ev("line.added", "L", { sku: "A", qty: 2_000_000, price: "99999999.00" }));
-    expect(out.kind).toBe("failed");
-    expect(out.reason).toMatch(/carts\.total: the sum 199999998000000\.00 is out of range/);
-    expect(ref.row("lines", ["L", "A"])).toBeUndefined();
+    expect(out.kind).toBe("applied");
+    expect(ref.row("carts", ["L"])).toMatchObject({ item_count: 1, total: null, rounded: null });
+    ref.apply(ev("line.added", "L", { sku: "A", qty: 2, price: "1.00" }));
+    expect(ref.row("carts", ["L"])).toMatchObject({ item_count: 1, total: "2.00", rounded: "2.0" });
   });
 });
 
@@ -125,8 +126,8 @@ describe("aggregate: the statement", () => {
     expect(last.sql).toBe(
       "UPDATE `carts` AS t SET t.`item_count` = (SELECT COUNT(*) FROM `lines` AS a WHERE a.`cart_id` = t.`cart_id`), " +
         "t.`open_count` = (SELECT COUNT(*) FROM `lines` AS a WHERE a.`cart_id` = t.`cart_id` AND a.`status` COLLATE utf8mb4_nopad_bin = ?), " +
-        "t.`total` = (SELECT COALESCE(ROUND(SUM(a.`qty` * a.`price`), 2), 0) FROM `lines` AS a WHERE a.`cart_id` = t.`cart_id`), " +
-        "t.`rounded` = (SELECT COALESCE(ROUND(SUM(a.`qty` * a.`price`), 1), 0) FROM `lines` AS a WHERE a.`cart_id` = t.`cart_id`) " +
+        "t.`total` = (SELECT CASE WHEN COALESCE(ROUND(SUM(a.`qty` * a.`price`), 2), 0) BETWEEN -9999999999.99 AND 9999999999.99 THEN COALESCE(ROUND(SUM(a.`qty` * a.`price`), 2), 0) END FROM `lines` AS a WHERE a.`cart_id` = t.`cart_id`), " +
+        "t.`rounded` = (SELECT CASE WHEN COALESCE(ROUND(SUM(a.`qty` * a.`price`), 1), 0) BETWEEN -99999999999.9 AND 99999999999.9 THEN COALESCE(ROUND(SUM(a.`qty` * a.`price`), 1), 0) END FROM `lines` AS a WHERE a.`cart_id` = t.`cart_id`) " +
         "WHERE t.`cart_id` IN (?,?)",
     );
     expect(last.params).toEqual(["open", "M", "N"]);
@@ -157,6 +158,16 @@ describe("aggregate: validate", () => {
       ),
     ).toMatch(
       /cart\.created writes carts\.item_count, which the engine keeps equal to the count of its lines rows/,
+    );
+    expect(
+      issues(
+        yaml.replace('total: { type: "decimal(12,2)", nullable: true,', 'total: { type: "decimal(12,2)",'),
+      ),
+    ).toMatch(
+      /a sum of any number of lines rows may not fit decimal\(12,2\), and is then NULL, so the column must be nullable/,
+    );
+    expect(issues(yaml.replace("where: { status: open }", "where: { qty: many }"))).toMatch(
+      /aggregate carts\.open_count: where qty: "many" is no value of lines\.qty: /,
     );
     expect(issues(yaml)).toBe("");
   });

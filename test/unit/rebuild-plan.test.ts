@@ -132,6 +132,32 @@ describe("planRebuild", () => {
     );
   });
 
+  it("refuses the inner table of a nested replace alone, naming the table to rebuild", () => {
+    const warehouses = loadSpecDirOrThrow(
+      fileURLToPath(new URL("../../docs/cookbook/warehouses", import.meta.url)),
+    );
+    expect(() => planRebuild(warehouses, ["bins"], "mariadb", "s1")).toThrow(
+      /bins is written by a replace nested under the replace of racks \(warehouse\.\w+\): rebuild racks, and bins is rebuilt with it/,
+    );
+    expect(planRebuild(warehouses, ["racks"], "mariadb", "s1").tables).toEqual(["racks", "bins"]);
+  });
+
+  it("rebuilds a counted table's __counted table with it, and swaps them together", () => {
+    const loyalty = loadSpecDirOrThrow(
+      fileURLToPath(new URL("../../docs/cookbook/loyalty", import.meta.url)),
+    );
+    const plan = planRebuild(loyalty, ["carts"], "mariadb", "s1");
+    expect(plan.counted).toEqual(["cart_lines"]);
+    expect(plan.ddl.at(-1)).toMatch(/^CREATE TABLE IF NOT EXISTS `cart_lines__rebuild__counted`/);
+    expect(swapSql(plan, new Set(["carts", "cart_lines", "cart_lines__counted"]))).toBe(
+      "RENAME TABLE `carts` TO `carts__old`, `carts__rebuild` TO `carts`, `cart_lines` TO `cart_lines__old`, `cart_lines__rebuild` TO `cart_lines`, `cart_lines__counted` TO `cart_lines__old__counted`, `cart_lines__rebuild__counted` TO `cart_lines__counted`",
+    );
+    // The carts' aggregates are kept from the shadow lines; a rebuild of the lines alone keeps none.
+    expect([...plan.compiled.aggregates.keys()]).toEqual(["carts"]);
+    expect(plan.compiled.aggregates.get("carts")![0]!.child.quoted).toBe("`cart_lines__rebuild`");
+    expect([...planRebuild(loyalty, ["cart_lines"], "mariadb", "s1").compiled.aggregates.keys()]).toEqual([]);
+  });
+
   it("refuses an unknown table, naming the tables there are", () => {
     expect(() => planRebuild(spec, ["order"], "mariadb", "s1")).toThrow(RebuildError);
     expect(() => planRebuild(spec, ["order"], "mariadb", "s1")).toThrow(

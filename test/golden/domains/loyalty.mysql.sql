@@ -2,8 +2,8 @@ CREATE TABLE IF NOT EXISTS `carts` (
   `cart_id` VARCHAR(24) COLLATE utf8mb4_0900_bin NOT NULL,
   `user_id` VARCHAR(24) NOT NULL,
   `line_count` INT NOT NULL DEFAULT 0,
-  `item_count` INT NOT NULL DEFAULT 0,
-  `total` DECIMAL(14,2) NOT NULL DEFAULT '0.00',
+  `item_count` BIGINT NULL DEFAULT 0,
+  `total` DECIMAL(14,2) NULL DEFAULT '0.00',
   PRIMARY KEY (`cart_id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 

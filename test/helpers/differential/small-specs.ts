@@ -101,7 +101,7 @@ export function specYaml(s: SmallSpec): string {
   if (s.aggregates && s.child !== "none")
     lines.push(
       "      nc: { type: int, default: 0, aggregate: { count: c } }",
-      "      nq: { type: bigint, default: 0, aggregate: { sum: c, of: qty } }",
+      "      nq: { type: bigint, nullable: true, default: 0, aggregate: { sum: c, of: qty } }",
       "      bare: { type: int, default: 0, aggregate: { count: c, where: { sku: null } } }",
       "      s1: { type: int, default: 0, aggregate: { count: c, where: { sku: s1 } } }",
     );
@@ -121,8 +121,8 @@ export function specYaml(s: SmallSpec): string {
       "      sku: { type: varchar(4), nullable: true }",
       ...(s.aggregates && s.grandchild
         ? [
-            `      gw: { type: "decimal(9,1)", default: 0, aggregate: { sum: g, of: [w] } }`,
-            `      gww: { type: "decimal(9,1)", default: 0, aggregate: { sum: g, of: [w, w] } }`,
+            `      gw: { type: "decimal(9,1)", nullable: true, default: 0, aggregate: { sum: g, of: [w] } }`,
+            `      gww: { type: "decimal(2,1)", nullable: true, default: 0, aggregate: { sum: g, of: [w, w, w] } }`,
           ]
         : []),
     );
