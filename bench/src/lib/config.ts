@@ -24,6 +24,8 @@ export interface BenchConfig {
   readonly flat_events: number;
   /** Partitions of the flat and peer stages' topics. */
   readonly flat_partitions: number;
+  /** Events of the counters stage's stream (counting domain, ~3 % redelivered); 0 skips it. */
+  readonly counters_events: number;
   /** Passed through to replay/run by the environment; null: the CLI's defaults. */
   readonly projector_batch_size: string | null;
 }
@@ -80,6 +82,7 @@ export function readConfig(env: Env, stages: readonly string[]): BenchConfig {
     only: only.length ? only : null,
     flat_events: envInt(env, "BENCH_FLAT_EVENTS", 100_000, 1),
     flat_partitions: envInt(env, "BENCH_FLAT_PARTITIONS", 4, 1),
+    counters_events: envInt(env, "BENCH_COUNTERS_EVENTS", 200_000),
     kafka_brokers: env.KAFKA_BROKERS ?? "127.0.0.1:9092",
     projector_batch_size: env.PROJECTOR_BATCH_SIZE ?? null,
   };

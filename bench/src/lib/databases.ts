@@ -34,9 +34,12 @@ export class Databases {
 
   /**
    * Drops and creates `pbench_<stage>`; with `migrate` (the default) creates the schema with
-   * `projector migrate`, as a user would.
+   * `projector migrate`, as a user would, of `projections` (default: the CLI's, projections/).
    */
-  async fresh(stage: string, { migrate = true }: { migrate?: boolean } = {}): Promise<FreshDb> {
+  async fresh(
+    stage: string,
+    { migrate = true, projections }: { migrate?: boolean; projections?: string } = {},
+  ): Promise<FreshDb> {
     const db = `pbench_${stage}`;
     const admin = await this.admin();
     await admin.query(`DROP DATABASE IF EXISTS ${q(db)}`);
@@ -44,7 +47,10 @@ export class Databases {
     this.#created.add(db);
     const url = urlFor(this.serverUrl, db);
     if (migrate)
-      await projector(this.children, ["migrate"], { env: { MYSQL_URL: url }, log: `${stage}-migrate` });
+      await projector(this.children, ["migrate", ...(projections ? ["--projections", projections] : [])], {
+        env: { MYSQL_URL: url },
+        log: `${stage}-migrate`,
+      });
     return { db, url };
   }
 

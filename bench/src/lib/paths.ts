@@ -26,5 +26,7 @@ export const OUT = join(ROOT, "bench", "out");
 export const LOG_DIR = join(OUT, "logs");
 /** The specs every stage projects. */
 export const PROJECTIONS = join(ROOT, "projections");
+/** The counters stage's specs (the counting domain; its plain twin is derived from them). */
+export const COUNTERS_SPECS = join(ROOT, "bench", "counters");
 /** The results of the last run of all stages (tracked). */
 export const RESULTS = join(ROOT, "bench", "results.json");

@@ -128,6 +128,15 @@ export function ratioRows(stages: Stages, config: BenchConfig): Ratio[] {
       op: ">=",
       pct: true,
     },
+    {
+      // No target: what counting each event once (combine: add/subtract, the __counted companions)
+      // costs, the counting replay's events/s against the same stream's with plain values.
+      key: "counters_vs_plain",
+      name: "counting / plain (events/s)",
+      value: div(v("counters", "events_per_second"), v("counters", "plain_events_per_second")),
+      info: true,
+      pct: true,
+    },
   ];
   return rows.map((r) => ({
     ...r,

@@ -1,5 +1,6 @@
 import type { Stage } from "../lib/stage.js";
 import { backlog } from "./backlog.js";
+import { counters } from "./counters.js";
 import { flat } from "./flat.js";
 import { growth } from "./growth.js";
 import { kafka } from "./kafka.js";
@@ -23,6 +24,7 @@ export const STAGES: readonly Stage[] = [
   latency,
   backlog,
   growth, // replay at each of BENCH_GROWTH's sizes
+  counters, // replay of a counting stream, and of the same without combine:
   flat, // the shape the peer can write, through projector
   peer, // Kafka Connect + the Debezium JDBC sink (a JVM child)
 ];
