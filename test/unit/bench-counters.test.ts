@@ -140,7 +140,7 @@ describe("bench counters stage: the plain twin of the specs", () => {
   it("has no combine: left, and loads", () => {
     expect(countingText).toMatch(/combine: add/);
     const body = plainText.split("\n").filter((l) => !l.startsWith("#"));
-    expect(body.join("\n")).not.toMatch(/combine/);
+    expect(body.join("\n")).not.toMatch(/combine|aggregate/);
     expect(plainText).toMatch(/^# Generated .* from bench\/counters\/loyalty\.yaml/);
     expect(() => plainSpecText("tables: {}\n")).toThrow(/no combine/);
   });
@@ -168,6 +168,13 @@ describe("bench counters stage: the plain twin of the specs", () => {
       [...c.events.values()].flat().flatMap((a) => a.columns.map((col) => col.combine).filter(Boolean));
     expect(combines(counting).sort()).toEqual(["add", "add", "add", "max", "min", "subtract", "subtract"]);
     expect(combines(plain)).toEqual([]);
+    // The counting specs keep the carts' totals from their lines; the plain ones keep nothing.
+    expect(counting.aggregates.get("carts")?.map((c) => c.name)).toEqual([
+      "line_count",
+      "item_count",
+      "total",
+    ]);
+    expect(plain.aggregates.size).toBe(0);
   });
 
   it("writes the same rows as the counting specs (its values differ)", () => {

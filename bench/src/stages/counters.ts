@@ -56,6 +56,17 @@ async function tableTotals(admin: Connection, db: string): Promise<TableTotals> 
     admin,
     `SELECT COUNT(*) AS n, SUM(quantity) AS quantity FROM ${q(db)}.cart_lines`,
   );
+  // The carts' aggregates must be the sums of their lines (they are, or the stage fails).
+  const [carts] = await select<{ nlines: Num; items: Num; bad: Num }>(
+    admin,
+    `SELECT SUM(line_count) AS nlines, SUM(item_count) AS items,
+       SUM(c.total <> (SELECT COALESCE(SUM(l.quantity * l.unit_price), 0) FROM ${q(db)}.cart_lines l WHERE l.cart_id = c.cart_id)) AS bad
+     FROM ${q(db)}.carts c`,
+  );
+  if (n(carts?.nlines) !== n(lines?.n) || n(carts?.items) !== n(lines?.quantity) || n(carts?.bad) !== 0)
+    throw new Error(
+      `counters: the carts' aggregates are not their lines' (line_count ${n(carts?.nlines)} vs ${n(lines?.n)} lines, item_count ${n(carts?.items)} vs ${n(lines?.quantity)}, ${n(carts?.bad)} totals wrong)`,
+    );
   const count = async (table: string) =>
     n((await select<{ n: Num }>(admin, `SELECT COUNT(*) AS n FROM ${q(db)}.${q(table)}`))[0]?.n);
   return {
