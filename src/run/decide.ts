@@ -490,16 +490,24 @@ function decideEvent(
           }
           continue;
         }
-        const fresh = freshness(op, guard, row.guard, (g) => row.groups?.get(g));
-        if (a.mode === "delete" ? fresh.mainStale : fresh.allStale) {
+        // Guard groups (updates, soft deletes of tables with `guards:`): per group; else the guard.
+        const fresh =
+          a.groups.length > 0 ? freshness(op, guard, row.guard, (g) => row.groups?.get(g)) : undefined;
+        const mainStale = fresh
+          ? fresh.mainStale
+          : t.guard !== undefined &&
+            guard !== undefined &&
+            row.guard != null &&
+            compareGuard(guard, row.guard) < 0;
+        if (fresh ? fresh.allStale : mainStale) {
           markStale(t, key);
           continue;
         }
-        // Guard groups: the op keeps what is newer than the row (the update has no condition for them).
+        // The op keeps what is newer than the row (the update has no condition for the groups).
         let planned = op;
-        if (a.mode !== "delete" && a.groups.length > 0) {
-          if (fresh.mainStale) staleRows.add(`${t.name}|${key}`);
-          planned = maskedOp(op, fresh.stale, fresh.mainStale) ?? op;
+        if (fresh) {
+          if (mainStale) staleRows.add(`${t.name}|${key}`);
+          planned = maskedOp(op, fresh.stale, mainStale) ?? op;
         }
         let touches: string[] | undefined;
         if (t.parent) facts.add(facts.directChildTables, t.name);
@@ -510,15 +518,9 @@ function decideEvent(
           // Its children go with it (ON DELETE CASCADE): a re-created parent starts with none.
           for (const c of spec.childrenOf(t.name)) facts.remove(facts.childSets, `${c.name}|${key}`);
         } else {
-          const values = fresh.mainStale ? undefined : uniqueValues(f, planned.values, true);
+          const values = mainStale ? undefined : uniqueValues(f, planned.values, true);
           touches = takeUniques(state, t, key, row, values);
-          state.write(
-            t.spec,
-            key,
-            t.guard && !fresh.mainStale ? guard : undefined,
-            values,
-            groupGuards(op, fresh),
-          );
+          state.write(t.spec, key, t.guard && !mainStale ? guard : undefined, values, groupGuards(op, fresh));
           if (op.countId !== undefined) state.count(t.name, op.countId);
         }
         ops.push(
