@@ -11,7 +11,10 @@ export function printSummary(s: Record<string, unknown>, json: boolean): void {
     `skipped        ${s.skipped}`,
     `dead-lettered  ${s.dead_lettered}`,
     `filtered       ${s.filtered} (and ${s.filtered_actions} actions)`,
-    `unmatched ops  ${s.unmatched}${s.unmatched_kept ? ` (${s.unmatched_kept} events kept to retry: projector dead-letters list --kind unmatched)` : ""}${s.missing_skipped ? `; ${s.missing_skipped} actions skipped (if_missing: skip)` : ""}`,
+    `unmatched ops  ${s.unmatched}${s.unmatched_kept ? ` (${s.unmatched_kept} events kept until their row arrives: projector dead-letters list --kind unmatched)` : ""}${s.missing_skipped ? `; ${s.missing_skipped} actions skipped (if_missing: skip)` : ""}`,
+    ...(s.healed
+      ? [`healed         ${s.healed} waiting events applied when their row arrived (their letters gone)`]
+      : []),
     ...(s.already_counted
       ? [
           `counted once   ${s.already_counted} counting actions of redelivered events left out (counted already)`,

@@ -165,7 +165,8 @@ export function checkExample(
   }
   if (example.error !== undefined)
     failures.push(`event is accepted, expected it to be rejected with "${example.error}"`);
-  const shown = outcome.ops.map(showOp);
+  // The event's own writes, then those of the waiting letters it healed (their rows came with it).
+  const shown = [...outcome.ops, ...(outcome.healed ?? [])].map(showOp);
   const stale = [...outcome.stale];
   if (example.expect) {
     example.expect.forEach((e, i) => compareOp(compiled, i, shown[i], e, failures));

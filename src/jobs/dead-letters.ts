@@ -2,9 +2,9 @@ import { isUtf8 } from "node:buffer";
 import type { CompiledSpec } from "../compile/compile.js";
 import { DEAD_LETTERS } from "../compile/engine-tables.js";
 import { listTablesStatement } from "../compile/reads.js";
-import type { SourceRecord } from "../core/source-record.js";
 import { UserError } from "../core/user-error.js";
 import { ExecutorStopped } from "../run/executor.js";
+import { letterRecord } from "../run/heal.js";
 import type { Row } from "../run/ports.js";
 import { prepareRecord } from "../run/prepare.js";
 import { Stats } from "../run/stats.js";
@@ -245,25 +245,6 @@ export class LetterBox {
   }
 }
 
-/** A letter row as the record it was, to go through the runtime again. */
-function recordOf(r: Row): SourceRecord {
-  const payload = Buffer.isBuffer(r.payload) ? r.payload : Buffer.from(String(r.payload ?? ""));
-  const key =
-    r.record_key === null || r.record_key === undefined ? null : Buffer.from(r.record_key as Buffer);
-  return {
-    value: payload,
-    source: String(r.source),
-    position: String(r.position),
-    letter: {
-      id: String(r.id),
-      position: String(r.position),
-      recordKey: key,
-      partition: Number(r.partition_id),
-      seq: String(r.seq),
-    },
-  };
-}
-
 /** What a filter matches, by kind, event type and reason: `[kind, event type, reason, retriable, n]`. */
 async function countsOf(
   select: (f: LetterFilter) => Promise<Row[]>,
@@ -335,7 +316,7 @@ export async function retryLetters(compiled: CompiledSpec, job: RetryJob): Promi
         seq: String(l.seq),
         id: String(l.id),
       };
-      const records = rows.map(recordOf);
+      const records = rows.map(letterRecord);
       seen += records.length;
       if (job.dryRun) {
         // What the current specs make of each letter: mapped cleanly, or which reason it fails with.

@@ -100,7 +100,7 @@ export function createMetrics(src: MetricsSources, opts: { processMetrics?: bool
       this.reset();
       for (const [type, c] of sortedEntries(stats.byEventType))
         for (const k of OUTCOMES)
-          if (k !== "filteredActions" && k !== "missingSkipped" && k !== "alreadyCounted")
+          if (k !== "filteredActions" && k !== "missingSkipped" && k !== "alreadyCounted" && k !== "healed")
             this.inc({ event_type: type, outcome: OUTCOME_NAMES[k] }, c[k]);
     },
   });
@@ -124,6 +124,16 @@ export function createMetrics(src: MetricsSources, opts: { processMetrics?: bool
       this.reset();
       for (const [type, c] of sortedEntries(stats.byEventType))
         this.inc({ event_type: type }, c.alreadyCounted);
+    },
+  });
+  new Counter({
+    name: "projector_letters_healed_total",
+    help: "Waiting letters (unmatched) applied because the row they waited on arrived: early events that healed.",
+    labelNames: ["event_type"],
+    registers,
+    collect() {
+      this.reset();
+      for (const [type, c] of sortedEntries(stats.byEventType)) this.inc({ event_type: type }, c.healed);
     },
   });
   new Counter({

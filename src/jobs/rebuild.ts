@@ -97,6 +97,8 @@ export interface RebuildDone {
   readonly events: number;
   readonly applied: number;
   readonly dead_lettered: number;
+  /** Events that came before their rows (read from another topic later) and healed when they came. */
+  readonly healed: number;
   readonly seconds: number;
   readonly old_tables: readonly string[];
   readonly swap_back: string | null;
@@ -181,6 +183,8 @@ export async function rebuild(
         stats,
         ...(job.from !== undefined ? {} : { group }),
         scope: `rebuild ${plan.name}`,
+        // The letters already there wait on the live tables; those the rebuild keeps, on its own.
+        healing: "own",
         signal: stopping.signal,
       },
       "the rebuild's batch",
@@ -292,6 +296,7 @@ async function finish(
     events: Number(s?.read ?? 0),
     applied: Number(s?.applied ?? 0),
     dead_lettered: Number(s?.dead_lettered ?? 0),
+    healed: Number(s?.healed ?? 0),
     seconds: Number(s?.seconds ?? 0),
     old_tables: job.dropOld ? [] : plan.tables.map((t) => `${t}${OLD_SUFFIX}`),
     swap_back: job.dropOld ? null : swapBackSql(plan),

@@ -19,6 +19,7 @@ import {
 } from "../language/decimal.js";
 import { letterFor, unmatchedReason } from "../run/dead-letters.js";
 import { freshness } from "../run/guard-groups.js";
+import { compareLetters, type LetterPlace, letterPlace } from "../run/heal.js";
 import { type Prepared, prepareRecord } from "../run/prepare.js";
 import { compareGuard } from "../run/row-state.js";
 import type { ColumnSpec, ColumnType, KeySpec, TableSpec } from "../specs/types.js";
@@ -70,6 +71,13 @@ export class Reference {
   private readonly touched = new Map<string, Map<string, readonly unknown[]>>();
   /** `source\0position` → the record's letter (a redelivered record keeps one). */
   private readonly letterMap = new Map<string, DeadLetter>();
+  /** Letters waiting for rows (`unmatched`), by identity (`source\0position`): what heals them. */
+  private readonly pending = new Map<
+    string,
+    { p: Prepared & { kind: "event" }; place: LetterPlace; keys: string[] }
+  >();
+  /** Rows (`table\0key`) the op being applied inserted where there was none. */
+  private created: string[] = [];
   private readonly counts = {
     applied: 0,
     stale: 0,
@@ -78,6 +86,7 @@ export class Reference {
     dead: 0,
     missingSkipped: 0,
     alreadyCounted: 0,
+    healed: 0,
   };
 
   constructor(
@@ -92,8 +101,82 @@ export class Reference {
     return this.applyPrepared(prepareRecord(this.compiled, record, this.options.deadLetterUnknown ?? false));
   }
 
-  /** Applies one record already prepared. */
+  /**
+   * Applies one record already prepared; then, when it created rows letters wait on, those letters
+   * (early events that heal): each is applied again right after it, in letter order (source,
+   * partition, offset or line), followed by the letters its own new rows heal (depth first); a
+   * letter heals at most once per event of the stream, and not by its own rows. A letter waits on
+   * every row its actions would find (waitKeys: by primary key, or the parent row).
+   */
   applyPrepared(p: Prepared): EventOutcome {
+    const outcome = this.applyOnce(p, false);
+    if (p.kind !== "event") return outcome;
+    const place = letterPlace(p.record);
+    this.settle(p, place, outcome, false);
+    const healed: MappedOp[] = [];
+    this.cascade(this.created, new Set([place.id]), healed);
+    return healed.length > 0 ? { ...outcome, healed } : outcome;
+  }
+
+  private cascade(rows: readonly string[], done: Set<string>, healed: MappedOp[]): void {
+    if (rows.length === 0 || this.pending.size === 0) return;
+    const ids = new Set<string>();
+    for (const r of rows) for (const [id, w] of this.pending) if (w.keys.includes(r)) ids.add(id);
+    const waiting = [...ids]
+      .map((id) => this.pending.get(id)!)
+      .sort((a, b) => compareLetters(a.place, b.place));
+    for (const w of waiting) {
+      if (done.has(w.place.id)) continue;
+      done.add(w.place.id);
+      const outcome = this.applyOnce(w.p, true);
+      this.settle(w.p, w.place, outcome, true);
+      healed.push(...outcome.ops);
+      this.cascade(this.created, done, healed);
+    }
+  }
+
+  /** After an event: it waits now (kept as an unmatched letter), or no longer (healed, or failed). */
+  private settle(
+    p: Prepared & { kind: "event" },
+    place: LetterPlace,
+    outcome: EventOutcome,
+    healing: boolean,
+  ): void {
+    const keys = outcome.kind === "unmatched" ? this.waitKeys(p.ops) : [];
+    if (keys.length > 0) this.pending.set(place.id, { p, place, keys });
+    else if (healing) {
+      this.pending.delete(place.id);
+      if (outcome.kind === "applied") {
+        this.letterMap.delete(place.id);
+        this.counts.healed++;
+      }
+    }
+  }
+
+  /** The rows (`table\0key`) an event's actions would find: the same rows run/decide.ts waitKeys names. */
+  private waitKeys(ops: readonly MappedOp[]): string[] {
+    const out = new Set<string>();
+    for (const op of ops) {
+      const a = op.action;
+      const t = a.table;
+      if ((a.mode === "update" || a.mode === "soft_delete") && a.whereIsPrimary)
+        out.add(`${t.name}\u0000${keyOf(t.spec, t.primaryKey, op.where)}`);
+      else if ((a.mode === "upsert" || a.mode === "append") && t.spec.parent) {
+        const values = named(a, op.values);
+        const key = t.spec.parent.columns.map((c) => values[c]);
+        if (key.some((v) => v === null || v === undefined)) continue;
+        const ps = this.compiled.tableByName.get(t.spec.parent.table)!.spec;
+        out.add(`${ps.name}\u0000${keyOf(ps, ps.primaryKey, key)}`);
+      } else if (a.mode === "replace" && !a.nested) {
+        const ps = this.compiled.tableByName.get(t.spec.parent!.table)!.spec;
+        out.add(`${ps.name}\u0000${keyOf(ps, ps.primaryKey, op.where)}`);
+      }
+    }
+    return [...out];
+  }
+
+  private applyOnce(p: Prepared, healing: boolean): EventOutcome {
+    this.created = [];
     switch (p.kind) {
       case "skip":
         this.counts.skipped++;
@@ -123,6 +206,7 @@ export class Reference {
     } catch (e) {
       if (!(e instanceof Rejected)) throw e;
       for (let i = undo.length - 1; i >= 0; i--) undo[i]!();
+      this.created = [];
       this.letter(letterFor(p.record, e.reason, p.eventId, p.eventType));
       return { kind: "failed", ops: [], stale: [], unmatched: [], reason: e.reason };
     }
@@ -131,7 +215,9 @@ export class Reference {
     this.counts.alreadyCounted += outcome.alreadyCounted;
     if (keep.length > 0)
       this.letter(letterFor(p.record, unmatchedReason(keep), p.eventId, p.eventType, "unmatched"));
-    if (ops.length === 0 && stale.length > 0) this.counts.stale++;
+    if (healing) {
+      // Counted when it came; healed (or not) now.
+    } else if (ops.length === 0 && stale.length > 0) this.counts.stale++;
     else this.counts.applied++;
     const kind = keep.length > 0 ? "unmatched" : "applied";
     return skippedMissing > 0
@@ -227,7 +313,10 @@ export class Reference {
           });
           // The guard is assigned whatever keep_existing says (the statement assigns it last).
           if (t.guard && t.guard in values && !fresh!.mainStale) next[t.guard] = values[t.guard];
-        } else next = this.newRow(t.spec, values);
+        } else {
+          next = this.newRow(t.spec, values);
+          this.created.push(`${t.name}\u0000${key}`);
+        }
         this.checkUniques(t.spec, key, next);
         this.put(t, key, next, undo);
         count();
@@ -297,8 +386,10 @@ export class Reference {
           t.primaryKey.map((c) => row[c]),
         );
         // Idempotent: a row whose primary or a unique key is taken is not inserted again.
-        if (!this.table(t).has(key) && this.uniqueOwner(t.spec, key, row) === undefined)
+        if (!this.table(t).has(key) && this.uniqueOwner(t.spec, key, row) === undefined) {
           this.put(t, key, row, undo);
+          this.created.push(`${t.name}\u0000${key}`);
+        }
         out.ops.push(op);
         return;
       }
@@ -337,8 +428,19 @@ export class Reference {
           notReplaced();
           return;
         }
-        this.removeChildren(t, op.where, undo);
         const where = Object.fromEntries(a.where.map((w, i) => [w.name, op.where[i]]));
+        // The element rows there already (replaced, not created: they heal nothing).
+        const existed = new Set<string>();
+        for (const r of op.rows ?? []) {
+          const row = { ...named(a, r), ...where };
+          const key = keyOf(
+            t.spec,
+            t.primaryKey,
+            t.primaryKey.map((c) => row[c]),
+          );
+          if (this.table(t).has(key)) existed.add(key);
+        }
+        this.removeChildren(t, op.where, undo);
         for (const r of op.rows ?? []) {
           const row = this.newRow(t.spec, { ...named(a, r), ...where });
           const key = keyOf(
@@ -350,6 +452,7 @@ export class Reference {
             throw new Rejected(`${t.name}: duplicate child row ${describeKey(t.primaryKey, row)}`);
           this.checkUniques(t.spec, key, row);
           this.put(t, key, row, undo);
+          if (!existed.has(key)) this.created.push(`${t.name}\u0000${key}`);
         }
         out.ops.push(op);
         return;
@@ -522,6 +625,8 @@ export interface EventOutcome {
   readonly reason?: string;
   /** Actions left out because their row or parent row was not there (`if_missing: skip`). */
   readonly skippedMissing?: number;
+  /** What the waiting letters its new rows healed wrote, in the order they were applied. */
+  readonly healed?: readonly MappedOp[];
 }
 
 interface Outcome {

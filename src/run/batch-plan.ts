@@ -3,6 +3,7 @@ import type { Statement } from "../compile/statements.js";
 import { log } from "../core/log.js";
 import { type BatchDecision, decideBatch, type MappedEvent, type RowRequest, rowRequests } from "./decide.js";
 import { buildStatements } from "./group-statements.js";
+import { BatchHealer, fetchHealable, type WaitIndex } from "./heal.js";
 import { loadCounted, loadRows, type Select, TombstoneScope } from "./load-rows.js";
 import type { Database } from "./ports.js";
 import { mappedEvents, type Prepared } from "./prepare.js";
@@ -19,6 +20,14 @@ const MAX_ROUNDS = 4;
 export interface BatchPlan {
   readonly live: readonly Prepared[];
   readonly events: MappedEvent[];
+  /** Waiting letters the batch fetched to heal (their events' indexes follow live's). */
+  readonly letters: readonly Prepared[];
+  /** The letters the batch decided: still waiting (keys) or not; undefined without healing. */
+  readonly settled?: BatchHealer["settled"];
+  /** The wait index's version the plan was made on (see WaitIndex.holds). */
+  readonly indexVersion?: number | undefined;
+  /** The waiting letters it fetched, by identity. */
+  readonly fetched?: ReadonlyMap<string, MappedEvent>;
   readonly state: RowState;
   readonly decision: BatchDecision;
   readonly statements: readonly Statement[];
@@ -38,6 +47,8 @@ export class Planner {
     private readonly compiled: CompiledSpec,
     /** The statements' size bound (max_allowed_packet) and dialect, as the database knows them now. */
     private readonly db: Pick<Database, "statementBytes" | "dialect">,
+    /** The letters waiting for rows, healed when their rows arrive (none: no healing). */
+    private readonly waits?: WaitIndex,
   ) {
     this.tombstones = new TombstoneScope(compiled);
   }
@@ -45,11 +56,14 @@ export class Planner {
   /** Plans a batch's records in its transaction, on their rows as it sees them. */
   async inTransaction(select: Select, live: readonly Prepared[]): Promise<BatchPlan> {
     const events = mappedEvents(live);
-    const requests = rowRequests(events, this.compiled);
+    const version = this.waits?.version;
+    const heal = await this.healable(select, live, events);
+    const all = heal.events.length > 0 ? [...events, ...heal.events] : events;
+    const requests = rowRequests(all, this.compiled);
     for (let round = 1; ; round++) {
       const state = await loadRows(select, requests, this.tombstones);
-      await loadCounted(select, events, state);
-      const plan = this.decide(live, events, state);
+      await loadCounted(select, all, state);
+      const plan = this.decide(live, events, state, heal, version);
       // Unique values the batch learnt only from the rows it read (an upsert keeping part of a
       // composite unique key from its row): look their owners up too, and decide again. Each round
       // looks up more values; the rounds stop when a decision meets no value it has not looked up.
@@ -89,8 +103,11 @@ export class Planner {
     basis: Basis,
   ): Promise<BatchPlan | undefined> {
     try {
+      const version = this.waits?.version;
       const events = mappedEvents(prepared);
-      const requests = rowRequests(events, this.compiled);
+      const heal = await this.healable(committed, prepared, events);
+      const all = heal.events.length > 0 ? [...events, ...heal.events] : events;
+      const requests = rowRequests(all, this.compiled);
       if (requests.some((r) => basis.dirty.has(r.table.name))) return undefined;
       const state = new RowState();
       const toLoad: RowRequest[] = [];
@@ -112,8 +129,8 @@ export class Planner {
         if (keys.size > 0 || uniques.size > 0) toLoad.push({ table: r.table, keys, uniques });
       }
       if (toLoad.length > 0) await loadRows(committed, toLoad, this.tombstones, state, basis.state);
-      await loadCounted(committed, events, state, basis.state);
-      const plan = this.decide(prepared, events, state);
+      await loadCounted(committed, all, state, basis.state);
+      const plan = this.decide(prepared, events, state, heal, version);
       // A unique value it did not look up: planned in its transaction, where it is looked up.
       return state.unknownUniques.size === 0 ? plan : undefined;
     } catch (e) {
@@ -127,12 +144,30 @@ export class Planner {
     return { state: plan.state, dirty: this.dirtyTables(plan.decision) };
   }
 
+  /** The waiting letters the batch may heal (none without an index, or none waiting). */
+  private async healable(select: Select, live: readonly Prepared[], events: readonly MappedEvent[]) {
+    if (!this.waits) return { prepared: [], events: [], byId: new Map<string, MappedEvent>() };
+    return fetchHealable(select, this.compiled, this.waits, events, live.length);
+  }
+
   /** Decides a batch against a row state and builds its statements. */
-  private decide(live: readonly Prepared[], events: MappedEvent[], state: RowState): BatchPlan {
-    const decision = decideBatch(events, this.compiled, state);
+  private decide(
+    live: readonly Prepared[],
+    events: MappedEvent[],
+    state: RowState,
+    heal: Awaited<ReturnType<Planner["healable"]>>,
+    /** The wait index's version when the plan began (its letters were read as of then). */
+    version: number | undefined,
+  ): BatchPlan {
+    const healer = this.waits
+      ? new BatchHealer(this.waits, heal.prepared.length > 0 ? [...live, ...heal.prepared] : live, heal.byId)
+      : undefined;
+    const decision = decideBatch(events, this.compiled, state, healer);
     return {
       live,
       events,
+      letters: heal.prepared,
+      ...(healer ? { settled: healer.settled, indexVersion: version, fetched: heal.byId } : {}),
       state,
       decision,
       statements: buildStatements(decision.ops, this.compiled, this.db.statementBytes, this.db.dialect),

@@ -29,4 +29,5 @@ export const OUTCOME_NAMES: Record<(typeof OUTCOMES)[number], string> = {
   unmatchedKept: "unmatched_kept",
   missingSkipped: "missing_skipped",
   alreadyCounted: "already_counted",
+  healed: "healed",
 };

@@ -58,8 +58,29 @@ export interface EventResult {
 
 export interface BatchDecision {
   readonly ops: readonly PlannedOp[];
-  /** Per event index (same order as the input). */
+  /** Per event decided (same order as `order`). */
   readonly results: readonly EventResult[];
+  /**
+   * The events in the order they were decided: the input's, with the waiting letters each one
+   * healed right after it (when a healer was given; else the input itself).
+   */
+  readonly order: readonly MappedEvent[];
+  /** Per decided event: whether it is a letter applied again because its row arrived (healed). */
+  readonly healed?: readonly boolean[];
+}
+
+/**
+ * The letters waiting for rows (kept `unmatched` events), as decideBatch heals them: right after an
+ * event that creates a row one of them waits on, each is decided again, in letter order
+ * (heal.ts says what that is; the reference interpreter does the same).
+ */
+export interface Healer {
+  /** The letters waiting on any of these rows (`table|key`), in letter order. */
+  waitingOn(created: readonly string[]): readonly { readonly id: string; readonly event: MappedEvent }[];
+  /** The letter identity of a decided event (undefined: not a letter and not waiting). */
+  identity(ev: MappedEvent): string;
+  /** After an event is decided: it waits now (kept), or no longer (applied whole, or rejected). */
+  settle(ev: MappedEvent, result: EventResult, healing: boolean): void;
 }
 
 const uniqueCache = new WeakMap<CompiledAction, KeySpec | null>();
@@ -356,20 +377,26 @@ export function decideBatch(
   events: readonly MappedEvent[],
   compiled: CompiledSpec,
   state: RowState,
+  healer?: Healer,
 ): BatchDecision {
   const ops: PlannedOp[] = [];
   const results: EventResult[] = [];
   const facts = new BatchFacts();
   const spec = specFacts(compiled);
-  for (const ev of events) {
+  const order: MappedEvent[] = [];
+  const healed: boolean[] = [];
+  const created: string[] | undefined = healer ? [] : undefined;
+  const decide = (ev: MappedEvent, healing: boolean): string[] => {
     const journal = ev.ops.some(mayReject);
     const mark = ops.length;
+    if (created) created.length = 0;
     if (journal) {
       state.begin();
       facts.begin();
     }
+    let result: EventResult;
     try {
-      results.push(decideEvent(ev, spec, state, facts, ops));
+      result = decideEvent(ev, spec, state, facts, ops, created);
       if (journal) {
         state.commit();
         facts.commit();
@@ -379,10 +406,74 @@ export function decideBatch(
       state.rollback();
       facts.rollback();
       ops.length = mark;
-      results.push({ stale: [], unmatched: [], rejected: e.reason });
+      if (created) created.length = 0;
+      result = { stale: [], unmatched: [], rejected: e.reason };
+    }
+    results.push(result);
+    if (!healer) return [];
+    order.push(ev);
+    healed.push(healing);
+    healer.settle(ev, result, healing);
+    return [...created!];
+  };
+  // Depth first: a healed letter's own new rows heal theirs before the next letter; a letter is
+  // healed at most once per event of the input (its cascade), and never by itself.
+  const cascade = (rows: readonly string[], done: Set<string>) => {
+    if (rows.length === 0) return;
+    for (const w of healer!.waitingOn(rows)) {
+      if (done.has(w.id)) continue;
+      done.add(w.id);
+      cascade(decide(w.event, true), done);
+    }
+  };
+  for (const ev of events) {
+    const rows = decide(ev, false);
+    if (healer && rows.length > 0) cascade(rows, new Set([healer.identity(ev)]));
+  }
+  return healer ? { ops, results, order, healed } : { ops, results, order: events };
+}
+
+/** The rows (`table|key`) an event's actions wait on when they find none: what heals its letter. */
+export function waitKeys(ops: readonly MappedOp[]): string[] {
+  const out = new Set<string>();
+  for (const op of ops) {
+    const a = op.action;
+    const t = a.table;
+    switch (a.mode) {
+      case "update":
+      case "soft_delete":
+        // By a unique key: not healed (only a retry applies it).
+        if (a.whereIsPrimary) out.add(`${t.name}|${keyString(op.where)}`);
+        break;
+      case "upsert":
+      case "append": {
+        if (!t.spec.parent) break;
+        const key = pick(op.values, factsOf(a).parent);
+        if (!key.some((v) => v === null)) out.add(`${t.spec.parent.table}|${keyString(key)}`);
+        break;
+      }
+      case "replace":
+        if (!a.nested) out.add(`${t.parent}|${keyString(op.where)}`);
+        break;
     }
   }
-  return { ops, results };
+  return [...out];
+}
+
+/** The rows (`table|key`) an event's actions may create: where its letters' waits are looked up. */
+export function creatableKeys(ops: readonly MappedOp[], into: Set<string>): void {
+  for (const op of ops) {
+    const a = op.action;
+    const t = a.table;
+    const f = factsOf(a);
+    if (a.mode === "upsert" || a.mode === "append")
+      into.add(`${t.name}|${keyString(pick(op.values, f.key))}`);
+    else if (a.mode === "replace") {
+      const lead = op.where.length;
+      for (const r of op.rows ?? [])
+        into.add(`${t.name}|${keyString(f.key.map((i) => (i < lead ? op.where[i] : r[i - lead])))}`);
+    }
+  }
 }
 
 function decideEvent(
@@ -391,6 +482,8 @@ function decideEvent(
   state: RowState,
   facts: BatchFacts,
   ops: PlannedOp[],
+  /** Rows (`table|key`) the event's actions insert where there was none: collected when healing. */
+  created?: string[],
 ): EventResult {
   const stale: string[] = [];
   const unmatched: string[] = [];
@@ -443,7 +536,10 @@ function decideEvent(
         }
         const values = fresh?.mainStale ? undefined : uniqueValues(f, op.values, row !== undefined);
         const touches = takeUniques(state, t, key, row, values);
-        if (!row) facts.add(facts.created, `${t.name}|${key}`);
+        if (!row) {
+          facts.add(facts.created, `${t.name}|${key}`);
+          created?.push(`${t.name}|${key}`);
+        }
         if (t.parent) facts.add(facts.directChildTables, t.name);
         state.write(
           t.spec,
@@ -558,10 +654,15 @@ function decideEvent(
         // The old children go (and theirs); the new ones are known rows of the batch from here on
         // (when something looks them up: else only their keys are checked, for duplicates).
         const tracked = spec.tracked.has(t.name);
+        const lead = op.where.length;
+        if (created && tracked)
+          for (const r of op.rows ?? []) {
+            const childKey = keyString(f.key.map((i) => (i < lead ? op.where[i] : r[i - lead])));
+            if (!state.get(t.name, childKey)) created.push(`${t.name}|${childKey}`);
+          }
         if (tracked) state.deleteChildren(t, key, spec.childrenOf);
         const seen = new Set<string>();
         const touches: string[] = [];
-        const lead = op.where.length;
         for (const r of op.rows ?? []) {
           const keyValues = f.key.map((i) => (i < lead ? op.where[i] : r[i - lead]));
           const childKey = keyString(keyValues);
@@ -602,7 +703,10 @@ function decideEvent(
             const s = uniqueString(u, values);
             if (s !== undefined && state.resolveUnique(t.name, u.name, s) !== undefined) taken = true;
           }
-        if (!taken) state.write(t.spec, key, t.guard && a.guardIndex >= 0 ? guard : null, values);
+        if (!taken) {
+          state.write(t.spec, key, t.guard && a.guardIndex >= 0 ? guard : null, values);
+          created?.push(`${t.name}|${key}`);
+        }
         const touches = values ? uniqueTouches(t, values) : undefined;
         ops.push(
           touches?.length

@@ -10,6 +10,7 @@ import { lockAllOffsetsStatement } from "../store/offsets.js";
 import { type BatchPlan, Planner } from "./batch-plan.js";
 import { countersStatements } from "./counters.js";
 import { deadLetterStatements, letterFor, unmatchedReason } from "./dead-letters.js";
+import { letterPlace, WaitIndex } from "./heal.js";
 import { isolate } from "./isolate.js";
 import { lockOffsets, nextOffsets, saveOffsetsStatements, unappliedFilter } from "./offsets.js";
 import type { Database, Transaction } from "./ports.js";
@@ -43,6 +44,13 @@ export interface ExecutorOptions {
    * planned again); the letters of records it applies are removed. No lookahead.
    */
   readonly retry?: boolean;
+  /**
+   * Early events that heal: `all` (default) heals the waiting letters in projector_dead_letters when
+   * their rows arrive (read at start, and again when another process wrote some); `own` only those
+   * this executor kept (a rebuild: the table's letters wait on the live tables); `off` none (a retry
+   * applies letters itself).
+   */
+  readonly healing?: "all" | "own" | "off";
 }
 
 /** Runs while MySQL writes a batch; returns the next batch when the caller has it, to be planned ahead. */
@@ -89,13 +97,20 @@ export class Executor {
   private epoch: string | undefined;
   /** The specs generation this run began with, and what to do when a batch finds it moved. */
   private generation: { value: string; moved: (now: string) => void } | undefined;
+  /** The letters waiting for rows (see ExecutorOptions.healing); undefined: no healing. */
+  private readonly waits: WaitIndex | undefined;
+  /** Whether the waiting letters were read from projector_dead_letters (healing `all`, at the first batch). */
+  private waitsRead: boolean;
 
   constructor(
     private readonly compiled: CompiledSpec,
     private readonly db: Database,
     private readonly options: ExecutorOptions,
   ) {
-    this.planner = new Planner(compiled, db);
+    const healing = options.retry ? "off" : (options.healing ?? "all");
+    this.waits = healing === "off" ? undefined : new WaitIndex();
+    this.waitsRead = healing !== "all";
+    this.planner = new Planner(compiled, db, this.waits);
     this.lookahead = !options.retry && (options.lookahead ?? true);
     this.label = typeLabel(compiled);
   }
@@ -157,12 +172,13 @@ export class Executor {
     const group = this.options.group;
     if (group === undefined) return { fresh: prepared, epoch: undefined };
     const records = prepared.map((p) => p.record);
-    const { stored, epoch, generation } = await lockOffsets(
+    const { stored, epoch, generation, maxLetterId } = await lockOffsets(
       tx,
       group,
       records,
       this.db.dialect,
       this.generation !== undefined,
+      this.waitsRead && this.waits !== undefined && this.options.healing !== "own",
     );
     if (this.generation && generation !== undefined && generation !== this.generation.value) {
       this.generation.moved(generation);
@@ -171,6 +187,13 @@ export class Executor {
       );
     }
     const fresh = unappliedFilter(stored);
+    const waits = this.waits;
+    if (waits && maxLetterId !== undefined) {
+      // A retry committed since: letters it kept may wait on other rows now; read them all again.
+      if (this.epoch !== undefined && epoch !== this.epoch) waits.clear();
+      // Letters another member of the group (or this one) recorded since: what they wait on.
+      if (maxLetterId > waits.maxId) await waits.refresh((q) => tx.select(q), this.compiled);
+    }
     return { fresh: prepared.filter((p) => fresh(p.record)), epoch };
   }
 
@@ -217,11 +240,19 @@ export class Executor {
       // A retry committed since the batch before (epoch moved) may have written rows a plan made
       // ahead read before it: such a plan is made again.
       const ahead =
-        planned !== undefined && unapplied.length === prepared.length && epoch === this.epoch
+        planned !== undefined &&
+        unapplied.length === prepared.length &&
+        epoch === this.epoch &&
+        (this.waits === undefined ||
+          this.waits.holds(
+            planned.indexVersion,
+            [...planned.events, ...(planned.fetched?.values() ?? [])],
+            planned.fetched ?? new Map(),
+          ))
           ? planned
           : undefined;
       const plan = ahead ?? (await this.planner.inTransaction((q) => tx.select(q), unapplied));
-      const { live, events, decision, statements } = plan;
+      const { live, decision, statements } = plan;
       const t2 = performance.now();
       const meanwhile = () => {
         const next = whileWaiting?.();
@@ -229,24 +260,36 @@ export class Executor {
       };
       this.writing = plan;
       const letters = live.flatMap((p) => (p.kind === "dead" ? [p.letter] : []));
-      events.forEach((ev, i) => {
-        const r = decision.results[i];
-        const p = live[ev.index];
-        if (!r || p?.kind !== "event") return;
+      const { order, results, healed } = decision;
+      const at = (i: number) => (i < live.length ? live[i] : plan.letters[i - live.length]);
+      // With healing, a letter decided more than once (kept, then healed) takes its last result.
+      const last = new Set<string>();
+      const decided: Prepared[] = [];
+      for (let i = order.length - 1; i >= 0; i--) {
+        const r = results[i];
+        const p = at(order[i]!.index);
+        if (!r || p?.kind !== "event") continue;
+        const again = healed?.[i] ?? false;
+        if (healed && (again || r.keep || r.rejected)) {
+          const id = letterPlace(p.record).id;
+          if (last.has(id)) continue;
+          last.add(id);
+        }
+        if (again) decided.push(p);
         if (r.rejected) letters.push(letterFor(p.record, r.rejected, p.eventId, p.eventType));
         else if (r.keep)
           letters.push(letterFor(p.record, unmatchedReason(r.keep), p.eventId, p.eventType, "unmatched"));
-      });
-      // A retried record that got no letter again is done with: its letter goes.
+      }
+      // A retried or healed record that got no letter again is done with: its letter goes.
       const lettered = new Set(letters.map((l) => `${l.source}\u0000${l.position}`));
-      const resolved = live.flatMap((p) => {
+      const resolved = [...live, ...decided].flatMap((p) => {
         const l = p.record.letter;
         return l && !lettered.has(`${p.record.source}\u0000${l.position}`) ? [l.id] : [];
       });
       // The batch's outcomes per event type, kept with it (status reads them), and its offsets: over
       // every record of the batch, dropped ones too (a redelivered record may carry where the
       // partition goes on past markers, its `next`; offsets only ever rise, see saveOffsetsStatements).
-      const outcomes = batchOutcomes(live, events, decision, this.label);
+      const outcomes = batchOutcomes(live, plan.letters, decision, this.label);
       const group = this.options.group;
       const records = prepared.map((p) => p.record);
       // Rows, dead letters and bookkeeping in one sequence of round trips: none of it depends on
@@ -275,6 +318,11 @@ export class Executor {
   }
 
   private async applyWithRetries(prepared: readonly Prepared[], whileWaiting?: WhileWaiting): Promise<void> {
+    if (!this.waitsRead && this.waits) {
+      // The letters waiting for rows, as the tables hold them when the executor starts.
+      await this.waits.refresh((q) => this.db.select(q), this.compiled);
+      this.waitsRead = true;
+    }
     let planned = await this.takeAhead(prepared);
     for (let attempt = 0; ; attempt++) {
       try {
@@ -288,6 +336,7 @@ export class Executor {
         });
         this.ready = true;
         this.epoch = epoch;
+        if (plan.settled) this.waits?.commit(plan.settled);
         const stats = this.options.stats;
         stats.lettersResolved += resolved;
         stats.serverWarnings = this.db.warnings;

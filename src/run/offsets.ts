@@ -1,6 +1,7 @@
 import type { Dialect } from "../compile/sql.js";
 import type { Statement } from "../compile/statements.js";
 import { partitionKey, type SourceRecord } from "../core/source-record.js";
+import { maxLetterIdStatement } from "../store/dead-letters.js";
 import { lockGenerationStatement, selectRetryEpochStatement } from "../store/meta.js";
 import {
   deleteOffsetsStatement,
@@ -44,7 +45,14 @@ export async function lockOffsets(
   dialect: Dialect,
   /** Also read the specs generation under a shared lock (a fenced run). */
   fenced = false,
-): Promise<{ stored: Map<string, bigint>; epoch: string | undefined; generation: string | undefined }> {
+  /** Also read the newest dead letter's id (healing: have other processes recorded letters?). */
+  letters = false,
+): Promise<{
+  stored: Map<string, bigint>;
+  epoch: string | undefined;
+  generation: string | undefined;
+  maxLetterId?: bigint;
+}> {
   const partitions = new Map<string, { topic: string; partition: number }>();
   for (const r of records) {
     const k = r.kafka;
@@ -52,15 +60,20 @@ export async function lockOffsets(
   }
   const stored = new Map<string, bigint>();
   if (partitions.size === 0) return { stored, epoch: undefined, generation: undefined };
-  const [rows = [], epochRows = [], genRows = []] = await tx.select([
+  const sets = await tx.select([
     lockOffsetsStatement(group, [...partitions.values()]),
     selectRetryEpochStatement(),
     ...(fenced ? [lockGenerationStatement("shared", dialect)] : []),
+    ...(letters ? [maxLetterIdStatement()] : []),
   ]);
+  const [rows = [], epochRows = []] = sets;
+  const genRows = (fenced ? sets[2] : undefined) ?? [];
+  const letterRows = letters ? sets[fenced ? 3 : 2] : undefined;
   for (const r of rows)
     stored.set(partitionKey(String(r.topic), Number(r.partition_id)), BigInt(String(r.next_offset)));
   const text = (v: unknown) => (v === undefined || v === null ? undefined : String(v));
-  return { stored, epoch: text(epochRows[0]?.value), generation: text(genRows[0]?.value) };
+  const out = { stored, epoch: text(epochRows[0]?.value), generation: text(genRows[0]?.value) };
+  return letterRows ? { ...out, maxLetterId: BigInt(String(letterRows[0]?.m ?? 0)) } : out;
 }
 
 /** The statement saving the rows' offsets in a transaction (raising them only), if there are rows. */

@@ -1,5 +1,5 @@
 import type { CompiledSpec } from "../compile/compile.js";
-import type { BatchDecision, MappedEvent } from "./decide.js";
+import type { BatchDecision } from "./decide.js";
 import type { Prepared } from "./prepare.js";
 
 /**
@@ -27,6 +27,8 @@ export interface TypeCounts {
   missingSkipped: number;
   /** Counting actions left out because their event was counted already (a redelivery). */
   alreadyCounted: number;
+  /** Waiting letters applied whole because their rows arrived (early events that healed). */
+  healed: number;
 }
 
 /** The outcomes counted per event type, in the order metrics and status show them. */
@@ -40,6 +42,7 @@ export const OUTCOMES = [
   "unmatchedKept",
   "missingSkipped",
   "alreadyCounted",
+  "healed",
 ] as const;
 
 function zero(): TypeCounts {
@@ -53,6 +56,7 @@ function zero(): TypeCounts {
     unmatchedKept: 0,
     missingSkipped: 0,
     alreadyCounted: 0,
+    healed: 0,
   };
 }
 
@@ -62,7 +66,7 @@ function zero(): TypeCounts {
  */
 export function batchOutcomes(
   prepared: readonly Prepared[],
-  events: readonly MappedEvent[],
+  letters: readonly Prepared[],
   decision: BatchDecision,
   label: (eventType: string | undefined) => string,
 ): Map<string, TypeCounts> {
@@ -81,16 +85,23 @@ export function batchOutcomes(
     else if (p.kind === "dead") of(p.eventType).deadLettered++;
     else if (p.kind === "filtered") of(p.eventType).filtered++;
   }
-  events.forEach((ev, i) => {
+  decision.order.forEach((ev, i) => {
     const r = decision.results[i]!;
     const c = of(ev.eventType);
+    if (decision.healed?.[i]) {
+      // A letter applied again: healed when nothing of it waits any more (counted once it was kept).
+      if (r.rejected) c.deadLettered++;
+      else if (!r.keep) c.healed++;
+      if (!r.rejected && r.alreadyCounted) c.alreadyCounted += r.alreadyCounted;
+      return;
+    }
     if (r.rejected) c.deadLettered++;
     else if (r.stale.length > 0) c.stale++;
     else c.applied++;
     if (!r.rejected && r.keep) c.unmatchedKept++;
     if (!r.rejected && r.skippedMissing) c.missingSkipped += r.skippedMissing;
     if (!r.rejected && r.alreadyCounted) c.alreadyCounted += r.alreadyCounted;
-    const p = prepared[ev.index];
+    const p = ev.index < prepared.length ? prepared[ev.index] : letters[ev.index - prepared.length];
     if (p?.kind === "event" && p.filteredActions > 0) c.filteredActions += p.filteredActions;
   });
   return out;
@@ -154,6 +165,8 @@ export class Stats {
   missingSkipped = 0;
   /** Counting actions left out because their event was counted already (a redelivery). */
   alreadyCounted = 0;
+  /** Waiting letters applied because their rows arrived. */
+  healed = 0;
   /** Dead letters a retry applied (and removed). */
   lettersResolved = 0;
   batches = 0;
@@ -223,6 +236,7 @@ export class Stats {
       this.unmatchedKept += c.unmatchedKept;
       this.missingSkipped += c.missingSkipped;
       this.alreadyCounted += c.alreadyCounted;
+      this.healed += c.healed;
     }
     for (const r of decision.results) this.unmatched += r.unmatched.length;
     for (const { op, tombOnly } of decision.ops) {
@@ -258,6 +272,7 @@ export class Stats {
       unmatched_kept: this.unmatchedKept,
       missing_skipped: this.missingSkipped,
       ...(this.alreadyCounted > 0 ? { already_counted: this.alreadyCounted } : {}),
+      ...(this.healed > 0 ? { healed: this.healed } : {}),
       ...(this.lettersResolved > 0 ? { letters_resolved: this.lettersResolved } : {}),
       batches: this.batches,
       batches_planned_ahead: this.plannedAhead,

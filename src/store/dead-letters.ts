@@ -155,6 +155,27 @@ export function selectLettersToRetryStatement(
   };
 }
 
+/** The columns a letter is applied again from: its record, and where it came from. */
+const RECORD_COLUMNS = "id, source, position, payload, record_key, partition_id, seq";
+
+/** Waiting letters (kind unmatched, retriable) after `afterId`, in id order: RECORD_COLUMNS. */
+export function selectWaitingLettersStatement(afterId: string, limit: number): Statement {
+  return {
+    sql: `SELECT ${RECORD_COLUMNS} FROM ${quoteId(DEAD_LETTERS)} WHERE kind = 'unmatched' AND retriable = 1 AND id > ? ORDER BY id LIMIT ${Math.floor(limit)}`,
+    params: [afterId],
+  };
+}
+
+/** The waiting letters at these places (`[source, position]`) that still wait: RECORD_COLUMNS. */
+export function selectWaitingLettersToHealStatement(
+  places: readonly (readonly [string, string])[],
+): Statement {
+  return {
+    sql: `SELECT ${RECORD_COLUMNS} FROM ${quoteId(DEAD_LETTERS)} WHERE (source, position) IN (${places.map(() => "(?,?)").join(",")}) AND kind = 'unmatched' AND retriable = 1`,
+    params: places.flat(),
+  };
+}
+
 /** Matching letters counted by kind, event type, reason and whether they can be retried: `kind, event_type, reason, retriable, n`. */
 export function countLettersStatement(f: LetterFilter): Statement {
   const w = letterWhere(f);

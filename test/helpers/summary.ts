@@ -8,6 +8,8 @@ export interface Summary {
   skipped: number;
   dead_lettered: number;
   unmatched: number;
+  /** Waiting letters applied when their rows came (absent when none). */
+  healed?: number;
   batches: number;
   batches_planned_ahead: number;
   retries: number;

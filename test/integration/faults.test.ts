@@ -471,8 +471,10 @@ describe("planning the next batch while the current one is written (lookahead)",
       at(pick("review.helpful_voted"), "2025-03-05T10:00:00Z", { helpful_count: 7 }),
     ];
     await replayBothWays(stream, ["--projections", dir], async (a, db) => {
-      expect(a.batches_planned_ahead).toBe(stream.length - 1);
-      expect(a).toMatchObject({ read: 5, applied: 5, unmatched: 1, stale: 0, dead_lettered: 0 });
+      // The re-create heals the vote that waited (the batch before kept it): planned in its
+      // transaction, where it reads the letter.
+      expect(a.batches_planned_ahead).toBe(stream.length - 2);
+      expect(a).toMatchObject({ read: 5, applied: 5, unmatched: 1, stale: 0, dead_lettered: 0, healed: 1 });
       expect(await db.rows("SELECT review_id, helpful_count FROM reviews")).toEqual([
         { review_id: id, helpful_count: 7 },
       ]);

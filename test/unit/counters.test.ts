@@ -105,10 +105,18 @@ describe("combine: counters and marks in the reference interpreter", () => {
     expect(row(ref, "B")).toMatchObject({ points: 15 });
   });
 
-  it("an update before its row waits (unmatched) and counts nothing; a count out of range rejects the event", () => {
+  it("an update before its row waits (unmatched), counts once when the row arrives (healed); out of range rejects", () => {
     const ref = new Reference(compiled());
-    expect(ref.apply(ev("points.earned", "C", "02", { points: 3 })).kind).toBe("unmatched");
+    expect(ref.apply(ev("points.earned", "C", "02", { points: 3 }, 500)).kind).toBe("unmatched");
+    expect(ref.letters()).toHaveLength(1);
     ref.apply(ev("account.opened", "C", "01", { points: 1 }));
+    expect(row(ref, "C")).toMatchObject({ points: 4 });
+    expect(ref.letters()).toEqual([]);
+    expect(ref.summary().healed).toBe(1);
+    // The same event again (a redelivery at another position) is counted already.
+    ref.apply(ev("points.earned", "C", "02", { points: 3 }, 500));
+    expect(row(ref, "C")).toMatchObject({ points: 4 });
+    ref.apply(ev("points.earned", "C", "03", { points: -3 }));
     expect(row(ref, "C")).toMatchObject({ points: 1 });
     ref.apply(ev("points.earned", "C", "03", { small: 100 }));
     const out = ref.apply(ev("points.earned", "C", "04", { points: 1, small: 100 }));

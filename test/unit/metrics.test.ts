@@ -74,7 +74,7 @@ describe("event type labels come from the specs only", () => {
     records.push({ value: "not json", position: "line 20001", source: "made-up.jsonl" });
     const stats = new Stats();
     const prepared = records.map((r, i) => prepareRecord(compiled, r, i % 2 === 0));
-    const none = { ops: [], results: [] };
+    const none = { ops: [], results: [], order: [] };
     stats.countBatch(prepared, batchOutcomes(prepared, [], none, typeLabel(compiled)), none, 1);
     expect([...stats.byEventType.keys()].sort()).toEqual(["(undecodable)", "(unknown)"]);
     expect(stats.byEventType.get("(unknown)")).toMatchObject({ skipped: 10_000, deadLettered: 10_000 });
@@ -110,6 +110,29 @@ describe("/metrics on prom-client", () => {
     expect(m.get("projector_batch_duration_seconds_sum")).toBeCloseTo(90.265, 9);
     // The summaries' quantile series are gone: histogram_quantile() over the buckets replaces them.
     expect([...m.keys()].some((k) => k.includes("quantile"))).toBe(false);
+  });
+
+  it("counts healed letters per event type apart from the events (projector_letters_healed_total)", async () => {
+    const stats = new Stats();
+    const counts = {
+      applied: 2,
+      stale: 0,
+      skipped: 0,
+      deadLettered: 0,
+      filtered: 0,
+      filteredActions: 0,
+      unmatchedKept: 1,
+      missingSkipped: 0,
+      alreadyCounted: 0,
+      healed: 3,
+    };
+    stats.countBatch([], new Map([["order.shipped", counts]]), { ops: [], results: [], order: [] }, 1);
+    const m = samples(await prometheusText(stats, [], true));
+    expect(m.get('projector_letters_healed_total{event_type="order.shipped"}')).toBe(3);
+    expect(m.get('projector_events_total{event_type="order.shipped",outcome="applied"}')).toBe(2);
+    expect(m.get('projector_events_total{event_type="order.shipped",outcome="unmatched_kept"}')).toBe(1);
+    expect([...m.keys()].some((k) => k.includes('outcome="healed"'))).toBe(false);
+    expect(stats.summary()).toMatchObject({ healed: 3 });
   });
 
   it("adds Node's process and runtime metrics, and says 1 for a refused run", async () => {

@@ -110,14 +110,23 @@ describe("the reference interpreter", () => {
     expect(rows(ref, "p")).toHaveLength(3);
   });
 
-  it("a child row before its parent waits as an unmatched letter; the parent's replace then owns the set", () => {
+  it("a child row before its parent waits as an unmatched letter, and heals right after the parent's create", () => {
     const ref = new Reference(compiled);
     expect(ref.apply(ev("c.added", "A", "01", { cid: "c1" })).kind).toBe("unmatched");
-    ref.apply(ev("p.created", "A", "02", { items: [{ cid: "c2", qty: 1 }] }));
-    expect(rows(ref, "c")).toEqual([{ id: "A", cid: "c2", qty: 1 }]);
     expect(ref.letters().map((l) => [l.kind, l.reason])).toEqual([
       ["unmatched", expect.stringContaining("no p row id")],
     ]);
+    ref.apply(ev("p.created", "A", "02", { items: [{ cid: "c2", qty: 1 }] }));
+    // Applied after the create's replace: as if it had come after it.
+    expect(rows(ref, "c")).toEqual([
+      { id: "A", cid: "c2", qty: 1 },
+      { id: "A", cid: "c1", qty: null },
+    ]);
+    expect(ref.letters()).toEqual([]);
+    expect(ref.summary().healed).toBe(1);
+    // The parent's next replace owns the set again.
+    ref.apply(ev("p.created", "A", "03", { items: [{ cid: "c3", qty: 2 }] }));
+    expect(rows(ref, "c")).toEqual([{ id: "A", cid: "c3", qty: 2 }]);
   });
 
   it("a delete cascades two levels down and leaves a tombstone an older create cannot pass", () => {

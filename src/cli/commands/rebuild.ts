@@ -67,7 +67,7 @@ function printDone(done: RebuildDone, opts: RebuildOptions): void {
   }
   process.stdout.write(
     `${[
-      `rebuilt ${done.rebuilt.join(", ")}: ${done.events} events read, ${done.applied} applied, ${done.dead_lettered} dead-lettered, in ${done.seconds} s`,
+      `rebuilt ${done.rebuilt.join(", ")}: ${done.events} events read, ${done.applied} applied, ${done.dead_lettered} dead-lettered${done.healed ? ` (${done.healed} early events healed when their rows came)` : ""}, in ${done.seconds} s`,
       opts.dropOld
         ? "the old tables were dropped (--drop-old)"
         : `the old tables are kept as ${done.old_tables.join(", ")} until --drop-old or the next rebuild; to swap them back: ${done.swap_back}`,

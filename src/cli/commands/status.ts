@@ -69,7 +69,7 @@ export async function statusCommand(
       );
     }
     out.push(
-      `dead letters: ${deadLetters ?? "no table yet (run projector migrate)"} failed, ${unmatchedLetters ?? 0} unmatched updates kept (projector dead-letters list)`,
+      `dead letters: ${deadLetters ?? "no table yet (run projector migrate)"} failed, ${unmatchedLetters ?? 0} waiting for their rows (unmatched, healed when the row arrives; projector dead-letters list)`,
       ...letterReasons.map(
         (r) =>
           `  ${String(r.letters).padStart(7)}  ${forTerminal(r.kind).padEnd(9)} ${forTerminal(r.event_type ?? "(undecodable)").padEnd(28)} ${forTerminal(r.reason.replace(/\s+/g, " ").slice(0, 160))}`,
@@ -90,6 +90,10 @@ export async function statusCommand(
         Object.values(byType).some((c) => (c.already_counted ?? 0) > 0),
       )
         ? ["already_counted"]
+        : []),
+      // Shown once a waiting letter healed (its row arrived).
+      ...(Object.values(counters).some((byType) => Object.values(byType).some((c) => (c.healed ?? 0) > 0))
+        ? ["healed"]
         : []),
     ];
     for (const [scope, byType] of Object.entries(counters)) {

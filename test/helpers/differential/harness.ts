@@ -130,13 +130,21 @@ export function difference(expected: Outcome, actual: Outcome, label = "actual")
 export interface ReplayConfig {
   readonly batchSize: number;
   readonly lookahead: boolean;
+  /**
+   * A new executor (a restart) every this many records: each reads the letters waiting for rows
+   * from the database when it starts, as a restarted `run` does.
+   */
+  readonly restartEvery?: number;
 }
 
-/** Batch sizes 1, 2, 7 and 1000, each with and without lookahead. */
-export const REPLAY_CONFIGS: readonly ReplayConfig[] = [1, 2, 7, 1000].flatMap((batchSize) => [
-  { batchSize, lookahead: true },
-  { batchSize, lookahead: false },
-]);
+/** Batch sizes 1, 2, 7 and 1000, each with and without lookahead; and batches of 3, restarted every 7 records. */
+export const REPLAY_CONFIGS: readonly ReplayConfig[] = [
+  ...[1, 2, 7, 1000].flatMap((batchSize) => [
+    { batchSize, lookahead: true },
+    { batchSize, lookahead: false },
+  ]),
+  { batchSize: 3, lookahead: true, restartEvery: 7 },
+];
 
 /**
  * A database the differential tests replay into, through the runtime of `replay` in this process
@@ -183,17 +191,21 @@ export class DiffDatabase {
     // Every refusal the database could make is decided before the statements (the planner rejects
     // the event): a batch MySQL refuses is a planner bug, even when splitting it recovers.
     const refused: string[] = [];
-    const executor = new Executor(compiled, this.sink!, {
-      stats: new Stats(),
-      lookahead: config.lookahead,
-      maxRetries: 3,
-      onRefused: (e, events) => refused.push(`a batch of ${events} events: ${e.message}`),
-    });
     const all = records(lines);
-    async function* batches() {
-      for (let i = 0; i < all.length; i += config.batchSize) yield all.slice(i, i + config.batchSize);
+    const every = config.restartEvery ?? Math.max(all.length, 1);
+    for (let from = 0; from < all.length; from += every) {
+      const executor = new Executor(compiled, this.sink!, {
+        stats: new Stats(),
+        lookahead: config.lookahead,
+        maxRetries: 3,
+        onRefused: (e, events) => refused.push(`a batch of ${events} events: ${e.message}`),
+      });
+      const part = all.slice(from, from + every);
+      async function* batches() {
+        for (let i = 0; i < part.length; i += config.batchSize) yield part.slice(i, i + config.batchSize);
+      }
+      await drain(executor, batches(), new AbortController().signal);
     }
-    await drain(executor, batches(), new AbortController().signal);
     if (refused.length > 0)
       throw new Error(`MySQL refused ${refused.length} batch(es) the planner made:\n${refused.join("\n")}`);
   }
