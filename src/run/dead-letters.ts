@@ -116,5 +116,5 @@ export function deadLetterStatements(
 
 /** The reason of an event kept for its unmatched updates. */
 export function unmatchedReason(keep: readonly string[]): string {
-  return `unmatched: ${keep.join("; ")} (kept: projector dead-letters retry applies it once the row exists)`;
+  return `unmatched: ${keep.join("; ")} (kept: applied when the row arrives; projector dead-letters retry applies it too)`;
 }

@@ -461,10 +461,16 @@ export function waitKeys(ops: readonly MappedOp[]): string[] {
 }
 
 /** The rows (`table|key`) an event's actions may create: where its letters' waits are looked up. */
-export function creatableKeys(ops: readonly MappedOp[], into: Set<string>): void {
+export function creatableKeys(
+  ops: readonly MappedOp[],
+  into: Set<string>,
+  /** Only the rows of tables this says letters wait on. */
+  waitedOn: (table: string) => boolean = () => true,
+): void {
   for (const op of ops) {
     const a = op.action;
     const t = a.table;
+    if (!waitedOn(t.name)) continue;
     const f = factsOf(a);
     if (a.mode === "upsert" || a.mode === "append")
       into.add(`${t.name}|${keyString(pick(op.values, f.key))}`);

@@ -4,7 +4,7 @@ import { backoffDelay, pause } from "../core/backoff.js";
 import { DatabaseError } from "../core/database-error.js";
 import { log } from "../core/log.js";
 import type { SourceRecord } from "../core/source-record.js";
-import { deleteLettersByIdStatement } from "../store/dead-letters.js";
+import { type DeadLetter, deleteLettersByIdStatement } from "../store/dead-letters.js";
 import { bumpRetryEpochStatement } from "../store/meta.js";
 import { lockAllOffsetsStatement } from "../store/offsets.js";
 import { type BatchPlan, Planner } from "./batch-plan.js";
@@ -265,6 +265,7 @@ export class Executor {
       // With healing, a letter decided more than once (kept, then healed) takes its last result.
       const last = new Set<string>();
       const decided: Prepared[] = [];
+      const kept: DeadLetter[] = [];
       for (let i = order.length - 1; i >= 0; i--) {
         const r = results[i];
         const p = at(order[i]!.index);
@@ -276,10 +277,12 @@ export class Executor {
           last.add(id);
         }
         if (again) decided.push(p);
-        if (r.rejected) letters.push(letterFor(p.record, r.rejected, p.eventId, p.eventType));
+        if (r.rejected) kept.push(letterFor(p.record, r.rejected, p.eventId, p.eventType));
         else if (r.keep)
-          letters.push(letterFor(p.record, unmatchedReason(r.keep), p.eventId, p.eventType, "unmatched"));
+          kept.push(letterFor(p.record, unmatchedReason(r.keep), p.eventId, p.eventType, "unmatched"));
       }
+      // In the order the events were decided.
+      for (let i = kept.length - 1; i >= 0; i--) letters.push(kept[i]!);
       // A retried or healed record that got no letter again is done with: its letter goes.
       const lettered = new Set(letters.map((l) => `${l.source}\u0000${l.position}`));
       const resolved = [...live, ...decided].flatMap((p) => {

@@ -66,6 +66,10 @@ const PAGE = 500;
 export class WaitIndex {
   private readonly letters = new Map<string, Waiting>();
   private readonly byKey = new Map<string, Set<string>>();
+  /** Waits per table (`table` of `table|key`): a batch looks only at rows of these tables. */
+  private readonly byTable = new Map<string, number>();
+  /** Whether a letter waits on a row of `table`. */
+  readonly waitedOn = (table: string): boolean => this.byTable.has(table);
   /** The highest letter id read from the table. */
   maxId = 0n;
   /** Moves whenever the index changes: a plan made ahead on an older index is made again. */
@@ -100,6 +104,8 @@ export class WaitIndex {
       const s = this.byKey.get(k);
       if (s) s.add(place.id);
       else this.byKey.set(k, new Set([place.id]));
+      const t = tableOf(k);
+      this.byTable.set(t, (this.byTable.get(t) ?? 0) + 1);
     }
     this.version++;
   }
@@ -112,6 +118,10 @@ export class WaitIndex {
       const s = this.byKey.get(k);
       s?.delete(id);
       if (s?.size === 0) this.byKey.delete(k);
+      const t = tableOf(k);
+      const n = (this.byTable.get(t) ?? 1) - 1;
+      if (n > 0) this.byTable.set(t, n);
+      else this.byTable.delete(t);
     }
     this.version++;
   }
@@ -120,6 +130,7 @@ export class WaitIndex {
     if (this.letters.size > 0) this.version++;
     this.letters.clear();
     this.byKey.clear();
+    this.byTable.clear();
     this.maxId = 0n;
   }
 
@@ -172,7 +183,7 @@ export class WaitIndex {
     const r = this.recent;
     if (!r || r.from !== version || r.to !== this.version) return false;
     const creatable = new Set<string>();
-    for (const ev of events) creatableKeys(ev.ops, creatable);
+    for (const ev of events) creatableKeys(ev.ops, creatable, this.waitedOn);
     for (const [id, s] of r.settled) {
       if (fetched.has(id)) return false;
       if (s.keys?.some((k) => creatable.has(k))) return false;
@@ -293,7 +304,7 @@ export async function fetchHealable(
   };
   if (index.size === 0) return out;
   const creatable = new Set<string>();
-  for (const ev of events) creatableKeys(ev.ops, creatable);
+  for (const ev of events) creatableKeys(ev.ops, creatable, index.waitedOn);
   const asked = new Set<string>();
   for (;;) {
     const ids = [...index.waitingOn(creatable)].filter((id) => !asked.has(id));
@@ -321,10 +332,15 @@ export async function fetchHealable(
         out.prepared.push(p);
         out.events.push(ev);
         out.byId.set(placeOfRow(r).id, ev);
-        creatableKeys(p.ops, creatable);
+        creatableKeys(p.ops, creatable, index.waitedOn);
       }
     }
   }
+}
+
+/** The table of a wait key (`table|key`). */
+function tableOf(key: string): string {
+  return key.slice(0, key.indexOf("|"));
 }
 
 function positionOf(id: string): string {

@@ -27,7 +27,10 @@ describe("counters through Kafka", () => {
     const streamFile = join(dir, "stream.jsonl");
     writeFileSync(setupFile, `${setup.join("\n")}\n`);
     writeFileSync(streamFile, `${stream.join("\n")}\n`);
-    const { db, ctx, env } = await scope.kafka(3);
+    const k = await scope.kafka(3);
+    const { db, ctx } = k;
+    // A SIGKILLed member holds its partitions for the session timeout: 6 s, not 30.
+    const env = { ...k.env, KAFKA_SESSION_TIMEOUT_MS: "6000" };
     const specs = ["--projections", SPECS];
     expect((await projector(["emit", setupFile], env)).status).toBe(0);
     const first = await projector(["run", "--until-caught-up", "--json", ...specs], env);

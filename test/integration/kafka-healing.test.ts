@@ -44,7 +44,10 @@ describe("early events that heal, through Kafka", () => {
     const streamFile = join(dir, "stream.jsonl");
     writeFileSync(setupFile, `${setup.join("\n")}\n`);
     writeFileSync(streamFile, `${stream.join("\n")}\n`);
-    const { db, ctx, env } = await scope.kafka(3);
+    const k = await scope.kafka(3);
+    const { db, ctx } = k;
+    // A SIGKILLed member holds its partitions for the session timeout: 6 s, not 30.
+    const env = { ...k.env, KAFKA_SESSION_TIMEOUT_MS: "6000" };
 
     // The counts first: nothing to count into, every event waits.
     expect((await projector(["emit", streamFile], env)).status).toBe(0);

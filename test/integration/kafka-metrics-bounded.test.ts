@@ -112,7 +112,7 @@ describe("reason classes counted in MySQL", () => {
     const migrated = await projector(["migrate"], { MYSQL_URL: db.url });
     expect(migrated.status, migrated.stderr).toBe(0);
     const reasons = [
-      "unmatched: orders: no row (kept: projector dead-letters retry applies it once the row exists)",
+      "unmatched: orders: no row (kept: applied when the row arrives; projector dead-letters retry applies it too)",
       "rejected by MySQL: Data too long for column 'x' at row 1",
       "orders: unique key (order_number) = ORD-1 already belongs to row 6774c15fe4f4a400000001a2",
       "Kafka tombstone: the record's value is null",

@@ -61,13 +61,13 @@ describe("replay of examples.jsonl into MariaDB", () => {
       {
         event_type: "promotion.rejected",
         reason:
-          'unmatched: update promotions: no row promotion_id = "65a1f0000000000000000502" (kept: projector dead-letters retry applies it once the row exists)',
+          'unmatched: update promotions: no row promotion_id = "65a1f0000000000000000502" (kept: applied when the row arrives; projector dead-letters retry applies it too)',
         attempts: 1,
       },
       {
         event_type: "promotion.cancelled",
         reason:
-          'unmatched: update promotions: no row promotion_id = "65a1f0000000000000000503" (kept: projector dead-letters retry applies it once the row exists)',
+          'unmatched: update promotions: no row promotion_id = "65a1f0000000000000000503" (kept: applied when the row arrives; projector dead-letters retry applies it too)',
         attempts: 1,
       },
     ]);

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from "kafkajs";
 import { log } from "../../core/log.js";
+import { UserError } from "../../core/user-error.js";
 
 export interface KafkaSettings {
   readonly brokers: string[];
@@ -10,6 +11,23 @@ export interface KafkaSettings {
   readonly partitions: number;
   /** Prepended to every topic name (env KAFKA_TOPIC_PREFIX): separate environments on one cluster. */
   readonly topicPrefix: string;
+  /**
+   * How long the group waits for a silent member before giving its partitions to the others (env
+   * KAFKA_SESSION_TIMEOUT_MS, 6000 to 300000, default 30000): a member killed without leaving
+   * holds its partitions that long.
+   */
+  readonly sessionTimeoutMs: number;
+}
+
+/** KAFKA_SESSION_TIMEOUT_MS: brokers refuse less than 6 s and more than 5 min by default. */
+function sessionTimeout(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === "") return 30_000;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 6_000 || n > 300_000)
+    throw new UserError(
+      `KAFKA_SESSION_TIMEOUT_MS must be a whole number of milliseconds from 6000 to 300000, got ${JSON.stringify(raw)}`,
+    );
+  return n;
 }
 
 /** Reads the Kafka settings from the environment (12-factor); flags override where given. */
@@ -23,6 +41,7 @@ export function kafkaSettings(flags: { brokers?: string; groupId?: string } = {}
     groupId: flags.groupId ?? process.env.KAFKA_GROUP_ID ?? "projector",
     partitions: Number(process.env.PROJECTOR_PARTITIONS ?? 6),
     topicPrefix: process.env.KAFKA_TOPIC_PREFIX ?? "",
+    sessionTimeoutMs: sessionTimeout(process.env.KAFKA_SESSION_TIMEOUT_MS),
   };
 }
 

@@ -95,8 +95,8 @@ export class KafkaSource {
   ) {
     this.consumer = kafka.consumer({
       groupId: settings.groupId,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout: settings.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3_000, Math.floor(settings.sessionTimeoutMs / 3)),
       // A fetch is handled whole (all its partitions concurrently, see run()): its size bounds memory.
       maxBytesPerPartition: 1 << 20,
       maxBytes: 4 << 20,
