@@ -81,6 +81,8 @@ export interface Healer {
   identity(ev: MappedEvent): string;
   /** After an event is decided: it waits now (kept), or no longer (applied whole, or rejected). */
   settle(ev: MappedEvent, result: EventResult, healing: boolean): void;
+  /** Whether any letter waits (stored, or kept earlier in the batch): else nothing is collected. */
+  active(): boolean;
 }
 
 const uniqueCache = new WeakMap<CompiledAction, KeySpec | null>();
@@ -385,11 +387,13 @@ export function decideBatch(
   const spec = specFacts(compiled);
   const order: MappedEvent[] = [];
   const healed: boolean[] = [];
-  const created: string[] | undefined = healer ? [] : undefined;
+  const collected: string[] = [];
   const decide = (ev: MappedEvent, healing: boolean): string[] => {
     const journal = ev.ops.some(mayReject);
     const mark = ops.length;
-    if (created) created.length = 0;
+    // The rows the event creates matter only while some letter waits.
+    const created = healer?.active() ? collected : undefined;
+    collected.length = 0;
     if (journal) {
       state.begin();
       facts.begin();
@@ -414,7 +418,7 @@ export function decideBatch(
     order.push(ev);
     healed.push(healing);
     healer.settle(ev, result, healing);
-    return [...created!];
+    return created && created.length > 0 ? [...created] : [];
   };
   // Depth first: a healed letter's own new rows heal theirs before the next letter; a letter is
   // healed at most once per event of the input (its cascade), and never by itself.

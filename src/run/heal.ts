@@ -254,6 +254,10 @@ export class BatchHealer implements Healer {
     return p;
   }
 
+  active(): boolean {
+    return this.index.size > 0 || this.changed.size > 0;
+  }
+
   identity(ev: MappedEvent): string {
     return this.placeOf(ev).id;
   }
