@@ -119,20 +119,30 @@ export class Reference {
   }
 
   private cascade(rows: readonly string[], done: Set<string>, healed: MappedOp[]): void {
-    if (rows.length === 0 || this.pending.size === 0) return;
-    const ids = new Set<string>();
-    for (const r of rows) for (const [id, w] of this.pending) if (w.keys.includes(r)) ids.add(id);
-    const waiting = [...ids]
-      .map((id) => this.pending.get(id)!)
-      .sort((a, b) => compareLetters(a.place, b.place));
-    for (const w of waiting) {
+    // Depth first, with a stack: a chain of letters may be as long as the stream.
+    const stack = [{ waiting: this.waitingOn(rows), next: 0 }];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const w = top.waiting[top.next++];
+      if (!w) {
+        stack.pop();
+        continue;
+      }
       if (done.has(w.place.id)) continue;
       done.add(w.place.id);
       const outcome = this.applyOnce(w.p, true);
       this.settle(w.p, w.place, outcome, true);
       healed.push(...outcome.ops);
-      this.cascade(this.created, done, healed);
+      if (this.created.length > 0) stack.push({ waiting: this.waitingOn(this.created), next: 0 });
     }
+  }
+
+  /** The letters waiting on any of these rows, in letter order. */
+  private waitingOn(rows: readonly string[]) {
+    if (rows.length === 0 || this.pending.size === 0) return [];
+    const ids = new Set<string>();
+    for (const r of rows) for (const [id, w] of this.pending) if (w.keys.includes(r)) ids.add(id);
+    return [...ids].map((id) => this.pending.get(id)!).sort((a, b) => compareLetters(a.place, b.place));
   }
 
   /** After an event: it waits now (kept as an unmatched letter), or no longer (healed, or failed). */

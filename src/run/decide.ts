@@ -421,13 +421,22 @@ export function decideBatch(
     return created && created.length > 0 ? [...created] : [];
   };
   // Depth first: a healed letter's own new rows heal theirs before the next letter; a letter is
-  // healed at most once per event of the input (its cascade), and never by itself.
+  // healed at most once per event of the input (its cascade), and never by itself. A stack, not
+  // recursion: a chain of letters each creating the next one's row is as long as the stream.
   const cascade = (rows: readonly string[], done: Set<string>) => {
     if (rows.length === 0) return;
-    for (const w of healer!.waitingOn(rows)) {
+    const stack = [{ waiting: healer!.waitingOn(rows), next: 0 }];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const w = top.waiting[top.next++];
+      if (!w) {
+        stack.pop();
+        continue;
+      }
       if (done.has(w.id)) continue;
       done.add(w.id);
-      cascade(decide(w.event, true), done);
+      const created = decide(w.event, true);
+      if (created.length > 0) stack.push({ waiting: healer!.waitingOn(created), next: 0 });
     }
   };
   for (const ev of events) {

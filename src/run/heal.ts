@@ -236,6 +236,8 @@ export class BatchHealer implements Healer {
   readonly settled = new Map<string, { place: LetterPlace; keys: readonly string[] | undefined }>();
   /** Identity per event (by its index), computed once. */
   private readonly places = new Map<number, LetterPlace>();
+  /** The letters `changed` says wait, by the rows they wait on (some may wait no more: checked). */
+  private readonly changedByKey = new Map<string, Set<string>>();
 
   constructor(
     private readonly index: WaitIndex,
@@ -270,9 +272,11 @@ export class BatchHealer implements Healer {
       const place = this.index.place(id);
       if (event && place) found.set(id, { place, event });
     }
-    const keys = new Set(created);
-    for (const [id, w] of this.changed)
-      if (w?.keys.some((k) => keys.has(k))) found.set(id, { place: w.place, event: w.ev });
+    for (const k of created)
+      for (const id of this.changedByKey.get(k) ?? []) {
+        const w = this.changed.get(id);
+        if (w?.keys.includes(k)) found.set(id, { place: w.place, event: w.ev });
+      }
     return [...found.entries()]
       .sort(([, a], [, b]) => compareLetters(a.place, b.place))
       .map(([id, w]) => ({ id, event: w.event }));
@@ -285,6 +289,11 @@ export class BatchHealer implements Healer {
     if (!waits && !healing) return;
     const keys = waits ? waitKeys(ev.ops) : undefined;
     this.changed.set(place.id, keys && keys.length > 0 ? { place, keys, ev } : null);
+    for (const k of keys ?? []) {
+      const ids = this.changedByKey.get(k);
+      if (ids) ids.add(place.id);
+      else this.changedByKey.set(k, new Set([place.id]));
+    }
     this.settled.set(place.id, { place, keys: keys && keys.length > 0 ? keys : undefined });
   }
 }
