@@ -6,6 +6,7 @@ import { projector } from "../helpers/kafka/processes.js";
 import { appliedCount } from "../helpers/kafka/progress.js";
 import { testScope } from "../helpers/kafka/scope.js";
 import { actual, carts, expectedItems, sorted, streams } from "../helpers/loyalty.js";
+import { freePort, httpGet, metricSamples } from "../helpers/metrics-http.js";
 import { summaryOf } from "../helpers/summary.js";
 import { WaitAborted, waitFor, withTimeout } from "../helpers/wait.js";
 
@@ -60,7 +61,8 @@ describe("early events that heal, through Kafka", () => {
 
     // Then the members and carts: a run heals as it creates them. Killed once mid-way.
     expect((await projector(["emit", setupFile], env)).status).toBe(0);
-    const p = scope.spawn(["run", "--batch-size", "5", ...SPECS], env);
+    const port = await freePort();
+    const p = scope.spawn(["run", "--batch-size", "5", "--metrics-port", String(port), ...SPECS], env);
     const target = stream.length + 20;
     await waitFor(
       `${target} records applied`,
@@ -70,6 +72,12 @@ describe("early events that heal, through Kafka", () => {
       },
       { timeoutMs: 90_000, intervalMs: 20 },
     );
+    // /metrics: what healed so far, and the letters that wait (read from MySQL every 10 s).
+    const samples = [...metricSamples((await httpGet(port, "/metrics")).body)];
+    const sum = (prefix: string, label = "") =>
+      samples.filter(([k]) => k.startsWith(prefix) && k.includes(label)).reduce((n, [, v]) => n + v, 0);
+    expect(sum("projector_letters_healed_total{")).toBeGreaterThan(0);
+    expect(sum("projector_dead_letters{", 'kind="unmatched"')).toBeGreaterThan(0);
     p.kill("SIGKILL");
     await p.done;
     const [left] = await db.rows<{ n: number }>("SELECT COUNT(*) n FROM projector_dead_letters");
