@@ -1,6 +1,27 @@
 // A loyalty stream (docs/cookbook/loyalty) with redeliveries, and the balances it must leave:
 // computed here from the events, not by the engine (kafka-counters, kafka-healing).
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { TestDb } from "./db.js";
+
+/** `streams()` written to `dir` as setup.jsonl and stream.jsonl, for `projector emit`. */
+export function streamFiles(
+  dir: string,
+  events: number,
+  seed: number,
+): ReturnType<typeof streams> & { setupFile: string; streamFile: string } {
+  const s = streams(events, seed);
+  const setupFile = join(dir, "setup.jsonl");
+  const streamFile = join(dir, "stream.jsonl");
+  writeFileSync(setupFile, `${s.setup.join("\n")}\n`);
+  writeFileSync(streamFile, `${s.stream.join("\n")}\n`);
+  return { ...s, setupFile, streamFile };
+}
+
+/** A test's Kafka env for runs it SIGKILLs: a dead member holds its partitions 6 s, not 30. */
+export function killableEnv(env: Record<string, string>): Record<string, string> {
+  return { ...env, KAFKA_SESSION_TIMEOUT_MS: "6000" };
+}
 
 const MEMBERS = 60;
 const CARTS = 30;

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { projector } from "../helpers/kafka/processes.js";
 import { appliedCount } from "../helpers/kafka/progress.js";
 import { testScope } from "../helpers/kafka/scope.js";
-import { actual, carts, expectedItems, sorted, streams } from "../helpers/loyalty.js";
+import { actual, carts, expectedItems, killableEnv, sorted, streamFiles } from "../helpers/loyalty.js";
 import { summaryOf } from "../helpers/summary.js";
 import { WaitAborted, waitFor, withTimeout } from "../helpers/wait.js";
 
@@ -22,15 +22,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("counters through Kafka", () => {
   it("redeliveries, SIGKILLed runs and a rebuild count each event once; aggregates follow", async () => {
-    const { setup, stream, expected } = streams(3000, 11);
-    const setupFile = join(dir, "setup.jsonl");
-    const streamFile = join(dir, "stream.jsonl");
-    writeFileSync(setupFile, `${setup.join("\n")}\n`);
-    writeFileSync(streamFile, `${stream.join("\n")}\n`);
+    const { stream, expected, setupFile, streamFile } = streamFiles(dir, 3000, 11);
     const k = await scope.kafka(3);
     const { db, ctx } = k;
-    // A SIGKILLed member holds its partitions for the session timeout: 6 s, not 30.
-    const env = { ...k.env, KAFKA_SESSION_TIMEOUT_MS: "6000" };
+    const env = killableEnv(k.env);
     const specs = ["--projections", SPECS];
     expect((await projector(["emit", setupFile], env)).status).toBe(0);
     const first = await projector(["run", "--until-caught-up", "--json", ...specs], env);

@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { projector } from "../helpers/kafka/processes.js";
 import { appliedCount } from "../helpers/kafka/progress.js";
 import { testScope } from "../helpers/kafka/scope.js";
-import { actual, carts, expectedItems, sorted, streams } from "../helpers/loyalty.js";
+import { actual, carts, expectedItems, killableEnv, sorted, streamFiles } from "../helpers/loyalty.js";
 import { freePort, httpGet, metricSamples } from "../helpers/metrics-http.js";
 import { summaryOf } from "../helpers/summary.js";
 import { WaitAborted, waitFor, withTimeout } from "../helpers/wait.js";
@@ -40,15 +40,10 @@ function outcome(s: StatusWithCounters, group: string, name: string): number {
 
 describe("early events that heal, through Kafka", () => {
   it("counts that came before their rows wait, then heal once when the rows arrive, across a SIGKILL", async () => {
-    const { setup, stream, expected } = streams(1500, 29);
-    const setupFile = join(dir, "setup.jsonl");
-    const streamFile = join(dir, "stream.jsonl");
-    writeFileSync(setupFile, `${setup.join("\n")}\n`);
-    writeFileSync(streamFile, `${stream.join("\n")}\n`);
+    const { stream, expected, setupFile, streamFile } = streamFiles(dir, 1500, 29);
     const k = await scope.kafka(3);
     const { db, ctx } = k;
-    // A SIGKILLed member holds its partitions for the session timeout: 6 s, not 30.
-    const env = { ...k.env, KAFKA_SESSION_TIMEOUT_MS: "6000" };
+    const env = killableEnv(k.env);
 
     // The counts first: nothing to count into, every event waits.
     expect((await projector(["emit", streamFile], env)).status).toBe(0);
