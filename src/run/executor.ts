@@ -243,12 +243,7 @@ export class Executor {
         planned !== undefined &&
         unapplied.length === prepared.length &&
         epoch === this.epoch &&
-        (this.waits === undefined ||
-          this.waits.holds(
-            planned.indexVersion,
-            [...planned.events, ...(planned.fetched?.values() ?? [])],
-            planned.fetched ?? new Map(),
-          ))
+        (this.waits === undefined || this.waits.holds(planned))
           ? planned
           : undefined;
       const plan = ahead ?? (await this.planner.inTransaction((q) => tx.select(q), unapplied));

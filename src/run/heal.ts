@@ -59,9 +59,10 @@ const PAGE = 500;
 
 /**
  * The letters waiting for rows, by the rows they wait on. Held in memory: a few strings per
- * waiting letter, nothing per event. Built from projector_dead_letters at start (`load`), changed
+ * waiting letter, nothing per event. Read from projector_dead_letters at start (`refresh`), changed
  * by the batches this process commits (`commit`), and read again from the table when another
- * process may have changed it (`refresh`: letters of another member of the group, or a retry).
+ * process may have changed it (`refresh` again: letters of another member of the group, or all
+ * of them after a retry, `clear`).
  */
 export class WaitIndex {
   private readonly letters = new Map<string, Waiting>();
@@ -77,10 +78,6 @@ export class WaitIndex {
 
   get size(): number {
     return this.letters.size;
-  }
-
-  has(id: string): boolean {
-    return this.letters.has(id);
   }
 
   /** Letters waiting on any of `keys`. */
@@ -174,16 +171,17 @@ export class WaitIndex {
    * moved only by the batch before (committed meanwhile), whose new letters wait on no row the
    * plan's events may create and whose healed letters the plan did not fetch.
    */
-  holds(
-    version: number | undefined,
-    events: readonly MappedEvent[],
-    fetched: ReadonlyMap<string, MappedEvent>,
-  ): boolean {
-    if (version === this.version) return true;
+  holds(plan: {
+    readonly indexVersion?: number | undefined;
+    readonly events: readonly MappedEvent[];
+    readonly fetched?: ReadonlyMap<string, MappedEvent>;
+  }): boolean {
+    if (plan.indexVersion === this.version) return true;
     const r = this.recent;
-    if (!r || r.from !== version || r.to !== this.version) return false;
+    if (!r || r.from !== plan.indexVersion || r.to !== this.version) return false;
+    const fetched = plan.fetched ?? new Map<string, MappedEvent>();
     const creatable = new Set<string>();
-    for (const ev of events) creatableKeys(ev.ops, creatable, this.waitedOn);
+    for (const ev of [...plan.events, ...fetched.values()]) creatableKeys(ev.ops, creatable, this.waitedOn);
     for (const [id, s] of r.settled) {
       if (fetched.has(id)) return false;
       if (s.keys?.some((k) => creatable.has(k))) return false;
@@ -227,17 +225,18 @@ export function letterRecord(r: Row): SourceRecord {
  * (its events kept, its letters healed) on top.
  */
 export class BatchHealer implements Healer {
-  /** Letters that wait as of this point of the batch (added by it), or that no longer do (null). */
-  private readonly changed = new Map<
+  /**
+   * Per letter the batch decided, its state as of this point of the batch: waiting on `keys`, or
+   * no longer (undefined); what the index takes when the batch commits.
+   */
+  readonly settled = new Map<
     string,
-    { place: LetterPlace; keys: readonly string[]; ev: MappedEvent } | null
+    { place: LetterPlace; keys: readonly string[] | undefined; ev: MappedEvent }
   >();
-  /** Per letter the batch decided, its last state: still waiting (keys), or not (undefined). */
-  readonly settled = new Map<string, { place: LetterPlace; keys: readonly string[] | undefined }>();
   /** Identity per event (by its index), computed once. */
   private readonly places = new Map<number, LetterPlace>();
-  /** The letters `changed` says wait, by the rows they wait on (some may wait no more: checked). */
-  private readonly changedByKey = new Map<string, Set<string>>();
+  /** The letters `settled` says wait, by the rows they wait on (some may wait no more: checked). */
+  private readonly waitersByKey = new Map<string, Set<string>>();
 
   constructor(
     private readonly index: WaitIndex,
@@ -257,7 +256,7 @@ export class BatchHealer implements Healer {
   }
 
   active(): boolean {
-    return this.index.size > 0 || this.changed.size > 0;
+    return this.index.size > 0 || this.settled.size > 0;
   }
 
   identity(ev: MappedEvent): string {
@@ -267,15 +266,15 @@ export class BatchHealer implements Healer {
   waitingOn(created: readonly string[]): { id: string; event: MappedEvent }[] {
     const found = new Map<string, { place: LetterPlace; event: MappedEvent }>();
     for (const id of this.index.waitingOn(created)) {
-      if (this.changed.has(id)) continue;
+      if (this.settled.has(id)) continue;
       const event = this.fetched.get(id);
       const place = this.index.place(id);
       if (event && place) found.set(id, { place, event });
     }
     for (const k of created)
-      for (const id of this.changedByKey.get(k) ?? []) {
-        const w = this.changed.get(id);
-        if (w?.keys.includes(k)) found.set(id, { place: w.place, event: w.ev });
+      for (const id of this.waitersByKey.get(k) ?? []) {
+        const w = this.settled.get(id);
+        if (w?.keys?.includes(k)) found.set(id, { place: w.place, event: w.ev });
       }
     return [...found.entries()]
       .sort(([, a], [, b]) => compareLetters(a.place, b.place))
@@ -287,14 +286,14 @@ export class BatchHealer implements Healer {
     const waits = !result.rejected && result.keep !== undefined;
     // An event of the stream that applied whole is no letter (a letter at its place stays as it is).
     if (!waits && !healing) return;
-    const keys = waits ? waitKeys(ev.ops) : undefined;
-    this.changed.set(place.id, keys && keys.length > 0 ? { place, keys, ev } : null);
-    for (const k of keys ?? []) {
-      const ids = this.changedByKey.get(k);
+    const found = waits ? waitKeys(ev.ops) : [];
+    const keys = found.length > 0 ? found : undefined;
+    this.settled.set(place.id, { place, keys, ev });
+    for (const k of found) {
+      const ids = this.waitersByKey.get(k);
       if (ids) ids.add(place.id);
-      else this.changedByKey.set(k, new Set([place.id]));
+      else this.waitersByKey.set(k, new Set([place.id]));
     }
-    this.settled.set(place.id, { place, keys: keys && keys.length > 0 ? keys : undefined });
   }
 }
 
