@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { compile } from "../../src/compile/compile.js";
 import { compareVersions, tableFingerprints } from "../../src/compile/fingerprint.js";
 import { Reference } from "../../src/reference/interpreter.js";
 import { decideBatch } from "../../src/run/decide.js";
@@ -7,7 +6,8 @@ import { buildStatements } from "../../src/run/group-statements.js";
 import { mappedEvents, prepareRecord } from "../../src/run/prepare.js";
 import { RowState } from "../../src/run/row-state.js";
 import { formatIssue } from "../../src/specs/issues.js";
-import { loadSpecTexts } from "../helpers/specs.js";
+import { recordMaker } from "../helpers/records.js";
+import { compileSpecText, loadSpecTexts } from "../helpers/specs.js";
 
 /** `aggregate:` columns: the reference's semantics, the statement, what validate says. */
 const yaml = `tables:
@@ -48,29 +48,11 @@ events:
       where: { cart_id: $.entity_id, sku: $.data.sku }
 `;
 
-function compiled(text = yaml) {
-  const { spec, issues } = loadSpecTexts([{ file: "a.yaml", text }]);
-  if (issues.length) throw new Error(issues.map((i) => i.message).join("\n"));
-  return compile(spec);
-}
+const compiled = (text = yaml) => compileSpecText(text, "a.yaml");
 
-let n = 0;
-function ev(type: string, entity: string, data: Record<string, unknown>) {
-  n++;
-  return {
-    value: Buffer.from(
-      JSON.stringify({
-        event_type: type,
-        event_id: `a-${n}`,
-        timestamp: "2025-01-01T00:00:00Z",
-        entity_id: entity,
-        data,
-      }),
-    ),
-    position: `line ${n}`,
-    source: "unit",
-  };
-}
+const record = recordMaker("a");
+const ev = (type: string, entity: string, data: Record<string, unknown>) =>
+  record({ type, entity, timestamp: "2025-01-01T00:00:00Z", data });
 
 describe("aggregate: columns in the reference interpreter", () => {
   it("follow every write of the children: replace, upsert, update, delete", () => {

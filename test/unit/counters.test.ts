@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { compile } from "../../src/compile/compile.js";
 import { describeAction } from "../../src/compile/statements.js";
 import { Reference } from "../../src/reference/interpreter.js";
 import { decideBatch } from "../../src/run/decide.js";
@@ -7,7 +6,8 @@ import { buildStatements } from "../../src/run/group-statements.js";
 import { mappedEvents, prepareRecord } from "../../src/run/prepare.js";
 import { RowState } from "../../src/run/row-state.js";
 import { formatIssue } from "../../src/specs/issues.js";
-import { loadSpecTexts } from "../helpers/specs.js";
+import { recordMaker } from "../helpers/records.js";
+import { compileSpecText, loadSpecTexts } from "../helpers/specs.js";
 
 /** `combine:` (counters and marks): the reference's semantics, what validate says, the SQL. */
 const yaml = `tables:
@@ -46,30 +46,12 @@ events:
         spent: { path: $.data.amount, combine: add }
 `;
 
-function compiled(text = yaml) {
-  const { spec, issues } = loadSpecTexts([{ file: "c.yaml", text }]);
-  if (issues.length) throw new Error(issues.map((i) => i.message).join("\n"));
-  return compile(spec);
-}
+const compiled = (text = yaml) => compileSpecText(text, "c.yaml");
 
-let n = 0;
+const record = recordMaker("e");
 /** A record; `id` repeats an event (a redelivery at another position). */
-function ev(type: string, entity: string, ts: string, data: Record<string, unknown>, id?: number) {
-  n++;
-  return {
-    value: Buffer.from(
-      JSON.stringify({
-        event_type: type,
-        event_id: `e-${id ?? n}`,
-        timestamp: `2025-01-01T00:00:${ts}Z`,
-        entity_id: entity,
-        data,
-      }),
-    ),
-    position: `line ${n}`,
-    source: "unit",
-  };
-}
+const ev = (type: string, entity: string, ts: string, data: Record<string, unknown>, id?: number) =>
+  record({ type, entity, timestamp: `2025-01-01T00:00:${ts}Z`, data, ...(id === undefined ? {} : { id }) });
 
 const row = (ref: Reference, key: string) => ref.row("accounts", [key]);
 
@@ -160,7 +142,7 @@ describe("combine: the SQL", () => {
     const p = prepareRecord(c, ev("points.spent", "E", "01", { points: 4, amount: "1.10" }), false);
     if (p.kind !== "event") throw new Error(p.kind);
     expect(p.ops[0]!.values.slice(0, 2)).toEqual([-4, "1.10"]);
-    expect(p.ops[0]!.countId).toBe(`points.spent\u0000e-${n}\u00000`);
+    expect(p.ops[0]!.countId).toBe(`points.spent\u0000e-${record.count}\u00000`);
   });
   it("a table that counts has a __counted table among the engine's", () => {
     expect(c.tableByName.get("accounts")!.counted).toBe("`accounts__counted`");

@@ -1,40 +1,22 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { compile } from "../../src/compile/compile.js";
 import { describeAction } from "../../src/compile/statements.js";
 import { Reference } from "../../src/reference/interpreter.js";
 import { decideBatch } from "../../src/run/decide.js";
 import { mappedEvents, prepareRecord } from "../../src/run/prepare.js";
 import { RowState } from "../../src/run/row-state.js";
 import { formatIssue } from "../../src/specs/issues.js";
-import { loadSpecTexts } from "../helpers/specs.js";
+import { recordMaker } from "../helpers/records.js";
+import { compileSpecText, loadSpecTexts } from "../helpers/specs.js";
 
 /** `guards:` (guard groups): the reference's semantics, the planner's, the SQL, what validate says. */
 const yaml = readFileSync("docs/cookbook/disputes/payments.yaml", "utf8");
 
-function compiled(text = yaml) {
-  const { spec, issues } = loadSpecTexts([{ file: "g.yaml", text }]);
-  if (issues.length) throw new Error(issues.map((i) => i.message).join("\n"));
-  return compile(spec);
-}
+const compiled = (text = yaml) => compileSpecText(text, "g.yaml");
 
-let n = 0;
-function ev(type: string, entity: string, day: number, data: Record<string, unknown> = {}) {
-  n++;
-  return {
-    value: Buffer.from(
-      JSON.stringify({
-        event_type: type,
-        event_id: `g-${n}`,
-        timestamp: `2025-06-0${day}T10:00:00Z`,
-        entity_id: entity,
-        data,
-      }),
-    ),
-    position: `line ${n}`,
-    source: "unit",
-  };
-}
+const record = recordMaker("g");
+const ev = (type: string, entity: string, day: number, data: Record<string, unknown> = {}) =>
+  record({ type, entity, timestamp: `2025-06-0${day}T10:00:00Z`, data });
 
 describe("guard groups in the reference interpreter", () => {
   it("each group is guarded by its own time: older in one, still written in another", () => {

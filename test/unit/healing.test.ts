@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { compile } from "../../src/compile/compile.js";
 import { Reference } from "../../src/reference/interpreter.js";
 import { decideBatch, waitKeys } from "../../src/run/decide.js";
 import { BatchHealer, compareLetters, letterPlace, WaitIndex } from "../../src/run/heal.js";
 import { mappedEvents, prepareRecord } from "../../src/run/prepare.js";
 import { RowState } from "../../src/run/row-state.js";
-import { loadSpecTexts } from "../helpers/specs.js";
+import { recordMaker } from "../helpers/records.js";
+import { compileSpecText } from "../helpers/specs.js";
 
 /** Early events that heal: the reference's order of healing, and the planner's, on one batch. */
 const yaml = `tables:
@@ -50,34 +50,15 @@ events:
       set: { label: $.data.label }
 `;
 
-function compiled() {
-  const { spec, issues } = loadSpecTexts([{ file: "h.yaml", text: yaml }]);
-  if (issues.length) throw new Error(issues.map((i) => i.message).join("\n"));
-  return compile(spec);
-}
+const compiled = () => compileSpecText(yaml, "h.yaml");
 
-let n = 0;
-function ev(type: string, entity: string, second: number, data: Record<string, unknown> = {}) {
-  n++;
-  return {
-    value: Buffer.from(
-      JSON.stringify({
-        event_type: type,
-        event_id: `h-${n}`,
-        timestamp: `2025-07-01T10:00:${String(second).padStart(2, "0")}Z`,
-        entity_id: entity,
-        data,
-      }),
-    ),
-    position: `line ${n}`,
-    line: n,
-    source: "unit.jsonl",
-  };
-}
+const record = recordMaker("h", "unit.jsonl", true);
+const ev = (type: string, entity: string, second: number, data: Record<string, unknown> = {}) =>
+  record({ type, entity, timestamp: `2025-07-01T10:00:${String(second).padStart(2, "0")}Z`, data });
 
 describe("early events that heal, in the reference interpreter", () => {
   it("heals the letters a new row waits on in letter order, each followed by what its rows heal", () => {
-    n = 0;
+    record.reset();
     const ref = new Reference(compiled());
     // Waiting: a label for a shelf (waits on the shelf), the shelf (waits on the shop), two notes.
     expect(ref.apply(ev("shelf.labelled", "S", 1, { shelf: "a", label: "tea" })).kind).toBe("unmatched");
@@ -109,7 +90,7 @@ describe("early events that heal, in the reference interpreter", () => {
   });
 
   it("a letter newer than the create that heals it applies after it, as if it had come then", () => {
-    n = 0;
+    record.reset();
     const ref = new Reference(compiled());
     // A note stamped later than the shop's create: healed right after it.
     ref.apply(ev("shop.noted", "S", 9, { note: "late note" }));
@@ -122,7 +103,7 @@ describe("early events that heal, in the reference interpreter", () => {
 
 describe("early events that heal, in the planner", () => {
   it("decides the healed letters right after the event that creates their row, as the reference applies them", () => {
-    n = 0;
+    record.reset();
     const c = compiled();
     const records = [
       ev("shelf.labelled", "S", 1, { shelf: "a", label: "tea" }),
