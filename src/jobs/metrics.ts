@@ -91,6 +91,33 @@ export function createMetrics(src: MetricsSources, opts: { processMetrics?: bool
   const [registry] = registers as [Registry];
   if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry });
   const { stats } = src;
+  // Per event type, outcomes counted apart from the events (actions left out, letters healed).
+  const byType: [
+    name: string,
+    help: string,
+    outcome: "filteredActions" | "alreadyCounted" | "healed" | "missingSkipped",
+  ][] = [
+    [
+      "projector_actions_filtered_total",
+      "Actions left out because the event did not meet their when.",
+      "filteredActions",
+    ],
+    [
+      "projector_actions_already_counted_total",
+      "Counting actions (combine: add/subtract) left out because their event was counted already: a redelivery.",
+      "alreadyCounted",
+    ],
+    [
+      "projector_letters_healed_total",
+      "Waiting letters (unmatched) applied because the row they waited on arrived: early events that healed.",
+      "healed",
+    ],
+    [
+      "projector_actions_missing_skipped_total",
+      "Actions left out because their row or parent row was not there (if_missing: skip).",
+      "missingSkipped",
+    ],
+  ];
   new Counter({
     name: "projector_events_total",
     help: "Events by event type and outcome (applied, stale, skipped, dead_lettered, filtered, unmatched_kept).",
@@ -100,53 +127,21 @@ export function createMetrics(src: MetricsSources, opts: { processMetrics?: bool
       this.reset();
       for (const [type, c] of sortedEntries(stats.byEventType))
         for (const k of OUTCOMES)
-          if (k !== "filteredActions" && k !== "missingSkipped" && k !== "alreadyCounted" && k !== "healed")
+          if (!byType.some(([, , outcome]) => outcome === k))
             this.inc({ event_type: type, outcome: OUTCOME_NAMES[k] }, c[k]);
     },
   });
-  new Counter({
-    name: "projector_actions_filtered_total",
-    help: "Actions left out because the event did not meet their when.",
-    labelNames: ["event_type"],
-    registers,
-    collect() {
-      this.reset();
-      for (const [type, c] of sortedEntries(stats.byEventType))
-        this.inc({ event_type: type }, c.filteredActions);
-    },
-  });
-  new Counter({
-    name: "projector_actions_already_counted_total",
-    help: "Counting actions (combine: add/subtract) left out because their event was counted already: a redelivery.",
-    labelNames: ["event_type"],
-    registers,
-    collect() {
-      this.reset();
-      for (const [type, c] of sortedEntries(stats.byEventType))
-        this.inc({ event_type: type }, c.alreadyCounted);
-    },
-  });
-  new Counter({
-    name: "projector_letters_healed_total",
-    help: "Waiting letters (unmatched) applied because the row they waited on arrived: early events that healed.",
-    labelNames: ["event_type"],
-    registers,
-    collect() {
-      this.reset();
-      for (const [type, c] of sortedEntries(stats.byEventType)) this.inc({ event_type: type }, c.healed);
-    },
-  });
-  new Counter({
-    name: "projector_actions_missing_skipped_total",
-    help: "Actions left out because their row or parent row was not there (if_missing: skip).",
-    labelNames: ["event_type"],
-    registers,
-    collect() {
-      this.reset();
-      for (const [type, c] of sortedEntries(stats.byEventType))
-        this.inc({ event_type: type }, c.missingSkipped);
-    },
-  });
+  for (const [name, help, outcome] of byType)
+    new Counter({
+      name,
+      help,
+      labelNames: ["event_type"],
+      registers,
+      collect() {
+        this.reset();
+        for (const [type, c] of sortedEntries(stats.byEventType)) this.inc({ event_type: type }, c[outcome]);
+      },
+    });
   new Counter({
     name: "projector_events_read_total",
     help: "Events read from the source.",
