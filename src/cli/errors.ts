@@ -47,3 +47,15 @@ export function bytesOption(flag: string, raw: string | undefined, min: number):
     );
   return n;
 }
+
+/** A flag that takes one of `choices`; anything else is a user error listing them. */
+export function choiceOption<T extends string>(
+  flag: string,
+  raw: string | undefined,
+  choices: readonly T[],
+): T {
+  const found = choices.find((c) => c === raw);
+  if (found === undefined)
+    throw new UserError(`${flag} must be one of ${choices.join(", ")}, got ${JSON.stringify(String(raw))}`);
+  return found;
+}

@@ -119,6 +119,11 @@ program
     "--allow-spec-drift",
     "write tables whose rows follow older specs than those on disk instead of refusing (projector rebuild fills them in)",
   )
+  .option(
+    "--defer-indexes <when>",
+    "build the secondary indexes of empty tables once after the load instead of row by row: auto (a file of 32 MiB or more), always, never",
+    "auto",
+  )
   .option("--json", "print the summary as JSON")
   .action(
     action((input: string, o: { projections: string } & Parameters<typeof replayCommand>[2]) =>

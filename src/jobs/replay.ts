@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import type { CompiledSpec } from "../compile/compile.js";
 import { log } from "../core/log.js";
 import type { SourceRecord } from "../core/source-record.js";
@@ -6,6 +7,7 @@ import { ExecutorStopped } from "../run/executor.js";
 import { drain } from "../run/pipeline.js";
 import { Stats } from "../run/stats.js";
 import { batchBytes, jsonlBatches } from "../source/jsonl.js";
+import { type DeferIndexes, type DeferredIndexes, deferIndexes } from "./bulk-load.js";
 import { openSink } from "./database.js";
 import { jobExecutor, startUp, stopOnSignals } from "./job.js";
 
@@ -20,8 +22,28 @@ export interface ReplayJob {
   readonly deadLetterUnknown: boolean;
   readonly lookahead: boolean;
   readonly allowSpecDrift: boolean;
+  /**
+   * Build the empty tables' secondary indexes after the load (bulk-load.ts): `auto` when the input
+   * is a file of at least BULK_LOAD_BYTES (default auto).
+   */
+  readonly deferIndexes?: DeferIndexes;
   /** After each batch (progress on a terminal). */
   readonly afterBatch?: (stats: Stats) => void;
+}
+
+/** Under `--defer-indexes auto`, a file this large is a backlog (about 45,000 events of the catalog's). */
+export const BULK_LOAD_BYTES = 32 * 1024 * 1024;
+
+/** Whether replaying `input` defers the empty tables' indexes under `mode`. */
+function bulkLoad(input: string, mode: DeferIndexes): boolean {
+  if (mode === "never") return false;
+  if (mode === "always") return true;
+  if (input === "-") return false;
+  try {
+    return statSync(input).size >= BULK_LOAD_BYTES;
+  } catch {
+    return false; // reading it says why
+  }
 }
 
 /**
@@ -46,8 +68,14 @@ export async function replay(compiled: CompiledSpec, job: ReplayJob): Promise<St
   );
   let batches: AsyncGenerator<SourceRecord[]> | undefined;
   let atEnd = false;
+  let deferred: DeferredIndexes | undefined;
   try {
     await startUp(sink, compiled, { command: "projector replay", allowDrift: job.allowSpecDrift });
+    if (bulkLoad(job.input, job.deferIndexes ?? "auto"))
+      deferred = await deferIndexes(
+        sink,
+        compiled.tables.map((t) => ({ name: t.name, spec: t.spec })),
+      );
     const source = jsonlBatches(job.input, {
       batchSize: job.batchSize,
       lingerMs: job.lingerMs,
@@ -56,6 +84,8 @@ export async function replay(compiled: CompiledSpec, job: ReplayJob): Promise<St
     });
     batches = source;
     ({ atEnd } = await drain(executor, source, stopping.signal, () => job.afterBatch?.(stats)));
+    // Stopped or not, what was loaded gets its indexes (a failure here leaves them to the next start).
+    if (deferred) stats.indexesBuilt = await deferred.build();
   } catch (e) {
     // A signal stops the replay between batches (or while a batch is retried): nothing half-written.
     if (e instanceof ExecutorStopped && stopping.signal.aborted)

@@ -175,6 +175,8 @@ export class Stats {
   retries = 0;
   /** The warnings MySQL raised for the writes (the sink's count, as of the last batch). */
   serverWarnings = 0;
+  /** A bulk load's secondary indexes, built after its rows (jobs/bulk-load.ts): how many, in how long. */
+  indexesBuilt: { built: number; seconds: number } | undefined;
   readonly rowsByTable = new Map<string, number>();
   readonly byEventType = new Map<string, TypeCounts>();
   /** Time (ms) to decide, write and commit each batch. */
@@ -278,6 +280,7 @@ export class Stats {
       batches_planned_ahead: this.plannedAhead,
       retries: this.retries,
       mysql_warnings: this.serverWarnings,
+      ...(this.indexesBuilt ? { indexes_built_after_load: this.indexesBuilt } : {}),
       seconds: Number(s.toFixed(3)),
       events_per_second: Math.round(this.read / Math.max(s, 1e-9)),
       rows_per_second: Math.round(this.rows / Math.max(s, 1e-9)),

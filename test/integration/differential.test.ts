@@ -348,7 +348,7 @@ describe("same stream, same tables (differential)", () => {
     for (const s of settled) if (s.status === "rejected") throw s.reason;
     for (const [i, d] of dbs.entries()) {
       const c = REPLAY_CONFIGS[i]!;
-      const label = `replay --batch-size ${c.batchSize}${c.lookahead ? "" : " --no-lookahead"}${c.restartEvery ? `, restarted every ${c.restartEvery} records` : ""}`;
+      const label = `replay --batch-size ${c.batchSize}${c.lookahead ? "" : " --no-lookahead"}${c.restartEvery ? `, restarted every ${c.restartEvery} records` : ""}${c.deferIndexes ? ", indexes built after the load" : ""}`;
       const diff = difference(expected, await d.outcome(compiled), label);
       if (diff)
         throw new Error(

@@ -1,7 +1,8 @@
+import { DEFER_INDEXES } from "../../jobs/bulk-load.js";
 import { mysqlUrl } from "../../jobs/database.js";
 import { loadCompiled } from "../../jobs/load-specs.js";
 import { replay } from "../../jobs/replay.js";
-import { bytesOption, intOption } from "../errors.js";
+import { bytesOption, choiceOption, intOption } from "../errors.js";
 import { printSummary } from "../summary.js";
 
 export interface ReplayOptions {
@@ -16,6 +17,7 @@ export interface ReplayOptions {
   json?: boolean;
   /** Write tables whose rows follow older specs (no refusal). */
   allowSpecDrift?: boolean;
+  deferIndexes: string;
 }
 
 /** `projector replay <file|->`: the runtime of `run`, fed from JSONL instead of Kafka. */
@@ -25,6 +27,7 @@ export async function replayCommand(dir: string, input: string, opts: ReplayOpti
   const lingerMs = intOption("--linger-ms", opts.lingerMs, 0);
   const maxRecordBytes = bytesOption("--max-record-bytes", opts.maxRecordBytes, 1024);
   const maxRetries = intOption("--max-retries", opts.maxRetries, 0);
+  const deferIndexes = choiceOption("--defer-indexes", opts.deferIndexes, DEFER_INDEXES);
   const tty = process.stderr.isTTY;
   let lastProgress = 0;
   const stats = await replay(compiled, {
@@ -37,6 +40,7 @@ export async function replayCommand(dir: string, input: string, opts: ReplayOpti
     deadLetterUnknown: opts.deadLetterUnknown ?? false,
     lookahead: opts.lookahead !== false,
     allowSpecDrift: opts.allowSpecDrift ?? false,
+    deferIndexes,
     afterBatch: (s) => {
       if (!tty || performance.now() - lastProgress <= 500) return;
       lastProgress = performance.now();

@@ -80,6 +80,8 @@ export function specYaml(s: SmallSpec): string {
   if (s.pair) uniques.push("[a, b]");
   if (uniques.length > 0) lines.push(`    unique: [${uniques.join(", ")}]`);
   if (s.groups) lines.push("    guards: { gt: [doc, flag] }");
+  // Secondary indexes: projector never looks rows up by these (a bulk load builds them at its end).
+  lines.push("    indexes: [[name, amount], [created]]");
   if (s.guard === "ts") lines.push("    stamp: { ts: $.timestamp }");
   if (s.guard === "ver") lines.push("    stamp: { ver: $.data.version }");
   lines.push("    columns:", `      id: { type: "${key}" }`);
@@ -114,6 +116,8 @@ export function specYaml(s: SmallSpec): string {
       "    parent: { table: p, columns: [id] }",
       "    primary_key: [id, cid]",
       ...(s.childUnique ? ["    unique: [[sku]]"] : []),
+      // The first on the parent key stays through a bulk load (the replace's DELETE uses it).
+      "    indexes: [[id, qty], [sku, qty]]",
       "    columns:",
       `      id: { type: "${key}" }`,
       "      cid: { type: varchar(4) }",
@@ -144,6 +148,7 @@ export function specYaml(s: SmallSpec): string {
       ...(s.log === "child"
         ? ["    parent: { table: p, columns: [id] }", "    primary_key: [id, event_id]"]
         : ["    primary_key: [event_id]"]),
+      "    indexes: [[id], [note]]",
       "    columns:",
       "      event_id: { type: char(36) }",
       `      id: { type: "${key}" }`,
