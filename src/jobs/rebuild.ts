@@ -41,6 +41,7 @@ import {
   selectOffsetsStatement,
 } from "../store/offsets.js";
 import { saveRebuildStatement } from "../store/rebuilds.js";
+import { buildIndexes, deferIndexes } from "./bulk-load.js";
 import { ensureSchema, openSink } from "./database.js";
 import { applyInPieces, jobExecutor, stopOnSignals } from "./job.js";
 import { kafkaUserError } from "./kafka-errors.js";
@@ -173,6 +174,17 @@ export async function rebuild(
       await sink.query(del.sql, [...del.params]);
     } else log.info("resuming the rebuild from its own offsets", { rebuild: plan.name, group });
     for (const ddl of plan.ddl) await sink.query(ddl);
+    // The shadows are loaded from the start of history: their secondary indexes are built once,
+    // before the fence (bulk-load.ts); a resumed rebuild builds those its first attempt dropped.
+    const shadows = plan.tables.map((t) => ({
+      name: `${t}${SHADOW_SUFFIX}`,
+      spec: plan.compiled.tableByName.get(t)!.spec,
+    }));
+    if (start.kind === "fresh") await deferIndexes(sink, shadows);
+    const buildShadowIndexes = async () => {
+      const built = await buildIndexes(sink, shadows);
+      if (built.built > 0) stats.indexesBuilt = built;
+    };
     await progress.save("building", null);
 
     const stats = new Stats();
@@ -216,6 +228,7 @@ export async function rebuild(
         }
       }
       if (!atEnd) throw new UserError("rebuild stopped by a signal: run it again to start over", 2);
+      await buildShadowIndexes();
       await fence(db, fenced, async () => undefined);
     } else {
       const kafka = createKafka(settings);
@@ -256,6 +269,7 @@ export async function rebuild(
         apply,
         stopping.signal,
       );
+      await buildShadowIndexes();
       await fence(db, fenced, async (liveNow) => {
         const targets = topicOffsets(liveNow, topics);
         await r.readTo(targets, apply, stopping.signal);

@@ -84,3 +84,14 @@ export async function serverDialect(): Promise<"mariadb" | "mysql"> {
 export async function serverKeyCollation(): Promise<string> {
   return (await serverDialect()) === "mysql" ? "utf8mb4_0900_bin" : "utf8mb4_nopad_bin";
 }
+
+/** The index columns of the database's tables (all but the engine's, or `tables`), one line each, sorted. */
+export async function indexesOf(db: TestDb, tables?: readonly string[]): Promise<string[]> {
+  const rows = await db.rows<{ t: string; i: string; c: string; s: number; u: number }>(
+    "SELECT TABLE_NAME t, INDEX_NAME i, COLUMN_NAME c, SEQ_IN_INDEX s, NON_UNIQUE u FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME NOT LIKE 'projector\\_%'",
+  );
+  return rows
+    .filter((r) => tables === undefined || tables.includes(r.t))
+    .map((r) => `${r.t}.${r.i}(${r.s}:${r.c}) unique=${Number(r.u) === 0}`)
+    .sort();
+}

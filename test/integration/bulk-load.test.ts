@@ -4,19 +4,11 @@ import { compile } from "../../src/compile/compile.js";
 import { deferIndexes } from "../../src/jobs/bulk-load.js";
 import { MysqlSink } from "../../src/sink/mysql-sink.js";
 import { cli, EXAMPLES } from "../helpers/cli.js";
-import { createTestDb, type TestDb } from "../helpers/db.js";
+import { createTestDb, indexesOf as indexes, type TestDb } from "../helpers/db.js";
 import { loadSpecDirOrThrow } from "../helpers/specs.js";
 
 const catalog = compile(loadSpecDirOrThrow("projections"));
 const deferrable = catalog.tables.reduce((n, t) => n + deferrableIndexes(t.spec).length, 0);
-
-/** The database's index columns of the user's tables, one line each, sorted. */
-async function indexes(db: TestDb): Promise<string[]> {
-  const rows = await db.rows<{ t: string; i: string; c: string; s: number; u: number }>(
-    "SELECT TABLE_NAME t, INDEX_NAME i, COLUMN_NAME c, SEQ_IN_INDEX s, NON_UNIQUE u FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME NOT LIKE 'projector\\_%'",
-  );
-  return rows.map((r) => `${r.t}.${r.i}(${r.s}:${r.c}) unique=${Number(r.u) === 0}`).sort();
-}
 
 function replay(db: TestDb, ...args: string[]): Record<string, unknown> {
   const r = cli(["replay", EXAMPLES, "--json", ...args], { MYSQL_URL: db.url });

@@ -1,7 +1,7 @@
 import { rmSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
-import { createTestDb, type TestDb } from "../helpers/db.js";
+import { createTestDb, indexesOf, type TestDb } from "../helpers/db.js";
 import { projector } from "../helpers/kafka/processes.js";
 import { testScope } from "../helpers/kafka/scope.js";
 import { checksums, editedSpecs, PHONE_EDITS } from "../helpers/letters.js";
@@ -75,6 +75,9 @@ describe("projector rebuild killed at random moments", () => {
     expect(done.status, `${seen.join("\n")}\n${done.stderr.slice(-3000)}`).toBe(0);
     expect((await swapState(db)).phone).toBe(true);
     expect(await checksums(db), seen.join("\n")).toEqual(await checksums(await ref));
+    // Built at the end by the attempt that finished, whichever attempt dropped them.
+    const pair = ["orders", "order_items"];
+    expect(await indexesOf(db, pair)).toEqual(await indexesOf(await ref, pair));
     // The live group goes on with the new specs and finds nothing left to do.
     const after = await projector(["run", "--until-caught-up", "--json", "--projections", specs], env);
     expect(after.status, after.stderr.slice(-2000)).toBe(0);
@@ -106,6 +109,9 @@ describe("projector rebuild killed at random moments", () => {
       dead_lettered: 0,
     });
     expect(await checksums(db)).toEqual(await checksums(await ref));
+    expect(await indexesOf(db, ["orders", "order_items"])).toEqual(
+      await indexesOf(await ref, ["orders", "order_items"]),
+    );
     // The old tables are kept, and the printed statement swaps them back.
     const back = JSON.parse(r.stdout.trim()).swap_back as string;
     expect(back).toMatch(/^RENAME TABLE /);

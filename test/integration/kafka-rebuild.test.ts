@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import mysql from "mysql2/promise";
 import { afterAll, describe, expect, it } from "vitest";
-import { serverOptions, type TestDb } from "../helpers/db.js";
+import { indexesOf, serverOptions, type TestDb } from "../helpers/db.js";
 import { projector } from "../helpers/kafka/processes.js";
 import { appliedCount } from "../helpers/kafka/progress.js";
 import { testScope } from "../helpers/kafka/scope.js";
@@ -192,6 +192,8 @@ describe("projector rebuild while a live run consumes and events keep arriving",
             );
 
       expect(await checksums(db)).toEqual(await checksums(await ref));
+      // The shadows' secondary indexes, deferred while they were loaded, were built before the swap.
+      expect(await indexesOf(db, c.rebuilt)).toEqual(await indexesOf(await ref, c.rebuilt));
       const after = JSON.parse((await projector(["status", "--json", "--projections", specs], env)).stdout);
       expect(after.needs_rebuild).toEqual([]);
       expect(after.rebuilds.map((r: { phase: string; tables: string[] }) => [r.phase, r.tables])).toEqual([
