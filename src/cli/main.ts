@@ -169,6 +169,11 @@ program
     "--allow-spec-drift",
     "write tables whose rows follow older specs than those on disk instead of refusing (projector rebuild fills them in)",
   )
+  .option(
+    "--defer-indexes <when>",
+    "into empty tables, build their secondary indexes once caught up instead of row by row: auto (50,000 events or more behind at start), always, never",
+    "auto",
+  )
   .option("--json", "print the summary as JSON when the run ends")
   .action(
     action((o: { projections: string } & Parameters<typeof runCommand>[1]) => runCommand(o.projections, o)),

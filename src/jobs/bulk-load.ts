@@ -20,6 +20,11 @@ import type { KeySpec, TableSpec } from "../specs/types.js";
 export type DeferIndexes = "auto" | "always" | "never";
 export const DEFER_INDEXES: readonly DeferIndexes[] = ["auto", "always", "never"];
 
+/** Under `auto`, a file this large is a backlog (about 45,000 events of the catalog's). */
+export const BULK_LOAD_BYTES = 32 * 1024 * 1024;
+/** Under `auto`, so many events not applied yet when `run` starts are a backlog. */
+export const BULK_LOAD_EVENTS = 50_000;
+
 /** A table as the load writes it: its physical name (a shadow's) and its spec. */
 export interface LoadTable {
   readonly name: string;

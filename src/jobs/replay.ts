@@ -7,7 +7,7 @@ import { ExecutorStopped } from "../run/executor.js";
 import { drain } from "../run/pipeline.js";
 import { Stats } from "../run/stats.js";
 import { batchBytes, jsonlBatches } from "../source/jsonl.js";
-import { type DeferIndexes, type DeferredIndexes, deferIndexes } from "./bulk-load.js";
+import { BULK_LOAD_BYTES, type DeferIndexes, type DeferredIndexes, deferIndexes } from "./bulk-load.js";
 import { openSink } from "./database.js";
 import { jobExecutor, startUp, stopOnSignals } from "./job.js";
 
@@ -30,9 +30,6 @@ export interface ReplayJob {
   /** After each batch (progress on a terminal). */
   readonly afterBatch?: (stats: Stats) => void;
 }
-
-/** Under `--defer-indexes auto`, a file this large is a backlog (about 45,000 events of the catalog's). */
-export const BULK_LOAD_BYTES = 32 * 1024 * 1024;
 
 /** Whether replaying `input` defers the empty tables' indexes under `mode`. */
 function bulkLoad(input: string, mode: DeferIndexes): boolean {

@@ -12,6 +12,7 @@ import { MysqlSink } from "../sink/mysql-sink.js";
 import { createKafka, kafkaSettings } from "../source/kafka/config.js";
 import { KafkaSource } from "../source/kafka/consumer.js";
 import { lagEvents, lagSeconds } from "../source/kafka/lag.js";
+import { BULK_LOAD_EVENTS, type DeferIndexes, type DeferredIndexes, deferIndexes } from "./bulk-load.js";
 import { connectError } from "./database.js";
 import { PURGE_SCOPE, RETRY_SCOPE } from "./dead-letters.js";
 import { jobExecutor, startUp, stopOnSignals } from "./job.js";
@@ -35,6 +36,11 @@ export interface RunJob {
   readonly lookahead: boolean;
   /** Write tables whose rows follow older specs (no refusal). */
   readonly allowSpecDrift: boolean;
+  /**
+   * Build the empty tables' secondary indexes once caught up (bulk-load.ts): `auto` when at least
+   * BULK_LOAD_EVENTS are not applied yet as the run starts (default auto).
+   */
+  readonly deferIndexes?: DeferIndexes;
 }
 
 /** The exit code of a run stopped because a rebuild swapped tables in: its supervisor restarts it with the specs on disk. */
@@ -78,6 +84,25 @@ export async function run(compiled: CompiledSpec, opts: RunJob): Promise<{ code:
     "the batch (unavailable, or a table, column or grant missing)",
     ", offsets do not move",
   );
+  // A backlog into empty tables: their secondary indexes are built once caught up (or as the run
+  // ends), instead of row by row.
+  const deferMode = opts.deferIndexes ?? "auto";
+  let deferDecided = false;
+  let deferred: DeferredIndexes | undefined;
+  let building: Promise<void> | undefined;
+  const buildDeferred = (): Promise<void> => {
+    if (deferred && !building)
+      building = deferred.build().then(
+        (built) => {
+          stats.indexesBuilt = built;
+        },
+        (e: unknown) =>
+          log.warn("building the deferred indexes failed: the next run, replay or migrate adds them", {
+            error: String(e),
+          }),
+      );
+    return building ?? Promise.resolve();
+  };
   const kafka = createKafka(settings);
   const projector = new KafkaSource(kafka, settings, {
     topics: compiled.topics.map((t) => settings.topicPrefix + t),
@@ -88,6 +113,16 @@ export async function run(compiled: CompiledSpec, opts: RunJob): Promise<{ code:
     untilCaughtUp: opts.untilCaughtUp,
     batchSize,
     maxRecordBytes,
+    beforeConsuming: async (backlog) => {
+      if (deferDecided) return; // a start retried
+      deferDecided = true;
+      if (deferMode === "never" || (deferMode === "auto" && backlog < BULK_LOAD_EVENTS)) return;
+      deferred = await deferIndexes(
+        sink,
+        compiled.tables.map((t) => ({ name: t.name, spec: t.spec })),
+      );
+    },
+    onCaughtUp: () => void buildDeferred(),
   });
   // The dead letters' gauges: read from MySQL every 10 s while the metrics are served (retries and
   // purges run in other processes; the table is where they meet).
@@ -212,6 +247,7 @@ export async function run(compiled: CompiledSpec, opts: RunJob): Promise<{ code:
     }
     // After a signal too: its stop() resolves this once the consumer has left the group.
     await projector.finished;
+    await buildDeferred(); // stopped before catching up: what was loaded gets its indexes
     controller.abort(); // a stop of the consumer's own (caught up, or a fatal crash) ends the executor's retries too
   } catch (e) {
     if (!(e instanceof ExecutorStopped)) throw e;

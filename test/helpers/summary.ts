@@ -14,6 +14,8 @@ export interface Summary {
   batches_planned_ahead: number;
   retries: number;
   mysql_warnings: number;
+  /** Secondary indexes built after a bulk load (absent when none was deferred). */
+  indexes_built_after_load?: { built: number; seconds: number };
   rows_by_table: Record<string, number>;
 }
 

@@ -1,7 +1,8 @@
+import { DEFER_INDEXES } from "../../jobs/bulk-load.js";
 import { mysqlUrl } from "../../jobs/database.js";
 import { loadCompiled } from "../../jobs/load-specs.js";
 import { run } from "../../jobs/run.js";
-import { bytesOption, intOption } from "../errors.js";
+import { bytesOption, choiceOption, intOption } from "../errors.js";
 import { printSummary } from "../summary.js";
 
 export interface RunOptions {
@@ -20,6 +21,7 @@ export interface RunOptions {
   json?: boolean;
   /** Write tables whose rows follow older specs (no refusal). */
   allowSpecDrift?: boolean;
+  deferIndexes: string;
 }
 
 /** `projector run`: consume Kafka and project into MySQL until stopped, or until caught up. */
@@ -28,6 +30,7 @@ export async function runCommand(dir: string, opts: RunOptions): Promise<number>
   const maxRecordBytes = bytesOption("--max-record-bytes", opts.maxRecordBytes, 1024);
   const metricsPort =
     opts.metricsPort === undefined ? undefined : intOption("--metrics-port", opts.metricsPort, 0, 65535);
+  const deferIndexes = choiceOption("--defer-indexes", opts.deferIndexes, DEFER_INDEXES);
   const compiled = loadCompiled(dir);
   const { code, stats } = await run(compiled, {
     mysqlUrl: mysqlUrl(opts.mysqlUrl),
@@ -42,6 +45,7 @@ export async function runCommand(dir: string, opts: RunOptions): Promise<number>
     deadLetterUnknown: opts.deadLetterUnknown ?? false,
     lookahead: opts.lookahead !== false,
     allowSpecDrift: opts.allowSpecDrift ?? false,
+    deferIndexes,
   });
   if (opts.untilCaughtUp || opts.json) printSummary(stats.summary(), opts.json ?? false);
   return code;

@@ -5,11 +5,11 @@ import { partitionKey, type SourceRecord } from "../../core/source-record.js";
 import type { KafkaSettings } from "./config.js";
 import { KafkaCommits } from "./kafka-commits.js";
 
-import { assignedLags, caughtUp, type PartitionLag } from "./lag.js";
+import { assignedLags, caughtUp, lagEvents, type PartitionLag } from "./lag.js";
 import { MysqlPositions, type OffsetsReader } from "./mysql-positions.js";
 import { Partitions } from "./partitions.js";
 import { kafkaRecord } from "./record.js";
-import { ensureTopics } from "./topics.js";
+import { ensureTopics, watermarks } from "./topics.js";
 import { TIMEOUT, within } from "./within.js";
 
 /** Without a broker response for this long, the run reports not-ready (fetches poll every 0.5 s, heartbeats every 3 s). */
@@ -43,6 +43,13 @@ export interface KafkaSourceOptions {
   readonly batchSize: number;
   /** A record larger than this is handed on as its head and its size (it is dead-lettered). */
   readonly maxRecordBytes: number;
+  /**
+   * Before the first fetch: told the backlog, the records of the topics not applied yet (from
+   * MySQL's offsets, or each partition's earliest offset without).
+   */
+  readonly beforeConsuming?: (backlog: number) => Promise<void>;
+  /** The first time every assigned partition is applied to its end. */
+  readonly onCaughtUp?: () => void;
 }
 
 /**
@@ -61,6 +68,8 @@ export class KafkaSource {
    * fetch still queueing, a retry) sees it and stops.
    */
   private generation = 0;
+  /** Whether onCaughtUp was told. */
+  private wasCaughtUp = false;
   /** Commits of queued records not yet done. */
   private readonly inFlight = new Set<Promise<void>>();
   /** Transactions failed in a row: the backoff before reading again grows with it. */
@@ -157,6 +166,8 @@ export class KafkaSource {
       // A full reprocess: forget what this group applied; the tables converge to the same rows.
       await this.options.offsets.forget();
     }
+    if (this.options.beforeConsuming) await this.options.beforeConsuming(await this.backlog());
+    if (this.stopping) return;
     const c = this.consumer;
     if (!this.wired) this.wire();
     if (this.stopping) return this.stopLate();
@@ -452,11 +463,25 @@ export class KafkaSource {
     return kafkaRecord(topic, partition, m, this.options.maxRecordBytes);
   }
 
+  /** Records of every partition of the topics not applied yet: MySQL's offsets against the high watermarks. */
+  private async backlog(): Promise<number> {
+    const stored = await this.options.offsets.all();
+    let n = 0;
+    for (const topic of this.topics)
+      for (const w of await watermarks(this.admin, topic))
+        n += lagEvents({ ...w, topic, next: stored.get(partitionKey(topic, w.partition)) ?? null });
+    return n;
+  }
+
   /** Lag per assigned partition from the broker's watermarks and MySQL's offsets; ends an --until-caught-up run. */
   private async checkLag(): Promise<void> {
     if (!this.joined || this.stopping) return;
     const lags = await assignedLags(this.admin, this.partitions, this.options.offsets);
     this.lags = lags;
+    if (!this.wasCaughtUp && this.joined && caughtUp(lags)) {
+      this.wasCaughtUp = true;
+      this.options.onCaughtUp?.();
+    }
     if (this.options.untilCaughtUp && this.joined && caughtUp(lags)) {
       log.info("caught up", { partitions: lags.length });
       await this.stop();
