@@ -3,9 +3,11 @@ import { deferrableIndexes } from "../../src/compile/bulk-load.js";
 import { compile } from "../../src/compile/compile.js";
 import { deferIndexes } from "../../src/jobs/bulk-load.js";
 import { MysqlSink } from "../../src/sink/mysql-sink.js";
-import { cli, EXAMPLES } from "../helpers/cli.js";
+import { cli, cliAsync, EXAMPLES } from "../helpers/cli.js";
 import { createTestDb, indexesOf as indexes, type TestDb } from "../helpers/db.js";
 import { loadSpecDirOrThrow } from "../helpers/specs.js";
+import { streamFile } from "../helpers/streams.js";
+import { waitFor } from "../helpers/wait.js";
 
 const catalog = compile(loadSpecDirOrThrow("projections"));
 const deferrable = catalog.tables.reduce((n, t) => n + deferrableIndexes(t.spec).length, 0);
@@ -85,6 +87,30 @@ describe("replay into empty tables builds their secondary indexes after the load
       await db.drop();
     }
   });
+
+  it("a replay stopped by a signal builds them before it exits", async () => {
+    const file = await streamFile(30_000, 21);
+    const db = await createTestDb();
+    try {
+      const p = cliAsync(["replay", file, "--json", "--defer-indexes", "always", "--batch-size", "200"], {
+        MYSQL_URL: db.url,
+      });
+      // Stopped once some rows are in, well before the end.
+      await waitFor("rows loaded", async () => {
+        const [r] = await db.rows<{ n: number }>("SELECT COUNT(*) n FROM order_events");
+        return Number(r?.n) > 500;
+      });
+      p.kill("SIGTERM");
+      const r = await p.done;
+      expect(r.status, r.stderr).toBe(0);
+      const summary = JSON.parse(r.stdout);
+      expect(summary.read).toBeLessThan(30_044);
+      expect(summary.indexes_built_after_load).toMatchObject({ built: deferrable });
+      expect(await indexes(db)).toEqual(await indexes(bulk));
+    } finally {
+      await db.drop();
+    }
+  }, 120_000);
 
   it("refuses a --defer-indexes it does not know", () => {
     const r = cli(["replay", EXAMPLES, "--defer-indexes", "sometimes"], {
