@@ -171,7 +171,7 @@ program
   )
   .option(
     "--defer-indexes <when>",
-    "into empty tables, build their secondary indexes once caught up instead of row by row: auto (50,000 events or more behind at start), always, never",
+    "into empty tables, build their secondary indexes once nearly caught up instead of row by row: auto (50,000 events or more behind at start), always, never",
     "auto",
   )
   .option("--json", "print the summary as JSON when the run ends")

@@ -43,3 +43,11 @@ export function tableIndexesStatement(tables: readonly string[]): Statement {
     params: [...tables],
   };
 }
+
+/**
+ * The session's wait for a table's metadata lock: the build's ALTER TABLE gives up after it rather
+ * than hold every write to the table behind it while a long query reads it (it is tried again).
+ */
+export function lockWaitTimeoutSql(seconds: number): string {
+  return `SET SESSION lock_wait_timeout = ${Math.max(1, Math.floor(seconds))}`;
+}

@@ -31,11 +31,23 @@ export interface LoadTable {
   readonly spec: TableSpec;
 }
 
-/** The indexes a load deferred: `build()` adds those still missing (idempotent). */
+/**
+ * Under `auto`, `run` builds the indexes it deferred once fewer events than this are left to apply
+ * (a busy topic is seldom at lag 0 on every partition at once).
+ */
+export const BULK_LOAD_NEARLY_CAUGHT_UP = 2_000;
+
+/** Whether a load of `backlog` events (undefined: a file of `bytes`) defers the indexes under `mode`. */
+export function isBulkLoad(mode: DeferIndexes, size: { events: number } | { bytes: number }): boolean {
+  if (mode !== "auto") return mode === "always";
+  return "events" in size ? size.events >= BULK_LOAD_EVENTS : size.bytes >= BULK_LOAD_BYTES;
+}
+
+/** The indexes a load deferred: `build()` adds those still missing (idempotent), on `sink` or another session. */
 export interface DeferredIndexes {
   readonly tables: readonly string[];
   readonly indexes: number;
-  build(): Promise<{ seconds: number; built: number }>;
+  build(on?: MysqlSink): Promise<{ seconds: number; built: number }>;
 }
 
 /**
@@ -63,7 +75,11 @@ export async function deferIndexes(
     tables: empty.map((t) => t.name),
     indexes,
   });
-  return { tables: empty.map((t) => t.name), indexes, build: () => buildIndexes(sink, empty) };
+  return {
+    tables: empty.map((t) => t.name),
+    indexes,
+    build: (on = sink) => buildIndexes(on, empty),
+  };
 }
 
 /** Adds the deferrable indexes of the tables that are missing, one ALTER TABLE per table. */

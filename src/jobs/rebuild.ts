@@ -181,9 +181,10 @@ export async function rebuild(
       spec: plan.compiled.tableByName.get(t)!.spec,
     }));
     if (start.kind === "fresh") await deferIndexes(sink, shadows);
-    const buildShadowIndexes = async () => {
+    const buildShadowIndexes = async (): Promise<number> => {
       const built = await buildIndexes(sink, shadows);
       if (built.built > 0) stats.indexesBuilt = built;
+      return built.built;
     };
     await progress.save("building", null);
 
@@ -262,14 +263,17 @@ export async function rebuild(
         await sink.transaction((tx) => tx.execute([st]));
       }
       const r = reader;
-      await catchUp(
-        r,
-        async () => topicOffsets(await live.all(), topics),
-        (behind) => progress.save("catching up", behind),
-        apply,
-        stopping.signal,
-      );
-      await buildShadowIndexes();
+      const catchUpLive = () =>
+        catchUp(
+          r,
+          async () => topicOffsets(await live.all(), topics),
+          (behind) => progress.save("catching up", behind),
+          apply,
+          stopping.signal,
+        );
+      await catchUpLive();
+      // What the live run wrote while the indexes were built is caught up before the fence, not in it.
+      if ((await buildShadowIndexes()) > 0) await catchUpLive();
       await fence(db, fenced, async (liveNow) => {
         const targets = topicOffsets(liveNow, topics);
         await r.readTo(targets, apply, stopping.signal);

@@ -7,7 +7,7 @@ import { ExecutorStopped } from "../run/executor.js";
 import { drain } from "../run/pipeline.js";
 import { Stats } from "../run/stats.js";
 import { batchBytes, jsonlBatches } from "../source/jsonl.js";
-import { BULK_LOAD_BYTES, type DeferIndexes, type DeferredIndexes, deferIndexes } from "./bulk-load.js";
+import { type DeferIndexes, type DeferredIndexes, deferIndexes, isBulkLoad } from "./bulk-load.js";
 import { openSink } from "./database.js";
 import { jobExecutor, startUp, stopOnSignals } from "./job.js";
 
@@ -31,13 +31,11 @@ export interface ReplayJob {
   readonly afterBatch?: (stats: Stats) => void;
 }
 
-/** Whether replaying `input` defers the empty tables' indexes under `mode`. */
+/** Whether replaying `input` defers the empty tables' indexes under `mode` (stdin: only `always`). */
 function bulkLoad(input: string, mode: DeferIndexes): boolean {
-  if (mode === "never") return false;
-  if (mode === "always") return true;
-  if (input === "-") return false;
+  if (input === "-") return mode === "always";
   try {
-    return statSync(input).size >= BULK_LOAD_BYTES;
+    return isBulkLoad(mode, { bytes: statSync(input).size });
   } catch {
     return false; // reading it says why
   }

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { lockWaitTimeoutSql } from "../compile/bulk-load.js";
 import type { CompiledSpec } from "../compile/compile.js";
 import { backoffDelay } from "../core/backoff.js";
 import { log } from "../core/log.js";
@@ -12,7 +13,13 @@ import { MysqlSink } from "../sink/mysql-sink.js";
 import { createKafka, kafkaSettings } from "../source/kafka/config.js";
 import { KafkaSource } from "../source/kafka/consumer.js";
 import { lagEvents, lagSeconds } from "../source/kafka/lag.js";
-import { BULK_LOAD_EVENTS, type DeferIndexes, type DeferredIndexes, deferIndexes } from "./bulk-load.js";
+import {
+  BULK_LOAD_NEARLY_CAUGHT_UP,
+  type DeferIndexes,
+  type DeferredIndexes,
+  deferIndexes,
+  isBulkLoad,
+} from "./bulk-load.js";
 import { connectError } from "./database.js";
 import { PURGE_SCOPE, RETRY_SCOPE } from "./dead-letters.js";
 import { jobExecutor, startUp, stopOnSignals } from "./job.js";
@@ -45,6 +52,10 @@ export interface RunJob {
 
 /** The exit code of a run stopped because a rebuild swapped tables in: its supervisor restarts it with the specs on disk. */
 export const EXIT_SPECS_CHANGED = 3;
+
+/** A deferred index build that failed is tried again after this long, its ALTER waiting this long for a table. */
+const BUILD_RETRY_MS = 60_000;
+const BUILD_LOCK_WAIT_S = 30;
 
 /** How often an idle run looks whether a rebuild swapped tables in. */
 const GENERATION_POLL_MS = 2_000;
@@ -84,24 +95,38 @@ export async function run(compiled: CompiledSpec, opts: RunJob): Promise<{ code:
     "the batch (unavailable, or a table, column or grant missing)",
     ", offsets do not move",
   );
-  // A backlog into empty tables: their secondary indexes are built once caught up (or as the run
-  // ends), instead of row by row.
+  // A backlog into empty tables: their secondary indexes are built once (nearly) caught up, or as
+  // the run ends, instead of row by row; on a session of their own, so that the batches' reads and
+  // the lag checks go on meanwhile. A build that fails (a long query holding a table) is tried again.
   const deferMode = opts.deferIndexes ?? "auto";
   let deferDecided = false;
   let deferred: DeferredIndexes | undefined;
   let building: Promise<void> | undefined;
-  const buildDeferred = (): Promise<void> => {
-    if (deferred && !building)
-      building = deferred.build().then(
-        (built) => {
-          stats.indexesBuilt = built;
-        },
-        (e: unknown) =>
-          log.warn("building the deferred indexes failed: the next run, replay or migrate adds them", {
-            error: String(e),
-          }),
-      );
-    return building ?? Promise.resolve();
+  let lastFailure = 0;
+  const buildDeferred = (final: boolean): Promise<void> => {
+    const pending = deferred;
+    if (building || !pending || (!final && Date.now() - lastFailure < BUILD_RETRY_MS))
+      return building ?? Promise.resolve();
+    building = (async () => {
+      const own = new MysqlSink(opts.mysqlUrl);
+      try {
+        if (!final) await own.query(lockWaitTimeoutSql(BUILD_LOCK_WAIT_S));
+        stats.indexesBuilt = await pending.build(own);
+        deferred = undefined;
+      } catch (e) {
+        lastFailure = Date.now();
+        log.warn(
+          final
+            ? "building the deferred indexes failed: the next run, replay or migrate adds them"
+            : "building the deferred indexes failed: trying again in a minute",
+          { error: String(e) },
+        );
+      } finally {
+        await own.close();
+        building = undefined;
+      }
+    })();
+    return building;
   };
   const kafka = createKafka(settings);
   const projector = new KafkaSource(kafka, settings, {
@@ -116,13 +141,15 @@ export async function run(compiled: CompiledSpec, opts: RunJob): Promise<{ code:
     beforeConsuming: async (backlog) => {
       if (deferDecided) return; // a start retried
       deferDecided = true;
-      if (deferMode === "never" || (deferMode === "auto" && backlog < BULK_LOAD_EVENTS)) return;
+      if (!isBulkLoad(deferMode, { events: backlog })) return;
       deferred = await deferIndexes(
         sink,
         compiled.tables.map((t) => ({ name: t.name, spec: t.spec })),
       );
     },
-    onCaughtUp: () => void buildDeferred(),
+    onLag: (behind, caughtUp) => {
+      if (caughtUp || behind < BULK_LOAD_NEARLY_CAUGHT_UP) void buildDeferred(false);
+    },
   });
   // The dead letters' gauges: read from MySQL every 10 s while the metrics are served (retries and
   // purges run in other processes; the table is where they meet).
@@ -247,7 +274,9 @@ export async function run(compiled: CompiledSpec, opts: RunJob): Promise<{ code:
     }
     // After a signal too: its stop() resolves this once the consumer has left the group.
     await projector.finished;
-    await buildDeferred(); // stopped before catching up: what was loaded gets its indexes
+    // Stopped before catching up (or a build in flight failed): what was loaded gets its indexes.
+    await buildDeferred(true);
+    if (deferred) await buildDeferred(true);
     controller.abort(); // a stop of the consumer's own (caught up, or a fatal crash) ends the executor's retries too
   } catch (e) {
     if (!(e instanceof ExecutorStopped)) throw e;

@@ -5,6 +5,7 @@ import {
   dropIndexesSql,
   emptyTablesStatement,
 } from "../../src/compile/bulk-load.js";
+import { BULK_LOAD_BYTES, BULK_LOAD_EVENTS, isBulkLoad } from "../../src/jobs/bulk-load.js";
 import { compileSpecText } from "../helpers/specs.js";
 
 const spec = compileSpecText(`
@@ -56,5 +57,14 @@ describe("bulk load: which indexes wait for the end of a load", () => {
     expect(emptyTablesStatement(["a", "b"]).sql).toBe(
       "SELECT (SELECT COUNT(*) = 0 FROM (SELECT 1 FROM `a` LIMIT 1) AS x0) AS e0, (SELECT COUNT(*) = 0 FROM (SELECT 1 FROM `b` LIMIT 1) AS x1) AS e1",
     );
+  });
+
+  it("auto: a file of 32 MiB or more, or 50,000 events behind; always and never whatever the size", () => {
+    expect(isBulkLoad("auto", { bytes: BULK_LOAD_BYTES })).toBe(true);
+    expect(isBulkLoad("auto", { bytes: BULK_LOAD_BYTES - 1 })).toBe(false);
+    expect(isBulkLoad("auto", { events: BULK_LOAD_EVENTS })).toBe(true);
+    expect(isBulkLoad("auto", { events: BULK_LOAD_EVENTS - 1 })).toBe(false);
+    expect(isBulkLoad("always", { events: 0 })).toBe(true);
+    expect(isBulkLoad("never", { bytes: 1 << 40 })).toBe(false);
   });
 });

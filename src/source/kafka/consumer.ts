@@ -48,8 +48,8 @@ export interface KafkaSourceOptions {
    * MySQL's offsets, or each partition's earliest offset without).
    */
   readonly beforeConsuming?: (backlog: number) => Promise<void>;
-  /** The first time every assigned partition is applied to its end. */
-  readonly onCaughtUp?: () => void;
+  /** After each lag check once joined: the records of the assigned partitions left to apply, and whether none is. */
+  readonly onLag?: (behind: number, caughtUp: boolean) => void;
 }
 
 /**
@@ -68,8 +68,6 @@ export class KafkaSource {
    * fetch still queueing, a retry) sees it and stops.
    */
   private generation = 0;
-  /** Whether onCaughtUp was told. */
-  private wasCaughtUp = false;
   /** Commits of queued records not yet done. */
   private readonly inFlight = new Set<Promise<void>>();
   /** Transactions failed in a row: the backoff before reading again grows with it. */
@@ -478,10 +476,10 @@ export class KafkaSource {
     if (!this.joined || this.stopping) return;
     const lags = await assignedLags(this.admin, this.partitions, this.options.offsets);
     this.lags = lags;
-    if (!this.wasCaughtUp && this.joined && caughtUp(lags)) {
-      this.wasCaughtUp = true;
-      this.options.onCaughtUp?.();
-    }
+    this.options.onLag?.(
+      lags.reduce((n, l) => n + lagEvents(l), 0),
+      caughtUp(lags),
+    );
     if (this.options.untilCaughtUp && this.joined && caughtUp(lags)) {
       log.info("caught up", { partitions: lags.length });
       await this.stop();
