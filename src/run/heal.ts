@@ -282,10 +282,11 @@ export class BatchHealer implements Healer {
   }
 
   settle(ev: MappedEvent, result: EventResult, healing: boolean): void {
-    const place = this.placeOf(ev);
     const waits = !result.rejected && result.keep !== undefined;
     // An event of the stream that applied whole is no letter (a letter at its place stays as it is).
+    // Its place is not computed then: for a file's line it is a digest of the whole record.
     if (!waits && !healing) return;
+    const place = this.placeOf(ev);
     const found = waits ? waitKeys(ev.ops) : [];
     const keys = found.length > 0 ? found : undefined;
     this.settled.set(place.id, { place, keys, ev });

@@ -208,11 +208,21 @@ function plainDecimal(s: string): string {
 function jsonDepth(v: unknown, depth: number): number {
   if (v === null || typeof v !== "object") return depth;
   if (depth >= MAX_JSON_DEPTH) return depth + 1;
+  // Walked without copying keys or values (this runs on every JSON column of every event).
   let max = depth + 1;
-  for (const child of Array.isArray(v) ? v : Object.values(v)) {
-    const d = jsonDepth(child, depth + 1);
-    if (d > max) max = d;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length && max <= MAX_JSON_DEPTH; i++) {
+      const child: unknown = v[i];
+      if (child !== null && typeof child === "object") max = Math.max(max, jsonDepth(child, depth + 1));
+    }
+    return max;
+  }
+  const o = v as Record<string, unknown>;
+  for (const k in o) {
     if (max > MAX_JSON_DEPTH) break;
+    if (!Object.hasOwn(o, k)) continue;
+    const child = o[k];
+    if (child !== null && typeof child === "object") max = Math.max(max, jsonDepth(child, depth + 1));
   }
   return max;
 }

@@ -375,6 +375,17 @@ describe("coercerFor", () => {
       expect(message).toContain("deeper than 32");
       // a deep branch next to a shallow one still counts
       expect(failure({ name: "json" }, { shallow: 1, deep: nest(32) })).toContain("32");
+      // and inside arrays, after leaves and empty containers, at any position
+      expect(failure({ name: "json" }, [1, "a", {}, [], null, nest(32)])).toContain("32");
+      expect(ok({ name: "json" }, [1, "a", {}, [], null, nest(31)])).toMatch(/^\[1,/);
+      // empty containers count as a level
+      const around = (inner: unknown, levels: number): unknown => {
+        let v = inner;
+        for (let i = 0; i < levels; i++) v = [v];
+        return v;
+      };
+      expect(ok({ name: "json" }, around({}, 31))).toMatch(/^\[/);
+      expect(failure({ name: "json" }, around({}, 32))).toContain("32");
     });
   });
 
