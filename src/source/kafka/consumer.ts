@@ -452,9 +452,13 @@ export class KafkaSource {
       this.positions.skipUnseen(topic, partition, BigInt(lastMessage.offset) + 1n, end);
     }
     await flush();
+    const atHead = batch.offsetLag() === "0";
+    p.fetched(key, !atHead);
     // At the head of the partition there is nothing to fetch ahead: wait for the commit, so that a
     // consumer keeping up does not poll the broker beside MySQL's writes (it costs their latency).
-    if (lastQueued && batch.offsetLag() === "0") await lastQueued.catch(() => undefined);
+    // Not while another partition has records left: kafkajs fetches again only once every
+    // partition of this fetch is handled, and the writer would run dry meanwhile.
+    if (lastQueued && atHead && !p.behindElsewhere(key)) await lastQueued.catch(() => undefined);
   }
 
   private record(topic: string, partition: number, m: KafkaMessage): SourceRecord {

@@ -28,6 +28,8 @@ export class Partitions {
   readonly stuck = new Map<string, bigint>();
   /** Broker timestamp (ms) of the last applied message. */
   readonly lastTimestamp = new Map<string, number>();
+  /** Partitions whose last fetch left records on the broker (its offset lag was above 0). */
+  private readonly fetchBehind = new Set<string>();
 
   /** A group join: a new assignment, everything known of the old one forgotten (stuck ones we keep). */
   assign(assigned: readonly TopicPartition[]): void {
@@ -36,6 +38,7 @@ export class Partitions {
     this.queued.clear();
     this.checked.clear();
     this.committed.clear();
+    this.fetchBehind.clear();
     const mine = new Set(assigned.map((a) => partitionKey(a.topic, a.partition)));
     for (const key of this.stuck.keys()) if (!mine.has(key)) this.stuck.delete(key);
   }
@@ -66,6 +69,17 @@ export class Partitions {
       if (next === undefined || next === null || (this.committed.get(key) ?? -1n) >= next) return [];
       return [{ topic, partition, key, next }];
     });
+  }
+
+  /** What a fetch of `key` left on the broker: whether records were left behind its last one. */
+  fetched(key: string, behind: boolean): void {
+    if (behind) this.fetchBehind.add(key);
+    else this.fetchBehind.delete(key);
+  }
+
+  /** Whether another partition's last fetch left records on the broker (the consumer is behind). */
+  behindElsewhere(key: string): boolean {
+    return this.fetchBehind.size > (this.fetchBehind.has(key) ? 1 : 0);
   }
 
   markCommitted(key: string, next: bigint): void {
