@@ -12,7 +12,7 @@ import { countersStatements } from "./counters.js";
 import { deadLetterStatements, letterFor, unmatchedReason } from "./dead-letters.js";
 import { letterPlace, WaitIndex } from "./heal.js";
 import { isolate } from "./isolate.js";
-import { lockOffsets, nextOffsets, saveOffsetsStatements, unappliedFilter } from "./offsets.js";
+import { type Locked, nextOffsets, offsetsLock, saveOffsetsStatements, unappliedFilter } from "./offsets.js";
 import type { Database, Transaction } from "./ports.js";
 import { type Prepared, prepareRecord } from "./prepare.js";
 import { batchOutcomes, type Stats, typeLabel } from "./stats.js";
@@ -76,6 +76,9 @@ function memory(): Record<string, number> {
 /** Thrown when the executor gives up (too many retries, or stopped while retrying). */
 export class ExecutorStopped extends Error {}
 
+/** A batch whose offsets' lock, sent with its statements, did not let its plan hold: rolled back, applied again. */
+class Replan extends Error {}
+
 /**
  * The batch executor shared by `replay` and `run`. Its stages: prepare (decode and map, pure:
  * prepare.ts), then one MySQL transaction per batch that fences the Kafka offsets (offsets.ts),
@@ -101,6 +104,11 @@ export class Executor {
   private readonly waits: WaitIndex | undefined;
   /** Whether the waiting letters were read from projector_dead_letters (healing `all`, at the first batch). */
   private waitsRead: boolean;
+  /**
+   * Whether the next batch planned ahead sends its offsets' lock with its statements (see
+   * pipelined): not right after a batch that wrote letters or had to be applied again.
+   */
+  private pipelineLock = true;
 
   constructor(
     private readonly compiled: CompiledSpec,
@@ -169,23 +177,11 @@ export class Executor {
       await tx.execute([bumpRetryEpochStatement()]);
       return { fresh: prepared, epoch: undefined };
     }
-    const group = this.options.group;
-    if (group === undefined) return { fresh: prepared, epoch: undefined };
-    const records = prepared.map((p) => p.record);
-    const { stored, epoch, generation, maxLetterId } = await lockOffsets(
-      tx,
-      group,
-      records,
-      this.db.dialect,
-      this.generation !== undefined,
-      this.waitsRead && this.waits !== undefined && this.options.healing !== "own",
-    );
-    if (this.generation && generation !== undefined && generation !== this.generation.value) {
-      this.generation.moved(generation);
-      throw new ExecutorStopped(
-        `the specs generation moved from ${this.generation.value} to ${generation}: tables were rebuilt with newer specs`,
-      );
-    }
+    const lock = this.offsetsLock(prepared);
+    if (lock === undefined) return { fresh: prepared, epoch: undefined };
+    const locked = lock.read(await tx.select(lock.statements));
+    this.checkGeneration(locked.generation);
+    const { stored, epoch, maxLetterId } = locked;
     const fresh = unappliedFilter(stored);
     const waits = this.waits;
     if (waits && maxLetterId !== undefined) {
@@ -195,6 +191,29 @@ export class Executor {
       if (maxLetterId > waits.maxId) await waits.refresh((q) => tx.select(q), this.compiled);
     }
     return { fresh: prepared.filter((p) => fresh(p.record)), epoch };
+  }
+
+  /** The offsets' lock of the batch's partitions (offsets.ts), for a consumer group's batches. */
+  private offsetsLock(prepared: readonly Prepared[]) {
+    const group = this.options.group;
+    if (group === undefined) return undefined;
+    return offsetsLock(
+      group,
+      prepared.map((p) => p.record),
+      this.db.dialect,
+      this.generation !== undefined,
+      this.waitsRead && this.waits !== undefined && this.options.healing !== "own",
+    );
+  }
+
+  /** A fenced run whose batch finds the specs generation moved stops (the tables were swapped). */
+  private checkGeneration(generation: string | undefined): void {
+    if (this.generation && generation !== undefined && generation !== this.generation.value) {
+      this.generation.moved(generation);
+      throw new ExecutorStopped(
+        `the specs generation moved from ${this.generation.value} to ${generation}: tables were rebuilt with newer specs`,
+      );
+    }
   }
 
   /**
@@ -232,8 +251,20 @@ export class Executor {
     planned: BatchPlan | undefined,
     whileWaiting?: WhileWaiting,
   ) {
+    const meanwhile = () => {
+      const next = whileWaiting?.();
+      if (next) this.planAhead(next);
+    };
     return this.db.transaction(async (tx) => {
       const t0 = performance.now();
+      if (
+        planned !== undefined &&
+        this.pipelineLock &&
+        this.options.group !== undefined &&
+        !this.options.retry &&
+        (this.waits === undefined || this.waits.holds(planned))
+      )
+        return this.pipelined(tx, prepared, planned, meanwhile, t0);
       // The offsets are locked and checked here either way; a plan made ahead holds only if none
       // of its Kafka records was applied meanwhile (by an earlier owner of the partition).
       const { fresh: unapplied, epoch } = await this.unapplied(tx, prepared);
@@ -247,72 +278,114 @@ export class Executor {
           ? planned
           : undefined;
       const plan = ahead ?? (await this.planner.inTransaction((q) => tx.select(q), unapplied));
-      const { live, decision, statements } = plan;
       const t2 = performance.now();
-      const meanwhile = () => {
-        const next = whileWaiting?.();
-        if (next) this.planAhead(next);
-      };
       this.writing = plan;
-      const letters = live.flatMap((p) => (p.kind === "dead" ? [p.letter] : []));
-      const { order, results, healed } = decision;
-      const at = (i: number) => (i < live.length ? live[i] : plan.letters[i - live.length]);
-      // With healing, a letter decided more than once (kept, then healed) takes its last result.
-      const last = new Set<string>();
-      const decided: Prepared[] = [];
-      const kept: DeadLetter[] = [];
-      for (let i = order.length - 1; i >= 0; i--) {
-        const r = results[i];
-        const p = at(order[i]!.index);
-        if (!r || p?.kind !== "event") continue;
-        const again = healed?.[i] ?? false;
-        if (healed && (again || r.keep || r.rejected)) {
-          const id = letterPlace(p.record).id;
-          if (last.has(id)) continue;
-          last.add(id);
-        }
-        if (again) decided.push(p);
-        if (r.rejected) kept.push(letterFor(p.record, r.rejected, p.eventId, p.eventType));
-        else if (r.keep)
-          kept.push(letterFor(p.record, unmatchedReason(r.keep), p.eventId, p.eventType, "unmatched"));
-      }
-      // In the order the events were decided.
-      for (let i = kept.length - 1; i >= 0; i--) letters.push(kept[i]!);
-      // A retried or healed record that got no letter again is done with: its letter goes.
-      const lettered = new Set(letters.map((l) => `${l.source}\u0000${l.position}`));
-      const resolved = [...live, ...decided].flatMap((p) => {
-        const l = p.record.letter;
-        return l && !lettered.has(`${p.record.source}\u0000${l.position}`) ? [l.id] : [];
-      });
-      // The batch's outcomes per event type, kept with it (status reads them), and its offsets: over
-      // every record of the batch, dropped ones too (a redelivered record may carry where the
-      // partition goes on past markers, its `next`; offsets only ever rise, see saveOffsetsStatements).
-      const outcomes = batchOutcomes(live, plan.letters, decision, this.label);
-      const group = this.options.group;
-      const records = prepared.map((p) => p.record);
-      // Rows, dead letters and bookkeeping in one sequence of round trips: none of it depends on
-      // what MySQL answers to the rows (a failure rolls the whole transaction back).
-      const all = [
-        ...statements,
-        ...(letters.length > 0
-          ? deadLetterStatements(letters, this.db.statementBytes, this.db.maxAllowedPacket, this.db.dialect)
-          : []),
-        ...(resolved.length > 0 ? [deleteLettersByIdStatement(resolved)] : []),
-        ...countersStatements(this.options.scope ?? group ?? "replay", outcomes, this.db.dialect),
-        ...(group === undefined ? [] : saveOffsetsStatements(nextOffsets(records, group), this.db.dialect)),
-      ];
-      await tx.execute(all, meanwhile);
-      if (debugging)
-        log.debug("batch", {
-          events: live.length,
-          statements: statements.length,
-          planned_ahead: ahead !== undefined,
-          load_decide_build_ms: Math.round(t2 - t0),
-          execute_ms: Math.round(performance.now() - t2),
-          ...memory(),
-        });
-      return { plan, fromAhead: ahead !== undefined, outcomes, epoch, resolved: resolved.length };
+      const writes = this.writes(plan, prepared);
+      await tx.execute(writes.all, meanwhile);
+      this.debugBatch(plan, ahead !== undefined, "own round trip", t0, t2);
+      return { plan, fromAhead: ahead !== undefined, outcomes: writes.outcomes, epoch, ...writes.counts };
     });
+  }
+
+  /**
+   * A batch planned ahead, its offsets' lock sent in the first round trip of its statements (no
+   * round trip of its own): the statements run after the lock, in the transaction, and what the
+   * lock read is checked before the commit. When it does not let the plan hold (records applied
+   * meanwhile, a retry or another member's letters since, the specs generation moved), the
+   * transaction is rolled back (Replan) and the batch is applied again the careful way.
+   */
+  private async pipelined(
+    tx: Transaction,
+    prepared: readonly Prepared[],
+    plan: BatchPlan,
+    meanwhile: () => void,
+    t0: number,
+  ) {
+    const lock = this.offsetsLock(prepared);
+    this.writing = plan;
+    const writes = this.writes(plan, prepared);
+    const sets = await tx.execute(writes.all, meanwhile, lock?.statements);
+    const locked = lock?.read(sets);
+    if (locked !== undefined && !this.lockHolds(locked, prepared)) throw new Replan();
+    this.options.stats.lockPipelined++;
+    this.debugBatch(plan, true, "pipelined", t0, t0);
+    return { plan, fromAhead: true, outcomes: writes.outcomes, epoch: locked?.epoch, ...writes.counts };
+  }
+
+  /** Whether what the offsets' lock read lets a plan made ahead hold (as transaction() checks it). */
+  private lockHolds(lock: Locked, prepared: readonly Prepared[]): boolean {
+    if (this.generation && lock.generation !== undefined && lock.generation !== this.generation.value)
+      return false;
+    if (lock.epoch !== this.epoch) return false;
+    if (this.waits && lock.maxLetterId !== undefined && lock.maxLetterId > this.waits.maxId) return false;
+    const fresh = unappliedFilter(lock.stored);
+    return prepared.every((p) => fresh(p.record));
+  }
+
+  private debugBatch(plan: BatchPlan, ahead: boolean, lock: string, t0: number, t2: number): void {
+    if (!debugging) return;
+    log.debug("batch", {
+      events: plan.live.length,
+      statements: plan.statements.length,
+      planned_ahead: ahead,
+      lock,
+      load_decide_build_ms: Math.round(t2 - t0),
+      execute_ms: Math.round(performance.now() - t2),
+      ...memory(),
+    });
+  }
+
+  /** A plan's statements with the batch's dead letters, their removal, its counters and offsets. */
+  private writes(plan: BatchPlan, prepared: readonly Prepared[]) {
+    const { live, decision, statements } = plan;
+    const letters = live.flatMap((p) => (p.kind === "dead" ? [p.letter] : []));
+    const { order, results, healed } = decision;
+    const at = (i: number) => (i < live.length ? live[i] : plan.letters[i - live.length]);
+    // With healing, a letter decided more than once (kept, then healed) takes its last result.
+    const last = new Set<string>();
+    const decided: Prepared[] = [];
+    const kept: DeadLetter[] = [];
+    for (let i = order.length - 1; i >= 0; i--) {
+      const r = results[i];
+      const p = at(order[i]!.index);
+      if (!r || p?.kind !== "event") continue;
+      const again = healed?.[i] ?? false;
+      if (healed && (again || r.keep || r.rejected)) {
+        const id = letterPlace(p.record).id;
+        if (last.has(id)) continue;
+        last.add(id);
+      }
+      if (again) decided.push(p);
+      if (r.rejected) kept.push(letterFor(p.record, r.rejected, p.eventId, p.eventType));
+      else if (r.keep)
+        kept.push(letterFor(p.record, unmatchedReason(r.keep), p.eventId, p.eventType, "unmatched"));
+    }
+    // In the order the events were decided.
+    for (let i = kept.length - 1; i >= 0; i--) letters.push(kept[i]!);
+    // A retried or healed record that got no letter again is done with: its letter goes.
+    const lettered = new Set(letters.map((l) => `${l.source}\u0000${l.position}`));
+    const resolved = [...live, ...decided].flatMap((p) => {
+      const l = p.record.letter;
+      return l && !lettered.has(`${p.record.source}\u0000${l.position}`) ? [l.id] : [];
+    });
+    // The batch's outcomes per event type, kept with it (status reads them), and its offsets: over
+    // every record of the batch, dropped ones too (a redelivered record may carry where the
+    // partition goes on past markers, its `next`; offsets only ever rise, see saveOffsetsStatements).
+    const outcomes = batchOutcomes(live, plan.letters, decision, this.label);
+    const group = this.options.group;
+    const records = prepared.map((p) => p.record);
+    // Rows, dead letters and bookkeeping in one sequence of round trips: none of it depends on
+    // what MySQL answers to the rows (a failure rolls the whole transaction back).
+    const all = [
+      ...statements,
+      ...(letters.length > 0
+        ? deadLetterStatements(letters, this.db.statementBytes, this.db.maxAllowedPacket, this.db.dialect)
+        : []),
+      ...(resolved.length > 0 ? [deleteLettersByIdStatement(resolved)] : []),
+      ...countersStatements(this.options.scope ?? group ?? "replay", outcomes, this.db.dialect),
+      ...(group === undefined ? [] : saveOffsetsStatements(nextOffsets(records, group), this.db.dialect)),
+    ];
+    return { all, outcomes, counts: { resolved: resolved.length, lettersWritten: letters.length } };
   }
 
   private async applyWithRetries(prepared: readonly Prepared[], whileWaiting?: WhileWaiting): Promise<void> {
@@ -325,7 +398,7 @@ export class Executor {
     for (let attempt = 0; ; attempt++) {
       try {
         const started = performance.now();
-        const { plan, fromAhead, outcomes, epoch, resolved } = await this.transaction(
+        const { plan, fromAhead, outcomes, epoch, resolved, lettersWritten } = await this.transaction(
           prepared,
           planned,
           whileWaiting,
@@ -334,6 +407,9 @@ export class Executor {
         });
         this.ready = true;
         this.epoch = epoch;
+        // Letters written move the newest letter's id past what the index read: the next batch's
+        // lock would find it moved and be applied twice (see pipelined); it takes its own round trip.
+        this.pipelineLock = lettersWritten === 0;
         if (plan.settled) this.waits?.commit(plan.settled);
         const stats = this.options.stats;
         stats.lettersResolved += resolved;
@@ -349,6 +425,13 @@ export class Executor {
       } catch (e) {
         this.ahead = undefined; // planned on a state this batch did not reach
         planned = undefined; // a retry plans again, in its transaction
+        if (e instanceof Replan) {
+          // Rolled back before anything was committed: at once, the careful way, not a failure.
+          this.pipelineLock = false;
+          this.options.stats.replanned++;
+          attempt--;
+          continue;
+        }
         if (!(e instanceof DatabaseError)) throw e; // a bug, not bad data
         if (!e.transient) {
           this.options.onRefused?.(e, prepared.length);

@@ -11,7 +11,7 @@ import {
   selectOffsetsStatement,
   skipOffsetStatement,
 } from "../store/offsets.js";
-import type { Database, Transaction } from "./ports.js";
+import type { Database, Row } from "./ports.js";
 
 /** The next offset per partition after these records (the highest), as rows to save for `group`. */
 export function nextOffsets(records: readonly SourceRecord[], group: string): OffsetRow[] {
@@ -34,12 +34,20 @@ export function nextOffsets(records: readonly SourceRecord[], group: string): Of
   }));
 }
 
+/** What the offsets' lock of a transaction reads (see offsetsLock). */
+export interface Locked {
+  readonly stored: Map<string, bigint>;
+  readonly epoch: string | undefined;
+  readonly generation: string | undefined;
+  readonly maxLetterId?: bigint;
+}
+
 /**
- * Locks the offset rows of the records' partitions for the transaction: the stored next offsets,
- * and the retry epoch as of then (read after the lock: a retry that held the offsets is committed).
+ * The SELECTs locking the offset rows of the records' partitions for the transaction, and how to
+ * read their rows: the stored next offsets, and the retry epoch as of then (read after the lock: a
+ * retry that held the offsets is committed). Undefined when no record is a Kafka record.
  */
-export async function lockOffsets(
-  tx: Transaction,
+export function offsetsLock(
   group: string,
   records: readonly SourceRecord[],
   dialect: Dialect,
@@ -47,33 +55,31 @@ export async function lockOffsets(
   fenced = false,
   /** Also read the newest dead letter's id (healing: have other processes recorded letters?). */
   letters = false,
-): Promise<{
-  stored: Map<string, bigint>;
-  epoch: string | undefined;
-  generation: string | undefined;
-  maxLetterId?: bigint;
-}> {
+): { statements: Statement[]; read: (sets: readonly Row[][]) => Locked } | undefined {
   const partitions = new Map<string, { topic: string; partition: number }>();
   for (const r of records) {
     const k = r.kafka;
     if (k) partitions.set(partitionKey(k.topic, k.partition), { topic: k.topic, partition: k.partition });
   }
-  const stored = new Map<string, bigint>();
-  if (partitions.size === 0) return { stored, epoch: undefined, generation: undefined };
-  const sets = await tx.select([
+  if (partitions.size === 0) return undefined;
+  const statements = [
     lockOffsetsStatement(group, [...partitions.values()]),
     selectRetryEpochStatement(),
     ...(fenced ? [lockGenerationStatement("shared", dialect)] : []),
     ...(letters ? [maxLetterIdStatement()] : []),
-  ]);
-  const [rows = [], epochRows = []] = sets;
-  const genRows = (fenced ? sets[2] : undefined) ?? [];
-  const letterRows = letters ? sets[fenced ? 3 : 2] : undefined;
-  for (const r of rows)
-    stored.set(partitionKey(String(r.topic), Number(r.partition_id)), BigInt(String(r.next_offset)));
-  const text = (v: unknown) => (v === undefined || v === null ? undefined : String(v));
-  const out = { stored, epoch: text(epochRows[0]?.value), generation: text(genRows[0]?.value) };
-  return letterRows ? { ...out, maxLetterId: BigInt(String(letterRows[0]?.m ?? 0)) } : out;
+  ];
+  const read = (sets: readonly Row[][]): Locked => {
+    const [rows = [], epochRows = []] = sets;
+    const genRows = (fenced ? sets[2] : undefined) ?? [];
+    const letterRows = letters ? sets[fenced ? 3 : 2] : undefined;
+    const stored = new Map<string, bigint>();
+    for (const r of rows)
+      stored.set(partitionKey(String(r.topic), Number(r.partition_id)), BigInt(String(r.next_offset)));
+    const text = (v: unknown) => (v === undefined || v === null ? undefined : String(v));
+    const out = { stored, epoch: text(epochRows[0]?.value), generation: text(genRows[0]?.value) };
+    return letterRows ? { ...out, maxLetterId: BigInt(String(letterRows[0]?.m ?? 0)) } : out;
+  };
+  return { statements, read };
 }
 
 /** The statement saving the rows' offsets in a transaction (raising them only), if there are rows. */

@@ -8,8 +8,15 @@ export type Row = Record<string, unknown>;
 export interface Transaction {
   /** Runs the SELECTs in one round trip; the rows of each, in order. */
   select(statements: readonly Statement[]): Promise<Row[][]>;
-  /** Runs the statements, several per round trip; `whileWaiting` runs once, when the first is sent. */
-  execute(statements: readonly Statement[], whileWaiting?: () => void): Promise<void>;
+  /**
+   * Runs the statements, several per round trip; `whileWaiting` runs once, when the first is sent.
+   * The SELECTs of `lead` go first, in the first round trip: the rows of each, in order.
+   */
+  execute(
+    statements: readonly Statement[],
+    whileWaiting?: () => void,
+    lead?: readonly Statement[],
+  ): Promise<Row[][]>;
 }
 
 /**

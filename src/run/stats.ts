@@ -172,6 +172,10 @@ export class Stats {
   batches = 0;
   /** Batches decided and built while the batch before them was written (see Executor lookahead). */
   plannedAhead = 0;
+  /** Batches whose offsets' lock, sent with their statements, found the plan stale: applied again. */
+  replanned = 0;
+  /** Batches whose offsets' lock went with their statements, in one flight (not in the summary). */
+  lockPipelined = 0;
   retries = 0;
   /** The warnings MySQL raised for the writes (the sink's count, as of the last batch). */
   serverWarnings = 0;
@@ -278,6 +282,7 @@ export class Stats {
       ...(this.lettersResolved > 0 ? { letters_resolved: this.lettersResolved } : {}),
       batches: this.batches,
       batches_planned_ahead: this.plannedAhead,
+      ...(this.replanned > 0 ? { batches_replanned: this.replanned } : {}),
       retries: this.retries,
       mysql_warnings: this.serverWarnings,
       ...(this.indexesBuilt ? { indexes_built_after_load: this.indexesBuilt } : {}),

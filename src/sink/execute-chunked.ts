@@ -9,7 +9,8 @@ const CHUNK_CHARS = 256 << 10;
  * Runs statements on a connection inside its transaction, several per round trip, every round trip
  * under `limit` bytes (max_allowed_packet). Chunks are pipelined: mysql2 formats a query when it is
  * called, so formatting chunk k+1 overlaps with MySQL executing chunk k; the caller commits only once
- * every chunk succeeded. `whileWaiting` runs once, right after the first round trip is sent.
+ * every chunk succeeded. `whileWaiting` runs once, right after the first round trip is sent. The
+ * first `lead` statements (SELECTs) are answered with their rows (`leading`), not warnings.
  */
 export async function executeChunked(
   conn: Connection,
@@ -17,7 +18,8 @@ export async function executeChunked(
   limit: number,
   maxPacket: number,
   whileWaiting?: () => void,
-): Promise<Warnings> {
+  lead = 0,
+): Promise<Warnings & { leading: unknown[] }> {
   const sent: Promise<unknown>[] = [];
   const chunks: (readonly Statement[])[] = [];
   /** The chunk's statements: joined when it is sent (one alone is sent as it is, params not copied). */
@@ -68,13 +70,17 @@ export async function executeChunked(
   if (chunk.length > 0) send();
   pending?.();
   const results = await Promise.all(sent);
-  const out: Warnings = { count: 0, sql: undefined };
+  const out: Warnings & { leading: unknown[] } = { count: 0, sql: undefined, leading: [] };
   results.forEach((r, i) => {
     const chunk = chunks[i]!;
     // mysql2 answers [result, fields]; a multi-statement query's result has one entry per statement.
     const result = (r as unknown[])[0];
     const each = chunk.length === 1 ? [result] : (result as unknown[]);
     each.forEach((one, j) => {
+      if (out.leading.length < lead) {
+        out.leading.push(one);
+        return;
+      }
       const n = warningsOf(one);
       out.count += n;
       if (n > 0 && out.sql === undefined) out.sql = chunk[j]?.sql;

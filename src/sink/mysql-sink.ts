@@ -17,8 +17,14 @@ export interface SinkTx {
   /**
    * Runs the statements, several per round trip. `whileWaiting` runs once, right after the first
    * round trip is sent: CPU work for the next batch then overlaps with MySQL's work on this one.
+   * The SELECTs of `lead` go first, in the first round trip (no round trip of their own): the rows
+   * of each, in order.
    */
-  execute(statements: readonly Statement[], whileWaiting?: () => void): Promise<void>;
+  execute(
+    statements: readonly Statement[],
+    whileWaiting?: () => void,
+    lead?: readonly Statement[],
+  ): Promise<Rows[]>;
 }
 
 /** ER_BAD_DB_ERROR: the URL's database does not exist (a driver error or our DatabaseError). */
@@ -276,15 +282,20 @@ export class MysqlSink {
         const rows = await selectAll(conn, all);
         return all === statements ? rows : rows.slice(1);
       },
-      execute: async (statements, whileWaiting) => {
+      execute: async (statements, whileWaiting, lead = []) => {
+        const head = first(lead);
+        const all = head.length > 0 ? [...head, ...statements] : first(statements);
         const w = await executeChunked(
           conn,
-          first(statements),
+          all,
           this.statementBytes,
           this.maxPacket,
           whileWaiting,
+          head.length,
         );
         this.noteWarnings(w.count, w.sql ?? "");
+        // The leading SELECTs' rows, without START TRANSACTION's answer.
+        return w.leading.slice(head.length - lead.length) as Rows[];
       },
     };
   }

@@ -87,3 +87,47 @@ describe("a consumer group's batch", () => {
     expect(await stored(topic)).toBe(5);
   });
 });
+
+describe("a batch planned ahead, its offsets' lock sent with its statements", () => {
+  it("is applied again when another member applied some of its records meanwhile", async () => {
+    const stats = new Stats();
+    const mine = new Executor(plan, sink, { stats, group: "g2" });
+    const first = mine.prepare(records([0, 1]));
+    const second = mine.prepare(records([2, 3, 4]));
+    // The second batch is planned while the first is written.
+    await mine.applyPrepared(first, () => second);
+    // Another member (the partition moved, say) applies record 2 and commits first.
+    const other = new Executor(plan, sink, { stats: new Stats(), group: "g2" });
+    await other.apply(records([2]));
+    // The plan made ahead counted record 2 too: the lock shows it applied, so the batch is rolled
+    // back and applied again without it.
+    await mine.applyPrepared(second);
+    expect(stats.replanned).toBe(1);
+    expect(stats.read).toBe(4); // 0, 1, 3, 4: record 2 once, by the other member
+    const [row] = await db.rows<{ n: number }>(
+      "SELECT COUNT(*) AS n FROM projector_offsets WHERE consumer_group = 'g2' AND next_offset = 5",
+    );
+    expect(Number(row?.n)).toBe(1);
+  });
+
+  it("goes in one flight when nothing moved, and not right after a batch that wrote letters", async () => {
+    const stats = new Stats();
+    const mine = new Executor(plan, sink, { stats, group: "g3", deadLetterUnknown: true });
+    const a = mine.prepare(records([0, 1], "user-g3"));
+    const b = mine.prepare(records([2, 3], "user-g3"));
+    await mine.applyPrepared(a, () => b);
+    await mine.applyPrepared(b);
+    expect(stats.lockPipelined).toBe(1);
+    expect(stats.replanned).toBe(0);
+    // A batch with a dead letter (not JSON), then one planned ahead of it: its own round trip.
+    const broken: SourceRecord = { ...records([4], "user-g3")[0]!, value: "{ not json" };
+    const c = mine.prepare([broken]);
+    const d = mine.prepare(records([5], "user-g3"));
+    await mine.applyPrepared(c, () => d);
+    await mine.applyPrepared(d);
+    expect(stats.deadLettered).toBe(1);
+    expect(stats.lockPipelined).toBe(1);
+    expect(stats.replanned).toBe(0);
+    expect(stats.plannedAhead).toBe(2);
+  });
+});
