@@ -45,7 +45,6 @@ export function isBulkLoad(mode: DeferIndexes, size: { events: number } | { byte
 
 /** The indexes a load deferred: `build()` adds those still missing (idempotent), on `sink` or another session. */
 export interface DeferredIndexes {
-  readonly tables: readonly string[];
   readonly indexes: number;
   build(on?: MysqlSink): Promise<{ seconds: number; built: number }>;
 }
@@ -76,7 +75,6 @@ export async function deferIndexes(
     indexes,
   });
   return {
-    tables: empty.map((t) => t.name),
     indexes,
     build: (on = sink) => buildIndexes(on, empty),
   };
