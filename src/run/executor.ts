@@ -13,7 +13,7 @@ import { deadLetterStatements, letterFor, unmatchedReason } from "./dead-letters
 import { letterPlace, WaitIndex } from "./heal.js";
 import { isolate } from "./isolate.js";
 import { type Locked, nextOffsets, offsetsLock, saveOffsetsStatements, unappliedFilter } from "./offsets.js";
-import type { Database, Transaction } from "./ports.js";
+import type { Database, Row, Transaction } from "./ports.js";
 import { type Prepared, prepareRecord } from "./prepare.js";
 import { batchOutcomes, type Stats, typeLabel } from "./stats.js";
 
@@ -76,8 +76,15 @@ function memory(): Record<string, number> {
 /** Thrown when the executor gives up (too many retries, or stopped while retrying). */
 export class ExecutorStopped extends Error {}
 
-/** A batch whose offsets' lock, sent with its statements, did not let its plan hold: rolled back, applied again. */
-class Replan extends Error {}
+/**
+ * A batch whose offsets' lock, sent with its statements, did not let its plan hold (or whose
+ * statements failed before it could be read): rolled back, applied again.
+ */
+class Replan extends Error {
+  constructor(cause?: unknown) {
+    super("the plan made ahead does not hold", cause === undefined ? undefined : { cause });
+  }
+}
 
 /**
  * The batch executor shared by `replay` and `run`. Its stages: prepare (decode and map, pure:
@@ -283,7 +290,14 @@ export class Executor {
       const writes = this.writes(plan, prepared);
       await tx.execute(writes.all, meanwhile);
       this.debugBatch(plan, ahead !== undefined, "own round trip", t0, t2);
-      return { plan, fromAhead: ahead !== undefined, outcomes: writes.outcomes, epoch, ...writes.counts };
+      return {
+        plan,
+        fromAhead: ahead !== undefined,
+        pipelined: false,
+        outcomes: writes.outcomes,
+        epoch,
+        ...writes.counts,
+      };
     });
   }
 
@@ -304,12 +318,26 @@ export class Executor {
     const lock = this.offsetsLock(prepared);
     this.writing = plan;
     const writes = this.writes(plan, prepared);
-    const sets = await tx.execute(writes.all, meanwhile, lock?.statements);
+    let sets: Row[][];
+    try {
+      sets = await tx.execute(writes.all, meanwhile, lock?.statements);
+    } catch (e) {
+      // MySQL may refuse a statement of a plan that no longer holds (a count remembered meanwhile
+      // by another member: a duplicate key) before the lock's answer could be read. Whatever the
+      // failure, the batch goes again the careful way, which tells bad data from a stale plan.
+      throw new Replan(e);
+    }
     const locked = lock?.read(sets);
     if (locked !== undefined && !this.lockHolds(locked, prepared)) throw new Replan();
-    this.options.stats.lockPipelined++;
     this.debugBatch(plan, true, "pipelined", t0, t0);
-    return { plan, fromAhead: true, outcomes: writes.outcomes, epoch: locked?.epoch, ...writes.counts };
+    return {
+      plan,
+      fromAhead: true,
+      pipelined: true,
+      outcomes: writes.outcomes,
+      epoch: locked?.epoch,
+      ...writes.counts,
+    };
   }
 
   /** Whether what the offsets' lock read lets a plan made ahead hold (as transaction() checks it). */
@@ -398,13 +426,10 @@ export class Executor {
     for (let attempt = 0; ; attempt++) {
       try {
         const started = performance.now();
-        const { plan, fromAhead, outcomes, epoch, resolved, lettersWritten } = await this.transaction(
-          prepared,
-          planned,
-          whileWaiting,
-        ).finally(() => {
-          this.writing = undefined;
-        });
+        const { plan, fromAhead, pipelined, outcomes, epoch, resolved, lettersWritten } =
+          await this.transaction(prepared, planned, whileWaiting).finally(() => {
+            this.writing = undefined;
+          });
         this.ready = true;
         this.epoch = epoch;
         // Letters written move the newest letter's id past what the index read: the next batch's
@@ -415,6 +440,7 @@ export class Executor {
         stats.lettersResolved += resolved;
         stats.serverWarnings = this.db.warnings;
         if (fromAhead) stats.plannedAhead++;
+        if (pipelined) stats.lockPipelined++;
         stats.countBatch(plan.live, outcomes, plan.decision, performance.now() - started);
         const now = Date.now();
         for (const p of plan.live) {

@@ -131,3 +131,55 @@ describe("a batch planned ahead, its offsets' lock sent with its statements", ()
     expect(stats.plannedAhead).toBe(2);
   });
 });
+
+describe("a batch planned ahead whose statements MySQL refuses because the plan went stale", () => {
+  it("is applied again the careful way, not split and not dead-lettered", async () => {
+    const counters = loadCompiled(join(REPO, "bench", "counters"));
+    const cdb = await createTestDb();
+    const csink = new MysqlSink(cdb.url);
+    try {
+      await ensureSchema(csink, counters);
+      const event = (o: number, type: string, data: Record<string, unknown>): SourceRecord => ({
+        value: JSON.stringify({
+          event_type: type,
+          event_id: `e${o}`,
+          timestamp: `2025-01-01T00:00:0${o}Z`,
+          entity_id: "u1",
+          data,
+        }),
+        position: `partition 0 offset ${o}`,
+        source: "loyalty",
+        kafka: { topic: "loyalty", partition: 0, offset: String(o) },
+      });
+      const stream = [
+        event(0, "loyalty.joined", { tier: "gold" }),
+        event(1, "loyalty.points_earned", { points: 10 }),
+        event(2, "loyalty.points_earned", { points: 5 }),
+        event(3, "loyalty.points_earned", { points: 7 }),
+      ];
+      const stats = new Stats();
+      const refused: number[] = [];
+      const mine = new Executor(counters, csink, {
+        stats,
+        group: "gc",
+        onRefused: (_e, events) => refused.push(events),
+      });
+      const second = mine.prepare(stream.slice(2));
+      await mine.applyPrepared(mine.prepare(stream.slice(0, 2)), () => second);
+      // Another member counts record 2 first: the plan made ahead would count it again, and MySQL
+      // refuses its remembered count (a duplicate key) before the lock's answer is read.
+      await new Executor(counters, csink, { stats: new Stats(), group: "gc" }).apply([stream[2]!]);
+      await mine.applyPrepared(second);
+      expect(refused).toEqual([]);
+      expect(stats.replanned).toBe(1);
+      expect(stats.deadLettered).toBe(0);
+      const [row] = await cdb.rows<{ points: number }>(
+        "SELECT points FROM loyalty_accounts WHERE user_id = 'u1'",
+      );
+      expect(Number(row?.points)).toBe(22);
+    } finally {
+      await csink.close();
+      await cdb.drop();
+    }
+  });
+});

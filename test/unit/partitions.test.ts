@@ -27,6 +27,13 @@ describe("Partitions: whether the consumer is behind elsewhere", () => {
     expect(p.behindElsewhere(b)).toBe(false);
   });
 
+  it("ignores what a handler of a partition it no longer owns tells", () => {
+    const p = new Partitions();
+    p.assign([{ topic: "t", partition: 1 }]);
+    p.fetched(a, true); // partition 0 was revoked; its handler ended late
+    expect(p.behindElsewhere(b)).toBe(false);
+  });
+
   it("forgets what it knew on a new assignment", () => {
     const p = new Partitions();
     p.assign([{ topic: "t", partition: 0 }]);

@@ -213,6 +213,8 @@ export class KafkaSource {
       // A fetch with nothing for us (transaction markers, aborted records): kafkajs handles it
       // without eachBatch; MySQL's offset must still move past it, or the lag never reaches 0.
       if (b.batchSize !== 0 || b.firstOffset === null || b.firstOffset === undefined) return;
+      // Whether records are left behind it (eachBatch tells this for fetches with records).
+      this.partitions.fetched(partitionKey(b.topic, b.partition), String(b.offsetLag) !== "0");
       this.positions.skipUnseen(b.topic, b.partition, BigInt(b.firstOffset), BigInt(b.lastOffset) + 1n);
     });
     c.on(c.events.CRASH, (e) => {
@@ -453,7 +455,7 @@ export class KafkaSource {
     }
     await flush();
     const atHead = batch.offsetLag() === "0";
-    p.fetched(key, !atHead);
+    if (current()) p.fetched(key, !atHead);
     // At the head of the partition there is nothing to fetch ahead: wait for the commit, so that a
     // consumer keeping up does not poll the broker beside MySQL's writes (it costs their latency).
     // Not while another partition has records left: kafkajs fetches again only once every

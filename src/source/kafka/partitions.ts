@@ -13,6 +13,8 @@ export interface TopicPartition {
 export class Partitions {
   /** The partitions of the current assignment. */
   assigned: readonly TopicPartition[] = [];
+  /** Their keys. */
+  private mine = new Set<string>();
   /** Next offset as known from MySQL (null: nothing applied yet); it only moves forward. */
   private readonly applied = new Map<string, bigint | null>();
   /** Next offset to hand to the group commit: ahead of `applied` by what is queued. */
@@ -40,6 +42,7 @@ export class Partitions {
     this.committed.clear();
     this.fetchBehind.clear();
     const mine = new Set(assigned.map((a) => partitionKey(a.topic, a.partition)));
+    this.mine = mine;
     for (const key of this.stuck.keys()) if (!mine.has(key)) this.stuck.delete(key);
   }
 
@@ -73,7 +76,8 @@ export class Partitions {
 
   /** What a fetch of `key` left on the broker: whether records were left behind its last one. */
   fetched(key: string, behind: boolean): void {
-    if (behind) this.fetchBehind.add(key);
+    // A handler of a partition this member no longer owns (it ended after a rejoin) tells nothing.
+    if (behind && this.mine.has(key)) this.fetchBehind.add(key);
     else this.fetchBehind.delete(key);
   }
 
