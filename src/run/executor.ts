@@ -195,7 +195,7 @@ export class Executor {
       // A retry committed since: letters it kept may wait on other rows now; read them all again.
       if (this.epoch !== undefined && epoch !== this.epoch) waits.clear();
       // Letters another member of the group (or this one) recorded since: what they wait on.
-      if (maxLetterId > waits.maxId) await waits.refresh((q) => tx.select(q), this.compiled);
+      if (maxLetterId > waits.maxId) await waits.refresh((q) => tx.select(q), this.compiled, maxLetterId);
     }
     return { fresh: prepared.filter((p) => fresh(p.record)), epoch };
   }

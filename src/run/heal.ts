@@ -138,6 +138,12 @@ export class WaitIndex {
   async refresh(
     select: (s: readonly Statement[]) => Promise<Row[][]>,
     compiled: CompiledSpec,
+    /**
+     * The newest letter's id, read before (under the batch's lock): the letters up to it are
+     * known now, waiting or not, so that letters that do not wait (failed ones) do not make
+     * every batch after them read again.
+     */
+    seen?: bigint,
   ): Promise<void> {
     for (;;) {
       const [rows = []] = await select([selectWaitingLettersStatement(String(this.maxId), PAGE)]);
@@ -147,8 +153,9 @@ export class WaitIndex {
         const p = prepareRecord(compiled, letterRecord(r), true);
         if (p.kind === "event") this.add(placeOfRow(r), waitKeys(p.ops));
       }
-      if (rows.length < PAGE) return;
+      if (rows.length < PAGE) break;
     }
+    if (seen !== undefined && seen > this.maxId) this.maxId = seen;
   }
 
   /** After a batch committed: each letter it decided waits now (kept) or no longer. */

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SourceRecord } from "../../src/core/source-record.js";
 import { ensureSchema } from "../../src/jobs/database.js";
 import { loadCompiled } from "../../src/jobs/load-specs.js";
-import { Executor } from "../../src/run/executor.js";
+import { Executor, ExecutorStopped } from "../../src/run/executor.js";
 import { Stats } from "../../src/run/stats.js";
 import { MysqlSink } from "../../src/sink/mysql-sink.js";
 import { EXAMPLES, REPO } from "../helpers/cli.js";
@@ -28,11 +28,11 @@ const records = (offsets: number[], topic = "user"): SourceRecord[] =>
     kafka: { topic, partition: 0, offset: String(o) },
   }));
 
-/** The offset stored for partition 0 of `topic`, group g. */
-async function stored(topic = "user"): Promise<number> {
+/** The offset stored for partition 0 of `topic`, group g (or `group`). */
+async function stored(topic = "user", group = "g"): Promise<number> {
   const [off] = await db.rows<{ next_offset: string | number }>(
-    "SELECT next_offset FROM projector_offsets WHERE consumer_group = 'g' AND topic = ? AND partition_id = 0",
-    [topic],
+    "SELECT next_offset FROM projector_offsets WHERE consumer_group = ? AND topic = ? AND partition_id = 0",
+    [group, topic],
   );
   return Number(off?.next_offset);
 }
@@ -129,6 +129,44 @@ describe("a batch planned ahead, its offsets' lock sent with its statements", ()
     expect(stats.lockPipelined).toBe(1);
     expect(stats.replanned).toBe(0);
     expect(stats.plannedAhead).toBe(2);
+    // The letter waits on nothing (it failed): the batches after it go in one flight again.
+    const e = mine.prepare(records([0], "user-g3b"));
+    const f = mine.prepare(records([1], "user-g3b"));
+    await mine.applyPrepared(e, () => f);
+    await mine.applyPrepared(f);
+    expect(stats.lockPipelined).toBe(2); // f (e had no plan made ahead)
+    expect(stats.replanned).toBe(0);
+  });
+});
+
+describe("a fenced batch planned ahead when the specs generation moved", () => {
+  it("stops without committing anything, whichever way its lock was sent", async () => {
+    const group = "g4";
+    const topic = "user-g4";
+    const generation = async () => {
+      const [row] = await db.rows<{ value: string }>(
+        "SELECT value FROM projector_meta WHERE name = 'specs_generation'",
+      );
+      return row?.value;
+    };
+    await db.rows(
+      "INSERT INTO projector_meta (name, value) VALUES ('specs_generation', '0') ON DUPLICATE KEY UPDATE name = name",
+    );
+    const begun = String(await generation());
+    const stats = new Stats();
+    const mine = new Executor(plan, sink, { stats, group });
+    const moved: string[] = [];
+    mine.fence(begun, (now) => moved.push(now));
+    const second = mine.prepare(records([2, 3], topic));
+    await mine.applyPrepared(mine.prepare(records([0, 1], topic)), () => second);
+    // A rebuild's swap moves the generation on before the planned batch runs.
+    await db.rows(
+      "UPDATE projector_meta SET value = CAST(CAST(value AS UNSIGNED) + 1 AS CHAR) WHERE name = 'specs_generation'",
+    );
+    await expect(mine.applyPrepared(second)).rejects.toBeInstanceOf(ExecutorStopped);
+    expect(moved).toEqual([String(Number(begun) + 1)]);
+    expect(stats.replanned).toBe(1);
+    expect(await stored(topic, group)).toBe(2);
   });
 });
 
