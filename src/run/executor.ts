@@ -113,7 +113,7 @@ export class Executor {
   private waitsRead: boolean;
   /**
    * Whether the next batch planned ahead sends its offsets' lock with its statements (see
-   * pipelined): not right after a batch that wrote letters or had to be applied again.
+   * pipelined): not right after a batch that wrote letters (the newest letter's id moved).
    */
   private pipelineLock = true;
 
@@ -213,10 +213,15 @@ export class Executor {
     );
   }
 
+  /** Whether a fenced run's specs generation moved since it began (`generation` as its batch read it). */
+  private generationMoved(generation: string | undefined): boolean {
+    return this.generation !== undefined && generation !== undefined && generation !== this.generation.value;
+  }
+
   /** A fenced run whose batch finds the specs generation moved stops (the tables were swapped). */
   private checkGeneration(generation: string | undefined): void {
-    if (this.generation && generation !== undefined && generation !== this.generation.value) {
-      this.generation.moved(generation);
+    if (this.generation && this.generationMoved(generation)) {
+      this.generation.moved(generation!);
       throw new ExecutorStopped(
         `the specs generation moved from ${this.generation.value} to ${generation}: tables were rebuilt with newer specs`,
       );
@@ -342,9 +347,7 @@ export class Executor {
 
   /** Whether what the offsets' lock read lets a plan made ahead hold (as transaction() checks it). */
   private lockHolds(lock: Locked, prepared: readonly Prepared[]): boolean {
-    if (this.generation && lock.generation !== undefined && lock.generation !== this.generation.value)
-      return false;
-    if (lock.epoch !== this.epoch) return false;
+    if (this.generationMoved(lock.generation) || lock.epoch !== this.epoch) return false;
     if (this.waits && lock.maxLetterId !== undefined && lock.maxLetterId > this.waits.maxId) return false;
     const fresh = unappliedFilter(lock.stored);
     return prepared.every((p) => fresh(p.record));
@@ -453,7 +456,6 @@ export class Executor {
         planned = undefined; // a retry plans again, in its transaction
         if (e instanceof Replan) {
           // Rolled back before anything was committed: at once, the careful way, not a failure.
-          this.pipelineLock = false;
           this.options.stats.replanned++;
           attempt--;
           continue;
